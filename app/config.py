@@ -1,0 +1,32 @@
+"""Server settings, read from RUAMKIT_* environment variables with working defaults."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RUAMKIT_", extra="ignore")
+
+    # A SQLite file in the working folder: nothing to configure for a laptop workshop.
+    database_url: str = "sqlite:///./ruamkit.db"
+    # Unset: changes are broadcast inside this process only.
+    redis_url: str | None = None
+    # Base URL printed and encoded in QR codes, e.g. http://192.168.1.20:8000.
+    # Unset: taken from the request, so links follow whatever host the browser used.
+    public_url: str | None = None
+    # Seconds between re-renders of a busy workshop's live views (coalescing window).
+    broadcast_interval: float = 0.1
+    max_body_bytes: int = 1_000_000
+    # When set, creating or importing a workshop needs this password (public hosts).
+    organiser_password: str | None = None
+    # Mark cookies Secure; also implied when a request arrives over https.
+    secure_cookies: bool = False
+    # Refuse to start on a database whose schema is behind the code (instead of migrating).
+    auto_migrate: bool = False
+    # SQLite only: seconds a writer waits for the lock before failing.
+    sqlite_busy_timeout: float = 15.0
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,20 @@
+"""All tables, imported here so Alembic's autogenerate sees every one."""
+
+from app.models.participant import Participant
+from app.models.project import Project, ProjectReformArea, ProjectStrategy
+from app.models.vote import Vote
+from app.models.workshop import Agency, Phase, ReformArea, Strategy, Workshop, utcnow
+
+__all__ = [
+    "Agency",
+    "Participant",
+    "Phase",
+    "Project",
+    "ProjectReformArea",
+    "ProjectStrategy",
+    "ReformArea",
+    "Strategy",
+    "Vote",
+    "Workshop",
+    "utcnow",
+]

@@ -1,0 +1,22 @@
+"""A person taking part from a phone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models.workshop import utcnow
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    agency: str = Field(default="", max_length=200)
+    # NULL for participants brought in by an import: they have no token to sign in with.
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    # Bumped as the first statement of every ballot change: the row lock it takes
+    # serialises one participant's concurrent votes on SQLite and PostgreSQL alike.
+    ballot_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,71 @@
+"""Workshop and the framework it is mapped onto: strategies, reform areas, agencies."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Phase(StrEnum):
+    setup = "setup"
+    propose = "propose"
+    vote = "vote"
+    results = "results"
+    closed = "closed"
+
+
+class Workshop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=8, unique=True, index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=5000)
+    language: str = Field(default="th", max_length=2)
+    phase: str = Field(default=Phase.setup, max_length=10)
+    framework: str = Field(default="th-national-2018", max_length=40)
+    dots_per_participant: int = 5
+    max_dots_per_project: int = 3
+    show_live_tallies: bool = True
+    # Keys are kept only as SHA-256 hashes: they carry >= 192 random bits, so no slow hash.
+    facilitator_key_hash: str = Field(max_length=64)
+    screen_key_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class _Named(SQLModel):
+    """A name in Thai and/or English; shown in the reader's language when it exists."""
+
+    name_th: str | None = Field(default=None, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+
+    def name_in(self, language: str) -> str:
+        first, second = (self.name_en, self.name_th) if language == "en" else (self.name_th, self.name_en)
+        return first or second or ""
+
+
+class Strategy(_Named, table=True):
+    __table_args__ = (UniqueConstraint("workshop_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=20)
+    position: int = 0
+
+
+class ReformArea(_Named, table=True):
+    __tablename__ = "reform_area"
+    __table_args__ = (UniqueConstraint("workshop_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=20)
+    position: int = 0
+
+
+class Agency(_Named, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    position: int = 0
