@@ -101,8 +101,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def is_lock_error(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, OperationalError) and (
-        "database is locked" in text or "database table is locked" in text
-        or "could not serialize" in text or "deadlock detected" in text
+        "database is locked" in text
+        or "database table is locked" in text
+        or "could not serialize" in text
+        or "deadlock detected" in text
     )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
 
+from app.models.schemas import Name, OptionalName
 from app.models.workshop import utcnow
 
 
@@ -20,3 +22,16 @@ class Participant(SQLModel, table=True):
     # serialises one participant's concurrent votes on SQLite and PostgreSQL alike.
     ballot_version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- API models ---
+
+
+class ParticipantJoin(BaseModel):
+    name: Name
+    agency: OptionalName = ""
+
+
+class ParticipantJoined(BaseModel):
+    participant_id: int
+    participant_token: str

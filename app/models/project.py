@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
+from pydantic import BaseModel, model_validator
+from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
+from app.models.schemas import MAX_TAGS, Description, Id, OptionalName, Title
 from app.models.workshop import utcnow
 
 
@@ -33,3 +37,67 @@ class ProjectReformArea(SQLModel, table=True):
     __tablename__ = "project_reform_area"
     project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
     reform_area_id: int = Field(foreign_key="reform_area.id", primary_key=True, ondelete="CASCADE")
+
+
+# --- API models ---
+
+
+TagIds = Annotated[list[Id], PydField(max_length=MAX_TAGS)]
+
+
+def _unique(ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(ids))
+
+
+class ProjectCreate(BaseModel):
+    title: Title
+    description: Description = ""
+    agency: OptionalName = ""
+    strategy_ids: TagIds = PydField(default_factory=list)
+    reform_area_ids: TagIds = PydField(default_factory=list)
+    client_request_id: Annotated[str, PydField(min_length=1, max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def at_most_max_tags(self) -> "ProjectCreate":
+        self.strategy_ids, self.reform_area_ids = (
+            _unique(self.strategy_ids),
+            _unique(self.reform_area_ids),
+        )
+        if len(self.strategy_ids) + len(self.reform_area_ids) > MAX_TAGS:
+            raise ValueError(f"A project can have at most {MAX_TAGS} tags.")
+        return self
+
+
+class ProjectUpdate(BaseModel):
+    title: Title | None = None
+    description: Description | None = None
+    agency: OptionalName | None = None
+    strategy_ids: TagIds | None = None
+    reform_area_ids: TagIds | None = None
+
+    @model_validator(mode="after")
+    def at_most_max_tags(self) -> "ProjectUpdate":
+        if self.strategy_ids is not None:
+            self.strategy_ids = _unique(self.strategy_ids)
+        if self.reform_area_ids is not None:
+            self.reform_area_ids = _unique(self.reform_area_ids)
+        if len(self.strategy_ids or []) + len(self.reform_area_ids or []) > MAX_TAGS:
+            raise ValueError(f"A project can have at most {MAX_TAGS} tags.")
+        return self
+
+
+class MergeIn(BaseModel):
+    into: Id
+
+
+class ProjectPublic(BaseModel):
+    id: int
+    title: str
+    description: str
+    agency: str
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
+    proposer_id: int | None
+    created_at: datetime
+    hidden: bool = False
+    merged_into_id: int | None = None

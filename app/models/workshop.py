@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import StrEnum
+from typing import Annotated, Literal
 
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from app.models.schemas import Code, Description, OptionalName, Title
 
 
 def utcnow() -> datetime:
@@ -44,7 +49,9 @@ class _Named(SQLModel):
     name_en: str | None = Field(default=None, max_length=200)
 
     def name_in(self, language: str) -> str:
-        first, second = (self.name_en, self.name_th) if language == "en" else (self.name_th, self.name_en)
+        first, second = (
+            (self.name_en, self.name_th) if language == "en" else (self.name_th, self.name_en)
+        )
         return first or second or ""
 
 
@@ -69,3 +76,88 @@ class Agency(_Named, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     position: int = 0
+
+
+# --- API models ---
+
+
+class FrameworkEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Code
+    name: Title
+
+
+class CustomFramework(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=100)
+    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def codes_are_unique(self) -> "CustomFramework":
+        for label, entries in (("strategy", self.strategies), ("reform area", self.reform_areas)):
+            codes = [e.code.casefold() for e in entries]
+            if len(codes) != len(set(codes)):
+                raise ValueError(f"Each {label} code must be unique.")
+        return self
+
+
+class WorkshopCreate(BaseModel):
+    title: Title
+    description: Description = ""
+    language: Literal["th", "en"] = "th"
+    framework: Literal["th-national-2018"] | CustomFramework = "th-national-2018"
+    agencies: list[Annotated[OptionalName, PydField(min_length=1)]] = PydField(
+        default_factory=list, max_length=500
+    )
+    dots_per_participant: Annotated[int, PydField(strict=True, ge=1, le=1000)] = 5
+    max_dots_per_project: Annotated[int, PydField(strict=True, ge=1, le=1000)] = 3
+    show_live_tallies: Annotated[bool, PydField(strict=True)] = True
+
+
+class WorkshopSettingsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Title | None = None
+    description: Description | None = None
+    show_live_tallies: Annotated[bool, PydField(strict=True)] | None = None
+
+
+class PhaseIn(BaseModel):
+    phase: Phase
+
+
+class TagPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+
+
+class AgencyPublic(BaseModel):
+    id: int
+    name: str
+
+
+class WorkshopPublic(BaseModel):
+    code: str
+    title: str
+    description: str
+    phase: Phase
+    language: str
+    framework: str
+    strategies: list[TagPublic]
+    reform_areas: list[TagPublic]
+    agencies: list[AgencyPublic]
+    dots_per_participant: int
+    max_dots_per_project: int
+    show_live_tallies: bool
+    participant_count: int
+
+
+class WorkshopCreated(BaseModel):
+    code: str
+    title: str
+    phase: Phase
+    facilitator_key: str
+    screen_key: str
+    join_url: str
+    screen_url: str
+    facilitator_url: str

@@ -1,0 +1,77 @@
+"""Keys, tokens and who is asking: facilitator, screen, participant or nobody."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Participant, Workshop
+
+
+class Role(StrEnum):
+    facilitator = "facilitator"
+    screen = "screen"
+    participant = "participant"
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    participant: Participant | None = None
+
+    @property
+    def participant_id(self) -> int | None:
+        return self.participant.id if self.participant else None
+
+
+def new_key() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same(key_hash: str, stored: str | None) -> bool:
+    return stored is not None and hmac.compare_digest(key_hash, stored)
+
+
+def identify(session: Session, *, workshop: Workshop, key: str | None) -> Actor | None:
+    """The actor this key stands for in this workshop, or None if it knows no such key."""
+    if not key or len(key) > 200:
+        return None
+    key_hash = hash_key(key)
+    # Compare against both workshop keys every time, so timing does not tell which matched.
+    is_facilitator = _same(key_hash, workshop.facilitator_key_hash)
+    is_screen = _same(key_hash, workshop.screen_key_hash)
+    if is_facilitator:
+        return Actor(Role.facilitator)
+    if is_screen:
+        return Actor(Role.screen)
+    participant = session.exec(
+        select(Participant).where(
+            Participant.token_hash == key_hash, Participant.workshop_id == workshop.id
+        )
+    ).first()
+    if participant is not None and _same(key_hash, participant.token_hash):
+        return Actor(Role.participant, participant)
+    return None
+
+
+def require(actor: Actor | None, *roles: Role, action: str) -> Actor:
+    """401 for no known key, 403 for a known key whose role may not do this."""
+    if actor is None:
+        raise NotAuthenticated(
+            "A valid key for this workshop is required: send it as 'Authorization: Bearer <key>'."
+        )
+    if actor.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise Forbidden(f"Only the {allowed} may {action}; you are signed in as {actor.role.value}.")
+    return actor

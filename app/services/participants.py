@@ -1,0 +1,27 @@
+"""Joining a workshop."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.errors import Conflict
+from app.models import Participant, Phase, Workshop
+from app.models.participant import ParticipantJoin
+from app.services.access import hash_key, new_key
+
+
+def join(session: Session, *, workshop: Workshop, join_in: ParticipantJoin) -> tuple[Participant, str]:
+    """Add a participant; returns it with its raw token (shown once, stored as a hash)."""
+    if workshop.phase == Phase.closed:
+        raise Conflict("The workshop is in phase 'closed': no one can join any more.")
+    token = new_key()
+    participant = Participant(workshop_id=workshop.id, name=join_in.name, agency=join_in.agency,
+                              token_hash=hash_key(token))
+    session.add(participant)
+    session.commit()
+    return participant, token
+
+
+def list_participants(session: Session, *, workshop: Workshop) -> list[Participant]:
+    return list(session.exec(select(Participant).where(Participant.workshop_id == workshop.id)
+                             .order_by(Participant.id)))

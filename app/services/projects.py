@@ -1,0 +1,236 @@
+"""Proposals: create, edit, hide and merge projects, and read them with their tags."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import (
+    Participant,
+    Phase,
+    Project,
+    ProjectReformArea,
+    ProjectStrategy,
+    ReformArea,
+    Strategy,
+    Vote,
+    Workshop,
+)
+from app.models.project import ProjectCreate, ProjectPublic, ProjectUpdate
+from app.services.access import Actor, Role
+from app.services.workshops import require_not_closed
+
+
+class Tags:
+    """Strategy and reform-area ids of a set of projects, read in two queries."""
+
+    def __init__(self, session: Session, project_ids: Iterable[int]) -> None:
+        ids = list(project_ids)
+        self.strategies: dict[int, list[int]] = defaultdict(list)
+        self.reform_areas: dict[int, list[int]] = defaultdict(list)
+        if not ids:
+            return
+        for link in session.exec(select(ProjectStrategy).where(col(ProjectStrategy.project_id).in_(ids))
+                                 .order_by(ProjectStrategy.strategy_id)):
+            self.strategies[link.project_id].append(link.strategy_id)
+        for link in session.exec(select(ProjectReformArea).where(col(ProjectReformArea.project_id).in_(ids))
+                                 .order_by(ProjectReformArea.reform_area_id)):
+            self.reform_areas[link.project_id].append(link.reform_area_id)
+
+
+def to_public(project: Project, tags: Tags) -> ProjectPublic:
+    return ProjectPublic(
+        id=project.id, title=project.title, description=project.description, agency=project.agency,
+        strategy_ids=tags.strategies.get(project.id, []),
+        reform_area_ids=tags.reform_areas.get(project.id, []),
+        proposer_id=project.proposer_id, created_at=project.created_at,
+        hidden=project.hidden, merged_into_id=project.merged_into_id,
+    )
+
+
+def list_projects(session: Session, *, workshop: Workshop, include_removed: bool = False) -> list[Project]:
+    """Projects in proposal order; hidden and merged-away ones only when asked for."""
+    query = select(Project).where(Project.workshop_id == workshop.id)
+    if not include_removed:
+        query = query.where(Project.hidden == False, col(Project.merged_into_id).is_(None))  # noqa: E712
+    return list(session.exec(query.order_by(Project.created_at, Project.id)))
+
+
+def list_public(session: Session, *, workshop: Workshop, include_removed: bool = False) -> list[ProjectPublic]:
+    projects = list_projects(session, workshop=workshop, include_removed=include_removed)
+    tags = Tags(session, (p.id for p in projects))
+    return [to_public(p, tags) for p in projects]
+
+
+def get_project(session: Session, *, workshop: Workshop, project_id: int, include_removed: bool = False) -> Project:
+    project = session.get(Project, project_id) if 0 < project_id < 2**62 else None
+    if project is None or project.workshop_id != workshop.id or (
+        not include_removed and (project.hidden or project.merged_into_id is not None)
+    ):
+        raise NotFound(f"This workshop has no project with id {project_id}.")
+    return project
+
+
+def public(session: Session, project: Project) -> ProjectPublic:
+    return to_public(project, Tags(session, [project.id]))
+
+
+def _check_tags(session: Session, *, workshop: Workshop, strategy_ids: list[int], reform_area_ids: list[int]) -> None:
+    for model, ids, label in ((Strategy, strategy_ids, "strategy"), (ReformArea, reform_area_ids, "reform area")):
+        if not ids:
+            continue
+        known = set(session.exec(select(model.id).where(model.workshop_id == workshop.id, col(model.id).in_(ids))))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise Invalid(f"Unknown {label} id(s) for this workshop: {', '.join(map(str, unknown[:10]))}.")
+
+
+def _set_tags(session: Session, *, project: Project, strategy_ids: list[int] | None,
+              reform_area_ids: list[int] | None) -> None:
+    if strategy_ids is not None:
+        session.exec(delete(ProjectStrategy).where(ProjectStrategy.project_id == project.id))
+        session.add_all(ProjectStrategy(project_id=project.id, strategy_id=i) for i in strategy_ids)
+    if reform_area_ids is not None:
+        session.exec(delete(ProjectReformArea).where(ProjectReformArea.project_id == project.id))
+        session.add_all(ProjectReformArea(project_id=project.id, reform_area_id=i) for i in reform_area_ids)
+
+
+def create_project(session: Session, *, workshop: Workshop, actor: Actor,
+                   project_in: ProjectCreate) -> tuple[Project, bool]:
+    """Add a proposal; returns (project, created). A repeated client_request_id returns the first."""
+    require_not_closed(workshop)
+    proposer_id = actor.participant_id
+    if actor.role == Role.participant and workshop.phase != Phase.propose:
+        raise Conflict(f"Projects can be proposed only in phase 'propose'; the workshop is in phase '{workshop.phase}'.")
+    if project_in.client_request_id:
+        existing = _by_request_id(session, workshop=workshop, proposer_id=proposer_id,
+                                  request_id=project_in.client_request_id)
+        if existing is not None:
+            return existing, False
+    _check_tags(session, workshop=workshop, strategy_ids=project_in.strategy_ids,
+                reform_area_ids=project_in.reform_area_ids)
+    project = Project(workshop_id=workshop.id, title=project_in.title, description=project_in.description,
+                      agency=project_in.agency or (actor.participant.agency if actor.participant else ""),
+                      proposer_id=proposer_id, client_request_id=project_in.client_request_id)
+    session.add(project)
+    try:
+        session.flush()
+        _set_tags(session, project=project, strategy_ids=project_in.strategy_ids,
+                  reform_area_ids=project_in.reform_area_ids)
+        session.commit()
+    except IntegrityError:
+        # The same request arrived twice at once and the other copy won: answer with it.
+        session.rollback()
+        existing = _by_request_id(session, workshop=workshop, proposer_id=proposer_id,
+                                  request_id=project_in.client_request_id or "")
+        if existing is None:
+            raise
+        return existing, False
+    return project, True
+
+
+def _by_request_id(session: Session, *, workshop: Workshop, proposer_id: int | None, request_id: str) -> Project | None:
+    proposer = col(Project.proposer_id).is_(None) if proposer_id is None else Project.proposer_id == proposer_id
+    return session.exec(select(Project).where(Project.workshop_id == workshop.id, proposer,
+                                              Project.client_request_id == request_id)).first()
+
+
+def update_project(session: Session, *, workshop: Workshop, actor: Actor, project_id: int,
+                   project_in: ProjectUpdate) -> Project:
+    """The facilitator edits in any phase but closed; a proposer edits their own while proposing."""
+    require_not_closed(workshop)
+    project = get_project(session, workshop=workshop, project_id=project_id,
+                          include_removed=actor.role == Role.facilitator)
+    if actor.role == Role.participant:
+        if project.proposer_id != actor.participant_id:
+            raise Forbidden("Participants may edit only the projects they proposed.")
+        if workshop.phase != Phase.propose:
+            raise Conflict(f"Proposals can be edited only in phase 'propose'; the workshop is in phase '{workshop.phase}'.")
+    changes = project_in.model_dump(exclude_unset=True, exclude={"strategy_ids", "reform_area_ids"})
+    if any(v is None for v in changes.values()):
+        raise Invalid("Fields of a project cannot be set to null.")
+    _check_tags(session, workshop=workshop, strategy_ids=project_in.strategy_ids or [],
+                reform_area_ids=project_in.reform_area_ids or [])
+    for field, value in changes.items():
+        setattr(project, field, value)
+    session.add(project)
+    _set_tags(session, project=project, strategy_ids=project_in.strategy_ids,
+              reform_area_ids=project_in.reform_area_ids)
+    session.commit()
+    return project
+
+
+def hide_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+    """Hide a project (kept for the export); its dots go back to their owners."""
+    require_not_closed(workshop)
+    project = _lock_project(session, workshop=workshop, project_id=project_id)
+    project.hidden = True
+    session.add(project)
+    session.exec(delete(Vote).where(Vote.project_id == project.id))
+    session.commit()
+    return project
+
+
+def restore_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+    """Show a hidden project again (with no dots: those went back when it was hidden)."""
+    require_not_closed(workshop)
+    project = get_project(session, workshop=workshop, project_id=project_id, include_removed=True)
+    if project.merged_into_id is not None:
+        raise Conflict("A project merged into another cannot be restored.")
+    project.hidden = False
+    session.add(project)
+    session.commit()
+    return project
+
+
+def merge_projects(session: Session, *, workshop: Workshop, project_id: int, into_id: int) -> Project:
+    """Merge a duplicate into another: tags united, each owner's dots summed and clipped to the cap."""
+    require_not_closed(workshop)
+    if project_id == into_id:
+        raise Invalid("A project cannot be merged into itself.")
+    # Lock both rows first (in id order): votes on them wait until the merge is done.
+    for pid in sorted((project_id, into_id)):
+        _lock_project(session, workshop=workshop, project_id=pid)
+    source = get_project(session, workshop=workshop, project_id=project_id)
+    target = get_project(session, workshop=workshop, project_id=into_id)
+    tags = Tags(session, [source.id, target.id])
+    _set_tags(session, project=target,
+              strategy_ids=sorted(set(tags.strategies[source.id]) | set(tags.strategies[target.id])),
+              reform_area_ids=sorted(set(tags.reform_areas[source.id]) | set(tags.reform_areas[target.id])))
+    cap = workshop.max_dots_per_project
+    source_votes = {v.participant_id: v for v in session.exec(select(Vote).where(Vote.project_id == source.id))}
+    target_votes = {v.participant_id: v for v in session.exec(select(Vote).where(Vote.project_id == target.id))}
+    for participant_id, vote in source_votes.items():
+        kept = target_votes.get(participant_id)
+        # Clipped dots need no bookkeeping: a budget is what its votes do not use.
+        total = min(cap, vote.dots + (kept.dots if kept else 0))
+        session.delete(vote)
+        if kept is not None:
+            kept.dots = total
+            session.add(kept)
+        else:
+            session.add(Vote(participant_id=participant_id, project_id=target.id,
+                             workshop_id=workshop.id, dots=total))
+    session.flush()
+    source.merged_into_id = target.id
+    session.add(source)
+    session.commit()
+    return target
+
+
+def _lock_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+    """Take the project's row lock (PostgreSQL; SQLite locks the database on first write)."""
+    result = session.exec(update(Project).where(Project.id == project_id, Project.workshop_id == workshop.id)
+                          .values(id=Project.id))
+    if result.rowcount == 0:
+        raise NotFound(f"This workshop has no project with id {project_id}.")
+    return get_project(session, workshop=workshop, project_id=project_id)
+
+
+def participants_by_id(session: Session, *, workshop: Workshop) -> dict[int, Participant]:
+    return {p.id: p for p in session.exec(select(Participant).where(Participant.workshop_id == workshop.id))}

@@ -1,0 +1,114 @@
+"""Tallies, the priority ranking, rankings per strategy and the coverage matrix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.models import Project, ReformArea, Strategy, Vote, Workshop
+from app.models.vote import CoverageCell, RankedProject, Results
+from app.services import projects as projects_service
+from app.services.workshops import list_reform_areas, list_strategies
+
+
+@dataclass
+class Standing:
+    """One project's place in the ranking, with what a page needs to show it."""
+
+    rank: int
+    project: Project
+    dots: int
+    voters: int
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
+    rank_shared: bool = False
+
+
+@dataclass
+class Outcome:
+    workshop: Workshop
+    standings: list[Standing]
+    strategies: list[Strategy]
+    reform_areas: list[ReformArea]
+    by_strategy: dict[int, list[Standing]] = field(default_factory=dict)
+    coverage: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def total_dots(self) -> int:
+        return sum(s.dots for s in self.standings)
+
+    @property
+    def max_dots(self) -> int:
+        return max((s.dots for s in self.standings), default=0)
+
+    @property
+    def max_cell_dots(self) -> int:
+        return max((dots for _projects, dots in self.coverage.values()), default=0)
+
+
+def tallies(session: Session, *, workshop: Workshop) -> dict[int, tuple[int, int]]:
+    """project id -> (dots, voters), counting only votes of one dot or more."""
+    rows = session.exec(
+        select(Vote.project_id, func.sum(Vote.dots), func.count())
+        .where(Vote.workshop_id == workshop.id, Vote.dots > 0)
+        .group_by(Vote.project_id)
+    ).all()
+    return {pid: (int(dots), int(voters)) for pid, dots, voters in rows}
+
+
+def rank(items: list[tuple[int, int, object, int]]) -> list[int]:
+    """Competition ranks (1, 2, 2, 4) of items sorted by (dots, voters) desc, then created_at, id.
+
+    `items` are (dots, voters, created_at, id) in any order; returns ranks in sorted order.
+    """
+    ranks: list[int] = []
+    previous: tuple[int, int] | None = None
+    for position, (dots, voters, _created, _id) in enumerate(items, start=1):
+        key = (dots, voters)
+        ranks.append(ranks[-1] if key == previous else position)
+        previous = key
+    return ranks
+
+
+def compute(session: Session, *, workshop: Workshop) -> Outcome:
+    projects = projects_service.list_projects(session, workshop=workshop)
+    tags = projects_service.Tags(session, (p.id for p in projects))
+    totals = tallies(session, workshop=workshop)
+    ordered = sorted(projects, key=lambda p: (-totals.get(p.id, (0, 0))[0], -totals.get(p.id, (0, 0))[1],
+                                              p.created_at, p.id))
+    items = [(*totals.get(p.id, (0, 0)), p.created_at, p.id) for p in ordered]
+    ranks = rank(items)  # type: ignore[arg-type]
+    standings = [
+        Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
+                 strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
+        for r, p in zip(ranks, ordered)
+    ]
+    for i, s in enumerate(standings):
+        s.rank_shared = (i > 0 and standings[i - 1].rank == s.rank) or (
+            i + 1 < len(standings) and standings[i + 1].rank == s.rank)
+    strategies = list_strategies(session, workshop=workshop)
+    reform_areas = list_reform_areas(session, workshop=workshop)
+    outcome = Outcome(workshop=workshop, standings=standings, strategies=strategies, reform_areas=reform_areas)
+    outcome.by_strategy = {s.id: [] for s in strategies}
+    outcome.coverage = {(s.id, r.id): (0, 0) for s in strategies for r in reform_areas}
+    for standing in standings:
+        for sid in standing.strategy_ids:
+            outcome.by_strategy[sid].append(standing)
+            for rid in standing.reform_area_ids:
+                projects_in, dots_in = outcome.coverage[(sid, rid)]
+                outcome.coverage[(sid, rid)] = (projects_in + 1, dots_in + standing.dots)
+    return outcome
+
+
+def to_public(outcome: Outcome) -> Results:
+    return Results(
+        phase=outcome.workshop.phase,
+        ranking=[RankedProject(rank=s.rank, project_id=s.project.id, title=s.project.title, dots=s.dots,
+                               voters=s.voters, strategy_ids=s.strategy_ids, reform_area_ids=s.reform_area_ids)
+                 for s in outcome.standings],
+        by_strategy={str(sid): [s.project.id for s in standings] for sid, standings in outcome.by_strategy.items()},
+        coverage=[CoverageCell(strategy_id=sid, reform_area_id=rid, projects=n, dots=d)
+                  for (sid, rid), (n, d) in outcome.coverage.items()],
+    )

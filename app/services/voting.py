@@ -1,0 +1,65 @@
+"""Dot voting: set a participant's dots on a project within the budget and the cap."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from app.errors import Conflict
+from app.models import Participant, Phase, Project, Vote, Workshop
+from app.models.vote import MyVotes, VoteResult
+from app.services.projects import get_project
+
+
+def used_dots(session: Session, *, participant_id: int, except_project: int | None = None) -> int:
+    query = select(func.coalesce(func.sum(Vote.dots), 0)).where(Vote.participant_id == participant_id)
+    if except_project is not None:
+        query = query.where(Vote.project_id != except_project)
+    return int(session.exec(query).one())
+
+
+def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
+             dots: int) -> VoteResult:
+    """Set (not add) this participant's dots on a project; refuses past the cap or budget."""
+    if workshop.phase != Phase.vote:
+        raise Conflict(f"Votes can be changed only in phase 'vote'; the workshop is in phase '{workshop.phase}'.")
+    cap, budget = workshop.max_dots_per_project, workshop.dots_per_participant
+    if dots > cap:
+        raise Conflict(f"At most {cap} dots per project; {dots} is over the cap.")
+    # First statement: take this participant's write lock, so concurrent taps of the same
+    # person run one after another and each sees the other's dots (budget never exceeded).
+    session.exec(update(Participant).where(Participant.id == participant.id)
+                 .values(ballot_version=Participant.ballot_version + 1))
+    try:
+        # A shared row lock on PostgreSQL: a concurrent hide or merge of this project waits.
+        session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
+        get_project(session, workshop=workshop, project_id=project_id)
+        used_elsewhere = used_dots(session, participant_id=participant.id, except_project=project_id)
+        if used_elsewhere + dots > budget:
+            raise Conflict(f"Not enough dots: {budget - used_elsewhere} left of {budget}, "
+                           f"and {dots} asked for this project.")
+        vote = session.get(Vote, (participant.id, project_id))
+        if dots == 0:
+            if vote is not None:
+                session.delete(vote)
+        elif vote is None:
+            session.add(Vote(participant_id=participant.id, project_id=project_id,
+                             workshop_id=workshop.id, dots=dots))
+        else:
+            vote.dots = dots
+            session.add(vote)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    used = used_elsewhere + dots
+    return VoteResult(project_id=project_id, dots=dots, used=used, remaining=budget - used)
+
+
+def my_votes(session: Session, *, workshop: Workshop, participant: Participant) -> MyVotes:
+    """This participant's allocations of one dot or more, with what is used and left."""
+    votes = session.exec(select(Vote).where(Vote.participant_id == participant.id, Vote.dots > 0)
+                         .order_by(Vote.project_id)).all()
+    used = sum(v.dots for v in votes)
+    return MyVotes(used=used, remaining=workshop.dots_per_participant - used,
+                   allocations={str(v.project_id): v.dots for v in votes})

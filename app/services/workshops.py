@@ -1,0 +1,174 @@
+"""Creating workshops, finding them by join code, phases and settings."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.errors import Conflict, NotFound
+from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop
+from app.models.workshop import (
+    AgencyPublic,
+    CustomFramework,
+    TagPublic,
+    WorkshopCreate,
+    WorkshopPublic,
+    WorkshopSettingsUpdate,
+)
+from app.services import presets
+from app.services.access import hash_key, new_key
+
+# No 0/O, 1/I/L: a code read off a projector is typed without guessing.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def get_workshop(session: Session, *, code: str) -> Workshop:
+    """The workshop with this join code, ignoring case; NotFound otherwise."""
+    code = normalise_code(code)
+    workshop = None
+    if 5 <= len(code) <= 8 and all(c in CODE_ALPHABET for c in code):
+        workshop = session.exec(select(Workshop).where(Workshop.code == code)).first()
+    if workshop is None:
+        raise NotFound(f"No workshop has the join code '{code[:20]}'. Check the code and try again.")
+    return workshop
+
+
+def create_workshop(session: Session, *, workshop_in: WorkshopCreate) -> tuple[Workshop, str, str]:
+    """Make a workshop with its framework copied in; returns it with the two raw keys."""
+    facilitator_key, screen_key = new_key(), new_key()
+    for _attempt in range(10):
+        workshop = Workshop(
+            code=new_code(),
+            title=workshop_in.title,
+            description=workshop_in.description,
+            language=workshop_in.language,
+            framework="custom" if isinstance(workshop_in.framework, CustomFramework) else workshop_in.framework,
+            dots_per_participant=workshop_in.dots_per_participant,
+            max_dots_per_project=workshop_in.max_dots_per_project,
+            show_live_tallies=workshop_in.show_live_tallies,
+            facilitator_key_hash=hash_key(facilitator_key),
+            screen_key_hash=hash_key(screen_key),
+        )
+        session.add(workshop)
+        try:
+            session.flush()
+            break
+        except IntegrityError:  # join code already taken: draw another
+            session.rollback()
+    else:
+        raise Conflict("Could not find a free join code; try again.")
+    _copy_framework(session, workshop=workshop, workshop_in=workshop_in)
+    session.commit()
+    return workshop, facilitator_key, screen_key
+
+
+def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: WorkshopCreate) -> None:
+    lang = workshop_in.language
+    if isinstance(workshop_in.framework, CustomFramework):
+        custom = workshop_in.framework
+        strategies = [presets.Entry(e.code, *_both(e.name, lang)) for e in custom.strategies]
+        areas = [presets.Entry(e.code, *_both(e.name, lang)) for e in custom.reform_areas]
+    else:
+        preset = presets.PRESETS[workshop_in.framework]
+        strategies, areas = list(preset.strategies), list(preset.reform_areas)
+    for position, entry in enumerate(strategies):
+        session.add(Strategy(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
+                             name_en=entry.name_en, position=position))
+    for position, entry in enumerate(areas):
+        session.add(ReformArea(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
+                               name_en=entry.name_en, position=position))
+    seen: set[str] = set()
+    for position, name in enumerate(workshop_in.agencies):
+        if name.casefold() in seen:
+            continue
+        seen.add(name.casefold())
+        session.add(Agency(workshop_id=workshop.id, position=position, **dict(zip(("name_th", "name_en"), _both(name, lang)))))
+
+
+def _both(name: str, language: str) -> tuple[str | None, str | None]:
+    """A name given in one language, stored as (Thai, English)."""
+    return (None, name) if language == "en" else (name, None)
+
+
+def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:
+    return list(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.id)
+                             .order_by(Strategy.position, Strategy.id)))
+
+
+def list_reform_areas(session: Session, *, workshop: Workshop) -> list[ReformArea]:
+    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.id)
+                             .order_by(ReformArea.position, ReformArea.id)))
+
+
+def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
+    return list(session.exec(select(Agency).where(Agency.workshop_id == workshop.id)
+                             .order_by(Agency.position, Agency.id)))
+
+
+def participant_count(session: Session, *, workshop: Workshop) -> int:
+    return session.exec(
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
+    ).one()
+
+
+def describe(session: Session, *, workshop: Workshop, language: str | None = None) -> WorkshopPublic:
+    """The workshop as the API shows it, names in the given language (default: the workshop's)."""
+    lang = language or workshop.language
+    return WorkshopPublic(
+        code=workshop.code,
+        title=workshop.title,
+        description=workshop.description,
+        phase=Phase(workshop.phase),
+        language=workshop.language,
+        framework=workshop.framework,
+        strategies=[TagPublic(id=s.id, code=s.code, name=s.name_in(lang))
+                    for s in list_strategies(session, workshop=workshop)],
+        reform_areas=[TagPublic(id=r.id, code=r.code, name=r.name_in(lang))
+                      for r in list_reform_areas(session, workshop=workshop)],
+        agencies=[AgencyPublic(id=a.id, name=a.name_in(lang))
+                  for a in list_agencies(session, workshop=workshop)],
+        dots_per_participant=workshop.dots_per_participant,
+        max_dots_per_project=workshop.max_dots_per_project,
+        show_live_tallies=workshop.show_live_tallies,
+        participant_count=participant_count(session, workshop=workshop),
+    )
+
+
+def set_phase(session: Session, *, workshop: Workshop, phase: Phase) -> Workshop:
+    """The facilitator may move to any phase, back included (e.g. reopen voting)."""
+    workshop.phase = phase
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+def update_settings(session: Session, *, workshop: Workshop, settings_in: WorkshopSettingsUpdate) -> Workshop:
+    if workshop.phase == Phase.closed:
+        raise Conflict("The workshop is in phase 'closed': it is read-only. Move it to another phase first.")
+    for field, value in settings_in.model_dump(exclude_none=True).items():
+        setattr(workshop, field, value)
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+def tallies_visible(workshop: Workshop, *, to_facilitator: bool = False) -> bool:
+    """Whether tallies may be shown on phones and the screen right now."""
+    return to_facilitator or workshop.show_live_tallies or workshop.phase in (Phase.results, Phase.closed)
+
+
+def require_not_closed(workshop: Workshop) -> None:
+    if workshop.phase == Phase.closed:
+        raise Conflict("The workshop is in phase 'closed': it is read-only.")
