@@ -1,4 +1,8 @@
-"""Domain errors: raised by services, mapped to HTTP statuses in one handler."""
+"""Domain errors: raised by services, mapped to HTTP statuses in one handler.
+
+A message is an English template with named fields, so pages can show it translated
+(the template is the catalog's msgid) while the JSON API answers in English.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ from __future__ import annotations
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        self.detail = template.format(**params) if params else template
+        super().__init__(self.detail)
 
 
 class NotAuthenticated(DomainError):
@@ -31,6 +37,10 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     status_code = 422
+
+
+class TooLarge(DomainError):
+    status_code = 413
 
 
 class RateLimited(DomainError):

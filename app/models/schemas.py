@@ -8,11 +8,11 @@ from pydantic import BeforeValidator, Field, StringConstraints
 
 from app.text import clean_block, clean_line
 
-Title = Annotated[str, BeforeValidator(clean_line), StringConstraints(min_length=1, max_length=200)]
-Name = Annotated[str, BeforeValidator(clean_line), StringConstraints(min_length=1, max_length=100)]
-OptionalName = Annotated[str, BeforeValidator(clean_line), StringConstraints(max_length=200)]
-Description = Annotated[str, BeforeValidator(clean_block), StringConstraints(max_length=5000)]
-Code = Annotated[str, BeforeValidator(clean_line), StringConstraints(min_length=1, max_length=20)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200), BeforeValidator(clean_line)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100), BeforeValidator(clean_line)]
+OptionalName = Annotated[str, StringConstraints(max_length=200), BeforeValidator(clean_line)]
+Description = Annotated[str, StringConstraints(max_length=5000), BeforeValidator(clean_block)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=20), BeforeValidator(clean_line)]
 # JSON ids: strict, so true or "3" are refused rather than guessed at.
 Id = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 MAX_TAGS = 50

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -33,6 +34,13 @@ class Actor:
 def new_key() -> str:
     """256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def screen_key_for(facilitator_key: str) -> str:
+    """The screen key, derived from the facilitator key: the facilitator page can always show
+    the screen link again although neither key is stored."""
+    digest = hmac.new(facilitator_key.encode(), b"ruamkit screen key", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def hash_key(key: str) -> str:
@@ -73,5 +81,6 @@ def require(actor: Actor | None, *roles: Role, action: str) -> Actor:
         )
     if actor.role not in roles:
         allowed = " or ".join(r.value for r in roles)
-        raise Forbidden(f"Only the {allowed} may {action}; you are signed in as {actor.role.value}.")
+        raise Forbidden("Only the {allowed} may {action}; you are signed in as {role}.",
+                        allowed=allowed, action=action, role=actor.role.value)
     return actor

@@ -72,7 +72,7 @@ def get_project(session: Session, *, workshop: Workshop, project_id: int, includ
     if project is None or project.workshop_id != workshop.id or (
         not include_removed and (project.hidden or project.merged_into_id is not None)
     ):
-        raise NotFound(f"This workshop has no project with id {project_id}.")
+        raise NotFound("This workshop has no project with id {id}.", id=project_id)
     return project
 
 
@@ -87,7 +87,8 @@ def _check_tags(session: Session, *, workshop: Workshop, strategy_ids: list[int]
         known = set(session.exec(select(model.id).where(model.workshop_id == workshop.id, col(model.id).in_(ids))))
         unknown = [i for i in ids if i not in known]
         if unknown:
-            raise Invalid(f"Unknown {label} id(s) for this workshop: {', '.join(map(str, unknown[:10]))}.")
+            raise Invalid("Unknown {label} id(s) for this workshop: {ids}.", label=label,
+                          ids=", ".join(map(str, unknown[:10])))
 
 
 def _set_tags(session: Session, *, project: Project, strategy_ids: list[int] | None,
@@ -106,7 +107,8 @@ def create_project(session: Session, *, workshop: Workshop, actor: Actor,
     require_not_closed(workshop)
     proposer_id = actor.participant_id
     if actor.role == Role.participant and workshop.phase != Phase.propose:
-        raise Conflict(f"Projects can be proposed only in phase 'propose'; the workshop is in phase '{workshop.phase}'.")
+        raise Conflict("Projects can be proposed only in phase 'propose'; the workshop is in phase '{phase}'.",
+                       phase=workshop.phase)
     if project_in.client_request_id:
         existing = _by_request_id(session, workshop=workshop, proposer_id=proposer_id,
                                   request_id=project_in.client_request_id)
@@ -150,7 +152,8 @@ def update_project(session: Session, *, workshop: Workshop, actor: Actor, projec
         if project.proposer_id != actor.participant_id:
             raise Forbidden("Participants may edit only the projects they proposed.")
         if workshop.phase != Phase.propose:
-            raise Conflict(f"Proposals can be edited only in phase 'propose'; the workshop is in phase '{workshop.phase}'.")
+            raise Conflict("Proposals can be edited only in phase 'propose'; the workshop is in phase '{phase}'.",
+                           phase=workshop.phase)
     changes = project_in.model_dump(exclude_unset=True, exclude={"strategy_ids", "reform_area_ids"})
     if any(v is None for v in changes.values()):
         raise Invalid("Fields of a project cannot be set to null.")
@@ -228,7 +231,7 @@ def _lock_project(session: Session, *, workshop: Workshop, project_id: int) -> P
     result = session.exec(update(Project).where(Project.id == project_id, Project.workshop_id == workshop.id)
                           .values(id=Project.id))
     if result.rowcount == 0:
-        raise NotFound(f"This workshop has no project with id {project_id}.")
+        raise NotFound("This workshop has no project with id {id}.", id=project_id)
     return get_project(session, workshop=workshop, project_id=project_id)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -21,24 +23,42 @@ def used_dots(session: Session, *, participant_id: int, except_project: int | No
 def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
              dots: int) -> VoteResult:
     """Set (not add) this participant's dots on a project; refuses past the cap or budget."""
+    return _change(session, workshop=workshop, participant=participant, project_id=project_id,
+                   decide=lambda _current: dots)
+
+
+def add_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
+             delta: int) -> VoteResult:
+    """Add (or with a negative delta take back) dots: the phone's + and - buttons.
+
+    The current count is read under the participant's lock, so two quick taps make two dots.
+    """
+    return _change(session, workshop=workshop, participant=participant, project_id=project_id,
+                   decide=lambda current: max(0, current + delta))
+
+
+def _change(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
+            decide: Callable[[int], int]) -> VoteResult:
     if workshop.phase != Phase.vote:
-        raise Conflict(f"Votes can be changed only in phase 'vote'; the workshop is in phase '{workshop.phase}'.")
+        raise Conflict("Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
+                       phase=workshop.phase)
     cap, budget = workshop.max_dots_per_project, workshop.dots_per_participant
-    if dots > cap:
-        raise Conflict(f"At most {cap} dots per project; {dots} is over the cap.")
-    # First statement: take this participant's write lock, so concurrent taps of the same
-    # person run one after another and each sees the other's dots (budget never exceeded).
-    session.exec(update(Participant).where(Participant.id == participant.id)
-                 .values(ballot_version=Participant.ballot_version + 1))
     try:
+        # First statement: take this participant's write lock, so concurrent taps of the same
+        # person run one after another and each sees the other's dots (budget never exceeded).
+        session.exec(update(Participant).where(Participant.id == participant.id)
+                     .values(ballot_version=Participant.ballot_version + 1))
         # A shared row lock on PostgreSQL: a concurrent hide or merge of this project waits.
         session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
         get_project(session, workshop=workshop, project_id=project_id)
+        vote = session.get(Vote, (participant.id, project_id))
+        dots = decide(vote.dots if vote else 0)
+        if dots > cap:
+            raise Conflict("At most {cap} dots per project; {dots} is over the cap.", cap=cap, dots=dots)
         used_elsewhere = used_dots(session, participant_id=participant.id, except_project=project_id)
         if used_elsewhere + dots > budget:
-            raise Conflict(f"Not enough dots: {budget - used_elsewhere} left of {budget}, "
-                           f"and {dots} asked for this project.")
-        vote = session.get(Vote, (participant.id, project_id))
+            raise Conflict("Not enough dots: {left} left of {budget}, and {dots} asked for this project.",
+                           left=budget - used_elsewhere, budget=budget, dots=dots)
         if dots == 0:
             if vote is not None:
                 session.delete(vote)

@@ -19,7 +19,7 @@ from app.models.workshop import (
     WorkshopSettingsUpdate,
 )
 from app.services import presets
-from app.services.access import hash_key, new_key
+from app.services.access import hash_key, new_key, screen_key_for
 
 # No 0/O, 1/I/L: a code read off a projector is typed without guessing.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -41,16 +41,18 @@ def get_workshop(session: Session, *, code: str) -> Workshop:
     if 5 <= len(code) <= 8 and all(c in CODE_ALPHABET for c in code):
         workshop = session.exec(select(Workshop).where(Workshop.code == code)).first()
     if workshop is None:
-        raise NotFound(f"No workshop has the join code '{code[:20]}'. Check the code and try again.")
+        raise NotFound("No workshop has the join code '{code}'. Check the code and try again.", code=code[:20])
     return workshop
 
 
-def create_workshop(session: Session, *, workshop_in: WorkshopCreate) -> tuple[Workshop, str, str]:
+def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
+                    code: str | None = None) -> tuple[Workshop, str, str]:
     """Make a workshop with its framework copied in; returns it with the two raw keys."""
-    facilitator_key, screen_key = new_key(), new_key()
+    facilitator_key = new_key()
+    screen_key = screen_key_for(facilitator_key)
     for _attempt in range(10):
         workshop = Workshop(
-            code=new_code(),
+            code=code or new_code(),
             title=workshop_in.title,
             description=workshop_in.description,
             language=workshop_in.language,
@@ -100,6 +102,16 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
 def _both(name: str, language: str) -> tuple[str | None, str | None]:
     """A name given in one language, stored as (Thai, English)."""
     return (None, name) if language == "en" else (name, None)
+
+
+def rotate_keys(session: Session, *, workshop: Workshop) -> tuple[str, str]:
+    """New facilitator and screen keys (the old links stop working); returns the raw keys."""
+    facilitator_key = new_key()
+    screen_key = screen_key_for(facilitator_key)
+    workshop.facilitator_key_hash, workshop.screen_key_hash = hash_key(facilitator_key), hash_key(screen_key)
+    session.add(workshop)
+    session.commit()
+    return facilitator_key, screen_key
 
 
 def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:

@@ -1,0 +1,72 @@
+"""Injected dependencies: database session, settings, the workshop in the path, who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from app.config import Settings
+from app.models import Workshop
+from app.services import workshops
+from app.services.access import Actor, identify
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_workshop(code: str, session: SessionDep) -> Workshop:
+    return workshops.get_workshop(session, code=code)
+
+
+WorkshopDep = Annotated[Workshop, Depends(get_workshop)]
+
+bearer = HTTPBearer(auto_error=False, description="A facilitator key, screen key or participant token.")
+
+
+def get_api_actor(session: SessionDep, workshop: WorkshopDep,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor | None:
+    """Who the bearer key stands for in this workshop; None if missing or unknown here."""
+    return identify(session, workshop=workshop, key=credentials.credentials if credentials else None)
+
+
+ApiActorDep = Annotated[Actor | None, Depends(get_api_actor)]
+
+
+# Pages keep each role's key in its own HttpOnly cookie, named per workshop so one
+# browser can be a participant in one workshop and the facilitator of another.
+def cookie_name(role: str, code: str) -> str:
+    return f"rk_{role[0]}_{code}"
+
+
+def page_actors(request: Request, session: Session, workshop: Workshop) -> dict[str, Actor]:
+    """Every role this browser's cookies prove in this workshop."""
+    found: dict[str, Actor] = {}
+    for role in ("facilitator", "screen", "participant"):
+        actor = identify(session, workshop=workshop, key=request.cookies.get(cookie_name(role, workshop.code)))
+        if actor is not None and actor.role == role:
+            found[role] = actor
+    return found
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    """Where phones and screens reach this server: the configured public URL or this request's host."""
+    return (settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def notify(request: Request, code: str) -> None:
+    """Tell every process's hub that this workshop changed."""
+    request.app.state.broker.publish(code)

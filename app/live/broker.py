@@ -1,0 +1,94 @@
+"""Change notices between the code that changes a workshop and the hubs that show it.
+
+In-process by default; through Redis pub/sub when RUAMKIT_REDIS_URL is set, so a vote taken
+by one worker process reaches screens held by any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+CHANNEL = "ruamkit:changes"
+
+Listener = Callable[[str], None]
+
+
+class LocalBroker:
+    """Delivers notices to listeners in this process."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def publish(self, code: str) -> None:
+        for listener in self._listeners:
+            listener(code)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+class RedisBroker(LocalBroker):
+    """Publishes notices to a Redis channel; every process's subscriber hands them to its hub."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+        import redis.asyncio as aioredis
+
+        self._url = url
+        self._sync = redis.Redis.from_url(url)
+        self._async = aioredis.Redis.from_url(url)
+        self._task: asyncio.Task[None] | None = None
+
+    def publish(self, code: str) -> None:
+        try:
+            self._sync.publish(CHANNEL, code)
+        except Exception:  # noqa: BLE001
+            # The change is committed; keep this process's own screens right at least.
+            log.exception("Redis publish failed; delivering the change locally only")
+            super().publish(code)
+
+    async def start(self) -> None:
+        pubsub = self._async.pubsub()
+        await pubsub.subscribe(CHANNEL)
+        self._task = asyncio.create_task(self._listen(pubsub))
+
+    async def _listen(self, pubsub) -> None:  # type: ignore[no-untyped-def]
+        while True:
+            try:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                if message and message.get("type") == "message":
+                    super().publish(message["data"].decode())
+            except asyncio.CancelledError:
+                await pubsub.aclose()
+                raise
+            except Exception:  # noqa: BLE001
+                log.exception("Redis subscription failed; retrying in 1 s")
+                await asyncio.sleep(1.0)
+                try:
+                    await pubsub.subscribe(CHANNEL)
+                except Exception:  # noqa: BLE001
+                    pass
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        await self._async.aclose()
+        self._sync.close()
+
+
+def make_broker(redis_url: str | None) -> LocalBroker:
+    return RedisBroker(redis_url) if redis_url else LocalBroker()

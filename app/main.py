@@ -1,0 +1,147 @@
+"""The application factory: `create_app(settings)`; `app` for uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import db
+from app.config import Settings
+from app.errors import DomainError
+from app.live.broker import make_broker
+from app.live.hub import Hub
+from app.live.views import make_renderer
+from app.web import make_templates
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = db.make_engine(settings)
+        if settings.auto_migrate:
+            db.upgrade(settings.database_url)
+        db.check_schema(engine)
+        app.state.engine = engine
+        hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval)
+        broker = make_broker(settings.redis_url)
+        broker.subscribe(hub.notify)
+        app.state.hub, app.state.broker = hub, broker
+        await hub.start()
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await hub.stop()
+            engine.dispose()
+
+    app = FastAPI(title="ruamkit", version="1", lifespan=lifespan,
+                  description="Live planning workshops: propose projects, tag them to strategies, vote with dots.")
+    app.state.settings = settings
+    app.state.templates = make_templates()
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    _add_error_handlers(app)
+
+    from app.routes import exports, facilitator, home, live, phone, projects, screen, static, votes, workshops
+
+    for module in (workshops, projects, votes, exports, home, phone, facilitator, screen, live, static):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    from app.routes.pages import page_error_response
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return page_error_response(request, exc.template, exc.params, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+            problems.append(f"{where}: {error.get('msg')}" if where else str(error.get("msg")))
+        detail = "The request is not valid: " + "; ".join(problems[:10]) + "."
+        return JSONResponse({"detail": detail, "errors": _jsonable(exc.errors())}, status_code=422)
+
+
+def _jsonable(errors: object) -> object:
+    from fastapi.encoders import jsonable_encoder
+
+    try:
+        return jsonable_encoder(errors, custom_encoder={Exception: str, bytes: lambda b: b.decode("utf-8", "replace")})
+    except Exception:  # noqa: BLE001
+        return []
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await self._refuse(scope, receive, send)
+                    return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not response_started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"detail": f"The request body is larger than this server's limit of {self.max_bytes} bytes."},
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+app = create_app()

@@ -1,0 +1,143 @@
+"""The facilitator's console: phases, tallies, moderation, links and exports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url, cookie_name, notify
+from app.errors import Invalid, NotAuthenticated
+from app.forms import FormDep, form_errors, project_update_form
+from app.live.views import framework_labels, view_context
+from app.models import Phase, Workshop
+from app.models.workshop import WorkshopSettingsUpdate
+from app.routes.home import FLASH_COOKIE
+from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.services import projects, workshops
+from app.services.access import Role, identify, screen_key_for
+from app.web import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/w/{code}/facilitate/{key}")
+def open_facilitator_link(request: Request, key: str, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The secret link: keep the key in an HttpOnly cookie and drop it from the address bar."""
+    actor = identify(session, workshop=workshop, key=key)
+    if actor is None or actor.role != Role.facilitator:
+        raise NotAuthenticated("This facilitator link is not valid for this workshop.")
+    response = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
+    set_key_cookie(request, response, role="facilitator", code=workshop.code, key=key)
+    return no_store(response)
+
+
+def live(request: Request, session, workshop: Workshop, lang: str, status_code: int = 200) -> Response:  # type: ignore[no-untyped-def]
+    """The console's live part, as every action answers with it."""
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
+
+
+@router.get("/w/{code}/facilitate")
+def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    lang = language(request, workshop)
+    key = request.cookies.get(cookie_name("facilitator", workshop.code), "")
+    base = base_url(request, settings)
+    just_created = request.cookies.get(FLASH_COOKIE) == workshop.code
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, base=base)
+    response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
+                    facilitator_url=f"{base}/w/{workshop.code}/facilitate/{key}",
+                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key_for(key)}", **values)
+    if just_created:
+        response.delete_cookie(FLASH_COOKIE)
+    return no_store(response)
+
+
+@router.post("/w/{code}/facilitate/phase")
+def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
+                 form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    try:
+        phase = Phase(str(form.get("phase", "")))
+    except ValueError:
+        raise Invalid("Unknown phase.") from None
+    workshops.set_phase(session, workshop=workshop, phase=phase)
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/tallies")
+def toggle_tallies(request: Request, workshop: WorkshopDep, session: SessionDep,
+                   form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    show = form.get("show") == "on"
+    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(show_live_tallies=show))
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.get("/w/{code}/facilitate/projects/{project_id}")
+def project_editor(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The moderation panel for one project: edit, hide, restore or merge."""
+    require_page_role(request, session, workshop, "facilitator")
+    lang = language(request, workshop)
+    return _editor(request, session, workshop, lang, project_id)
+
+
+def _editor(request: Request, session, workshop: Workshop, lang: str, project_id: int,  # type: ignore[no-untyped-def]
+            errors: dict | None = None, values: dict | None = None, status_code: int = 200,
+            message: str = "") -> Response:
+    project = projects.get_project(session, workshop=workshop, project_id=project_id, include_removed=True)
+    others = [p for p in projects.list_projects(session, workshop=workshop) if p.id != project.id]
+    return page(request, "partials/_project_editor.html", lang, status_code=status_code, workshop=workshop,
+                project=project, detail=projects.public(session, project), others=others, errors=errors or {},
+                values=values, message=message, **framework_labels(session, workshop, lang))
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}")
+def save_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                 form: Annotated[FormData, FormDep]) -> Response:
+    actor = require_page_role(request, session, workshop, "facilitator")
+    lang = language(request, workshop)
+    try:
+        project_in = project_update_form(form)
+    except ValidationError as exc:
+        return _editor(request, session, workshop, lang, project_id, errors=form_errors(exc),
+                       values=dict(form), status_code=422)
+    projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id, project_in=project_in)
+    notify(request, workshop.code)
+    return _editor(request, session, workshop, lang, project_id, message="saved")
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/hide")
+def hide_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    projects.hide_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return _editor(request, session, workshop, language(request, workshop), project_id, message="hidden")
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/restore")
+def restore_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    projects.restore_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return _editor(request, session, workshop, language(request, workshop), project_id, message="restored")
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/merge")
+def merge_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                  form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    try:
+        into = int(str(form.get("into", "")))
+    except ValueError:
+        raise Invalid("Choose the project to merge into.") from None
+    target = projects.merge_projects(session, workshop=workshop, project_id=project_id, into_id=into)
+    notify(request, workshop.code)
+    return _editor(request, session, workshop, language(request, workshop), target.id, message="merged")

@@ -1,0 +1,82 @@
+"""The front door: join by code, create a workshop, switch language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.deps import SessionDep, SettingsDep
+from app.forms import FormDep, form_errors, workshop_form
+from app.routes.pages import LANG_COOKIE, language, no_store, set_key_cookie
+from app.routes.workshops import check_organiser
+from app.services import presets, workshops
+from app.web import page
+
+router = APIRouter(include_in_schema=False)
+
+FLASH_COOKIE = "rk_new"
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """Join by code (phones) or create a workshop (facilitators)."""
+    return page(request, "pages/home.html", language(request))
+
+
+@router.get("/join")
+def join_by_code(request: Request, code: str = "") -> Response:
+    code = code.strip().upper()
+    if not code:
+        return RedirectResponse("/", status_code=303)
+    return RedirectResponse(f"/w/{code}", status_code=303)
+
+
+@router.get("/j/{code}")
+def short_join_link(code: str) -> Response:
+    """The short link in the QR code."""
+    return RedirectResponse(f"/w/{code.strip().upper()}", status_code=303)
+
+
+@router.get("/lang/{lang}")
+def switch_language(lang: str, next: str = "/") -> Response:
+    """Keep the reader's language in a cookie and go back where they were."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in ("th", "en"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/new")
+def new_workshop_form(request: Request) -> Response:
+    lang = language(request)
+    return page(request, "pages/new.html", lang, values={"language": lang, "framework": "th-national-2018",
+                                                          "dots_per_participant": 5, "max_dots_per_project": 3,
+                                                          "show_live_tallies": True},
+                errors={}, preset=presets.TH_NATIONAL_2018)
+
+
+@router.post("/new")
+def create_workshop_from_form(request: Request, session: SessionDep, settings: SettingsDep,
+                              form: Annotated[FormData, FormDep]) -> Response:
+    """Create a workshop from the form and land on its facilitator page."""
+    raw = dict(form)
+    lang = language(request)
+    check_organiser(settings, form.get("organiser_password"))  # type: ignore[arg-type]
+    try:
+        workshop_in = workshop_form(form)
+    except ValidationError as exc:
+        return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc),
+                    preset=presets.TH_NATIONAL_2018)
+    workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
+    response = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
+    set_key_cookie(request, response, role="facilitator", code=workshop.code, key=facilitator_key)
+    # The secret links are shown once, on the page this redirect lands on.
+    response.set_cookie(FLASH_COOKIE, workshop.code, httponly=True, samesite="lax", max_age=300)
+    return no_store(response)
+

@@ -1,0 +1,64 @@
+"""Helpers shared by the web pages: language, roles from cookies, errors as pages or toasts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from app import i18n
+from app.deps import cookie_name, page_actors
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Workshop
+from app.services.access import Actor
+from app.web import is_htmx, page
+
+LANG_COOKIE = "rk_lang"
+
+
+def language(request: Request, workshop: Workshop | None = None) -> str:
+    """The reader's language: their own choice (cookie), else the workshop's, else Thai."""
+    return i18n.pick_language(request.cookies.get(LANG_COOKIE), workshop.language if workshop else None)
+
+
+def set_key_cookie(request: Request, response: Response, *, role: str, code: str, key: str) -> None:
+    response.set_cookie(
+        cookie_name(role, code), key, httponly=True, samesite="lax", path="/",
+        secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
+        max_age=60 * 60 * 24 * 30,
+    )
+
+
+def require_page_role(request: Request, session: Session, workshop: Workshop, *roles: str) -> Actor:
+    """The strongest of `roles` this browser holds here; 401/403 as a page otherwise."""
+    actors = page_actors(request, session, workshop)
+    for role in roles:
+        if role in actors:
+            return actors[role]
+    if actors:
+        raise Forbidden("This page is not for your role in this workshop.")
+    if "participant" in roles:
+        raise NotAuthenticated("Join the workshop first.")
+    raise NotAuthenticated("This page needs its secret link. Ask the facilitator for it.")
+
+
+def no_store(response: Response) -> Response:
+    """Pages that carry keys must not be kept by browsers or proxies."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def page_error_response(request: Request, template: str, params: dict[str, Any], status_code: int) -> Response:
+    lang = i18n.pick_language(request.cookies.get(LANG_COOKIE))
+    message = i18n.translate_error(template, params, lang)
+    code = request.path_params.get("code")
+    if is_htmx(request):
+        headers = {"HX-Retarget": "#toast", "HX-Reswap": "innerHTML"}
+        if status_code == 401 and code:
+            headers = {"HX-Redirect": f"/w/{code}"}
+        return page(request, "partials/_toast.html", lang, status_code=status_code, headers=headers,
+                    message=message, level="error")
+    return page(request, "pages/error.html", lang, status_code=status_code, message=message,
+                status=status_code, code=code)

@@ -1,0 +1,128 @@
+"""The participant's phone: join, propose, browse, spend dots."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.db import with_retry
+from app.deps import SessionDep, WorkshopDep, notify
+from app.errors import Invalid
+from app.forms import FormDep, form_errors, project_form
+from app.live.views import framework_labels
+from app.models import Workshop
+from app.models.participant import ParticipantJoin
+from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.services import participants, projects, voting, workshops
+from app.services.access import Actor
+from app.web import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:  # type: ignore[no-untyped-def]
+    """The participant's own view: the shared live parts plus their ballot and proposals."""
+    from app.live.views import view_context
+
+    values = view_context(session, workshop=workshop, view="phone", lang=lang)
+    values["me"] = actor.participant
+    values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
+    values["request_id"] = uuid.uuid4().hex
+    values["agencies"] = workshops.list_agencies(session, workshop=workshop)
+    return values
+
+
+@router.get("/w/{code}")
+def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """A phone's one page: the join form, or the view of the current phase."""
+    lang = language(request, workshop)
+    try:
+        actor = require_page_role(request, session, workshop, "participant")
+    except Exception:  # noqa: BLE001  (not joined yet: that is what the join form is for)
+        return no_store(page(request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
+                             agencies=workshops.list_agencies(session, workshop=workshop)))
+    return no_store(page(request, "pages/phone/index.html", lang,
+                         **phone_context(session, workshop, actor, lang)))
+
+
+@router.post("/w/{code}/join")
+def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
+                    form: Annotated[FormData, FormDep]) -> Response:
+    lang = language(request, workshop)
+    try:
+        join_in = ParticipantJoin.model_validate({"name": form.get("name", ""), "agency": form.get("agency", "")})
+    except ValidationError as exc:
+        return page(request, "pages/phone/join.html", lang, status_code=422, workshop=workshop,
+                    values=dict(form), errors=form_errors(exc),
+                    agencies=workshops.list_agencies(session, workshop=workshop))
+    participant, token = participants.join(session, workshop=workshop, join_in=join_in)
+    notify(request, workshop.code)
+    response = RedirectResponse(f"/w/{workshop.code}", status_code=303)
+    set_key_cookie(request, response, role="participant", code=workshop.code, key=token)
+    return response
+
+
+@router.get("/w/{code}/me")
+def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The phase view alone, fetched again when the phase or the list of projects changes."""
+    actor = require_page_role(request, session, workshop, "participant")
+    lang = language(request, workshop)
+    return no_store(page(request, "partials/_phone_main.html", lang,
+                         **phone_context(session, workshop, actor, lang)))
+
+
+@router.post("/w/{code}/proposals")
+def propose_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
+                       form: Annotated[FormData, FormDep]) -> Response:
+    """Send a proposal; answers with a fresh form (and keeps the typed one on error)."""
+    actor = require_page_role(request, session, workshop, "participant")
+    lang = language(request, workshop)
+    labels = framework_labels(session, workshop, lang)
+    common = {"workshop": workshop, "me": actor.participant, **labels,
+              "agencies": workshops.list_agencies(session, workshop=workshop)}
+    try:
+        project_in = project_form(form)
+    except ValidationError as exc:
+        return page(request, "partials/_propose_form.html", lang, status_code=422, values=dict(form),
+                    selected=_selected(form), errors=form_errors(exc),
+                    request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
+    try:
+        project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
+    except Invalid as exc:
+        return page(request, "partials/_propose_form.html", lang, status_code=422, values=dict(form),
+                    selected=_selected(form), errors={"form": exc.detail},
+                    request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
+    if created:
+        notify(request, workshop.code)
+    return page(request, "partials/_propose_form.html", lang, values={}, selected={}, errors={},
+                sent=project, request_id=uuid.uuid4().hex, **common)
+
+
+def _selected(form: FormData) -> dict[str, set[str]]:
+    return {"strategy_ids": set(form.getlist("strategy_ids")), "reform_area_ids": set(form.getlist("reform_area_ids"))}
+
+
+@router.post("/w/{code}/ballot/{project_id}")
+def vote_from_phone(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                    form: Annotated[FormData, FormDep]) -> Response:
+    """The + and - buttons: add or take back one dot; answers with the control and the budget."""
+    actor = require_page_role(request, session, workshop, "participant")
+    lang = language(request, workshop)
+    try:
+        delta = int(str(form.get("change", "0")))
+    except ValueError:
+        delta = 0
+    if delta not in (-1, 1):
+        raise Invalid("Tap + or - to change your dots.")
+    assert actor.participant is not None
+    participant = actor.participant
+    with_retry(lambda: voting.add_dots(session, workshop=workshop, participant=participant,
+                                       project_id=project_id, delta=delta))
+    notify(request, workshop.code)
+    return page(request, "partials/_ballot_update.html", lang, **phone_context(session, workshop, actor, lang))

@@ -1,0 +1,74 @@
+"""JSON API: proposals."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, notify
+from app.models.project import MergeIn, ProjectCreate, ProjectPublic, ProjectUpdate
+from app.services import projects
+from app.services.access import Role, require
+
+router = APIRouter(prefix="/api/v1/workshops/{code}/projects", tags=["projects"])
+
+
+@router.get("", response_model=list[ProjectPublic])
+def list_projects(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> list[ProjectPublic]:
+    """Visible projects in proposal order (hidden and merged-away ones left out)."""
+    require(actor, Role.participant, Role.facilitator, Role.screen, action="list projects")
+    return projects.list_public(session, workshop=workshop)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectPublic,
+             responses={200: {"description": "The project already made with this client_request_id."}})
+def create_project(request: Request, response: Response, project_in: ProjectCreate, workshop: WorkshopDep,
+                   session: SessionDep, actor: ApiActorDep) -> ProjectPublic:
+    """Propose a project (participant while proposing; facilitator in any phase but closed)."""
+    actor = require(actor, Role.participant, Role.facilitator, action="propose projects")
+    project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
+    if created:
+        notify(request, workshop.code)
+    else:
+        response.status_code = status.HTTP_200_OK
+    return projects.public(session, project)
+
+
+@router.patch("/{project_id}", response_model=ProjectPublic)
+def update_project(request: Request, project_id: int, project_in: ProjectUpdate, workshop: WorkshopDep,
+                   session: SessionDep, actor: ApiActorDep) -> ProjectPublic:
+    """Edit a project (facilitator; its proposer while proposing)."""
+    actor = require(actor, Role.participant, Role.facilitator, action="edit projects")
+    project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
+                                      project_in=project_in)
+    notify(request, workshop.code)
+    return projects.public(session, project)
+
+
+@router.post("/{project_id}/merge", response_model=ProjectPublic)
+def merge_project(request: Request, project_id: int, merge_in: MergeIn, workshop: WorkshopDep,
+                  session: SessionDep, actor: ApiActorDep) -> ProjectPublic:
+    """Merge this project into another (facilitator); answers with the surviving project."""
+    require(actor, Role.facilitator, action="merge projects")
+    target = projects.merge_projects(session, workshop=workshop, project_id=project_id, into_id=merge_in.into)
+    notify(request, workshop.code)
+    return projects.public(session, target)
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+def hide_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                 actor: ApiActorDep) -> Response:
+    """Hide a project (facilitator): kept for the export, its dots returned to their owners."""
+    require(actor, Role.facilitator, action="hide projects")
+    projects.hide_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{project_id}/restore", response_model=ProjectPublic)
+def restore_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                    actor: ApiActorDep) -> ProjectPublic:
+    """Show a hidden project again (facilitator)."""
+    require(actor, Role.facilitator, action="restore projects")
+    project = projects.restore_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return projects.public(session, project)

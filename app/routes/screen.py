@@ -1,0 +1,35 @@
+"""The big screen: read-only, projected, live over the websocket."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url
+from app.errors import NotAuthenticated
+from app.live.views import view_context
+from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.services.access import Role, identify
+from app.web import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/w/{code}/screen/{key}")
+def open_screen_link(request: Request, key: str, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The screen's secret link: keep the key in a cookie and drop it from the address bar."""
+    actor = identify(session, workshop=workshop, key=key)
+    if actor is None or actor.role not in (Role.screen, Role.facilitator):
+        raise NotAuthenticated("This screen link is not valid for this workshop.")
+    response = RedirectResponse(f"/w/{workshop.code}/screen", status_code=303)
+    set_key_cookie(request, response, role=actor.role.value, code=workshop.code, key=key)
+    return no_store(response)
+
+
+@router.get("/w/{code}/screen")
+def screen_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep) -> Response:
+    require_page_role(request, session, workshop, "screen", "facilitator")
+    lang = language(request, workshop)
+    values = view_context(session, workshop=workshop, view="screen", lang=lang, base=base_url(request, settings))
+    return no_store(page(request, "pages/screen/index.html", lang, **values))

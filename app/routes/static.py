@@ -1,0 +1,30 @@
+"""Static files served by the app itself, so a workshop runs with no internet at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from app.db import ROOT
+from app.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+
+# Installed from the npm registry by package.json (exact versions), never from a CDN.
+VENDOR = {
+    "htmx.min.js": ROOT / "node_modules/htmx.org/dist/htmx.min.js",
+    "htmx-ext-ws.min.js": ROOT / "node_modules/htmx-ext-ws/dist/ws.min.js",
+}
+CACHE = {"Cache-Control": "public, max-age=86400"}
+
+
+@router.get("/static/vendor/{name}")
+def vendor_file(name: str) -> FileResponse:
+    path = VENDOR.get(name)
+    if path is None or not path.exists():
+        raise NotFound("No such file; run `npm install` in the ruamkit folder to fetch the front-end files.")
+    return FileResponse(path, media_type="text/javascript", headers=CACHE)
+
+STATIC_DIR = Path(__file__).parent.parent / "static"

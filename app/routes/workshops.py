@@ -1,0 +1,84 @@
+"""JSON API: workshops, phases and joining."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, status
+
+from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, notify
+from app.errors import Forbidden
+from app.models.participant import ParticipantJoin, ParticipantJoined
+from app.models.workshop import PhaseIn, WorkshopCreate, WorkshopCreated, WorkshopPublic, WorkshopSettingsUpdate
+from app.services import participants, workshops
+from app.services.access import Role, require
+from app.config import Settings
+
+router = APIRouter(prefix="/api/v1", tags=["workshops"])
+
+
+def check_organiser(settings: Settings, password: str | None) -> None:
+    """On a public host an organiser password may be required to create workshops."""
+    import hmac
+
+    wanted = settings.organiser_password
+    if wanted and not (password and hmac.compare_digest(password.encode(), wanted.encode())):
+        raise Forbidden("Creating workshops on this server needs the organiser password "
+                        "(send it in the X-Organiser-Password header).")
+
+
+def created_answer(request: Request, settings: Settings, workshop, facilitator_key: str,  # type: ignore[no-untyped-def]
+                   screen_key: str) -> WorkshopCreated:
+    base = base_url(request, settings)
+    return WorkshopCreated(
+        code=workshop.code, title=workshop.title, phase=workshop.phase,
+        facilitator_key=facilitator_key, screen_key=screen_key,
+        join_url=f"{base}/j/{workshop.code}",
+        screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}",
+        facilitator_url=f"{base}/w/{workshop.code}/facilitate/{facilitator_key}",
+    )
+
+
+@router.post("/workshops", status_code=status.HTTP_201_CREATED, response_model=WorkshopCreated)
+def create_workshop(request: Request, workshop_in: WorkshopCreate, session: SessionDep, settings: SettingsDep,
+                    x_organiser_password: Annotated[str | None, Header()] = None) -> WorkshopCreated:
+    """Create a workshop; the answer carries its keys, shown this once."""
+    check_organiser(settings, x_organiser_password)
+    workshop, facilitator_key, screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
+    return created_answer(request, settings, workshop, facilitator_key, screen_key)
+
+
+@router.get("/workshops/{code}", response_model=WorkshopPublic)
+def read_workshop(workshop: WorkshopDep, session: SessionDep) -> WorkshopPublic:
+    """The workshop's settings, framework and participant count (anyone with the code)."""
+    return workshops.describe(session, workshop=workshop)
+
+
+@router.put("/workshops/{code}/phase", response_model=WorkshopPublic)
+def set_phase(request: Request, phase_in: PhaseIn, workshop: WorkshopDep, session: SessionDep,
+              actor: ApiActorDep) -> WorkshopPublic:
+    """Move the workshop to any phase (facilitator)."""
+    require(actor, Role.facilitator, action="change the phase")
+    workshops.set_phase(session, workshop=workshop, phase=phase_in.phase)
+    notify(request, workshop.code)
+    return workshops.describe(session, workshop=workshop)
+
+
+@router.patch("/workshops/{code}", response_model=WorkshopPublic)
+def update_workshop(request: Request, settings_in: WorkshopSettingsUpdate, workshop: WorkshopDep,
+                    session: SessionDep, actor: ApiActorDep) -> WorkshopPublic:
+    """Change the title, description or whether live tallies are shown (facilitator)."""
+    require(actor, Role.facilitator, action="change the workshop's settings")
+    workshops.update_settings(session, workshop=workshop, settings_in=settings_in)
+    notify(request, workshop.code)
+    return workshops.describe(session, workshop=workshop)
+
+
+@router.post("/workshops/{code}/participants", status_code=status.HTTP_201_CREATED,
+             response_model=ParticipantJoined)
+def join_workshop(request: Request, join_in: ParticipantJoin, workshop: WorkshopDep,
+                  session: SessionDep) -> ParticipantJoined:
+    """Join with a name and agency (anyone with the code); the token is shown this once."""
+    participant, token = participants.join(session, workshop=workshop, join_in=join_in)
+    notify(request, workshop.code)
+    return ParticipantJoined(participant_id=participant.id, participant_token=token)

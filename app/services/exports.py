@@ -1,0 +1,645 @@
+"""Exports of a workshop (JSON to rebuild it, CSV and XLSX for planners) and the JSON import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, select
+
+from app.errors import Conflict, Invalid
+from app.models import (
+    Agency,
+    Participant,
+    Project,
+    ProjectReformArea,
+    ProjectStrategy,
+    ReformArea,
+    Strategy,
+    Vote,
+    Workshop,
+    utcnow,
+)
+from app.models.exchange import (
+    FORMAT,
+    VERSION,
+    ProjectExport,
+    WorkshopExport,
+    WorkshopSettingsExport,
+)
+from app.services import participants as participants_service
+from app.services import projects as projects_service
+from app.services import results, workshops
+from app.services.access import hash_key, new_key
+
+Cell = str | int | None
+Row = TypeVar("Row", bound=SQLModel)
+
+# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+PROJECT_COLUMNS = [
+    "rank",
+    "project_id",
+    "title",
+    "description",
+    "agency",
+    "strategies",
+    "reform_areas",
+    "dots",
+    "voters",
+    "proposer",
+    "created_at",
+    "status",
+]
+BOLD = Font(bold=True)
+
+
+def neutralise_cell(value: Cell) -> Cell:
+    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+# --- JSON ---
+
+
+def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
+    """Everything needed to rebuild the workshop, and its results for readers."""
+    lang = workshop.language
+    votes = session.exec(
+        select(Vote)
+        .where(Vote.workshop_id == workshop.id)
+        .order_by(Vote.participant_id, Vote.project_id)
+    )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _iso(utcnow()),
+        "workshop": {
+            "title": workshop.title,
+            "description": workshop.description,
+            "language": workshop.language,
+            "phase": str(workshop.phase),
+            "framework": workshop.framework,
+            "dots_per_participant": workshop.dots_per_participant,
+            "max_dots_per_project": workshop.max_dots_per_project,
+            "show_live_tallies": workshop.show_live_tallies,
+            "created_at": _iso(workshop.created_at),
+        },
+        "strategies": [
+            {"id": s.id, "code": s.code, **_names(s, lang)}
+            for s in workshops.list_strategies(session, workshop=workshop)
+        ],
+        "reform_areas": [
+            {"id": r.id, "code": r.code, **_names(r, lang)}
+            for r in workshops.list_reform_areas(session, workshop=workshop)
+        ],
+        "agencies": [
+            {"id": a.id, **_names(a, lang)}
+            for a in workshops.list_agencies(session, workshop=workshop)
+        ],
+        "participants": [
+            {"id": p.id, "name": p.name, "agency": p.agency, "created_at": _iso(p.created_at)}
+            for p in participants_service.list_participants(session, workshop=workshop)
+        ],
+        "projects": [
+            {**p.model_dump(mode="json"), "created_at": _iso(p.created_at)}
+            for p in projects_service.list_public(session, workshop=workshop, include_removed=True)
+        ],
+        "votes": [
+            {"participant_id": v.participant_id, "project_id": v.project_id, "dots": v.dots}
+            for v in votes
+        ],
+        "results": results.to_public(results.compute(session, workshop=workshop)).model_dump(
+            mode="json"
+        ),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _names(entry: Strategy | ReformArea | Agency, lang: str) -> dict[str, str | None]:
+    return {"name_th": entry.name_th, "name_en": entry.name_en, "name": entry.name_in(lang)}
+
+
+def import_workshop(session: Session, *, data: object) -> tuple[Workshop, str, str]:
+    """Rebuild an exported workshop as a new one (new code, new keys); returns it with the raw keys.
+
+    Everything is checked before the first write, and all of it is written in one commit.
+    """
+    export = _parse(data)
+    _check_references(export)
+    facilitator_key, screen_key = new_key(), new_key()
+    try:
+        workshop = _insert_workshop(
+            session,
+            settings=export.workshop,
+            key_hashes=(hash_key(facilitator_key), hash_key(screen_key)),
+        )
+        _insert_content(session, workshop=workshop, export=export)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return workshop, facilitator_key, screen_key
+
+
+def _parse(data: object) -> WorkshopExport:
+    # Checked first so that some other JSON file gets one plain sentence, not a list of fields.
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise Invalid(
+            'This is not a ruamkit workshop export: its "format" must be "{format}".', format=FORMAT
+        )
+    version = data.get("version")
+    if type(version) is not int or version != VERSION:
+        raise Invalid(
+            "This export has version {version}; this version of ruamkit reads version {supported}.",
+            version=str(version)[:20],
+            supported=VERSION,
+        )
+    try:
+        return WorkshopExport.model_validate(data)
+    except ValidationError as exc:
+        raise Invalid("The export is not valid: {problem}", problem=_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    """The first problem as `projects[2].title: <message>.`, and how many more there are."""
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    message = str(first["ctx"]["error"]) if first["type"] == "value_error" else first["msg"]
+    where = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+    ).lstrip(".")
+    text = f"{where}: {message}." if where else f"{message}."
+    if len(errors) > 1:
+        text += f" ({len(errors) - 1} more problem(s) after this one.)"
+    return text
+
+
+def _check_references(export: WorkshopExport) -> None:
+    """Refuse ids that clash or point nowhere, and votes the workshop's rules would refuse."""
+    for label, ids in (
+        ("strategies", [e.id for e in export.strategies]),
+        ("reform areas", [e.id for e in export.reform_areas]),
+        ("agencies", [e.id for e in export.agencies]),
+        ("participants", [e.id for e in export.participants]),
+        ("projects", [e.id for e in export.projects]),
+    ):
+        if (twice := _first_duplicate(ids)) is not None:
+            raise Invalid("Two {label} have the id {id}.", label=label, id=twice)
+    for label, codes in (
+        ("strategies", [e.code.casefold() for e in export.strategies]),
+        ("reform areas", [e.code.casefold() for e in export.reform_areas]),
+    ):
+        if (twice := _first_duplicate(codes)) is not None:
+            raise Invalid("Two {label} have the code {code}.", label=label, code=twice)
+    strategy_ids = {e.id for e in export.strategies}
+    reform_area_ids = {e.id for e in export.reform_areas}
+    participant_ids = {p.id for p in export.participants}
+    projects = {p.id: p for p in export.projects}
+    for project in export.projects:
+        if project.proposer_id is not None and project.proposer_id not in participant_ids:
+            raise Invalid(
+                "Project {project} was proposed by participant {participant}, "
+                "who is not in the export.",
+                project=project.id,
+                participant=project.proposer_id,
+            )
+        for label, tag_ids, known in (
+            ("strategy", project.strategy_ids, strategy_ids),
+            ("reform area", project.reform_area_ids, reform_area_ids),
+        ):
+            for tag_id in tag_ids:
+                if tag_id not in known:
+                    raise Invalid(
+                        "Project {project} is tagged with {label} {tag}, "
+                        "which is not in the export.",
+                        project=project.id,
+                        label=label,
+                        tag=tag_id,
+                    )
+        if project.merged_into_id == project.id:
+            raise Invalid("Project {project} is merged into itself.", project=project.id)
+        if project.merged_into_id is not None and project.merged_into_id not in projects:
+            raise Invalid(
+                "Project {project} is merged into project {target}, which is not in the export.",
+                project=project.id,
+                target=project.merged_into_id,
+            )
+    _check_merge_chains(projects)
+    _check_votes(export, projects=projects, participant_ids=participant_ids)
+
+
+def _first_duplicate(values: Iterable[object]) -> object | None:
+    seen: set[object] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
+def _check_merge_chains(projects: dict[int, ProjectExport]) -> None:
+    # A merged project may itself be the target of an earlier merge, but never of its own.
+    for start in projects.values():
+        seen = {start.id}
+        current = start
+        while current.merged_into_id is not None:
+            current = projects[current.merged_into_id]
+            if current.id in seen:
+                raise Invalid(
+                    "Projects {project} and {other} are merged into each other, "
+                    "directly or through others.",
+                    project=start.id,
+                    other=current.id,
+                )
+            seen.add(current.id)
+
+
+def _check_votes(
+    export: WorkshopExport, *, projects: dict[int, ProjectExport], participant_ids: set[int]
+) -> None:
+    cap = export.workshop.max_dots_per_project
+    budget = export.workshop.dots_per_participant
+    used: Counter[int] = Counter()
+    pairs: set[tuple[int, int]] = set()
+    for vote in export.votes:
+        who, what = vote.participant_id, vote.project_id
+        if who not in participant_ids:
+            raise Invalid(
+                "A vote is by participant {participant}, who is not in the export.", participant=who
+            )
+        if what not in projects:
+            raise Invalid(
+                "A vote is on project {project}, which is not in the export.", project=what
+            )
+        if (who, what) in pairs:
+            raise Invalid(
+                "Participant {participant} has two votes on project {project}.",
+                participant=who,
+                project=what,
+            )
+        pairs.add((who, what))
+        if projects[what].hidden or projects[what].merged_into_id is not None:
+            # The app gives such dots back to their owners, so a real export never has them.
+            raise Invalid(
+                "Participant {participant} has a vote on project {project}, "
+                "which is hidden or merged into another.",
+                participant=who,
+                project=what,
+            )
+        if vote.dots > cap:
+            raise Invalid(
+                "Participant {participant} has {dots} dots on project {project}, over the cap of "
+                "{cap} per project.",
+                participant=who,
+                dots=vote.dots,
+                project=what,
+                cap=cap,
+            )
+        used[who] += vote.dots
+    for who, dots in used.items():
+        if dots > budget:
+            raise Invalid(
+                "Participant {participant} uses {dots} dots, over the budget of {budget} per "
+                "participant.",
+                participant=who,
+                dots=dots,
+                budget=budget,
+            )
+
+
+def _insert_workshop(
+    session: Session, *, settings: WorkshopSettingsExport, key_hashes: tuple[str, str]
+) -> Workshop:
+    """Add the workshop row under a free join code. It is the import's first write, so a
+    rollback after a taken code loses nothing else."""
+    for _attempt in range(10):
+        workshop = Workshop(
+            code=workshops.new_code(),
+            title=settings.title,
+            description=settings.description,
+            language=settings.language,
+            phase=settings.phase,
+            framework=settings.framework,
+            dots_per_participant=settings.dots_per_participant,
+            max_dots_per_project=settings.max_dots_per_project,
+            show_live_tallies=settings.show_live_tallies,
+            facilitator_key_hash=key_hashes[0],
+            screen_key_hash=key_hashes[1],
+        )
+        session.add(workshop)
+        try:
+            session.flush()
+            return workshop
+        except IntegrityError:  # join code already taken: draw another
+            session.rollback()
+    raise Conflict("Could not find a free join code; try again.")
+
+
+def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExport) -> None:
+    wid = workshop.id
+    strategies = _insert(
+        session,
+        {
+            e.id: Strategy(
+                workshop_id=wid,
+                code=e.code,
+                name_th=e.name_th,
+                name_en=e.name_en,
+                position=position,
+            )
+            for position, e in enumerate(export.strategies)
+        },
+    )
+    reform_areas = _insert(
+        session,
+        {
+            e.id: ReformArea(
+                workshop_id=wid,
+                code=e.code,
+                name_th=e.name_th,
+                name_en=e.name_en,
+                position=position,
+            )
+            for position, e in enumerate(export.reform_areas)
+        },
+    )
+    session.add_all(
+        Agency(workshop_id=wid, name_th=a.name_th, name_en=a.name_en, position=position)
+        for position, a in enumerate(export.agencies)
+    )
+    people = _insert(
+        session,
+        {
+            p.id: Participant(
+                workshop_id=wid,
+                name=p.name,
+                agency=p.agency,
+                token_hash=None,
+                created_at=p.created_at,
+            )
+            for p in sorted(export.participants, key=lambda p: p.id)
+        },
+    )
+    ordered = sorted(export.projects, key=lambda p: p.id)
+    projects = _insert(
+        session,
+        {
+            p.id: Project(
+                workshop_id=wid,
+                title=p.title,
+                description=p.description,
+                agency=p.agency,
+                hidden=p.hidden,
+                created_at=p.created_at,
+                proposer_id=people[p.proposer_id].id if p.proposer_id else None,
+            )
+            for p in ordered
+        },
+    )
+    # Set once every project has its new id: a project may be merged into a later one.
+    for p in ordered:
+        if p.merged_into_id is not None:
+            projects[p.id].merged_into_id = projects[p.merged_into_id].id
+    session.add_all(
+        ProjectStrategy(project_id=projects[p.id].id, strategy_id=strategies[sid].id)
+        for p in ordered
+        for sid in p.strategy_ids
+    )
+    session.add_all(
+        ProjectReformArea(project_id=projects[p.id].id, reform_area_id=reform_areas[rid].id)
+        for p in ordered
+        for rid in p.reform_area_ids
+    )
+    session.add_all(
+        Vote(
+            participant_id=people[v.participant_id].id,
+            project_id=projects[v.project_id].id,
+            workshop_id=wid,
+            dots=v.dots,
+        )
+        for v in export.votes
+        if v.dots > 0
+    )
+
+
+def _insert(session: Session, rows: dict[int, Row]) -> dict[int, Row]:
+    """Insert rows in the dict's order, so their new ids keep the order of the exported ids."""
+    session.add_all(rows.values())
+    session.flush()
+    return rows
+
+
+# --- CSV and XLSX ---
+
+
+@dataclass
+class _Report:
+    """What the spreadsheet exports show, read once."""
+
+    lang: str
+    budget: int
+    outcome: results.Outcome
+    removed: list[Project]
+    tags: projects_service.Tags
+    totals: dict[int, tuple[int, int]]
+    people: dict[int, Participant]
+    votes: list[Vote]
+
+    def tag_list(self, ids: Iterable[int], entries: Sequence[Strategy | ReformArea]) -> str:
+        """Codes and names joined by "; ", e.g. "S1 Security; S2 Competitiveness"."""
+        wanted = set(ids)
+        return "; ".join(self.label(e) for e in entries if e.id in wanted)
+
+    def label(self, entry: Strategy | ReformArea) -> str:
+        return f"{entry.code} {entry.name_in(self.lang)}"
+
+
+def _report(session: Session, workshop: Workshop, language: str | None) -> _Report:
+    everything = projects_service.list_projects(session, workshop=workshop, include_removed=True)
+    return _Report(
+        lang=language or workshop.language,
+        budget=workshop.dots_per_participant,
+        outcome=results.compute(session, workshop=workshop),
+        removed=[p for p in everything if p.hidden or p.merged_into_id is not None],
+        tags=projects_service.Tags(session, (p.id for p in everything)),
+        totals=results.tallies(session, workshop=workshop),
+        people=projects_service.participants_by_id(session, workshop=workshop),
+        votes=list(
+            session.exec(select(Vote).where(Vote.workshop_id == workshop.id, Vote.dots > 0))
+        ),
+    )
+
+
+def _project_table(report: _Report) -> list[list[Cell]]:
+    """Ranked projects first, then the hidden and merged-away ones (no rank)."""
+    strategies, areas = report.outcome.strategies, report.outcome.reform_areas
+
+    def row(rank: int | None, project: Project, status: str) -> list[Cell]:
+        dots, voters = report.totals.get(project.id, (0, 0))
+        proposer = report.people.get(project.proposer_id) if project.proposer_id else None
+        return [
+            rank,
+            project.id,
+            project.title,
+            project.description,
+            project.agency,
+            report.tag_list(report.tags.strategies.get(project.id, []), strategies),
+            report.tag_list(report.tags.reform_areas.get(project.id, []), areas),
+            dots,
+            voters,
+            proposer.name if proposer else "",
+            _iso(project.created_at),
+            status,
+        ]
+
+    rows: list[list[Cell]] = [list(PROJECT_COLUMNS)]
+    rows += [row(s.rank, s.project, "active") for s in report.outcome.standings]
+    rows += [
+        row(None, p, f"merged into #{p.merged_into_id}" if p.merged_into_id else "hidden")
+        for p in report.removed
+    ]
+    return rows
+
+
+def export_csv(session: Session, *, workshop: Workshop, language: str | None = None) -> bytes:
+    """The projects as CSV: UTF-8 with a byte-order mark, so spreadsheets read Thai correctly."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [
+            [neutralise_cell(cell) for cell in row]
+            for row in _project_table(_report(session, workshop, language))
+        ]
+    )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _ranking_table(report: _Report) -> list[list[Cell]]:
+    rows: list[list[Cell]] = [["rank", "title", "dots", "voters", "strategies"]]
+    rows += [
+        [
+            s.rank,
+            s.project.title,
+            s.dots,
+            s.voters,
+            report.tag_list(s.strategy_ids, report.outcome.strategies),
+        ]
+        for s in report.outcome.standings
+    ]
+    return rows
+
+
+def _coverage_table(report: _Report) -> tuple[list[list[Cell]], list[int]]:
+    """Two numeric blocks, strategies down and reform areas across: project counts, then dots.
+
+    Returns the rows and the (1-based) numbers of the header rows.
+    """
+    outcome = report.outcome
+    across = [report.label(r) for r in outcome.reform_areas]
+    rows: list[list[Cell]] = []
+    headers: list[int] = []
+    for title, part in (("Number of projects", 0), ("Total dots", 1)):
+        if rows:
+            rows.append([])
+        rows.append([title, *across])
+        headers.append(len(rows))
+        rows += [
+            [report.label(s), *(outcome.coverage[(s.id, r.id)][part] for r in outcome.reform_areas)]
+            for s in outcome.strategies
+        ]
+    return rows, headers
+
+
+def _dots_table(report: _Report) -> list[list[Cell]]:
+    """One row per participant, one column per ranked project."""
+    standings = report.outcome.standings
+    dots = {(v.participant_id, v.project_id): v.dots for v in report.votes}
+    used: Counter[int] = Counter()
+    for v in report.votes:
+        used[v.participant_id] += v.dots
+    rows: list[list[Cell]] = [
+        [
+            "participant",
+            "agency",
+            "dots used",
+            "dots remaining",
+            *(f"#{s.project.id} {s.project.title}" for s in standings),
+        ]
+    ]
+    rows += [
+        [
+            p.name,
+            p.agency,
+            used[p.id],
+            report.budget - used[p.id],
+            *(dots.get((p.id, s.project.id)) for s in standings),
+        ]
+        for p in sorted(report.people.values(), key=lambda p: p.id)
+    ]
+    return rows
+
+
+def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = None) -> bytes:
+    """A workbook for the master plan: Projects, Ranking, Coverage and Dots per participant."""
+    report = _report(session, workshop, language)
+    book = Workbook()
+    book.remove(book.active)
+    _add_sheet(book, "Projects", _project_table(report))
+    _add_sheet(book, "Ranking", _ranking_table(report))
+    coverage, coverage_headers = _coverage_table(report)
+    _add_sheet(book, "Coverage", coverage, header_rows=coverage_headers, freeze="B2")
+    _add_sheet(book, "Dots per participant", _dots_table(report), freeze="B2")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _add_sheet(
+    book: Workbook,
+    title: str,
+    rows: list[list[Cell]],
+    *,
+    header_rows: Sequence[int] = (1,),
+    freeze: str = "A2",
+) -> None:
+    sheet = book.create_sheet(title)
+    for row in rows:
+        sheet.append([_xlsx_cell(cell) for cell in row])
+    for number in header_rows:
+        for cell in sheet[number]:
+            cell.font = BOLD
+    sheet.freeze_panes = freeze
+    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+        widest = max((_display_width(str(v)) for v in column if v is not None), default=0)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
+
+
+def _xlsx_cell(value: Cell) -> Cell:
+    # openpyxl refuses control characters; cleaned input has none, but old rows might.
+    # Stripped before neutralising, so that what is left cannot start a formula.
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise_cell(value)
+
+
+def _display_width(text: str) -> int:
+    # Thai vowel and tone marks sit above or below their letter and take no width.
+    return sum(1 for ch in text if unicodedata.category(ch) != "Mn")

@@ -1,0 +1,60 @@
+"""Template rendering shared by pages, htmx fragments and websocket views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import segno
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+from app import i18n
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def qr_svg(url: str, scale: int = 6) -> Markup:
+    """An inline SVG QR code (no request to any other server)."""
+    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704  (segno's own SVG; the URL inside is escaped by segno)
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    env = templates.env
+    env.globals["qr_svg"] = qr_svg
+    env.filters["when"] = lambda value, lang: i18n.format_when(value, lang) if value else ""
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+    return templates
+
+
+def context(lang: str, **values: Any) -> dict[str, Any]:
+    """The values every template can count on: the language and its gettext."""
+    catalog = i18n.translations(lang)
+
+    def gettext(message: str, **params: Any) -> str:
+        text = catalog.gettext(message)
+        return text % params if params else text
+
+    def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
+        return catalog.ngettext(singular, plural, num) % {"num": num, **params}
+
+    return {"lang": lang, "_": gettext, "ngettext": ngettext, **values}
+
+
+def render_text(templates: Jinja2Templates, name: str, lang: str, **values: Any) -> str:
+    return templates.get_template(name).render(context(lang, **values))
+
+
+def page(request: Request, name: str, lang: str, status_code: int = 200, headers: dict[str, str] | None = None,
+         **values: Any) -> HTMLResponse:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context(lang, **values), status_code=status_code,
+                                      headers=headers)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
