@@ -54,7 +54,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _add_error_handlers(app)
 
-    from app.routes import exports, facilitator, home, live, phone, projects, screen, static, votes, workshops
+    from app.routes import (
+        exports,
+        facilitator,
+        home,
+        live,
+        phone,
+        projects,
+        screen,
+        static,
+        votes,
+        workshops,
+    )
 
     for module in (workshops, projects, votes, exports, home, phone, facilitator, screen, live, static):
         app.include_router(module.router)

@@ -34,6 +34,7 @@ def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:
     values["me"] = actor.participant
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
     values["request_id"] = uuid.uuid4().hex
+    values.update(errors={}, values={}, selected={})
     values["agencies"] = workshops.list_agencies(session, workshop=workshop)
     return values
 

@@ -6,13 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 
+from app.config import Settings
 from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, notify
 from app.errors import Forbidden
 from app.models.participant import ParticipantJoin, ParticipantJoined
-from app.models.workshop import PhaseIn, WorkshopCreate, WorkshopCreated, WorkshopPublic, WorkshopSettingsUpdate
+from app.models.workshop import (
+    PhaseIn,
+    WorkshopCreate,
+    WorkshopCreated,
+    WorkshopPublic,
+    WorkshopSettingsUpdate,
+)
 from app.services import participants, workshops
 from app.services.access import Role, require
-from app.config import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
 

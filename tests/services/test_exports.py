@@ -6,19 +6,15 @@ import copy
 import csv
 import io
 import json
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import openpyxl
 import pytest
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.config import Settings
-from app.db import make_engine, session_scope, upgrade
 from app.errors import Invalid
 from app.models import Participant, Phase, Project, Workshop
 from app.models.participant import ParticipantJoin
@@ -32,25 +28,7 @@ FACILITATOR = Actor(Role.facilitator)
 SHEETS = ["Projects", "Ranking", "Coverage", "Dots per participant"]
 
 
-# --- fixtures and small factories ---
-
-
-@pytest.fixture
-def engine(tmp_path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'ruamkit.db'}"
-    with warnings.catch_warnings():
-        # alembic.ini lacks `path_separator = os`; remove this once it has it.
-        warnings.filterwarnings("ignore", "No path_separator found", DeprecationWarning)
-        upgrade(url)
-    engine = make_engine(Settings(database_url=url))
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with session_scope(engine) as session:
-        yield session
+# --- small factories ---
 
 
 @dataclass
@@ -489,7 +467,7 @@ def an_export_from_a_newer_ruamkit(data: dict) -> dict:
     return {**data, "version": 2}
 
 
-@malformed("projects[0].title: Value should have at most 200")
+@malformed("projects[0].title: String should have at most 200 characters")
 def a_title_too_long(data: dict) -> None:
     titled(data, LAW)["title"] = "ก" * 201
 
