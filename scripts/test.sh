@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is needed (Python packages, htmx, Chromium and Thai fonts for the browser
+# tests), then runs the whole test suite. Extra arguments go to pytest.
+# RUAMKIT_REQUIRE_SERVICES=1 (set by .ci/run) turns "no Chromium/PostgreSQL/Redis" skips into failures.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/install.sh
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'tlwg\|thai'; then
+  echo "Installing Chromium and Thai fonts for the browser tests ..."
+  apt_install chromium fonts-thai-tlwg || echo "Could not install Chromium; browser tests will skip." >&2
+fi
+# pytest exits 5 when it collects no test: that fails this script like any other failure.
+.venv/bin/python -m pytest "$@"
