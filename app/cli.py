@@ -89,8 +89,10 @@ def serve(host: HostOpt = "0.0.0.0", port: PortOpt = 8000,
     base = public_base(host, port)
     settings = Settings(public_url=base)
     migrate_or_refuse(settings, migrate)
-    typer.echo(f"ruamkit is running.\n  Phones join at:        {base}/\n  Create a workshop at:  {base}/new\n"
-               "  (Each workshop's facilitator and big-screen links are shown when it is created.)\n"
+    typer.echo(f"ruamkit is running ({settings.database_url}).\n"
+               f"  Phones (participants): {base}/  (or {base}/j/<CODE>)\n"
+               f"  Facilitator:           {base}/new  (create a workshop; you land on its console)\n"
+               f"  Big screen:            the link on the facilitator console ({base}/w/<CODE>/screen/<key>)\n"
                "  Stop with Ctrl+C.")
     run_server(settings, host, port, workers)
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,9 +31,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.make_engine(settings)
-        if settings.auto_migrate:
-            db.upgrade(settings.database_url)
-        db.check_schema(engine)
+        try:
+            if settings.auto_migrate:
+                db.upgrade(settings.database_url)
+            db.check_schema(engine)
+        except Exception:
+            engine.dispose()
+            raise
         app.state.engine = engine
         hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval)
         broker = make_broker(settings.redis_url)
@@ -129,7 +134,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge()
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -151,8 +156,11 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    # An HTTPException, because FastAPI turns any other error raised while it reads the body
+    # into "400 error parsing the body"; this one it passes on, and it is answered with 413.
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request body is larger than this server's limit of {max_bytes} bytes.")
 
 
 app = create_app()

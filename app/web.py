@@ -17,9 +17,10 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def qr_svg(url: str, scale: int = 6) -> Markup:
-    """An inline SVG QR code (no request to any other server)."""
-    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff")
-    return Markup(svg)  # noqa: S704  (segno's own SVG; the URL inside is escaped by segno)
+    """An inline SVG QR code (no request to any other server). It has a viewBox and no fixed
+    size, so the page's CSS decides how big it is drawn (the big screen's is 560 px)."""
+    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff", omitsize=True)
+    return Markup(svg)
 
 
 def make_templates() -> Jinja2Templates:

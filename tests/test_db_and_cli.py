@@ -36,9 +36,8 @@ def test_the_app_will_not_start_on_an_old_schema(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     db.upgrade(url, "base")
-    with pytest.raises(db.SchemaOutOfDate):
-        with TestClient(create_app(Settings(database_url=url))):
-            pass
+    with pytest.raises(db.SchemaOutOfDate), TestClient(create_app(Settings(database_url=url))):
+        pass
 
 
 def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
@@ -51,8 +50,8 @@ def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(database_url: str) -> None:
-    engine = db.make_engine(Settings(database_url=database_url))
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = db.make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'wal.db'}"))
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1

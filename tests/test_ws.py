@@ -105,9 +105,8 @@ def test_the_websocket_checks_who_is_asking(client: TestClient, who: str, view: 
            "screen": workshop["screen_key"], "other-workshop": other["facilitator_key"]}[who]
     url = f"/ws/workshops/{workshop['code']}?" + "&".join(
         p for p in (f"key={key}" if key else "", f"view={view}" if view else "") if p)
-    with pytest.raises(WebSocketDenialResponse) as denied:
-        with client.websocket_connect(url):
-            pass
+    with pytest.raises(WebSocketDenialResponse) as denied, client.websocket_connect(url):
+        pass
     assert denied.value.status_code == status
 
 

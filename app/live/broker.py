@@ -52,7 +52,7 @@ class RedisBroker(LocalBroker):
     def publish(self, code: str) -> None:
         try:
             self._sync.publish(CHANNEL, code)
-        except Exception:  # noqa: BLE001
+        except Exception:
             # The change is committed; keep this process's own screens right at least.
             log.exception("Redis publish failed; delivering the change locally only")
             super().publish(code)
@@ -71,7 +71,7 @@ class RedisBroker(LocalBroker):
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("Redis subscription failed; retrying in 1 s")
                 await asyncio.sleep(1.0)
                 try:

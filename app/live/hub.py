@@ -146,7 +146,7 @@ class Hub:
         assert self._loop is not None
         try:
             html = await self._loop.run_in_executor(self._pool, self.renderer, *key)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("Rendering live view %s failed", key)
             return None
         self.renders += 1

@@ -39,11 +39,14 @@ def framework_labels(session: Session, workshop: Workshop, lang: str) -> dict[st
 
 
 def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
-    """Changes whenever a phone must redraw its own view (phase, the list of projects, tally
-    visibility); tallies alone do not change it: they travel in the shared fragment."""
+    """Changes whenever a phone must redraw its own view (phase, tally visibility, and the list
+    of projects once it is a personal ballot or ranking). Tallies, and the proposal list while
+    proposing, travel in the shared fragment instead: redrawing then would wipe a half-typed
+    proposal on every phone each time anyone sends one."""
     parts = [workshop.phase, str(workshops.tallies_visible(workshop)), str(workshop.dots_per_participant),
              str(workshop.max_dots_per_project)]
-    for s in sorted(outcome.standings, key=lambda s: s.project.id):
+    shared_list = workshop.phase in (Phase.setup, Phase.propose)
+    for s in [] if shared_list else sorted(outcome.standings, key=lambda s: s.project.id):
         p = s.project
         parts.append(f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

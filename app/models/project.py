@@ -58,7 +58,7 @@ class ProjectCreate(BaseModel):
     client_request_id: Annotated[str, PydField(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")
-    def at_most_max_tags(self) -> "ProjectCreate":
+    def at_most_max_tags(self) -> ProjectCreate:
         self.strategy_ids, self.reform_area_ids = (
             _unique(self.strategy_ids),
             _unique(self.reform_area_ids),
@@ -76,7 +76,7 @@ class ProjectUpdate(BaseModel):
     reform_area_ids: TagIds | None = None
 
     @model_validator(mode="after")
-    def at_most_max_tags(self) -> "ProjectUpdate":
+    def at_most_max_tags(self) -> ProjectUpdate:
         if self.strategy_ids is not None:
             self.strategy_ids = _unique(self.strategy_ids)
         if self.reform_area_ids is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -14,7 +14,7 @@ from app.models.schemas import Code, Description, OptionalName, Title
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Phase(StrEnum):
@@ -93,7 +93,7 @@ class CustomFramework(BaseModel):
     reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
-    def codes_are_unique(self) -> "CustomFramework":
+    def codes_are_unique(self) -> CustomFramework:
         for label, entries in (("strategy", self.strategies), ("reform area", self.reform_areas)):
             codes = [e.code.casefold() for e in entries]
             if len(codes) != len(set(codes)):

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from app import i18n
 from app.db import with_retry
 from app.deps import SessionDep, WorkshopDep, notify
 from app.errors import Invalid
@@ -97,7 +98,7 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
         project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
     except Invalid as exc:
         return page(request, "partials/_propose_form.html", lang, status_code=422, values=dict(form),
-                    selected=_selected(form), errors={"form": exc.detail},
+                    selected=_selected(form), errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
                     request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
     if created:
         notify(request, workshop.code)

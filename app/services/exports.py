@@ -42,7 +42,7 @@ from app.models.exchange import (
 from app.services import participants as participants_service
 from app.services import projects as projects_service
 from app.services import results, workshops
-from app.services.access import hash_key, new_key
+from app.services.access import hash_key, new_key, screen_key_for
 
 Cell = str | int | None
 Row = TypeVar("Row", bound=SQLModel)
@@ -145,7 +145,9 @@ def import_workshop(session: Session, *, data: object) -> tuple[Workshop, str, s
     """
     export = _parse(data)
     _check_references(export)
-    facilitator_key, screen_key = new_key(), new_key()
+    # Derived as for a created workshop, so the console's screen link opens this screen.
+    facilitator_key = new_key()
+    screen_key = screen_key_for(facilitator_key)
     try:
         workshop = _insert_workshop(
             session,
@@ -602,6 +604,9 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
     report = _report(session, workshop, language)
     book = Workbook()
     book.remove(book.active)
+    # The workshop's title travels in the file's properties, where spreadsheet programs show it.
+    book.properties.title = ILLEGAL_CHARACTERS_RE.sub("", workshop.title)[:255]
+    book.properties.subject = f"ruamkit workshop {workshop.code}"
     _add_sheet(book, "Projects", _project_table(report))
     _add_sheet(book, "Ranking", _ranking_table(report))
     coverage, coverage_headers = _coverage_table(report)

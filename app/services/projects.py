@@ -57,7 +57,7 @@ def list_projects(session: Session, *, workshop: Workshop, include_removed: bool
     """Projects in proposal order; hidden and merged-away ones only when asked for."""
     query = select(Project).where(Project.workshop_id == workshop.id)
     if not include_removed:
-        query = query.where(Project.hidden == False, col(Project.merged_into_id).is_(None))  # noqa: E712
+        query = query.where(Project.hidden == False, col(Project.merged_into_id).is_(None))
     return list(session.exec(query.order_by(Project.created_at, Project.id)))
 
 
@@ -228,6 +228,8 @@ def merge_projects(session: Session, *, workshop: Workshop, project_id: int, int
 
 def _lock_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
     """Take the project's row lock (PostgreSQL; SQLite locks the database on first write)."""
+    if not 0 < project_id < 2**62:  # past what the id column holds: the UPDATE would overflow
+        raise NotFound("This workshop has no project with id {id}.", id=project_id)
     result = session.exec(update(Project).where(Project.id == project_id, Project.workshop_id == workshop.id)
                           .values(id=Project.id))
     if result.rowcount == 0:

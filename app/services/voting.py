@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.models import Participant, Phase, Project, Vote, Workshop
 from app.models.vote import MyVotes, VoteResult
 from app.services.projects import get_project
@@ -43,6 +43,8 @@ def _change(session: Session, *, workshop: Workshop, participant: Participant, p
         raise Conflict("Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
                        phase=workshop.phase)
     cap, budget = workshop.max_dots_per_project, workshop.dots_per_participant
+    if not 0 < project_id < 2**62:  # past what the id column holds: the queries would overflow
+        raise NotFound("This workshop has no project with id {id}.", id=project_id)
     try:
         # First statement: take this participant's write lock, so concurrent taps of the same
         # person run one after another and each sees the other's dots (budget never exceeded).

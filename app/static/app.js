@@ -37,13 +37,36 @@
     });
   }
 
-  // Bars grow from their old length instead of jumping (the row is new after each swap).
+  // A live message carries every part of its view; a page takes the parts it shows (by id).
+  // A phone still drawing the previous phase gets the next phase's parts for a moment before
+  // it redraws: dropping them there avoids htmx's "no target" errors.
+  htmx.defineExtension("live-parts", {
+    transformResponse: function (text, xhr) {
+      if (xhr) return text;  // only websocket messages: normal answers are left alone
+      var template = document.createElement("template");
+      template.innerHTML = text;
+      Array.prototype.slice.call(template.content.children).forEach(function (part) {
+        if (!part.id || !document.getElementById(part.id)) part.remove();
+      });
+      return template.innerHTML;
+    }
+  });
+
+  // Bars grow from their old length instead of jumping, and rows whose rank changed light up
+  // for a moment (the rows are new after each swap, so compare with what was there).
   var oldWidths = {};
-  function rememberBars() {
+  var oldRanks = {};
+  var openDetails = [];
+  function rememberState() {
     oldWidths = {};
+    oldRanks = {};
     document.querySelectorAll("rect.bar-fill[id]").forEach(function (rect) {
       oldWidths[rect.id] = rect.getAttribute("width");
     });
+    document.querySelectorAll("[data-rank][id]").forEach(function (row) {
+      oldRanks[row.id] = row.dataset.rank;
+    });
+    openDetails = Array.prototype.map.call(document.querySelectorAll("details[open][id]"), function (d) { return d.id; });
   }
   function animateBars() {
     document.querySelectorAll("rect.bar-fill[id]").forEach(function (rect) {
@@ -54,6 +77,17 @@
       requestAnimationFrame(function () {
         requestAnimationFrame(function () { rect.setAttribute("width", after); });
       });
+    });
+    document.querySelectorAll("[data-rank][id]").forEach(function (row) {
+      var before = oldRanks[row.id];
+      if (before !== undefined && before !== row.dataset.rank) row.classList.add("rank-moved");
+    });
+  }
+  // The console's live part is redrawn whole: keep the sections the facilitator opened open.
+  function restoreDetails() {
+    openDetails.forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details) details.open = true;
     });
   }
 
@@ -81,11 +115,12 @@
   document.addEventListener("htmx:wsOpen", function () { setConnection("open"); });
   document.addEventListener("htmx:wsClose", function () { setConnection("closed"); });
   document.addEventListener("htmx:wsError", function () { setConnection("closed"); });
-  document.addEventListener("htmx:wsBeforeMessage", rememberBars);
+  document.addEventListener("htmx:wsBeforeMessage", rememberState);
   document.addEventListener("htmx:wsAfterMessage", function () {
     syncPhone();
     applyFilters();
     animateBars();
+    restoreDetails();
     document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
   });
   document.addEventListener("htmx:afterSettle", function (event) {

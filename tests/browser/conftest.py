@@ -34,6 +34,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Each test gets its own server, so no fixed base URL. This also shadows pytest-playwright's
+    fallback `base_url`, a session fixture on an instance that pytest 9 warns about (an error here)."""
+    return None
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's Chromium (Playwright cannot find it by channel); never `playwright install`."""
     if not CHROMIUM.exists():

@@ -68,6 +68,7 @@ class Workshop:
 
     created: dict[str, Any]
     info: dict[str, Any] = field(default_factory=dict)
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)  # by title, as a test made them
 
     @property
     def code(self) -> str:
@@ -136,8 +137,10 @@ def propose(client: TestClient, workshop: Workshop, headers: dict[str, str], tit
 
 
 def propose_many(client: TestClient, workshop: Workshop, titles: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Projects added by the facilitator, by title."""
-    return {title: propose(client, workshop, workshop.facilitator, title) for title in titles}
+    """Projects added by the facilitator, by title (also kept on the workshop)."""
+    made = {title: propose(client, workshop, workshop.facilitator, title) for title in titles}
+    workshop.projects.update(made)
+    return made
 
 
 def put_dots(client: TestClient, workshop: Workshop, person: Person, project_id: int, dots: Any) -> Response:
