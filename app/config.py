@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     auto_migrate: bool = False
     # SQLite only: seconds a writer waits for the lock before failing.
     sqlite_busy_timeout: float = 15.0
+    # Rate limits, per minute (0 turns one off). Per participant they stop a runaway phone;
+    # per client address they are generous because a venue's Wi-Fi may put every phone
+    # behind one address (NAT).
+    rate_join_per_address: float = 600
+    rate_propose_per_participant: float = 60
+    rate_propose_per_address: float = 3000
+    rate_vote_per_participant: float = 300
+    rate_vote_per_address: float = 60000
 
 
 def get_settings() -> Settings:

@@ -70,3 +70,19 @@ def base_url(request: Request, settings: Settings) -> str:
 def notify(request: Request, code: str) -> None:
     """Tell every process's hub that this workshop changed."""
     request.app.state.broker.publish(code)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit(request: Request, action: str, *, participant_id: int | None = None) -> None:
+    """Apply the configured rate limits for an action, per participant and per client address."""
+    settings: Settings = request.app.state.settings
+    limiter = request.app.state.rate_limiter
+    per_participant = getattr(settings, f"rate_{action}_per_participant", 0)
+    per_address = getattr(settings, f"rate_{action}_per_address", 0)
+    if participant_id is not None and per_participant:
+        limiter.hit(action, f"p{participant_id}", per_minute=per_participant)
+    if per_address:
+        limiter.hit(action, client_address(request), per_minute=per_address)

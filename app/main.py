@@ -16,10 +16,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import db
 from app.config import Settings
-from app.errors import DomainError
+from app.errors import DomainError, RateLimited
 from app.live.broker import make_broker
 from app.live.hub import Hub
 from app.live.views import make_renderer
+from app.security import CsrfGuard, RateLimiter, SecurityHeaders
 from app.web import make_templates
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Live planning workshops: propose projects, tag them to strategies, vote with dots.")
     app.state.settings = settings
     app.state.templates = make_templates()
+    app.state.rate_limiter = RateLimiter()
+    # Outermost last: headers on every answer, then CSRF, then the body limit.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CsrfGuard)
+    app.add_middleware(SecurityHeaders)
     _add_error_handlers(app)
 
     from app.routes import (
@@ -84,8 +89,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-        return page_error_response(request, exc.template, exc.params, exc.status_code)
+            response: Response = JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        else:
+            response = page_error_response(request, exc.template, exc.params, exc.status_code)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

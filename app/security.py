@@ -104,7 +104,7 @@ class RateLimiter:
         """Take one token or raise RateLimited with a clear, retry-after message."""
         if per_minute <= 0:
             return
-        capacity = burst if burst is not None else max(1.0, per_minute / 6)
+        capacity = burst if burst is not None else max(1.0, per_minute / 2)
         rate = per_minute / 60.0
         now = time.monotonic()
         key = (action, who)
@@ -114,8 +114,7 @@ class RateLimiter:
             if tokens < 1:
                 self._buckets[key] = (tokens, now)
                 wait = max(1, int((1 - tokens) / rate + 0.999))
-                raise RateLimited("Too many {action} requests; wait {seconds} seconds and try again.",
-                                  action=action, seconds=wait)
+                raise RateLimited("Too many requests; wait {seconds} seconds and try again.", seconds=wait)
             self._buckets[key] = (tokens - 1, now)
             while len(self._buckets) > self._max_keys:
                 self._buckets.popitem(last=False)

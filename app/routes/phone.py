@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from app import i18n
 from app.db import with_retry
-from app.deps import SessionDep, WorkshopDep, notify
+from app.deps import SessionDep, WorkshopDep, limit, notify
 from app.errors import Invalid
 from app.forms import FormDep, form_errors, project_form
 from app.live.views import framework_labels
@@ -57,6 +57,7 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
 def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
                     form: Annotated[FormData, FormDep]) -> Response:
     lang = language(request, workshop)
+    limit(request, "join")
     try:
         join_in = ParticipantJoin.model_validate({"name": form.get("name", ""), "agency": form.get("agency", "")})
     except ValidationError as exc:
@@ -84,6 +85,7 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
                        form: Annotated[FormData, FormDep]) -> Response:
     """Send a proposal; answers with a fresh form (and keeps the typed one on error)."""
     actor = require_page_role(request, session, workshop, "participant")
+    limit(request, "propose", participant_id=actor.participant_id)
     lang = language(request, workshop)
     labels = framework_labels(session, workshop, lang)
     common = {"workshop": workshop, "me": actor.participant, **labels,
@@ -120,6 +122,7 @@ def vote_from_phone(request: Request, project_id: int, workshop: WorkshopDep, se
         delta = int(str(form.get("change", "0")))
     except ValueError:
         delta = 0
+    limit(request, "vote", participant_id=actor.participant_id)
     if delta not in (-1, 1):
         raise Invalid("Tap + or - to change your dots.")
     assert actor.participant is not None

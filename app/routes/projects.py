@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, notify
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
 from app.models.project import MergeIn, ProjectCreate, ProjectPublic, ProjectUpdate
 from app.services import projects
 from app.services.access import Role, require
@@ -25,6 +25,10 @@ def create_project(request: Request, response: Response, project_in: ProjectCrea
                    session: SessionDep, actor: ApiActorDep) -> ProjectPublic:
     """Propose a project (participant while proposing; facilitator in any phase but closed)."""
     actor = require(actor, Role.participant, Role.facilitator, action="propose projects")
+    # Retries of one submission are answered, not counted against the limit.
+    if actor.role == Role.participant and not projects.is_retry(
+            session, workshop=workshop, actor=actor, request_id=project_in.client_request_id):
+        limit(request, "propose", participant_id=actor.participant_id)
     project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
     if created:
         notify(request, workshop.code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.db import with_retry
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, notify
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
 from app.models import Phase
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, voting
@@ -19,6 +19,7 @@ def set_vote(request: Request, project_id: int, vote_in: VoteIn, workshop: Works
              actor: ApiActorDep) -> VoteResult:
     """Set (not add) my dots on a project; idempotent; 409 past the cap or the budget."""
     actor = require(actor, Role.participant, action="vote")
+    limit(request, "vote", participant_id=actor.participant_id)
     assert actor.participant is not None
     answer = with_retry(lambda: voting.set_dots(session, workshop=workshop, participant=actor.participant,
                                                 project_id=project_id, dots=vote_in.dots))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 
 from app.config import Settings
-from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, notify
+from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit, notify
 from app.errors import Forbidden
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
@@ -85,6 +85,7 @@ def update_workshop(request: Request, settings_in: WorkshopSettingsUpdate, works
 def join_workshop(request: Request, join_in: ParticipantJoin, workshop: WorkshopDep,
                   session: SessionDep) -> ParticipantJoined:
     """Join with a name and agency (anyone with the code); the token is shown this once."""
+    limit(request, "join")
     participant, token = participants.join(session, workshop=workshop, join_in=join_in)
     notify(request, workshop.code)
     return ParticipantJoined(participant_id=participant.id, participant_token=token)

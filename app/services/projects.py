@@ -136,6 +136,12 @@ def create_project(session: Session, *, workshop: Workshop, actor: Actor,
     return project, True
 
 
+def is_retry(session: Session, *, workshop: Workshop, actor: Actor, request_id: str | None) -> bool:
+    """Whether this client request id already made a project (a retry, not a new proposal)."""
+    return bool(request_id) and _by_request_id(session, workshop=workshop, proposer_id=actor.participant_id,
+                                               request_id=request_id or "") is not None
+
+
 def _by_request_id(session: Session, *, workshop: Workshop, proposer_id: int | None, request_id: str) -> Project | None:
     proposer = col(Project.proposer_id).is_(None) if proposer_id is None else Project.proposer_id == proposer_id
     return session.exec(select(Project).where(Project.workshop_id == workshop.id, proposer,
