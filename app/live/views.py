@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.errors import NotFound
 from app.models import Participant, Phase, Vote, Workshop
-from app.services import projects, results, workshops
+from app.services import projects, results, rounds, workshops
 from app.web import render_text
 
 VIEWS = ("screen", "facilitator", "phone")
@@ -54,10 +54,12 @@ def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
 
 def counts(session: Session, workshop: Workshop) -> dict[str, Any]:
     participants = list(session.exec(select(Participant).where(Participant.workshop_id == workshop.id)))
-    voted = set(session.exec(select(Vote.participant_id).where(Vote.workshop_id == workshop.id, Vote.dots > 0)
+    round_id = rounds.current_round(session, workshop=workshop).id
+    voted = set(session.exec(select(Vote.participant_id).where(Vote.workshop_id == workshop.id,
+                                                               Vote.round_id == round_id, Vote.dots > 0)
                              .distinct()))
     dots_cast = session.exec(select(func.coalesce(func.sum(Vote.dots), 0))
-                             .where(Vote.workshop_id == workshop.id)).one()
+                             .where(Vote.workshop_id == workshop.id, Vote.round_id == round_id)).one()
     by_agency: Counter[str] = Counter(p.agency or "" for p in participants)
     voted_by_agency: Counter[str] = Counter(p.agency or "" for p in participants if p.id in voted)
     return {

@@ -2,7 +2,7 @@
 
 from app.models.participant import Participant
 from app.models.project import Project, ProjectReformArea, ProjectStrategy
-from app.models.vote import Vote
+from app.models.vote import Round, RoundProject, Score, Vote
 from app.models.workshop import Agency, Phase, ReformArea, Strategy, Workshop, utcnow
 
 __all__ = [
@@ -13,6 +13,9 @@ __all__ = [
     "ProjectReformArea",
     "ProjectStrategy",
     "ReformArea",
+    "Round",
+    "RoundProject",
+    "Score",
     "Strategy",
     "Vote",
     "Workshop",

@@ -25,6 +25,9 @@ class Project(SQLModel, table=True):
     hidden: bool = False
     merged_into_id: int | None = Field(default=None, foreign_key="project.id")
     created_at: datetime = Field(default_factory=utcnow)
+    pinned: bool = False
+    # False while a pre-moderated proposal waits for the facilitator.
+    approved: bool = True
 
 
 class ProjectStrategy(SQLModel, table=True):

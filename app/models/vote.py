@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
+from app.models.workshop import utcnow
+
+
+class Round(SQLModel, table=True):
+    """One voting round: dot voting or multi-criteria scoring, on all projects or an earlier top N."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    number: int = 1
+    title: str = Field(default="", max_length=200)
+    mode: str = Field(default="dots", max_length=10)  # "dots" or "scoring"
+    # Dot rounds: None means the workshop's settings.
+    dots_per_participant: int | None = None
+    max_dots_per_project: int | None = None
+    # Each strategy has its own budget: dots on a project count against each of its strategies.
+    per_strategy_budget: bool = False
+    # Scoring rounds: [{"key": "impact", "name": "Impact", "weight": 1.0}, ...] as JSON text.
+    criteria: str = Field(default="[]", max_length=5000)
+    # Scope: all visible projects, or the top N of an earlier round (frozen in round_project).
+    scope_top_n: int | None = None
+    scope_round_id: int | None = Field(default=None, foreign_key="round.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RoundProject(SQLModel, table=True):
+    """The projects of a scoped round, fixed when the round was made."""
+
+    __tablename__ = "round_project"
+    round_id: int = Field(foreign_key="round.id", primary_key=True, ondelete="CASCADE")
+    project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
+
 
 class Vote(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
-    project_id: int = Field(
-        foreign_key="project.id", primary_key=True, index=True, ondelete="CASCADE"
-    )
+    project_id: int = Field(foreign_key="project.id", primary_key=True, index=True, ondelete="CASCADE")
+    round_id: int = Field(foreign_key="round.id", primary_key=True, index=True, ondelete="CASCADE")
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     dots: int = 0
+
+
+class Score(SQLModel, table=True):
+    """A participant's 1-5 score of one project on one criterion, in a scoring round."""
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
+    project_id: int = Field(foreign_key="project.id", primary_key=True, index=True, ondelete="CASCADE")
+    round_id: int = Field(foreign_key="round.id", primary_key=True, index=True, ondelete="CASCADE")
+    criterion: str = Field(primary_key=True, max_length=40)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    value: int
 
 
 # --- API models ---

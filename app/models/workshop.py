@@ -40,6 +40,17 @@ class Workshop(SQLModel, table=True):
     facilitator_key_hash: str = Field(max_length=64)
     screen_key_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # Pre-moderation: participants' proposals show on screen and phones only once approved.
+    premoderate: bool = False
+    # What the big screen shows: "auto" follows the phase; otherwise a view the facilitator chose.
+    screen_view: str = Field(default="auto", max_length=20)
+    # The phase timer, in server time: running while ends_at is set, paused while remaining is.
+    timer_ends_at: datetime | None = None
+    timer_remaining: float | None = None
+    timer_phase: str | None = Field(default=None, max_length=10)
+    timer_auto_advance: bool = False
+    # The voting round that votes and scores go to (a round of this workshop; no FK: circular).
+    current_round_id: int | None = None
 
 
 class _Named(SQLModel):

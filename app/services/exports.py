@@ -41,7 +41,7 @@ from app.models.exchange import (
 )
 from app.services import participants as participants_service
 from app.services import projects as projects_service
-from app.services import results, workshops
+from app.services import results, rounds, workshops
 from app.services.access import hash_key, new_key, screen_key_for
 
 Cell = str | int | None
@@ -82,7 +82,8 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
     lang = workshop.language
     votes = session.exec(
         select(Vote)
-        .where(Vote.workshop_id == workshop.id)
+        .where(Vote.workshop_id == workshop.id,
+               Vote.round_id == rounds.current_round(session, workshop=workshop).id)
         .order_by(Vote.participant_id, Vote.project_id)
     )
     return {
@@ -358,6 +359,7 @@ def _insert_workshop(
 
 def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExport) -> None:
     wid = workshop.id
+    first_round = rounds.ensure_first_round(session, workshop=workshop)
     strategies = _insert(
         session,
         {
@@ -435,6 +437,7 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
         Vote(
             participant_id=people[v.participant_id].id,
             project_id=projects[v.project_id].id,
+            round_id=first_round.id,
             workshop_id=wid,
             dots=v.dots,
         )
@@ -486,7 +489,8 @@ def _report(session: Session, workshop: Workshop, language: str | None) -> _Repo
         totals=results.tallies(session, workshop=workshop),
         people=projects_service.participants_by_id(session, workshop=workshop),
         votes=list(
-            session.exec(select(Vote).where(Vote.workshop_id == workshop.id, Vote.dots > 0))
+            session.exec(select(Vote).where(Vote.workshop_id == workshop.id, Vote.dots > 0,
+                                            Vote.round_id == rounds.current_round(session, workshop=workshop).id))
         ),
     )
 

@@ -17,11 +17,13 @@ from app.models import (
     ProjectReformArea,
     ProjectStrategy,
     ReformArea,
+    Score,
     Strategy,
     Vote,
     Workshop,
 )
 from app.models.project import ProjectCreate, ProjectPublic, ProjectUpdate
+from app.services import rounds
 from app.services.access import Actor, Role
 from app.services.workshops import require_not_closed
 
@@ -181,6 +183,7 @@ def hide_project(session: Session, *, workshop: Workshop, project_id: int) -> Pr
     project.hidden = True
     session.add(project)
     session.exec(delete(Vote).where(Vote.project_id == project.id))
+    session.exec(delete(Score).where(Score.project_id == project.id))
     session.commit()
     return project
 
@@ -211,20 +214,30 @@ def merge_projects(session: Session, *, workshop: Workshop, project_id: int, int
     _set_tags(session, project=target,
               strategy_ids=sorted(set(tags.strategies[source.id]) | set(tags.strategies[target.id])),
               reform_area_ids=sorted(set(tags.reform_areas[source.id]) | set(tags.reform_areas[target.id])))
-    cap = workshop.max_dots_per_project
-    source_votes = {v.participant_id: v for v in session.exec(select(Vote).where(Vote.project_id == source.id))}
-    target_votes = {v.participant_id: v for v in session.exec(select(Vote).where(Vote.project_id == target.id))}
-    for participant_id, vote in source_votes.items():
-        kept = target_votes.get(participant_id)
-        # Clipped dots need no bookkeeping: a budget is what its votes do not use.
-        total = min(cap, vote.dots + (kept.dots if kept else 0))
+    # Per participant and round: dots summed and clipped to that round's cap. Clipped dots need
+    # no bookkeeping: a budget is what its votes do not use.
+    caps = {r.id: rounds.cap(r, workshop) for r in rounds.list_rounds(session, workshop=workshop)}
+    target_votes = {(v.participant_id, v.round_id): v
+                    for v in session.exec(select(Vote).where(Vote.project_id == target.id))}
+    for vote in session.exec(select(Vote).where(Vote.project_id == source.id)).all():
+        kept = target_votes.get((vote.participant_id, vote.round_id))
+        total = min(caps.get(vote.round_id, workshop.max_dots_per_project), vote.dots + (kept.dots if kept else 0))
         session.delete(vote)
         if kept is not None:
             kept.dots = total
             session.add(kept)
         else:
-            session.add(Vote(participant_id=participant_id, project_id=target.id,
+            session.add(Vote(participant_id=vote.participant_id, project_id=target.id, round_id=vote.round_id,
                              workshop_id=workshop.id, dots=total))
+    # Scores: the surviving project keeps its own; a score given only to the duplicate moves over.
+    target_scores = {(s.participant_id, s.round_id, s.criterion)
+                     for s in session.exec(select(Score).where(Score.project_id == target.id))}
+    for score in session.exec(select(Score).where(Score.project_id == source.id)).all():
+        key = (score.participant_id, score.round_id, score.criterion)
+        session.delete(score)
+        if key not in target_scores:
+            session.add(Score(participant_id=score.participant_id, project_id=target.id, round_id=score.round_id,
+                              criterion=score.criterion, workshop_id=workshop.id, value=score.value))
     session.flush()
     source.merged_into_id = target.id
     session.add(source)

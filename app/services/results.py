@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.models import Project, ReformArea, Strategy, Vote, Workshop
 from app.models.vote import CoverageCell, RankedProject, Results
 from app.services import projects as projects_service
+from app.services import rounds
 from app.services.workshops import list_reform_areas, list_strategies
 
 
@@ -48,11 +49,13 @@ class Outcome:
         return max((dots for _projects, dots in self.coverage.values()), default=0)
 
 
-def tallies(session: Session, *, workshop: Workshop) -> dict[int, tuple[int, int]]:
-    """project id -> (dots, voters), counting only votes of one dot or more."""
+def tallies(session: Session, *, workshop: Workshop, round_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """project id -> (dots, voters) in a round (default: the current one), votes of one dot or more."""
+    if round_id is None:
+        round_id = rounds.current_round(session, workshop=workshop).id
     rows = session.exec(
         select(Vote.project_id, func.sum(Vote.dots), func.count())
-        .where(Vote.workshop_id == workshop.id, Vote.dots > 0)
+        .where(Vote.workshop_id == workshop.id, Vote.round_id == round_id, Vote.dots > 0)
         .group_by(Vote.project_id)
     ).all()
     return {pid: (int(dots), int(voters)) for pid, dots, voters in rows}

@@ -8,13 +8,15 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from app.errors import Conflict, NotFound
-from app.models import Participant, Phase, Project, Vote, Workshop
+from app.models import Participant, Phase, Project, ProjectStrategy, Vote, Workshop
 from app.models.vote import MyVotes, VoteResult
+from app.services import rounds
 from app.services.projects import get_project
 
 
-def used_dots(session: Session, *, participant_id: int, except_project: int | None = None) -> int:
-    query = select(func.coalesce(func.sum(Vote.dots), 0)).where(Vote.participant_id == participant_id)
+def used_dots(session: Session, *, participant_id: int, round_id: int, except_project: int | None = None) -> int:
+    query = select(func.coalesce(func.sum(Vote.dots), 0)).where(Vote.participant_id == participant_id,
+                                                                Vote.round_id == round_id)
     if except_project is not None:
         query = query.where(Vote.project_id != except_project)
     return int(session.exec(query).one())
@@ -42,7 +44,6 @@ def _change(session: Session, *, workshop: Workshop, participant: Participant, p
     if workshop.phase != Phase.vote:
         raise Conflict("Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
                        phase=workshop.phase)
-    cap, budget = workshop.max_dots_per_project, workshop.dots_per_participant
     if not 0 < project_id < 2**62:  # past what the id column holds: the queries would overflow
         raise NotFound("This workshop has no project with id {id}.", id=project_id)
     try:
@@ -50,22 +51,33 @@ def _change(session: Session, *, workshop: Workshop, participant: Participant, p
         # person run one after another and each sees the other's dots (budget never exceeded).
         session.exec(update(Participant).where(Participant.id == participant.id)
                      .values(ballot_version=Participant.ballot_version + 1))
+        round_ = rounds.current_round(session, workshop=workshop)
+        if round_.mode != "dots":
+            raise Conflict("This voting round scores projects instead of taking dots.")
+        cap, budget = rounds.cap(round_, workshop), rounds.budget(round_, workshop)
         # A shared row lock on PostgreSQL: a concurrent hide or merge of this project waits.
         session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
         get_project(session, workshop=workshop, project_id=project_id)
-        vote = session.get(Vote, (participant.id, project_id))
+        in_scope = rounds.scope(session, round_=round_)
+        if in_scope is not None and project_id not in in_scope:
+            raise Conflict("This project is not on the short list of the current voting round.")
+        vote = session.get(Vote, (participant.id, project_id, round_.id))
         dots = decide(vote.dots if vote else 0)
         if dots > cap:
             raise Conflict("At most {cap} dots per project; {dots} is over the cap.", cap=cap, dots=dots)
-        used_elsewhere = used_dots(session, participant_id=participant.id, except_project=project_id)
-        if used_elsewhere + dots > budget:
+        used_elsewhere = used_dots(session, participant_id=participant.id, round_id=round_.id,
+                                   except_project=project_id)
+        if round_.per_strategy_budget:
+            _check_strategy_budgets(session, participant_id=participant.id, round_id=round_.id,
+                                    project_id=project_id, dots=dots, budget=budget)
+        elif used_elsewhere + dots > budget:
             raise Conflict("Not enough dots: {left} left of {budget}, and {dots} asked for this project.",
                            left=budget - used_elsewhere, budget=budget, dots=dots)
         if dots == 0:
             if vote is not None:
                 session.delete(vote)
         elif vote is None:
-            session.add(Vote(participant_id=participant.id, project_id=project_id,
+            session.add(Vote(participant_id=participant.id, project_id=project_id, round_id=round_.id,
                              workshop_id=workshop.id, dots=dots))
         else:
             vote.dots = dots
@@ -75,13 +87,32 @@ def _change(session: Session, *, workshop: Workshop, participant: Participant, p
         session.rollback()
         raise
     used = used_elsewhere + dots
-    return VoteResult(project_id=project_id, dots=dots, used=used, remaining=budget - used)
+    return VoteResult(project_id=project_id, dots=dots, used=used, remaining=max(0, budget - used))
+
+
+def _check_strategy_budgets(session: Session, *, participant_id: int, round_id: int, project_id: int,
+                            dots: int, budget: int) -> None:
+    """With a budget per strategy, dots on a project count against each strategy it serves."""
+    strategies = list(session.exec(select(ProjectStrategy.strategy_id)
+                                   .where(ProjectStrategy.project_id == project_id)))
+    for strategy_id in strategies:
+        used = session.exec(
+            select(func.coalesce(func.sum(Vote.dots), 0))
+            .join(ProjectStrategy, ProjectStrategy.project_id == Vote.project_id)
+            .where(Vote.participant_id == participant_id, Vote.round_id == round_id,
+                   Vote.project_id != project_id, ProjectStrategy.strategy_id == strategy_id)
+        ).one()
+        if int(used) + dots > budget:
+            raise Conflict("Not enough dots for one of this project's strategies: {left} left of {budget} "
+                           "there, and {dots} asked for this project.",
+                           left=budget - int(used), budget=budget, dots=dots)
 
 
 def my_votes(session: Session, *, workshop: Workshop, participant: Participant) -> MyVotes:
-    """This participant's allocations of one dot or more, with what is used and left."""
-    votes = session.exec(select(Vote).where(Vote.participant_id == participant.id, Vote.dots > 0)
-                         .order_by(Vote.project_id)).all()
+    """This participant's allocations of one dot or more in the current round, with what is used and left."""
+    round_ = rounds.current_round(session, workshop=workshop)
+    votes = session.exec(select(Vote).where(Vote.participant_id == participant.id, Vote.round_id == round_.id,
+                                            Vote.dots > 0).order_by(Vote.project_id)).all()
     used = sum(v.dots for v in votes)
-    return MyVotes(used=used, remaining=workshop.dots_per_participant - used,
+    return MyVotes(used=used, remaining=max(0, rounds.budget(round_, workshop) - used),
                    allocations={str(v.project_id): v.dots for v in votes})

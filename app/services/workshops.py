@@ -18,7 +18,7 @@ from app.models.workshop import (
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import presets
+from app.services import presets, rounds
 from app.services.access import hash_key, new_key, screen_key_for
 
 # No 0/O, 1/I/L: a code read off a projector is typed without guessing.
@@ -72,6 +72,7 @@ def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
     else:
         raise Conflict("Could not find a free join code; try again.")
     _copy_framework(session, workshop=workshop, workshop_in=workshop_in)
+    rounds.ensure_first_round(session, workshop=workshop)
     session.commit()
     return workshop, facilitator_key, screen_key
 
@@ -91,12 +92,17 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
     for position, entry in enumerate(areas):
         session.add(ReformArea(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
                                name_en=entry.name_en, position=position))
+    # An agency a preset knows gets both its names, whichever language it was given in.
+    known = {spelling.casefold(): entry for preset in presets.PRESETS.values() for entry in preset.agencies
+             for spelling in (entry.name_th, entry.name_en) if spelling}
     seen: set[str] = set()
     for position, name in enumerate(workshop_in.agencies):
         if name.casefold() in seen:
             continue
         seen.add(name.casefold())
-        session.add(Agency(workshop_id=workshop.id, position=position, **dict(zip(("name_th", "name_en"), _both(name, lang)))))
+        match = known.get(name.casefold())
+        name_th, name_en = (match.name_th, match.name_en) if match else _both(name, lang)
+        session.add(Agency(workshop_id=workshop.id, position=position, name_th=name_th, name_en=name_en))
 
 
 def _both(name: str, language: str) -> tuple[str | None, str | None]:
