@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -65,6 +66,14 @@ def migrate_or_refuse(settings: Settings, migrate: bool) -> None:
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    # A server process tunes its garbage collector unless told otherwise (RUAMKIT_GC_FREEZE);
+    # set in the environment too, so that worker processes, which read it, do the same.
+    if settings.gc_freeze is None:
+        settings = settings.model_copy(update={"gc_freeze": True})
+        os.environ["RUAMKIT_GC_FREEZE"] = "true"
+    # Per-message deflate: off unless RUAMKIT_WS_PER_MESSAGE_DEFLATE=true (numbers in the README).
+    deflate = settings.ws_per_message_deflate
+
     if workers > 1:
         # Each worker builds its own app from the environment; Redis joins them up.
         os.environ["RUAMKIT_PUBLIC_URL"] = settings.public_url or ""
@@ -73,12 +82,12 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
             typer.secho("Several workers need RUAMKIT_REDIS_URL, or screens miss votes taken by other workers.",
                         fg="yellow", err=True)
         uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="warning",
-                    proxy_headers=True, ws_max_size=65536)
+                    proxy_headers=True, ws_max_size=65536, ws_per_message_deflate=deflate)
     else:
         from app.main import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=True,
-                    ws_max_size=65536)
+                    ws_max_size=65536, ws_per_message_deflate=deflate)
 
 
 @cli.command()
@@ -123,6 +132,29 @@ def demo(host: HostOpt = "0.0.0.0", port: PortOpt = 8000) -> None:
     run_server(settings, host, port, 1)
 
 
+@cli.command()
+def bench(
+    clients: Annotated[int, typer.Option(min=1, help="Phones: participants who join and hold a websocket.")] = 2000,
+    rate: Annotated[float, typer.Option(min=0.1, help="Votes per second, sent open-loop.")] = 200.0,
+    seconds: Annotated[float, typer.Option(min=0.1, help="How long to vote.")] = 30.0,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes, each on its own port; clients split across them.")] = 1,
+    database_url: Annotated[str | None, typer.Option(help="Database for the servers (default: a new SQLite file in a temp folder).")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Redis for change notices between server processes.")] = None,
+    interval: Annotated[float, typer.Option(help="Coalescing interval (RUAMKIT_BROADCAST_INTERVAL) for ruamkit and the baseline.")] = 0.1,
+    baseline: Annotated[bool, typer.Option(help="Also run the bare uvicorn fan-out baseline and report ratios.")] = True,
+    cpu_split: Annotated[bool, typer.Option(help="Pin the servers and this load generator to different cores.")] = False,
+    projects: Annotated[int, typer.Option(min=1, max=8, help="Projects in the bench workshop (all fit on the screen).")] = 6,
+    server_env: Annotated[list[str] | None, typer.Option(help="Extra KEY=VALUE settings for the ruamkit servers (repeatable).")] = None,
+) -> None:
+    """Rehearse a venue: real servers, N phones on websockets, R votes/s; prints one JSON line last."""
+    from bench.run import Options, main
+
+    env = dict(item.split("=", 1) for item in server_env or [] if "=" in item)
+    main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
+                 redis_url=redis_url, interval=interval, baseline=baseline, cpu_split=cpu_split,
+                 projects=projects, server_env=env))
+
+
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply Alembic migrations to RUAMKIT_DATABASE_URL."""
@@ -140,6 +172,65 @@ def db_current() -> None:
     engine = db.make_engine(settings)
     typer.echo(f"database: {db.current_revision(engine) or 'empty'}; code: {db.head_revision()}")
     engine.dispose()
+
+
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy: a new SQLite file.")],
+    force: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Copy the SQLite database to FILE, consistently, even while the server is running."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    settings = Settings()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        typer.secho(
+            "`ruamkit db backup` copies SQLite databases. This server uses PostgreSQL: back it up with "
+            "PostgreSQL's own tool, pg_dump, e.g.\n"
+            "  pg_dump --format=custom --file=ruamkit.dump \"$RUAMKIT_DATABASE_URL\"\n"
+            "(a plain postgresql:// URL, without '+psycopg'), and restore it with pg_restore.",
+            fg="red", err=True)
+        raise typer.Exit(2)
+    source = Path(url.database or "").expanduser()
+    if not url.database or url.database == ":memory:" or not source.is_file():
+        typer.secho(f"There is no SQLite database at '{url.database}' to back up (RUAMKIT_DATABASE_URL).",
+                    fg="red", err=True)
+        raise typer.Exit(2)
+    target = file.expanduser()
+    if target.resolve() == source.resolve():
+        typer.secho("The backup must go to another file than the database itself.", fg="red", err=True)
+        raise typer.Exit(2)
+    if target.exists() and not force:
+        typer.secho(f"{target} already exists; choose another name or add --force to replace it.",
+                    fg="red", err=True)
+        raise typer.Exit(2)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    # SQLite's online backup API: one step copies every page inside a single read transaction,
+    # so the copy is one consistent moment; in WAL mode the server keeps writing meanwhile.
+    with sqlite3.connect(source, timeout=settings.sqlite_busy_timeout) as src, sqlite3.connect(partial) as dst:
+        src.backup(dst, pages=-1)
+        # One self-contained file (no -wal beside it); the server turns WAL on again when it opens it.
+        dst.execute("PRAGMA journal_mode=DELETE")
+        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            revision = dst.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.DatabaseError:
+            revision = None
+    src.close()
+    dst.close()
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        typer.secho(f"The copy failed its integrity check ({check}); nothing was written.", fg="red", err=True)
+        raise typer.Exit(1)
+    partial.replace(target)
+    typer.echo(f"Backed up {source} to {target} ({target.stat().st_size} bytes, schema revision "
+               f"{revision[0] if revision else 'none'}, integrity ok). To restore it, stop the server and "
+               f"start it with RUAMKIT_DATABASE_URL=sqlite:///{target}.")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,20 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Seconds between re-renders of a busy workshop's live views (coalescing window).
     broadcast_interval: float = 0.1
+    # Seconds between checks for phase timers that reached zero and move to the next phase.
+    timer_check_interval: float = 0.5
     max_body_bytes: int = 1_000_000
+    # Websocket per-message deflate. Off: every phone gets the same bytes, but compression runs
+    # per connection (see README, "Running a large event", for the numbers behind this).
+    ws_per_message_deflate: bool = False
+    # Garbage-collector tuning for a server process: freeze what exists after start-up (it
+    # lives for ever; full collections then skip it) and raise the first threshold. None: off
+    # (tests), but `ruamkit serve` turns it on (app/cli.py run_server).
+    gc_freeze: bool | None = None
+    gc_threshold0: int = 50_000
+    # Seconds a thread may hold the GIL while others wait (Python's default: 0.005); set with
+    # the garbage-collector tuning, i.e. in server processes only.
+    switch_interval: float = 0.0005
     # When set, creating or importing a workshop needs this password (public hosts).
     organiser_password: str | None = None
     # Mark cookies Secure; also implied when a request arrives over https.
@@ -26,6 +39,9 @@ class Settings(BaseSettings):
     auto_migrate: bool = False
     # SQLite only: seconds a writer waits for the lock before failing.
     sqlite_busy_timeout: float = 15.0
+    # SQLite only: NORMAL (a committed change survives a server crash, not a power cut) or FULL
+    # (an fsync per commit: survives a power cut, but caps the vote rate; see app/db.py).
+    sqlite_synchronous: str = "NORMAL"
     # Rate limits, per minute (0 turns one off). Per participant they stop a runaway phone;
     # per client address they are generous because a venue's Wi-Fi may put every phone
     # behind one address (NAT).

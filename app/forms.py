@@ -55,6 +55,7 @@ def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
         "dots_per_participant": _int(form.get("dots_per_participant", 5)),
         "max_dots_per_project": _int(form.get("max_dots_per_project", 3)),
         "show_live_tallies": form.get("show_live_tallies") in ("on", "true", "1"),
+        "premoderate": form.get("premoderate") in ("on", "true", "1"),
     })
 
 

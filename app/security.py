@@ -57,9 +57,9 @@ class CsrfGuard:
     """Refuse cross-site state changes to cookie-authenticated pages.
 
     The JSON API takes keys only from the Authorization header, which a foreign site cannot
-    make a browser send, so it needs no check. Pages authenticate with cookies: a state change
-    must come from our own origin (Origin or Referer matching Host, or Sec-Fetch-Site
-    same-origin) and, for htmx requests, carry the per-browser token htmx sends as a header.
+    make a browser send, so it needs no check. Pages authenticate with cookies: a state change,
+    htmx's included, must come from our own origin (Sec-Fetch-Site same-origin, else Origin or
+    Referer matching Host).
     """
 
     def __init__(self, app: ASGIApp) -> None:

@@ -27,10 +27,16 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 
+# WeasyPrint (the report's PDF) draws text with Debian's Pango.
+if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then
+  echo "Installing Pango (for PDF reports) ..."
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 || echo "Could not install Pango; PDF reports will not work." >&2
+fi
+
 command -v npm >/dev/null || { echo "Installing Node.js and npm (for htmx) ..."; apt_install nodejs npm; }
 nstamp="node_modules/.installed-$(cat package.json package-lock.json | sha256sum | cut -c1-16)"
 if [ ! -f "$nstamp" ]; then
-  echo "Installing htmx from the npm registry ..."
+  echo "Installing htmx, the Sarabun font and axe-core from the npm registry ..."
   npm ci --no-audit --no-fund --loglevel=error
   touch "$nstamp"
 fi

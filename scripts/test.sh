@@ -9,5 +9,9 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'tlwg\|thai'; 
   echo "Installing Chromium and Thai fonts for the browser tests ..."
   apt_install chromium fonts-thai-tlwg || echo "Could not install Chromium; browser tests will skip." >&2
 fi
+if ! command -v pdftotext >/dev/null; then
+  echo "Installing poppler-utils (pdftotext) for the PDF report test ..."
+  apt_install poppler-utils || echo "Could not install poppler-utils; the PDF test will skip." >&2
+fi
 # pytest exits 5 when it collects no test: that fails this script like any other failure.
 .venv/bin/python -m pytest "$@"

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.websockets import WebSocket
 
@@ -27,15 +28,72 @@ Renderer = Callable[[str, str, str], str | None]
 
 @dataclass(eq=False)
 class Connection:
+    """One websocket and what it still has to send: at most one message in flight and one waiting.
+
+    A flush sends inline: the server's send either writes to the socket at once (the usual
+    case: the client keeps up) or stops at its first wait (the socket's buffer is full). Only
+    then does a task take over that one send, and later messages replace each other in
+    `pending` until it finishes. So a flush to 2,000 phones costs 2,000 direct writes, not
+    2,000 task wake-ups, and a slow phone never holds up the others.
+    """
+
     websocket: WebSocket
     key: ViewKey
-    pending: str | None = None
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
+    on_error: Callable[[Connection], None] = lambda _conn: None
+    # The ASGI message to send next. One dict per render is shared by every connection of the
+    # view (the server only reads it), so a flush costs no allocation per phone.
+    pending: dict[str, str] | None = None
+    task: asyncio.Task[None] | None = None  # finishing a send that had to wait
+    sending_since: float | None = None  # loop time that send started; the watchdog drops stuck ones
 
-    def offer(self, message: str) -> None:
-        self.pending = message  # replaces anything unsent: only the newest state matters
-        self.wake.set()
+    def offer(self, message: str | dict[str, str]) -> None:
+        if isinstance(message, str):
+            message = {"type": "websocket.send", "text": message}
+        if self.task is not None:
+            self.pending = message  # replaces anything unsent: only the newest state matters
+            return
+        self._send(message)
+
+    def _send(self, message: dict[str, str]) -> None:
+        sending = self.websocket.send(message)
+        try:
+            waiting_on = sending.send(None)  # run it until it finishes or has to wait
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001  (gone: drop it, the others go on)
+            self.on_error(self)
+            return
+        loop = asyncio.get_running_loop()
+        self.sending_since = loop.time()
+        self.task = loop.create_task(self._finish(sending, waiting_on))
+
+    async def _finish(self, sending: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        """Drive a send that had to wait, as a task would have, then send what came meanwhile."""
+        try:
+            while True:
+                try:
+                    await (waiting_on if waiting_on is not None else asyncio.sleep(0))
+                except asyncio.CancelledError:
+                    current = asyncio.current_task()
+                    if current is not None and current.cancelling():
+                        raise  # we are being dropped
+                except Exception:  # noqa: BLE001, S110  (the send sees the outcome when resumed)
+                    pass
+                try:
+                    waiting_on = sending.send(None)
+                except StopIteration:
+                    break
+        except asyncio.CancelledError:
+            sending.close()
+            raise
+        except Exception:  # noqa: BLE001
+            self.task = self.sending_since = None
+            self.on_error(self)
+            return
+        self.task = self.sending_since = None
+        message, self.pending = self.pending, None
+        if message is not None:
+            self._send(message)
 
 
 class Hub:
@@ -50,6 +108,7 @@ class Hub:
         self._dirty_event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         # Rendering reads the database: keep it off the event loop, in few threads.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
         self.renders = 0
@@ -58,14 +117,16 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         self._dirty_event = asyncio.Event()
         self._task = asyncio.create_task(self._flush_forever())
+        self._watchdog = asyncio.create_task(self._watch_sends())
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        for task in (self._task, self._watchdog):
+            if task:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
         for connections in list(self._views.values()):
             for conn in list(connections):
                 if conn.task:
@@ -98,12 +159,11 @@ class Hub:
 
     async def connect(self, websocket: WebSocket, key: ViewKey) -> Connection:
         """Register a connection and queue its snapshot, so it misses nothing after it."""
-        conn = Connection(websocket=websocket, key=key)
+        conn = Connection(websocket=websocket, key=key, on_error=self._on_send_error)
         self._views[key].add(conn)
         self._by_code[key[0]].add(key)
-        conn.task = asyncio.create_task(self._send_forever(conn))
         snapshot = self._cache.get(key) or await self._render_key(key)
-        if snapshot is not None and conn.pending is None:
+        if snapshot is not None and conn.pending is None and conn.task is None:
             conn.offer(snapshot)
         return conn
 
@@ -122,23 +182,27 @@ class Hub:
         if conn.task and conn.task is not asyncio.current_task():
             conn.task.cancel()
 
-    async def _send_forever(self, conn: Connection) -> None:
+    def _on_send_error(self, conn: Connection) -> None:
+        assert self._loop is not None
+        self._loop.create_task(self._drop(conn))
+
+    async def _drop(self, conn: Connection) -> None:
+        self.disconnect(conn)
         try:
-            while True:
-                await conn.wake.wait()
-                conn.wake.clear()
-                message, conn.pending = conn.pending, None
-                if message is None:
-                    continue
-                await asyncio.wait_for(conn.websocket.send_text(message), timeout=self.send_timeout)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001  (timed out or gone: drop it, the others go on)
-            self.disconnect(conn)
-            try:
-                await conn.websocket.close(code=1011)
-            except Exception:  # noqa: BLE001
-                pass
+            await conn.websocket.close(code=1011)
+        except Exception:  # noqa: BLE001
+            pass
+
+    async def _watch_sends(self) -> None:
+        """Drop connections whose send has been stuck for send_timeout (a phone that stopped reading)."""
+        assert self._loop is not None
+        while True:
+            await asyncio.sleep(min(1.0, self.send_timeout / 2))
+            now = self._loop.time()
+            for connections in list(self._views.values()):
+                for conn in list(connections):
+                    if conn.sending_since is not None and now - conn.sending_since > self.send_timeout:
+                        self._loop.create_task(self._drop(conn))  # disconnect() cancels its send
 
     # --- rendering ---
 
@@ -154,6 +218,24 @@ class Hub:
             self._cache[key] = html
         return html
 
+    async def _render_code(self, code: str) -> dict[ViewKey, str | None]:
+        """All watched views of one workshop; together when the renderer can (one ranking for all)."""
+        keys = list(self._by_code.get(code, ()))
+        render_many = getattr(self.renderer, "render_many", None)
+        if render_many is None or len(keys) < 2:
+            return {key: await self._render_key(key) for key in keys}
+        assert self._loop is not None
+        try:
+            rendered = await self._loop.run_in_executor(self._pool, render_many, code, keys)
+        except Exception:
+            log.exception("Rendering the live views of %s failed", code)
+            return {}
+        self.renders += len(rendered)
+        for key, html in rendered.items():
+            if html is not None and key in self._views:
+                self._cache[key] = html
+        return rendered
+
     async def _flush_forever(self) -> None:
         assert self._dirty_event is not None
         while True:
@@ -161,11 +243,11 @@ class Hub:
             self._dirty_event.clear()
             codes, self._dirty = self._dirty, set()
             for code in codes:
-                for key in list(self._by_code.get(code, ())):
-                    html = await self._render_key(key)
+                for key, html in (await self._render_code(code)).items():
                     if html is None:
                         continue
+                    message = {"type": "websocket.send", "text": html}
                     for conn in list(self._views.get(key, ())):
-                        conn.offer(html)
+                        conn.offer(message)
             # The coalescing window: changes arriving meanwhile are shown together.
             await asyncio.sleep(self.interval)

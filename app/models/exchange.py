@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 
 from app.models.project import TagIds
+from app.models.round import CriterionKey
 from app.models.schemas import MAX_TAGS, Code, Description, Id, Name, OptionalName, Title
 from app.models.workshop import Phase
 
@@ -24,6 +25,7 @@ FORMAT = "ruamkit-workshop"
 VERSION = 1
 
 Dots = Annotated[int, PydField(strict=True, ge=0, le=100_000)]
+RoundNumber = Annotated[int, PydField(strict=True, ge=1, le=10_000)]
 Setting = Annotated[int, PydField(strict=True, ge=1, le=1000)]
 Flag = Annotated[bool, PydField(strict=True)]
 
@@ -64,7 +66,10 @@ class WorkshopSettingsExport(_Entry):
     dots_per_participant: Setting = 5
     max_dots_per_project: Setting = 3
     show_live_tallies: Flag = True
+    premoderate: Flag = False
     created_at: AwareDatetime | None = None
+    # The number of the round votes go to; default the last round (exports before rounds: 1).
+    current_round: RoundNumber | None = None
 
 
 class ParticipantExport(_Entry):
@@ -85,6 +90,8 @@ class ProjectExport(_Entry):
     created_at: AwareDatetime
     hidden: Flag = False
     merged_into_id: Id | None = None
+    pinned: Flag = False
+    approved: Flag = True
 
     @model_validator(mode="after")
     def tags_are_distinct(self) -> ProjectExport:
@@ -103,6 +110,55 @@ class VoteExport(_Entry):
     participant_id: Id
     project_id: Id
     dots: Dots
+    # The round's number; exports made before rounds existed have none: round 1.
+    round: RoundNumber = 1
+
+
+class CriterionExport(_Entry):
+    key: CriterionKey
+    name: Title
+    weight: Annotated[float, PydField(gt=0, le=100)] = 1.0
+
+
+class RoundScopeExport(_Entry):
+    top_n: Annotated[int, PydField(strict=True, ge=1, le=10_000)]
+    from_round: RoundNumber | None = None
+    project_ids: list[Id] = PydField(default_factory=list)
+
+
+class RoundExport(_Entry):
+    """A voting round. An export without rounds has one: round 1, dot voting on all projects."""
+
+    number: RoundNumber
+    title: OptionalName = ""
+    mode: Literal["dots", "scoring"] = "dots"
+    dots_per_participant: Setting | None = None
+    max_dots_per_project: Setting | None = None
+    per_strategy_budget: Flag = False
+    criteria: list[CriterionExport] = PydField(default_factory=list, max_length=10)
+    scope: RoundScopeExport | None = None
+    created_at: AwareDatetime | None = None
+    # Recomputed on import; kept in the file for readers.
+    results: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def fits_the_mode(self) -> RoundExport:
+        keys = [c.key for c in self.criteria]
+        if len(keys) != len(set(keys)):
+            raise ValueError("each criterion key must be unique")
+        if self.mode == "scoring" and not self.criteria:
+            raise ValueError("a scoring round needs at least one criterion")
+        if self.mode == "dots" and self.criteria:
+            raise ValueError("criteria apply only to scoring rounds")
+        return self
+
+
+class ScoreExport(_Entry):
+    participant_id: Id
+    project_id: Id
+    round: RoundNumber = 1
+    criterion: CriterionKey
+    value: Annotated[int, PydField(strict=True, ge=1, le=5)]
 
 
 class WorkshopExport(_Entry):
@@ -116,5 +172,7 @@ class WorkshopExport(_Entry):
     participants: list[ParticipantExport] = PydField(default_factory=list)
     projects: list[ProjectExport] = PydField(default_factory=list)
     votes: list[VoteExport] = PydField(default_factory=list)
+    rounds: list[RoundExport] = PydField(default_factory=list, max_length=1000)
+    scores: list[ScoreExport] = PydField(default_factory=list)
     # Recomputed from the votes on import; kept in the file for readers and archives.
     results: dict[str, Any] | None = None

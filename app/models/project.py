@@ -104,3 +104,11 @@ class ProjectPublic(BaseModel):
     created_at: datetime
     hidden: bool = False
     merged_into_id: int | None = None
+    # Moderation: pinned projects lead the phones' lists and the screen's wall; a proposal
+    # waiting for the facilitator (pre-moderation) is approved=False.
+    pinned: bool = False
+    approved: bool = True
+
+
+class PinIn(BaseModel):
+    pinned: Annotated[bool, PydField(strict=True)]

@@ -72,12 +72,15 @@ class VoteResult(BaseModel):
     dots: int
     used: int
     remaining: int
+    remaining_by_strategy: dict[str, int] | None = None
 
 
 class MyVotes(BaseModel):
     used: int
     remaining: int
     allocations: dict[str, int]
+    # Only in rounds with a budget per strategy: what is left in each ("none": projects without one).
+    remaining_by_strategy: dict[str, int] | None = None
 
 
 class RankedProject(BaseModel):
@@ -88,6 +91,11 @@ class RankedProject(BaseModel):
     voters: int
     strategy_ids: list[int]
     reform_area_ids: list[int]
+    # Scoring rounds: the weighted mean (null when nobody scored it), each criterion's mean over
+    # those who scored it, and how many scored it (dots are then 0, voters = scorers).
+    score: float | None = None
+    scores: dict[str, float | None] = PydField(default_factory=dict)
+    scorers: int = 0
 
 
 class CoverageCell(BaseModel):
@@ -102,3 +110,6 @@ class Results(BaseModel):
     ranking: list[RankedProject]
     by_strategy: dict[str, list[int]]
     coverage: list[CoverageCell]
+    # Which voting round these results are of.
+    round: int = 1
+    mode: str = "dots"

@@ -123,6 +123,7 @@ class WorkshopCreate(BaseModel):
     dots_per_participant: Annotated[int, PydField(strict=True, ge=1, le=1000)] = 5
     max_dots_per_project: Annotated[int, PydField(strict=True, ge=1, le=1000)] = 3
     show_live_tallies: Annotated[bool, PydField(strict=True)] = True
+    premoderate: Annotated[bool, PydField(strict=True)] = False
 
 
 class WorkshopSettingsUpdate(BaseModel):
@@ -130,10 +131,48 @@ class WorkshopSettingsUpdate(BaseModel):
     title: Title | None = None
     description: Description | None = None
     show_live_tallies: Annotated[bool, PydField(strict=True)] | None = None
+    premoderate: Annotated[bool, PydField(strict=True)] | None = None
 
 
 class PhaseIn(BaseModel):
     phase: Phase
+
+
+# What the big screen can show; "auto" follows the phase.
+ScreenView = Literal["auto", "join", "wall", "tallies", "ranking", "strategies", "coverage", "matrix",
+                     "agencies"]
+SCREEN_VIEWS: tuple[str, ...] = ScreenView.__args__  # type: ignore[attr-defined]
+# The views that show dots or scores: hidden from the screen while tallies are hidden.
+TALLY_VIEWS = frozenset({"tallies", "ranking", "strategies", "coverage", "matrix"})
+
+
+class ScreenViewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    view: ScreenView
+
+
+class TimerIn(BaseModel):
+    """start needs minutes; add takes minutes (default 1); pause, resume and stop take nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["start", "add", "pause", "resume", "stop"]
+    minutes: Annotated[float, PydField(strict=True, gt=0, le=600)] | None = None
+    auto_advance: Annotated[bool, PydField(strict=True)] | None = None
+
+    @model_validator(mode="after")
+    def start_needs_minutes(self) -> TimerIn:
+        if self.action == "start" and self.minutes is None:
+            raise ValueError("Starting the timer needs 'minutes'.")
+        return self
+
+
+class TimerPublic(BaseModel):
+    running: bool
+    remaining: float
+    ends_at: datetime | None
+    phase: str | None
+    auto_advance: bool
+    server_now: datetime
 
 
 class TagPublic(BaseModel):
@@ -161,6 +200,9 @@ class WorkshopPublic(BaseModel):
     max_dots_per_project: int
     show_live_tallies: bool
     participant_count: int
+    premoderate: bool = False
+    screen_view: str = "auto"
+    timer: TimerPublic | None = None
 
 
 class WorkshopCreated(BaseModel):

@@ -15,10 +15,10 @@ from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form
 from app.live.views import framework_labels, view_context
 from app.models import Phase, Workshop
-from app.models.workshop import WorkshopSettingsUpdate
+from app.models.workshop import TimerIn, WorkshopSettingsUpdate
 from app.routes.home import FLASH_COOKIE
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie
-from app.services import projects, workshops
+from app.services import projects, timer, workshops
 from app.services.access import Role, identify, screen_key_for
 from app.web import page
 
@@ -141,3 +141,96 @@ def merge_project(request: Request, project_id: int, workshop: WorkshopDep, sess
     target = projects.merge_projects(session, workshop=workshop, project_id=project_id, into_id=into)
     notify(request, workshop.code)
     return _editor(request, session, workshop, language(request, workshop), target.id, message="merged")
+
+
+# --- facilitation: timer, screen view, reveal, pre-moderation, the moderation queue ---
+
+
+def _minutes(value: object) -> float | None:
+    text = str(value or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise Invalid("Give the timer's minutes as a number.") from None
+
+
+@router.post("/w/{code}/facilitate/timer")
+def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
+                  form: Annotated[FormData, FormDep]) -> Response:
+    """The timer's buttons: start (minutes, next phase at zero), +1 min, pause, resume, stop."""
+    require_page_role(request, session, workshop, "facilitator")
+    try:
+        timer_in = TimerIn.model_validate({
+            "action": form.get("action", ""), "minutes": _minutes(form.get("minutes")),
+            "auto_advance": (form.get("auto_advance") in ("on", "true", "1")) if form.get("action") == "start" else None,
+        })
+    except ValidationError:
+        raise Invalid("The timer needs a known action and a number of minutes above 0 and up to 600.") from None
+    timer.apply(session, workshop=workshop, action=timer_in.action, minutes=timer_in.minutes,
+                auto_advance=timer_in.auto_advance)
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/screen-view")
+def choose_screen_view(request: Request, workshop: WorkshopDep, session: SessionDep,
+                       form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    workshops.set_screen_view(session, workshop=workshop, view=str(form.get("view", "")))
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/reveal")
+def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """Blind voting's end: show the tallies on the screen and the phones."""
+    require_page_role(request, session, workshop, "facilitator")
+    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(show_live_tallies=True))
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/premoderate")
+def toggle_premoderation(request: Request, workshop: WorkshopDep, session: SessionDep,
+                         form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    on = form.get("on") == "on"
+    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(premoderate=on))
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/approve")
+def approve_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                    form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    projects.approve_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    lang = language(request, workshop)
+    if form.get("back") == "editor":
+        return _editor(request, session, workshop, lang, project_id, message="approved")
+    return live(request, session, workshop, lang)
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/reject")
+def reject_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """Reject a proposal from the queue: it is hidden (and can be shown again)."""
+    require_page_role(request, session, workshop, "facilitator")
+    projects.hide_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/pin")
+def pin_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                form: Annotated[FormData, FormDep]) -> Response:
+    require_page_role(request, session, workshop, "facilitator")
+    pinned = form.get("pinned") == "on"
+    projects.set_pinned(session, workshop=workshop, project_id=project_id, pinned=pinned)
+    notify(request, workshop.code)
+    lang = language(request, workshop)
+    if form.get("back") == "editor":
+        return _editor(request, session, workshop, lang, project_id, message="pinned" if pinned else "unpinned")
+    return live(request, session, workshop, lang)

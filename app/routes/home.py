@@ -11,8 +11,9 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.deps import SessionDep, SettingsDep
+from app.errors import Forbidden
 from app.forms import FormDep, form_errors, workshop_form
-from app.routes.pages import LANG_COOKIE, language, no_store, set_key_cookie
+from app.routes.pages import LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
 from app.routes.workshops import check_organiser
 from app.services import presets, workshops
 from app.web import page
@@ -43,40 +44,49 @@ def short_join_link(code: str) -> Response:
 
 
 @router.get("/lang/{lang}")
-def switch_language(lang: str, next: str = "/") -> Response:
+def switch_language(request: Request, lang: str, next: str = "/") -> Response:
     """Keep the reader's language in a cookie and go back where they were."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
     if lang in ("th", "en"):
-        response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="lax", httponly=True,
+                            secure=secure_cookies(request))
     return response
 
 
 @router.get("/new")
-def new_workshop_form(request: Request) -> Response:
+def new_workshop_form(request: Request, settings: SettingsDep) -> Response:
     lang = language(request)
     return page(request, "pages/new.html", lang, values={"language": lang, "framework": "th-national-2018",
                                                           "dots_per_participant": 5, "max_dots_per_project": 3,
                                                           "show_live_tallies": True},
-                errors={}, preset=presets.TH_NATIONAL_2018)
+                errors={}, preset=presets.TH_NATIONAL_2018, needs_password=bool(settings.organiser_password))
 
 
 @router.post("/new")
 def create_workshop_from_form(request: Request, session: SessionDep, settings: SettingsDep,
                               form: Annotated[FormData, FormDep]) -> Response:
     """Create a workshop from the form and land on its facilitator page."""
-    raw = dict(form)
+    raw = {name: value for name, value in form.items() if name != "organiser_password"}
     lang = language(request)
-    check_organiser(settings, form.get("organiser_password"))  # type: ignore[arg-type]
+    needs_password = bool(settings.organiser_password)
+    try:
+        check_organiser(settings, form.get("organiser_password"))  # type: ignore[arg-type]
+    except Forbidden:
+        # Shown again with what was typed (but not the password), the error beside the field.
+        return page(request, "pages/new.html", lang, status_code=403, values=raw,
+                    errors={"organiser_password": "missing or wrong"},
+                    preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
     try:
         workshop_in = workshop_form(form)
     except ValidationError as exc:
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc),
-                    preset=presets.TH_NATIONAL_2018)
+                    preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
     workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
     response = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
     set_key_cookie(request, response, role="facilitator", code=workshop.code, key=facilitator_key)
     # The secret links are shown once, on the page this redirect lands on.
-    response.set_cookie(FLASH_COOKIE, workshop.code, httponly=True, samesite="lax", max_age=300)
+    response.set_cookie(FLASH_COOKIE, workshop.code, httponly=True, samesite="lax", max_age=300,
+                        secure=secure_cookies(request))
     return no_store(response)
 

@@ -23,11 +23,15 @@ def language(request: Request, workshop: Workshop | None = None) -> str:
     return i18n.pick_language(request.cookies.get(LANG_COOKIE), workshop.language if workshop else None)
 
 
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure over https (or behind a TLS proxy, when the setting says so)."""
+    return request.app.state.settings.secure_cookies or request.url.scheme == "https"
+
+
 def set_key_cookie(request: Request, response: Response, *, role: str, code: str, key: str) -> None:
     response.set_cookie(
         cookie_name(role, code), key, httponly=True, samesite="lax", path="/",
-        secure=request.app.state.settings.secure_cookies or request.url.scheme == "https",
-        max_age=60 * 60 * 24 * 30,
+        secure=secure_cookies(request), max_age=60 * 60 * 24 * 30,
     )
 
 

@@ -14,13 +14,13 @@ from starlette.responses import Response
 from app import i18n
 from app.db import with_retry
 from app.deps import SessionDep, WorkshopDep, limit, notify
-from app.errors import Invalid
-from app.forms import FormDep, form_errors, project_form
+from app.errors import Forbidden, Invalid
+from app.forms import FormDep, form_errors, project_form, project_update_form
 from app.live.views import framework_labels
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie
-from app.services import participants, projects, voting, workshops
+from app.services import participants, projects, scoring, voting, workshops
 from app.services.access import Actor
 from app.web import page
 
@@ -34,9 +34,12 @@ def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:
     values = view_context(session, workshop=workshop, view="phone", lang=lang)
     values["me"] = actor.participant
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
+    values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=actor.participant)
     values["request_id"] = uuid.uuid4().hex
     values.update(errors={}, values={}, selected={})
     values["agencies"] = workshops.list_agencies(session, workshop=workshop)
+    values["my_projects"] = projects.list_by_proposer(session, workshop=workshop, participant_id=actor.participant_id)
+    values["project_titles"] = {str(s.project.id): s.project.title for s in values["outcome"].standings}
     return values
 
 
@@ -131,3 +134,55 @@ def vote_from_phone(request: Request, project_id: int, workshop: WorkshopDep, se
                                        project_id=project_id, delta=delta))
     notify(request, workshop.code)
     return page(request, "partials/_ballot_update.html", lang, **phone_context(session, workshop, actor, lang))
+
+
+@router.get("/w/{code}/mine")
+def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The participant's own proposals and what became of them (waiting, shown, hidden, merged)."""
+    actor = require_page_role(request, session, workshop, "participant")
+    lang = language(request, workshop)
+    return no_store(page(request, "partials/_my_proposals.html", lang,
+                         **phone_context(session, workshop, actor, lang)))
+
+
+def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, project_id: int, *,  # type: ignore[no-untyped-def]
+               status_code: int = 200, **values: object) -> Response:
+    lang = language(request, workshop)
+    project = projects.get_project(session, workshop=workshop, project_id=project_id)
+    if project.proposer_id != actor.participant_id:
+        raise Forbidden("Participants may edit only the projects they proposed.")
+    detail = projects.public(session, project)
+    values.setdefault("selected", {"strategy_ids": set(detail.strategy_ids), "reform_area_ids": set(detail.reform_area_ids)})
+    values.setdefault("errors", {})
+    values.setdefault("values", None)
+    return page(request, "partials/_my_proposal_editor.html", lang, status_code=status_code, workshop=workshop,
+                project=project, **framework_labels(session, workshop, lang), **values)
+
+
+@router.get("/w/{code}/mine/{project_id}")
+def edit_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                     close: bool = False) -> Response:
+    """The edit form for one of my proposals (empty with ?close=1: the form is put away)."""
+    actor = require_page_role(request, session, workshop, "participant")
+    if close:
+        return Response("", media_type="text/html")
+    return _my_editor(request, session, workshop, actor, project_id)
+
+
+@router.post("/w/{code}/mine/{project_id}")
+def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                     form: Annotated[FormData, FormDep]) -> Response:
+    """Save my changes (while proposing); answers with a note and my refreshed list."""
+    actor = require_page_role(request, session, workshop, "participant")
+    lang = language(request, workshop)
+    try:
+        project_in = project_update_form(form)
+    except ValidationError as exc:
+        return _my_editor(request, session, workshop, actor, project_id, status_code=422, errors=form_errors(exc),
+                          values=dict(form), selected={k: {int(v) for v in ids if v.isdigit()}
+                                                       for k, ids in _selected(form).items()})
+    project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
+                                      project_in=project_in)
+    notify(request, workshop.code)
+    context = phone_context(session, workshop, actor, lang)
+    return no_store(page(request, "partials/_my_proposal_saved.html", lang, saved=project, **context))

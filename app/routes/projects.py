@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
-from app.models.project import MergeIn, ProjectCreate, ProjectPublic, ProjectUpdate
+from app.models.project import MergeIn, PinIn, ProjectCreate, ProjectPublic, ProjectUpdate
 from app.services import projects
 from app.services.access import Role, require
 
@@ -14,9 +14,10 @@ router = APIRouter(prefix="/api/v1/workshops/{code}/projects", tags=["projects"]
 
 @router.get("", response_model=list[ProjectPublic])
 def list_projects(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> list[ProjectPublic]:
-    """Visible projects in proposal order (hidden and merged-away ones left out)."""
-    require(actor, Role.participant, Role.facilitator, Role.screen, action="list projects")
-    return projects.list_public(session, workshop=workshop)
+    """Visible projects in proposal order (hidden and merged-away ones left out). Proposals
+    waiting for approval: all for the facilitator, their own for a participant, none for the screen."""
+    actor = require(actor, Role.participant, Role.facilitator, Role.screen, action="list projects")
+    return projects.visible_to(session, workshop=workshop, actor=actor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectPublic,
@@ -74,5 +75,25 @@ def restore_project(request: Request, project_id: int, workshop: WorkshopDep, se
     """Show a hidden project again (facilitator)."""
     require(actor, Role.facilitator, action="restore projects")
     project = projects.restore_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return projects.public(session, project)
+
+
+@router.post("/{project_id}/approve", response_model=ProjectPublic)
+def approve_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                    actor: ApiActorDep) -> ProjectPublic:
+    """Approve a proposal waiting for moderation: it shows on the screen and phones (facilitator)."""
+    require(actor, Role.facilitator, action="approve projects")
+    project = projects.approve_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return projects.public(session, project)
+
+
+@router.post("/{project_id}/pin", response_model=ProjectPublic)
+def pin_project(request: Request, project_id: int, pin_in: PinIn, workshop: WorkshopDep, session: SessionDep,
+                actor: ApiActorDep) -> ProjectPublic:
+    """Pin a project to the top of the phones' lists and the screen's wall, or unpin it (facilitator)."""
+    require(actor, Role.facilitator, action="pin projects")
+    project = projects.set_pinned(session, workshop=workshop, project_id=project_id, pinned=pin_in.pinned)
     notify(request, workshop.code)
     return projects.public(session, project)

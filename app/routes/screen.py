@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url
+from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url, notify
 from app.errors import NotAuthenticated
+from app.forms import FormDep
 from app.live.views import view_context
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.services import workshops
 from app.services.access import Role, identify
 from app.web import page
 
@@ -33,3 +38,13 @@ def screen_page(request: Request, workshop: WorkshopDep, session: SessionDep, se
     lang = language(request, workshop)
     values = view_context(session, workshop=workshop, view="screen", lang=lang, base=base_url(request, settings))
     return no_store(page(request, "pages/screen/index.html", lang, **values))
+
+
+@router.post("/w/{code}/screen/view", status_code=204)
+def choose_view_from_screen(request: Request, workshop: WorkshopDep, session: SessionDep,
+                            form: Annotated[FormData, FormDep]) -> Response:
+    """A key pressed on the big screen: the screen's one power is choosing what it shows."""
+    require_page_role(request, session, workshop, "screen", "facilitator")
+    workshops.set_screen_view(session, workshop=workshop, view=str(form.get("view", "")))
+    notify(request, workshop.code)
+    return Response(status_code=204)

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from app.assets import FONTS
 from app.db import ROOT
 from app.errors import NotFound
 
@@ -26,5 +27,13 @@ def vendor_file(name: str) -> FileResponse:
     if path is None or not path.exists():
         raise NotFound("No such file; run `npm install` in the ruamkit folder to fetch the front-end files.")
     return FileResponse(path, media_type="text/javascript", headers=CACHE)
+
+
+@router.get("/static/fonts/{name}")
+def font_file(name: str) -> FileResponse:
+    path = FONTS.get(name)
+    if path is None or not path.exists():
+        raise NotFound("No such file; run `npm install` in the ruamkit folder to fetch the front-end files.")
+    return FileResponse(path, media_type="font/woff2", headers=CACHE)
 
 STATIC_DIR = Path(__file__).parent.parent / "static"

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.db import with_retry
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
-from app.models import Phase
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, bearer, get_api_actor, get_workshop, limit, notify
+from app.models import Phase, Workshop
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
-from app.services import results, voting
-from app.services.access import Role, require
+from app.services import results, rounds, voting
+from app.services.access import Actor, Role, require
 
 router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["votes"])
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-@router.put("/votes/{project_id}", response_model=VoteResult)
-def set_vote(request: Request, project_id: int, vote_in: VoteIn, workshop: WorkshopDep, session: SessionDep,
-             actor: ApiActorDep) -> VoteResult:
+@router.put("/votes/{project_id}", response_model=VoteResult, response_model_exclude_none=True)
+async def set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn, session: SessionDep,
+                   credentials: BearerDep) -> VoteResult:
     """Set (not add) my dots on a project; idempotent; 409 past the cap or the budget."""
-    actor = require(actor, Role.participant, action="vote")
+    # The hot path of a big room: one thread-pool hop for the whole vote, not one per
+    # dependency (the workshop, the key, then the handler).
+    return await run_in_threadpool(_set_vote, request, code, project_id, vote_in, session, credentials)
+
+
+def _set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn, session: Session,
+              credentials: HTTPAuthorizationCredentials | None) -> VoteResult:
+    workshop = get_workshop(code, session)
+    actor = require(get_api_actor(session, workshop, credentials), Role.participant, action="vote")
     limit(request, "vote", participant_id=actor.participant_id)
     assert actor.participant is not None
     answer = with_retry(lambda: voting.set_dots(session, workshop=workshop, participant=actor.participant,
@@ -27,19 +41,29 @@ def set_vote(request: Request, project_id: int, vote_in: VoteIn, workshop: Works
     return answer
 
 
-@router.get("/votes/me", response_model=MyVotes)
-def my_votes(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> MyVotes:
-    """My allocations (one dot or more), dots used and left."""
+@router.get("/votes/me", response_model=MyVotes, response_model_exclude_none=True)
+def my_votes(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+             round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> MyVotes:
+    """My allocations (one dot or more), dots used and left, in a round (default: the current one)."""
     actor = require(actor, Role.participant, action="read their own votes")
     assert actor.participant is not None
-    return voting.my_votes(session, workshop=workshop, participant=actor.participant)
+    return voting.my_votes(session, workshop=workshop, participant=actor.participant, round_number=round_number)
 
 
-@router.get("/results", response_model=Results)
-def read_results(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> Results:
-    """Ranking, rankings per strategy and coverage (who may see them depends on phase and tallies)."""
+def require_results_access(workshop: Workshop, actor: Actor | None) -> None:
+    """Who may see results now: facilitator and screen before phase results (the screen not while
+    tallies are hidden), anyone with the code from then on. 401/403 otherwise."""
     if workshop.phase not in (Phase.results, Phase.closed):
         actor = require(actor, Role.facilitator, Role.screen, action="see results before phase 'results'")
         if actor.role == Role.screen and workshop.phase == Phase.vote and not workshop.show_live_tallies:
             require(actor, Role.facilitator, action="see tallies while they are hidden")
-    return results.to_public(results.compute(session, workshop=workshop))
+
+
+@router.get("/results", response_model=Results)
+def read_results(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+                 round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> Results:
+    """Ranking, rankings per strategy and coverage of a voting round (default: the current one);
+    who may see them depends on phase and tallies."""
+    require_results_access(workshop, actor)
+    round_ = rounds.get_round(session, workshop=workshop, number=round_number)
+    return results.to_public(results.compute(session, workshop=workshop, round_id=round_.id))

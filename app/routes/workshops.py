@@ -9,15 +9,18 @@ from fastapi import APIRouter, Header, Request, status
 from app.config import Settings
 from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit, notify
 from app.errors import Forbidden
+from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
     PhaseIn,
+    ScreenViewIn,
+    TimerIn,
     WorkshopCreate,
     WorkshopCreated,
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import participants, workshops
+from app.services import participants, timer, workshops
 from app.services.access import Role, require
 
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
@@ -78,6 +81,34 @@ def update_workshop(request: Request, settings_in: WorkshopSettingsUpdate, works
     workshops.update_settings(session, workshop=workshop, settings_in=settings_in)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
+
+
+@router.put("/workshops/{code}/timer", response_model=WorkshopPublic)
+def set_timer(request: Request, timer_in: TimerIn, workshop: WorkshopDep, session: SessionDep,
+              actor: ApiActorDep) -> WorkshopPublic:
+    """Start, extend, pause, resume or stop the phase timer (facilitator); answers with the workshop."""
+    require(actor, Role.facilitator, action="control the timer")
+    timer.apply(session, workshop=workshop, action=timer_in.action, minutes=timer_in.minutes,
+                auto_advance=timer_in.auto_advance)
+    notify(request, workshop.code)
+    return workshops.describe(session, workshop=workshop)
+
+
+@router.put("/workshops/{code}/screen-view", response_model=WorkshopPublic)
+def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopDep, session: SessionDep,
+                    actor: ApiActorDep) -> WorkshopPublic:
+    """Choose what the big screen shows (facilitator or screen key); "auto" follows the phase."""
+    require(actor, Role.facilitator, Role.screen, action="change the screen view")
+    workshops.set_screen_view(session, workshop=workshop, view=view_in.view)
+    notify(request, workshop.code)
+    return workshops.describe(session, workshop=workshop)
+
+
+@router.get("/time")
+def server_time() -> dict[str, float | str]:
+    """The server's clock (anyone): pages count timers down in server time, not the device's."""
+    now = utcnow()
+    return {"now": now.isoformat(), "epoch_ms": now.timestamp() * 1000}
 
 
 @router.post("/workshops/{code}/participants", status_code=status.HTTP_201_CREATED,

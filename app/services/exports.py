@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,9 @@ from app.models import (
     ProjectReformArea,
     ProjectStrategy,
     ReformArea,
+    Round,
+    RoundProject,
+    Score,
     Strategy,
     Vote,
     Workshop,
@@ -36,6 +40,7 @@ from app.models.exchange import (
     FORMAT,
     VERSION,
     ProjectExport,
+    RoundExport,
     WorkshopExport,
     WorkshopSettingsExport,
 )
@@ -80,11 +85,17 @@ def neutralise_cell(value: Cell) -> Cell:
 def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
     """Everything needed to rebuild the workshop, and its results for readers."""
     lang = workshop.language
+    all_rounds = rounds.list_rounds(session, workshop=workshop)
+    number_of = {r.id: r.number for r in all_rounds}
     votes = session.exec(
         select(Vote)
-        .where(Vote.workshop_id == workshop.id,
-               Vote.round_id == rounds.current_round(session, workshop=workshop).id)
-        .order_by(Vote.participant_id, Vote.project_id)
+        .where(Vote.workshop_id == workshop.id)
+        .order_by(Vote.round_id, Vote.participant_id, Vote.project_id)
+    )
+    scores = session.exec(
+        select(Score)
+        .where(Score.workshop_id == workshop.id)
+        .order_by(Score.round_id, Score.participant_id, Score.project_id, Score.criterion)
     )
     return {
         "format": FORMAT,
@@ -99,7 +110,9 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             "dots_per_participant": workshop.dots_per_participant,
             "max_dots_per_project": workshop.max_dots_per_project,
             "show_live_tallies": workshop.show_live_tallies,
+            "premoderate": workshop.premoderate,
             "created_at": _iso(workshop.created_at),
+            "current_round": rounds.current_round(session, workshop=workshop).number,
         },
         "strategies": [
             {"id": s.id, "code": s.code, **_names(s, lang)}
@@ -122,10 +135,39 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             for p in projects_service.list_public(session, workshop=workshop, include_removed=True)
         ],
         "votes": [
-            {"participant_id": v.participant_id, "project_id": v.project_id, "dots": v.dots}
+            {"participant_id": v.participant_id, "project_id": v.project_id, "dots": v.dots,
+             "round": number_of[v.round_id]}
             for v in votes
         ],
+        "rounds": [_round_data(session, workshop, r, number_of) for r in all_rounds],
+        "scores": [
+            {"participant_id": c.participant_id, "project_id": c.project_id, "round": number_of[c.round_id],
+             "criterion": c.criterion, "value": c.value}
+            for c in scores
+        ],
         "results": results.to_public(results.compute(session, workshop=workshop)).model_dump(
+            mode="json"
+        ),
+    }
+
+
+def _round_data(session: Session, workshop: Workshop, round_: Round, number_of: dict[int, int]) -> dict[str, Any]:
+    scope = rounds.scope(session, round_=round_)
+    return {
+        "number": round_.number,
+        "title": round_.title,
+        "mode": round_.mode,
+        "dots_per_participant": round_.dots_per_participant,
+        "max_dots_per_project": round_.max_dots_per_project,
+        "per_strategy_budget": round_.per_strategy_budget,
+        "criteria": [c.model_dump() for c in rounds.criteria(round_)],
+        "scope": None if scope is None else {
+            "top_n": round_.scope_top_n,
+            "from_round": number_of.get(round_.scope_round_id) if round_.scope_round_id else None,
+            "project_ids": sorted(scope),
+        },
+        "created_at": _iso(round_.created_at),
+        "results": results.to_public(results.compute(session, workshop=workshop, round_id=round_.id)).model_dump(
             mode="json"
         ),
     }
@@ -247,7 +289,9 @@ def _check_references(export: WorkshopExport) -> None:
                 target=project.merged_into_id,
             )
     _check_merge_chains(projects)
-    _check_votes(export, projects=projects, participant_ids=participant_ids)
+    rounds_by_number = _check_rounds(export, projects=projects)
+    _check_votes(export, projects=projects, participant_ids=participant_ids, rounds_by_number=rounds_by_number)
+    _check_scores(export, projects=projects, participant_ids=participant_ids, rounds_by_number=rounds_by_number)
 
 
 def _first_duplicate(values: Iterable[object]) -> object | None:
@@ -276,13 +320,58 @@ def _check_merge_chains(projects: dict[int, ProjectExport]) -> None:
             seen.add(current.id)
 
 
+def _check_rounds(export: WorkshopExport, *, projects: dict[int, ProjectExport]) -> dict[int, RoundExport]:
+    """The rounds by number (an export without rounds has round 1, dots on all projects)."""
+    if not export.rounds:
+        return {1: RoundExport(number=1)}
+    by_number: dict[int, RoundExport] = {}
+    for round_ in export.rounds:
+        if round_.number in by_number:
+            raise Invalid("Two rounds have the number {number}.", number=round_.number)
+        by_number[round_.number] = round_
+    for round_ in export.rounds:
+        if round_.scope is None:
+            continue
+        source = round_.scope.from_round
+        if source is not None and (source not in by_number or source >= round_.number):
+            raise Invalid("Round {number} takes its short list from round {source}, which is not an earlier "
+                          "round in the export.", number=round_.number, source=source)
+        for project_id in round_.scope.project_ids:
+            if project_id not in projects:
+                raise Invalid("The short list of round {number} has project {project}, which is not in the export.",
+                              number=round_.number, project=project_id)
+    current = export.workshop.current_round
+    if current is not None and current not in by_number:
+        raise Invalid("The current round {number} is not in the export.", number=current)
+    return by_number
+
+
+def _usable(project: ProjectExport, round_: RoundExport, who: int, *, score: bool = False) -> None:
+    """A vote or score may not be on a hidden or merged project, nor off its round's short list."""
+    if project.hidden or project.merged_into_id is not None:
+        # The app gives such dots and scores back, so a real export never has them.
+        if score:
+            raise Invalid("Participant {participant} has a score on project {project}, "
+                          "which is hidden or merged into another.", participant=who, project=project.id)
+        raise Invalid(
+            "Participant {participant} has a vote on project {project}, "
+            "which is hidden or merged into another.",
+            participant=who,
+            project=project.id,
+        )
+    if round_.scope is not None and project.id not in round_.scope.project_ids:
+        raise Invalid("Participant {participant} has a vote or score in round {number} on project {project}, "
+                      "which is not on that round's short list.",
+                      participant=who, number=round_.number, project=project.id)
+
+
 def _check_votes(
-    export: WorkshopExport, *, projects: dict[int, ProjectExport], participant_ids: set[int]
+    export: WorkshopExport, *, projects: dict[int, ProjectExport], participant_ids: set[int],
+    rounds_by_number: dict[int, RoundExport],
 ) -> None:
-    cap = export.workshop.max_dots_per_project
-    budget = export.workshop.dots_per_participant
-    used: Counter[int] = Counter()
-    pairs: set[tuple[int, int]] = set()
+    used: Counter[tuple[int, int]] = Counter()
+    used_in_strategy: Counter[tuple[int, int, int | None]] = Counter()
+    pairs: set[tuple[int, int, int]] = set()
     for vote in export.votes:
         who, what = vote.participant_id, vote.project_id
         if who not in participant_ids:
@@ -293,21 +382,21 @@ def _check_votes(
             raise Invalid(
                 "A vote is on project {project}, which is not in the export.", project=what
             )
-        if (who, what) in pairs:
+        round_ = rounds_by_number.get(vote.round)
+        if round_ is None:
+            raise Invalid("A vote is in round {number}, which is not in the export.", number=vote.round)
+        if round_.mode != "dots":
+            raise Invalid("A vote is in round {number}, which scores projects instead of taking dots.",
+                          number=vote.round)
+        if (who, what, vote.round) in pairs:
             raise Invalid(
                 "Participant {participant} has two votes on project {project}.",
                 participant=who,
                 project=what,
             )
-        pairs.add((who, what))
-        if projects[what].hidden or projects[what].merged_into_id is not None:
-            # The app gives such dots back to their owners, so a real export never has them.
-            raise Invalid(
-                "Participant {participant} has a vote on project {project}, "
-                "which is hidden or merged into another.",
-                participant=who,
-                project=what,
-            )
+        pairs.add((who, what, vote.round))
+        _usable(projects[what], round_, who)
+        cap = round_.max_dots_per_project or export.workshop.max_dots_per_project
         if vote.dots > cap:
             raise Invalid(
                 "Participant {participant} has {dots} dots on project {project}, over the cap of "
@@ -317,8 +406,14 @@ def _check_votes(
                 project=what,
                 cap=cap,
             )
-        used[who] += vote.dots
-    for who, dots in used.items():
+        used[(who, vote.round)] += vote.dots
+        for strategy in projects[what].strategy_ids or [None]:
+            used_in_strategy[(who, vote.round, strategy)] += vote.dots
+    for (who, number), dots in used.items():
+        round_ = rounds_by_number[number]
+        budget = round_.dots_per_participant or export.workshop.dots_per_participant
+        if round_.per_strategy_budget:
+            continue
         if dots > budget:
             raise Invalid(
                 "Participant {participant} uses {dots} dots, over the budget of {budget} per "
@@ -327,6 +422,38 @@ def _check_votes(
                 dots=dots,
                 budget=budget,
             )
+    for (who, number, _strategy), dots in used_in_strategy.items():
+        round_ = rounds_by_number[number]
+        budget = round_.dots_per_participant or export.workshop.dots_per_participant
+        if round_.per_strategy_budget and dots > budget:
+            raise Invalid("Participant {participant} uses {dots} dots in one strategy in round {number}, over "
+                          "its budget of {budget}.", participant=who, dots=dots, number=number, budget=budget)
+
+
+def _check_scores(
+    export: WorkshopExport, *, projects: dict[int, ProjectExport], participant_ids: set[int],
+    rounds_by_number: dict[int, RoundExport],
+) -> None:
+    seen: set[tuple[int, int, int, str]] = set()
+    for score in export.scores:
+        who, what = score.participant_id, score.project_id
+        if who not in participant_ids:
+            raise Invalid("A score is by participant {participant}, who is not in the export.", participant=who)
+        if what not in projects:
+            raise Invalid("A score is on project {project}, which is not in the export.", project=what)
+        round_ = rounds_by_number.get(score.round)
+        if round_ is None or round_.mode != "scoring":
+            raise Invalid("A score is in round {number}, which is not a scoring round of the export.",
+                          number=score.round)
+        if score.criterion not in {c.key for c in round_.criteria}:
+            raise Invalid("A score in round {number} is on criterion '{criterion}', which that round does not "
+                          "have.", number=score.round, criterion=score.criterion)
+        key = (who, what, score.round, score.criterion)
+        if key in seen:
+            raise Invalid("Participant {participant} has two scores of project {project} on '{criterion}'.",
+                          participant=who, project=what, criterion=score.criterion)
+        seen.add(key)
+        _usable(projects[what], round_, who, score=True)
 
 
 def _insert_workshop(
@@ -345,6 +472,7 @@ def _insert_workshop(
             dots_per_participant=settings.dots_per_participant,
             max_dots_per_project=settings.max_dots_per_project,
             show_live_tallies=settings.show_live_tallies,
+            premoderate=settings.premoderate,
             facilitator_key_hash=key_hashes[0],
             screen_key_hash=key_hashes[1],
         )
@@ -359,7 +487,6 @@ def _insert_workshop(
 
 def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExport) -> None:
     wid = workshop.id
-    first_round = rounds.ensure_first_round(session, workshop=workshop)
     strategies = _insert(
         session,
         {
@@ -413,6 +540,8 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
                 description=p.description,
                 agency=p.agency,
                 hidden=p.hidden,
+                pinned=p.pinned,
+                approved=p.approved,
                 created_at=p.created_at,
                 proposer_id=people[p.proposer_id].id if p.proposer_id else None,
             )
@@ -433,17 +562,59 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
         for p in ordered
         for rid in p.reform_area_ids
     )
+    round_ids = _insert_rounds(session, workshop=workshop, export=export, projects=projects)
     session.add_all(
         Vote(
             participant_id=people[v.participant_id].id,
             project_id=projects[v.project_id].id,
-            round_id=first_round.id,
+            round_id=round_ids[v.round],
             workshop_id=wid,
             dots=v.dots,
         )
         for v in export.votes
         if v.dots > 0
     )
+    session.add_all(
+        Score(
+            participant_id=people[c.participant_id].id,
+            project_id=projects[c.project_id].id,
+            round_id=round_ids[c.round],
+            criterion=c.criterion,
+            workshop_id=wid,
+            value=c.value,
+        )
+        for c in export.scores
+    )
+
+
+def _insert_rounds(session: Session, *, workshop: Workshop, export: WorkshopExport,
+                   projects: dict[int, Project]) -> dict[int, int]:
+    """The rounds (or round 1 for an export made before rounds), their short lists and the
+    current round; returns round number -> new round id."""
+    if not export.rounds:
+        first = rounds.ensure_first_round(session, workshop=workshop)
+        return {1: first.id}
+    round_ids: dict[int, int] = {}
+    for r in sorted(export.rounds, key=lambda r: r.number):
+        row = Round(
+            workshop_id=workshop.id, number=r.number, title=r.title, mode=r.mode,
+            dots_per_participant=r.dots_per_participant, max_dots_per_project=r.max_dots_per_project,
+            per_strategy_budget=r.per_strategy_budget,
+            criteria=json.dumps([c.model_dump() for c in r.criteria], ensure_ascii=False),
+            scope_top_n=r.scope.top_n if r.scope else None,
+            scope_round_id=round_ids.get(r.scope.from_round) if r.scope and r.scope.from_round else None,
+            **({"created_at": r.created_at} if r.created_at else {}),
+        )
+        session.add(row)
+        session.flush()
+        round_ids[r.number] = row.id
+        if r.scope:
+            session.add_all(RoundProject(round_id=row.id, project_id=projects[pid].id)
+                            for pid in dict.fromkeys(r.scope.project_ids))
+    current = export.workshop.current_round or max(round_ids)
+    workshop.current_round_id = round_ids[current]
+    session.add(workshop)
+    return round_ids
 
 
 def _insert(session: Session, rows: dict[int, Row]) -> dict[int, Row]:
@@ -484,7 +655,7 @@ def _report(session: Session, workshop: Workshop, language: str | None) -> _Repo
         lang=language or workshop.language,
         budget=workshop.dots_per_participant,
         outcome=results.compute(session, workshop=workshop),
-        removed=[p for p in everything if p.hidden or p.merged_into_id is not None],
+        removed=[p for p in everything if p.hidden or p.merged_into_id is not None or not p.approved],
         tags=projects_service.Tags(session, (p.id for p in everything)),
         totals=results.tallies(session, workshop=workshop),
         people=projects_service.participants_by_id(session, workshop=workshop),
@@ -520,7 +691,8 @@ def _project_table(report: _Report) -> list[list[Cell]]:
     rows: list[list[Cell]] = [list(PROJECT_COLUMNS)]
     rows += [row(s.rank, s.project, "active") for s in report.outcome.standings]
     rows += [
-        row(None, p, f"merged into #{p.merged_into_id}" if p.merged_into_id else "hidden")
+        row(None, p, f"merged into #{p.merged_into_id}" if p.merged_into_id else
+            "hidden" if p.hidden else "waiting for approval")
         for p in report.removed
     ]
     return rows
@@ -603,6 +775,49 @@ def _dots_table(report: _Report) -> list[list[Cell]]:
     return rows
 
 
+def _round_table(report: _Report, outcome: results.Outcome) -> list[list[Cell]]:
+    """A round's ranking: dots and voters, or the weighted score, scorers and each criterion's mean."""
+    scoring = outcome.scoring
+    head: list[Cell] = ["rank", "project_id", "title", "agency", "strategies"]
+    head += (["score", "scorers", *(f"{c.name} (mean)" for c in outcome.criteria)] if scoring
+             else ["dots", "voters"])
+    rows: list[list[Cell]] = [head]
+    for s in outcome.standings:
+        row: list[Cell] = [s.rank, s.project.id, s.project.title, s.project.agency,
+                           report.tag_list(s.strategy_ids, outcome.strategies)]
+        if scoring:
+            row += [_number(s.score), s.scorers, *(_number(s.scores.get(c.key)) for c in outcome.criteria)]
+        else:
+            row += [s.dots, s.voters]
+        rows.append(row)
+    return rows
+
+
+def _number(value: float | None) -> Cell:
+    return None if value is None else round(value, 4)  # type: ignore[return-value]
+
+
+def _rounds_table(session: Session, workshop: Workshop, all_rounds: list[Round], report: _Report) -> list[list[Cell]]:
+    """What each round was: mode, scope, limits or criteria, and which one is current."""
+    current = rounds.current_round(session, workshop=workshop).id
+    number_of = {r.id: r.number for r in all_rounds}
+    rows: list[list[Cell]] = [["round", "title", "mode", "projects", "dots per participant", "max dots per project",
+                               "budget per strategy", "criteria (weight)", "current"]]
+    for r in all_rounds:
+        scope = ("all" if r.scope_top_n is None else
+                 f"top {r.scope_top_n} of round {number_of.get(r.scope_round_id or 0, '?')}")
+        dots = r.mode == "dots"
+        rows.append([
+            r.number, r.title, r.mode, scope,
+            rounds.budget(r, workshop) if dots else None,
+            rounds.cap(r, workshop) if dots else None,
+            ("yes" if r.per_strategy_budget else "no") if dots else None,
+            "; ".join(f"{c.name} ({c.weight:g})" for c in rounds.criteria(r)),
+            "yes" if r.id == current else "no",
+        ])
+    return rows
+
+
 def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = None) -> bytes:
     """A workbook for the master plan: Projects, Ranking, Coverage and Dots per participant."""
     report = _report(session, workshop, language)
@@ -616,6 +831,13 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
     coverage, coverage_headers = _coverage_table(report)
     _add_sheet(book, "Coverage", coverage, header_rows=coverage_headers, freeze="B2")
     _add_sheet(book, "Dots per participant", _dots_table(report), freeze="B2")
+    # One sheet per voting round (its own ranking; per-criterion means for scoring rounds).
+    all_rounds = rounds.list_rounds(session, workshop=workshop)
+    for round_ in all_rounds:
+        outcome = (report.outcome if report.outcome.round is not None and round_.id == report.outcome.round.id
+                   else results.compute(session, workshop=workshop, round_id=round_.id))
+        _add_sheet(book, f"Round {round_.number} - {round_.mode}", _round_table(report, outcome))
+    _add_sheet(book, "Rounds", _rounds_table(session, workshop, all_rounds, report))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

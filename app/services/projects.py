@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, false, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,6 +27,8 @@ from app.models.project import ProjectCreate, ProjectPublic, ProjectUpdate
 from app.services import rounds
 from app.services.access import Actor, Role
 from app.services.workshops import require_not_closed
+
+T = TypeVar("T")
 
 
 class Tags:
@@ -52,21 +55,61 @@ def to_public(project: Project, tags: Tags) -> ProjectPublic:
         reform_area_ids=tags.reform_areas.get(project.id, []),
         proposer_id=project.proposer_id, created_at=project.created_at,
         hidden=project.hidden, merged_into_id=project.merged_into_id,
+        pinned=project.pinned, approved=project.approved,
     )
 
 
-def list_projects(session: Session, *, workshop: Workshop, include_removed: bool = False) -> list[Project]:
-    """Projects in proposal order; hidden and merged-away ones only when asked for."""
+def list_projects(session: Session, *, workshop: Workshop, include_removed: bool = False,
+                  include_pending: bool = False, proposer_id: int | None = None) -> list[Project]:
+    """Projects in proposal order. Left out unless asked for: hidden and merged-away ones
+    (include_removed, which also brings every pending one) and proposals waiting for approval
+    (include_pending; a proposer_id brings that participant's own)."""
     query = select(Project).where(Project.workshop_id == workshop.id)
     if not include_removed:
         query = query.where(Project.hidden == False, col(Project.merged_into_id).is_(None))
+        if not include_pending:
+            own = Project.proposer_id == proposer_id if proposer_id is not None else false()
+            query = query.where(or_(Project.approved == True, own))
     return list(session.exec(query.order_by(Project.created_at, Project.id)))
 
 
-def list_public(session: Session, *, workshop: Workshop, include_removed: bool = False) -> list[ProjectPublic]:
-    projects = list_projects(session, workshop=workshop, include_removed=include_removed)
+def list_public(session: Session, *, workshop: Workshop, include_removed: bool = False,
+                include_pending: bool = False, proposer_id: int | None = None) -> list[ProjectPublic]:
+    projects = list_projects(session, workshop=workshop, include_removed=include_removed,
+                             include_pending=include_pending, proposer_id=proposer_id)
     tags = Tags(session, (p.id for p in projects))
     return [to_public(p, tags) for p in projects]
+
+
+def visible_to(session: Session, *, workshop: Workshop, actor: Actor) -> list[ProjectPublic]:
+    """GET /projects: the facilitator sees proposals waiting for approval too; a participant
+    sees only their own of those; the screen sees none."""
+    return list_public(session, workshop=workshop, include_pending=actor.role == Role.facilitator,
+                       proposer_id=actor.participant_id if actor.role == Role.participant else None)
+
+
+def list_pending(session: Session, *, workshop: Workshop) -> list[Project]:
+    """Proposals waiting for the facilitator's approval, oldest first (the queue)."""
+    return list(session.exec(select(Project).where(
+        Project.workshop_id == workshop.id, Project.approved == False,
+        Project.hidden == False, col(Project.merged_into_id).is_(None),
+    ).order_by(Project.created_at, Project.id)))
+
+
+def list_by_proposer(session: Session, *, workshop: Workshop, participant_id: int) -> list[Project]:
+    """A participant's own proposals, newest first, whatever became of them."""
+    return list(session.exec(select(Project).where(
+        Project.workshop_id == workshop.id, Project.proposer_id == participant_id,
+    ).order_by(col(Project.created_at).desc(), col(Project.id).desc())))
+
+
+def pinned_first(items: Iterable[T], *, project: Callable[[T], Project] | None = None,
+                 newest_first: bool = False) -> list[T]:
+    """The order of the phones' lists and the screen's wall: pinned projects first, then by
+    proposal time (newest first when asked), then id. `project` finds the project in an item."""
+    of: Callable[[T], Project] = project or (lambda item: item)  # type: ignore[assignment,return-value]
+    ordered = sorted(items, key=lambda i: (of(i).created_at, of(i).id), reverse=newest_first)
+    return sorted(ordered, key=lambda i: not of(i).pinned)
 
 
 def get_project(session: Session, *, workshop: Workshop, project_id: int, include_removed: bool = False) -> Project:
@@ -118,9 +161,12 @@ def create_project(session: Session, *, workshop: Workshop, actor: Actor,
             return existing, False
     _check_tags(session, workshop=workshop, strategy_ids=project_in.strategy_ids,
                 reform_area_ids=project_in.reform_area_ids)
+    # Pre-moderation: a participant's proposal waits for the facilitator's approval.
+    approved = not (workshop.premoderate and actor.role == Role.participant)
     project = Project(workshop_id=workshop.id, title=project_in.title, description=project_in.description,
                       agency=project_in.agency or (actor.participant.agency if actor.participant else ""),
-                      proposer_id=proposer_id, client_request_id=project_in.client_request_id)
+                      proposer_id=proposer_id, client_request_id=project_in.client_request_id,
+                      approved=approved)
     session.add(project)
     try:
         session.flush()
@@ -238,11 +284,34 @@ def merge_projects(session: Session, *, workshop: Workshop, project_id: int, int
         if key not in target_scores:
             session.add(Score(participant_id=score.participant_id, project_id=target.id, round_id=score.round_id,
                               criterion=score.criterion, workshop_id=workshop.id, value=score.value))
+    rounds.carry_scope(session, source_id=source.id, target_id=target.id)
     session.flush()
     source.merged_into_id = target.id
-    session.add(source)
+    # Merging a shown proposal into one still waiting shows the survivor: the facilitator chose it.
+    target.approved = target.approved or source.approved
+    session.add_all([source, target])
     session.commit()
     return target
+
+
+def approve_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+    """Let a proposal waiting for approval show on the screen and the phones."""
+    require_not_closed(workshop)
+    project = get_project(session, workshop=workshop, project_id=project_id)
+    project.approved = True
+    session.add(project)
+    session.commit()
+    return project
+
+
+def set_pinned(session: Session, *, workshop: Workshop, project_id: int, pinned: bool) -> Project:
+    """Pin a project to the top of the phones' lists and the screen's wall (or unpin it)."""
+    require_not_closed(workshop)
+    project = get_project(session, workshop=workshop, project_id=project_id)
+    project.pinned = pinned
+    session.add(project)
+    session.commit()
+    return project
 
 
 def _lock_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.models import Project, ReformArea, Strategy, Vote, Workshop
+from app.models import Project, ReformArea, Round, Strategy, Vote, Workshop
+from app.models.round import Criterion
 from app.models.vote import CoverageCell, RankedProject, Results
 from app.services import projects as projects_service
-from app.services import rounds
+from app.services import rounds, scoring
 from app.services.workshops import list_reform_areas, list_strategies
 
 
@@ -25,6 +26,10 @@ class Standing:
     strategy_ids: list[int]
     reform_area_ids: list[int]
     rank_shared: bool = False
+    # Scoring rounds: weighted mean (None: nobody scored it), each criterion's mean, scorers.
+    score: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    scorers: int = 0
 
 
 @dataclass
@@ -35,6 +40,12 @@ class Outcome:
     reform_areas: list[ReformArea]
     by_strategy: dict[int, list[Standing]] = field(default_factory=dict)
     coverage: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    round: Round | None = None
+    criteria: list[Criterion] = field(default_factory=list)
+
+    @property
+    def scoring(self) -> bool:
+        return self.round is not None and self.round.mode == "scoring"
 
     @property
     def total_dots(self) -> int:
@@ -66,34 +77,66 @@ def rank(items: list[tuple[int, int, object, int]]) -> list[int]:
 
     `items` are (dots, voters, created_at, id) in any order; returns ranks in sorted order.
     """
+    return competition_ranks([(dots, voters) for dots, voters, _created, _id in items])
+
+
+def competition_ranks(keys: list[tuple[object, ...]]) -> list[int]:
+    """Competition ranks (1, 2, 2, 4) of already sorted keys: equal keys share a rank."""
     ranks: list[int] = []
-    previous: tuple[int, int] | None = None
-    for position, (dots, voters, _created, _id) in enumerate(items, start=1):
-        key = (dots, voters)
+    previous: tuple[object, ...] | None = None
+    for position, key in enumerate(keys, start=1):
         ranks.append(ranks[-1] if key == previous else position)
         previous = key
     return ranks
 
 
-def compute(session: Session, *, workshop: Workshop) -> Outcome:
+def score_key(score: float | None) -> float:
+    """Scores compared as shown (rounded), so float noise never splits a tie; unscored last."""
+    return -1.0 if score is None else round(score, 4)
+
+
+def compute(session: Session, *, workshop: Workshop, round_id: int | None = None) -> Outcome:
+    """The ranking of a round (default: the current one), over its scope's visible projects."""
+    round_ = session.get(Round, round_id) if round_id is not None else None
+    if round_ is None or round_.workshop_id != workshop.id:
+        round_ = rounds.current_round(session, workshop=workshop)
     projects = projects_service.list_projects(session, workshop=workshop)
+    in_scope = rounds.scope(session, round_=round_)
+    if in_scope is not None:
+        projects = [p for p in projects if p.id in in_scope]
     tags = projects_service.Tags(session, (p.id for p in projects))
-    totals = tallies(session, workshop=workshop)
-    ordered = sorted(projects, key=lambda p: (-totals.get(p.id, (0, 0))[0], -totals.get(p.id, (0, 0))[1],
-                                              p.created_at, p.id))
-    items = [(*totals.get(p.id, (0, 0)), p.created_at, p.id) for p in ordered]
-    ranks = rank(items)  # type: ignore[arg-type]
-    standings = [
-        Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
-                 strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
-        for r, p in zip(ranks, ordered)
-    ]
+    if round_.mode == "scoring":
+        table = scoring.project_scores(session, round_=round_)
+        empty = scoring.ProjectScore()
+        ordered = sorted(projects, key=lambda p: (-score_key(table.get(p.id, empty).score),
+                                                  -table.get(p.id, empty).scorers, p.created_at, p.id))
+        keys: list[tuple[object, ...]] = [(score_key(table.get(p.id, empty).score), table.get(p.id, empty).scorers)
+                                          for p in ordered]
+        standings = [
+            Standing(rank=r, project=p, dots=0, voters=table.get(p.id, empty).scorers,
+                     strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []),
+                     score=table.get(p.id, empty).score, scores=dict(table.get(p.id, empty).means),
+                     scorers=table.get(p.id, empty).scorers)
+            for r, p in zip(competition_ranks(keys), ordered)
+        ]
+    else:
+        totals = tallies(session, workshop=workshop, round_id=round_.id)
+        ordered = sorted(projects, key=lambda p: (-totals.get(p.id, (0, 0))[0], -totals.get(p.id, (0, 0))[1],
+                                                  p.created_at, p.id))
+        items = [(*totals.get(p.id, (0, 0)), p.created_at, p.id) for p in ordered]
+        ranks = rank(items)  # type: ignore[arg-type]
+        standings = [
+            Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
+                     strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
+            for r, p in zip(ranks, ordered)
+        ]
     for i, s in enumerate(standings):
         s.rank_shared = (i > 0 and standings[i - 1].rank == s.rank) or (
             i + 1 < len(standings) and standings[i + 1].rank == s.rank)
     strategies = list_strategies(session, workshop=workshop)
     reform_areas = list_reform_areas(session, workshop=workshop)
-    outcome = Outcome(workshop=workshop, standings=standings, strategies=strategies, reform_areas=reform_areas)
+    outcome = Outcome(workshop=workshop, standings=standings, strategies=strategies, reform_areas=reform_areas,
+                      round=round_, criteria=rounds.criteria(round_))
     outcome.by_strategy = {s.id: [] for s in strategies}
     outcome.coverage = {(s.id, r.id): (0, 0) for s in strategies for r in reform_areas}
     for standing in standings:
@@ -109,9 +152,15 @@ def to_public(outcome: Outcome) -> Results:
     return Results(
         phase=outcome.workshop.phase,
         ranking=[RankedProject(rank=s.rank, project_id=s.project.id, title=s.project.title, dots=s.dots,
-                               voters=s.voters, strategy_ids=s.strategy_ids, reform_area_ids=s.reform_area_ids)
+                               voters=s.voters, strategy_ids=s.strategy_ids, reform_area_ids=s.reform_area_ids,
+                               score=None if s.score is None else round(s.score, 4),
+                               scores={c.key: round(s.scores[c.key], 4) if c.key in s.scores else None
+                                       for c in outcome.criteria},
+                               scorers=s.scorers)
                  for s in outcome.standings],
         by_strategy={str(sid): [s.project.id for s in standings] for sid, standings in outcome.by_strategy.items()},
         coverage=[CoverageCell(strategy_id=sid, reform_area_id=rid, projects=n, dots=d)
                   for (sid, rid), (n, d) in outcome.coverage.items()],
+        round=outcome.round.number if outcome.round else 1,
+        mode=outcome.round.mode if outcome.round else "dots",
     )

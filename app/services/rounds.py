@@ -1,10 +1,22 @@
-"""Voting rounds: which round is current, its limits and its scope."""
+"""Voting rounds: which round is current, its limits, its criteria and its scope."""
 
 from __future__ import annotations
 
+import json
+
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.models import Round, RoundProject, Workshop
+from app.errors import Conflict, Invalid, NotFound
+from app.models import Phase, Project, Round, RoundProject, Workshop
+from app.models.round import Criterion, RoundCreate, RoundPublic, RoundScope
+from app.models.vote import Results
+
+# Default criteria of a scoring round, named in the workshop's language.
+DEFAULT_CRITERIA = {
+    "th": [("impact", "ผลกระทบ"), ("feasibility", "ความเป็นไปได้")],
+    "en": [("impact", "Impact"), ("feasibility", "Feasibility")],
+}
 
 
 def ensure_first_round(session: Session, *, workshop: Workshop) -> Round:
@@ -32,6 +44,18 @@ def list_rounds(session: Session, *, workshop: Workshop) -> list[Round]:
     return list(session.exec(select(Round).where(Round.workshop_id == workshop.id).order_by(Round.number)))
 
 
+def get_round(session: Session, *, workshop: Workshop, number: int | None = None) -> Round:
+    """The round with this number (default: the current one); NotFound otherwise."""
+    if number is None:
+        return current_round(session, workshop=workshop)
+    round_ = None
+    if 0 < number < 2**31:
+        round_ = session.exec(select(Round).where(Round.workshop_id == workshop.id, Round.number == number)).first()
+    if round_ is None:
+        raise NotFound("This workshop has no voting round {number}.", number=number)
+    return round_
+
+
 def budget(round_: Round, workshop: Workshop) -> int:
     return round_.dots_per_participant or workshop.dots_per_participant
 
@@ -40,8 +64,114 @@ def cap(round_: Round, workshop: Workshop) -> int:
     return round_.max_dots_per_project or workshop.max_dots_per_project
 
 
+def criteria(round_: Round) -> list[Criterion]:
+    """A scoring round's criteria (none for a dot round)."""
+    if round_.mode != "scoring":
+        return []
+    return [Criterion.model_validate(c) for c in json.loads(round_.criteria or "[]")]
+
+
+def default_criteria(language: str) -> list[Criterion]:
+    return [Criterion(key=key, name=name) for key, name in DEFAULT_CRITERIA.get(language, DEFAULT_CRITERIA["th"])]
+
+
 def scope(session: Session, *, round_: Round) -> set[int] | None:
     """The project ids a scoped round is limited to, or None for all visible projects."""
     if round_.scope_top_n is None:
         return None
     return set(session.exec(select(RoundProject.project_id).where(RoundProject.round_id == round_.id)))
+
+
+def create_round(session: Session, *, workshop: Workshop, round_in: RoundCreate) -> Round:
+    """A new round, numbered after the last, made current. A scope freezes the top N of an
+    earlier round's ranking as it stands now (ties at the cut go by the ranking's own order)."""
+    from app.services import results  # results ranks rounds, so it imports this module
+
+    require_not_closed(workshop)
+    try:
+        # The workshop's row lock: two rounds made at once get different numbers.
+        session.exec(update(Workshop).where(Workshop.id == workshop.id).values(id=Workshop.id))
+        existing = list_rounds(session, workshop=workshop)
+        source: Round | None = None
+        chosen: list[int] = []
+        if round_in.scope is not None:
+            number = round_in.scope.from_round
+            source = (current_round(session, workshop=workshop) if number is None else
+                      next((r for r in existing if r.number == number), None))
+            if source is None:
+                raise Invalid("The short list must come from an earlier round; this workshop has no round {number}.",
+                              number=number)
+            standings = results.compute(session, workshop=workshop, round_id=source.id).standings
+            if not standings:
+                raise Invalid("Round {number} has no projects to take a short list from.", number=source.number)
+            chosen = [s.project.id for s in standings[:round_in.scope.top_n]]
+        chosen_criteria = (round_in.criteria or default_criteria(workshop.language)) if round_in.mode == "scoring" else []
+        round_ = Round(
+            workshop_id=workshop.id,
+            number=max((r.number for r in existing), default=0) + 1,
+            title=round_in.title,
+            mode=round_in.mode,
+            dots_per_participant=round_in.dots_per_participant,
+            max_dots_per_project=round_in.max_dots_per_project,
+            per_strategy_budget=round_in.per_strategy_budget,
+            criteria=json.dumps([c.model_dump() for c in chosen_criteria], ensure_ascii=False),
+            scope_top_n=round_in.scope.top_n if round_in.scope else None,
+            scope_round_id=source.id if source else None,
+        )
+        session.add(round_)
+        session.flush()
+        session.add_all(RoundProject(round_id=round_.id, project_id=pid) for pid in chosen)
+        workshop.current_round_id = round_.id
+        session.add(workshop)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return round_
+
+
+def switch_round(session: Session, *, workshop: Workshop, number: int) -> Round:
+    """Make an existing round current again (its votes and scores are kept as they were)."""
+    require_not_closed(workshop)
+    round_ = get_round(session, workshop=workshop, number=number)
+    workshop.current_round_id = round_.id
+    session.add(workshop)
+    session.commit()
+    return round_
+
+
+def require_not_closed(workshop: Workshop) -> None:
+    # As workshops.require_not_closed (which imports this module).
+    if workshop.phase == Phase.closed:
+        raise Conflict("The workshop is in phase 'closed': it is read-only.")
+
+
+def carry_scope(session: Session, *, source_id: int, target_id: int) -> None:
+    """A merge: the surviving project joins every short list the duplicate was on, so the
+    votes and scores that move to it still count there."""
+    round_ids = set(session.exec(select(RoundProject.round_id).where(RoundProject.project_id == source_id)))
+    have = set(session.exec(select(RoundProject.round_id).where(RoundProject.project_id == target_id)))
+    session.add_all(RoundProject(round_id=rid, project_id=target_id) for rid in sorted(round_ids - have))
+
+
+def label(round_: Round) -> str:
+    return round_.title or f"#{round_.number}"
+
+
+def to_public(session: Session, *, workshop: Workshop, round_: Round, results: Results | None = None) -> RoundPublic:
+    source = session.get(Round, round_.scope_round_id) if round_.scope_round_id else None
+    scoped = scope(session, round_=round_)
+    project_ids: list[int] = []
+    if scoped:
+        # In proposal order, as every list of projects is.
+        project_ids = list(session.exec(select(Project.id).where(col(Project.id).in_(scoped))
+                                        .order_by(Project.created_at, Project.id)))
+    return RoundPublic(
+        number=round_.number, title=round_.title, mode=round_.mode,  # type: ignore[arg-type]
+        current=round_.id == current_round(session, workshop=workshop).id,
+        dots_per_participant=budget(round_, workshop), max_dots_per_project=cap(round_, workshop),
+        per_strategy_budget=round_.per_strategy_budget, criteria=criteria(round_),
+        scope=None if round_.scope_top_n is None else RoundScope(
+            top_n=round_.scope_top_n, from_round=source.number if source else None, project_ids=project_ids),
+        created_at=round_.created_at, results=results,
+    )

@@ -8,17 +8,20 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.errors import Conflict, NotFound
-from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop
+from app.errors import Conflict, Invalid, NotFound
+from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop, utcnow
 from app.models.workshop import (
+    SCREEN_VIEWS,
+    TALLY_VIEWS,
     AgencyPublic,
     CustomFramework,
     TagPublic,
+    TimerPublic,
     WorkshopCreate,
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import presets, rounds
+from app.services import presets, rounds, timer
 from app.services.access import hash_key, new_key, screen_key_for
 
 # No 0/O, 1/I/L: a code read off a projector is typed without guessing.
@@ -60,6 +63,7 @@ def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
             dots_per_participant=workshop_in.dots_per_participant,
             max_dots_per_project=workshop_in.max_dots_per_project,
             show_live_tallies=workshop_in.show_live_tallies,
+            premoderate=workshop_in.premoderate,
             facilitator_key_hash=hash_key(facilitator_key),
             screen_key_hash=hash_key(screen_key),
         )
@@ -161,12 +165,26 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         max_dots_per_project=workshop.max_dots_per_project,
         show_live_tallies=workshop.show_live_tallies,
         participant_count=participant_count(session, workshop=workshop),
+        premoderate=workshop.premoderate,
+        screen_view=workshop.screen_view,
+        timer=timer_public(workshop),
     )
 
 
+def timer_public(workshop: Workshop, *, now: timer.Clock = utcnow) -> TimerPublic | None:
+    current = timer.state(workshop, now=now)
+    if current is None:
+        return None
+    return TimerPublic(running=current.running, remaining=round(current.remaining, 3), ends_at=current.ends_at,
+                       phase=current.phase, auto_advance=current.auto_advance, server_now=now())
+
+
 def set_phase(session: Session, *, workshop: Workshop, phase: Phase) -> Workshop:
-    """The facilitator may move to any phase, back included (e.g. reopen voting)."""
+    """The facilitator may move to any phase, back included (e.g. reopen voting). A timer
+    set for another phase is dropped."""
     workshop.phase = phase
+    if workshop.timer_phase is not None and workshop.timer_phase != phase:
+        timer.clear(workshop)
     session.add(workshop)
     session.commit()
     return workshop
@@ -180,6 +198,35 @@ def update_settings(session: Session, *, workshop: Workshop, settings_in: Worksh
     session.add(workshop)
     session.commit()
     return workshop
+
+
+def set_screen_view(session: Session, *, workshop: Workshop, view: str) -> Workshop:
+    """What the big screen shows: one of SCREEN_VIEWS ("auto" follows the phase). Allowed in
+    every phase: the screen is presentation, not workshop content."""
+    if view not in SCREEN_VIEWS:
+        raise Invalid("Unknown screen view '{view}'; choose one of: {views}.", view=view[:20],
+                      views=", ".join(SCREEN_VIEWS))
+    workshop.screen_view = view
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+# What "auto" shows in each phase; "newest" (the latest proposals) and "slides" (ranking,
+# strategies and coverage in turn) are shown only by auto.
+AUTO_VIEWS = {Phase.setup: "join", Phase.propose: "newest", Phase.vote: "tallies", Phase.results: "slides",
+              Phase.closed: "slides"}
+
+
+def screen_body(workshop: Workshop) -> str:
+    """The view the big screen draws now: the chosen one or the phase's, and "hidden" in place
+    of any view that shows dots or scores while tallies are hidden."""
+    view = workshop.screen_view if workshop.screen_view in SCREEN_VIEWS else "auto"
+    if view == "auto":
+        view = AUTO_VIEWS[Phase(workshop.phase)]
+    if (view in TALLY_VIEWS or view == "slides") and not tallies_visible(workshop):
+        return "hidden"
+    return view
 
 
 def tallies_visible(workshop: Workshop, *, to_facilitator: bool = False) -> bool:

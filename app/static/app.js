@@ -151,4 +151,120 @@
     }
     applyFilters();
   });
+  // --- Facilitation: the phase timer in server time, the big screen's view keys and reveal,
+  // the phone's "My proposals", and console inputs that survive live redraws. ---
+
+  // The device's clock may be off. Each server timestamp gives a sample of (server - device)
+  // minus however late it arrived (never plus: a stale message only gives a smaller one), so
+  // the largest recent sample is the best estimate of the offset.
+  var clockSamples = [];
+  function addClockSample(serverMs, deviceMs) {
+    if (!isFinite(serverMs) || serverMs <= 0) return;
+    clockSamples.push([serverMs - deviceMs, deviceMs]);
+    clockSamples = clockSamples.filter(function (s) { return s[1] >= deviceMs - 600000; }).slice(-60);
+  }
+  function clockOffset() {
+    var best = null;
+    clockSamples.forEach(function (s) { if (best === null || s[0] > best) best = s[0]; });
+    return best === null ? 0 : best;
+  }
+  function measureClock() {
+    if (!document.querySelector("[data-timer]") || !window.fetch) return;
+    fetch("/api/v1/time", { cache: "no-store", credentials: "omit" })
+      .then(function (response) { return response.json(); })
+      .then(function (body) { addClockSample(Number(body.epoch_ms), Date.now()); })
+      .catch(function () { /* the timestamps in the live messages are enough */ });
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function tickTimers() {
+    var now = Date.now();
+    document.querySelectorAll("[data-timer]").forEach(function (el) {
+      if (!el.dataset.sampled) {  // a freshly drawn timer: its timestamp is a clock sample
+        el.dataset.sampled = "1";
+        addClockSample(Number(el.dataset.serverNow), now);
+      }
+      if (el.hidden) return;
+      var running = el.dataset.running === "1";
+      var left = Number(el.dataset.remaining) * 1000;
+      if (running) left = Number(el.dataset.serverNow) + left - (now + clockOffset());
+      left = Math.max(0, left);
+      var seconds = Math.ceil(left / 1000);
+      var text = Math.floor(seconds / 60) + ":" + pad(seconds % 60);
+      var value = el.querySelector("[data-timer-value]");
+      if (value && value.textContent !== text) value.textContent = text;
+      el.dataset.leftMs = String(Math.round(left));
+      el.classList.toggle("done", running && left <= 0);
+      el.classList.toggle("ending", running && left > 0 && left <= 60000);
+    });
+  }
+  setInterval(tickTimers, 200);
+
+  // The big screen's keys: 1-8 choose a view, 0 (or A) goes back to following the phase.
+  var VIEW_KEYS = { "1": "join", "2": "wall", "3": "tallies", "4": "ranking", "5": "strategies",
+                    "6": "coverage", "7": "matrix", "8": "agencies", "0": "auto", "a": "auto" };
+  document.addEventListener("keydown", function (event) {
+    var shell = document.getElementById("screen-shell");
+    if (!shell || !shell.dataset.viewUrl || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest && event.target.closest("input, textarea, select")) return;
+    var view = VIEW_KEYS[String(event.key).toLowerCase()];
+    if (!view) return;
+    event.preventDefault();
+    htmx.ajax("POST", shell.dataset.viewUrl, { values: { view: view }, swap: "none" });
+  });
+
+  // Revealed results arrive with a visible transition on the big screen.
+  var screenTallies = null;
+  function rememberTallies() {
+    var live = document.getElementById("screen-live");
+    screenTallies = live ? live.dataset.tallies : null;
+  }
+  function markReveal() {
+    var live = document.getElementById("screen-live");
+    if (live && screenTallies === "hidden" && live.dataset.tallies === "shown") live.classList.add("revealed");
+  }
+
+  // "My proposals" is personal: fetched again, while it is open, when the proposals changed.
+  function syncMine() {
+    var sync = document.getElementById("phone-sync");
+    var mine = document.getElementById("my-proposals");
+    var tab = document.getElementById("tab-mine");
+    if (!sync || !mine || !tab || !tab.checked || mine.dataset.fetching) return;
+    if (sync.dataset.projects && sync.dataset.projects !== mine.dataset.projects) {
+      mine.dataset.fetching = "1";
+      htmx.ajax("GET", mine.dataset.url, { target: "#my-proposals", swap: "outerHTML" })
+        .finally(function () { delete mine.dataset.fetching; });
+    }
+  }
+
+  // The console is redrawn whole: what the facilitator was typing ([data-keep], by name) stays.
+  var keptInputs = {};
+  var keptFocus = null;
+  function kept(name) { return document.querySelector("[data-keep][name='" + name + "']"); }
+  function keepInputs() {
+    keptInputs = {};
+    document.querySelectorAll("[data-keep][name]").forEach(function (el) {
+      keptInputs[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    });
+    var active = document.activeElement;
+    keptFocus = active && active.name && active.hasAttribute("data-keep") ? active.name : null;
+  }
+  function restoreInputs() {
+    Object.keys(keptInputs).forEach(function (name) {
+      var el = kept(name);
+      if (!el) return;
+      if (el.type === "checkbox") el.checked = keptInputs[name]; else el.value = keptInputs[name];
+    });
+    var focused = keptFocus && kept(keptFocus);
+    if (focused && document.activeElement !== focused) focused.focus();
+  }
+
+  document.addEventListener("htmx:wsBeforeMessage", function () { rememberTallies(); keepInputs(); });
+  document.addEventListener("htmx:wsAfterMessage", function () { markReveal(); restoreInputs(); syncMine(); tickTimers(); });
+  document.addEventListener("htmx:wsOpen", measureClock);
+  document.addEventListener("htmx:beforeSwap", keepInputs);
+  document.addEventListener("htmx:afterSwap", function () { restoreInputs(); tickTimers(); });
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.id === "tab-mine") syncMine();
+  });
+  document.addEventListener("DOMContentLoaded", function () { tickTimers(); measureClock(); });
 })();

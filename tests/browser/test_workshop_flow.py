@@ -217,7 +217,7 @@ def test_workshop_from_setup_to_export(live_server: str, new_context: Any, scree
     expect(console.locator(".count-box .num").nth(3)).to_have_text("6")  # dots cast
     expect(console.locator("#agency-details")).to_have_attribute("open", "")  # still open after live redraws
     expect(console.locator("#agency-details tbody tr").first).to_contain_text(AGENCY)
-    console.locator(".projects-table tbody tr").first.locator("button").click()  # "Manage"
+    console.locator(".projects-table tbody tr").first.locator("button").first.click()  # "Manage"
     expect(console.locator("#editor #e-title")).to_have_value(PROJECT_TWO)
     expect(console.locator("#editor #e-title")).to_be_in_viewport()
 

@@ -304,6 +304,7 @@ def test_the_json_export_keeps_every_project_and_no_secret(
         "participant_id": thai_workshop.people["Nok"].id,
         "project_id": thai_workshop.projects["coding"].id,
         "dots": 3,
+        "round": 1,
     } in data["votes"]
     assert data["results"] == outcome(session, thai_workshop.workshop).model_dump(mode="json")
     assert as_file(data) == data
@@ -744,7 +745,8 @@ def test_the_workbook_has_the_four_sheets_a_planner_expects(
 ) -> None:
     book = open_workbook(exports.export_xlsx(session, workshop=thai_workshop.workshop))
 
-    assert book.sheetnames == SHEETS
+    # Then one sheet per voting round, and the list of rounds.
+    assert book.sheetnames == [*SHEETS, "Round 1 - dots", "Rounds"]
     for sheet in book.worksheets:
         assert all(cell.font.b for cell in sheet[1] if cell.value is not None), sheet.title
         assert sheet.freeze_panes in ("A2", "B2")

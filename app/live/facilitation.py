@@ -1,0 +1,120 @@
+"""What the facilitation tools add to each live view: the timer, pinned-first orders, the
+moderation queue, the big screen's chosen view, and the version a phone's "My proposals"
+follows. Called from `views.view_context`, so pages and websocket messages agree."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlmodel import Session
+
+from app.models import Phase, Workshop, utcnow
+from app.services import projects, results, timer, workshops
+
+
+def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
+            memo: dict[Any, Any]) -> dict[str, Any]:
+    now = utcnow()
+    values: dict[str, Any] = {
+        "timer": timer.state(workshop, now=lambda: now),
+        "server_now_ms": int(now.timestamp() * 1000),
+    }
+    if view in ("phone", "screen"):
+        values["newest_first"] = projects.pinned_first(outcome.standings, project=_project, newest_first=True)
+    if view == "phone":
+        values["ballot_order"] = projects.pinned_first(outcome.standings, project=_project)
+        values["projects_version"] = _projects_version(session, workshop, outcome, memo)
+    if view == "facilitator":
+        pending = memo.get("pending")
+        if pending is None:
+            pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
+        values["pending"] = pending
+        values["pending_tags"] = projects.Tags(session, (p.id for p in pending))
+        values["screen_body"] = workshops.screen_body(workshop)
+    if view == "screen":
+        body = workshops.screen_body(workshop)
+        values["screen_body"] = body
+        if body == "wall":
+            values["wall_columns"] = wall_columns(outcome)
+        if body == "agencies":
+            from app.live.views import counts  # views imports this module
+
+            if ("counts", True) not in memo:
+                memo[("counts", True)] = counts(session, workshop, by_agency=True)
+            values["agency_rows"] = memo[("counts", True)]["agency_rows"]
+        if body == "matrix":
+            values["matrix"] = matrix(session, workshop)
+    return values
+
+
+def _project(standing: results.Standing) -> Any:
+    return standing.project
+
+
+def wall_columns(outcome: results.Outcome) -> list[tuple[Any, list[results.Standing]]]:
+    """The proposals wall: one column per strategy (pinned first, then newest), and one for
+    projects tagged with no strategy when there are any."""
+    columns: list[tuple[Any, list[results.Standing]]] = [
+        (strategy, projects.pinned_first(outcome.by_strategy.get(strategy.id, []), project=_project,
+                                         newest_first=True))
+        for strategy in outcome.strategies
+    ]
+    untagged = [s for s in outcome.standings if not s.strategy_ids]
+    if untagged:
+        columns.append((None, projects.pinned_first(untagged, project=_project, newest_first=True)))
+    return columns
+
+
+def matrix(session: Session, workshop: Workshop) -> dict[str, Any]:
+    """Impact (y) against feasibility (x) of the projects scored in a scoring round, placed on a
+    1-5 square; `points` is empty when no scoring round has scores yet."""
+    try:
+        from app.services import scoring  # the rounds and scoring part of the app
+        points = list(scoring.matrix_points(session, workshop=workshop))
+    except (ImportError, AttributeError):
+        points = []
+    placed = []
+    for point in points:
+        x, y = getattr(point, "x", None), getattr(point, "y", None)
+        if x is None or y is None:
+            continue
+        # The plot is 600 x 600 units from (90, 10), drawn 1:1 on the screen, its quadrants meeting
+        # at 3; scores 1 to 5 span the middle 420 units, leaving the corners to the quadrants' names.
+        placed.append({"project": point.project, "x": float(x), "y": float(y),
+                       "cx": round(180 + (min(5.0, max(1.0, float(x))) - 1) / 4 * 420, 1),
+                       "cy": round(520 - (min(5.0, max(1.0, float(y))) - 1) / 4 * 420, 1)})
+    placed.sort(key=lambda p: (-p["y"], -p["x"]))
+    _spread(placed[:8])
+    return {"points": placed}
+
+
+def _spread(points: list[dict[str, Any]], gap: float = 56.0) -> None:
+    """Nudge drawn dots apart so that projects with (nearly) the same means stay readable: each
+    dot that would cover an earlier one moves out on a small spiral, never off the plot."""
+    import math
+
+    for index, point in enumerate(points):
+        x0, y0 = point["cx"], point["cy"]
+        for step in range(60):
+            angle, radius = step * 2.4, gap * 0.5 * math.sqrt(step)
+            x = min(660.0, max(120.0, x0 + radius * math.cos(angle)))
+            y = min(546.0, max(74.0, y0 + radius * math.sin(angle)))
+            if all(math.hypot(x - other["cx"], y - other["cy"]) >= gap for other in points[:index]):
+                point["cx"], point["cy"] = round(x, 1), round(y, 1)
+                break
+
+
+def _projects_version(session: Session, workshop: Workshop, outcome: results.Outcome,
+                      memo: dict[Any, Any]) -> str:
+    """Changes whenever any proposal is approved, edited, pinned, hidden or merged: a phone then
+    fetches its own "My proposals" again (the list of its proposals is personal, this is not)."""
+    if workshop.phase != Phase.propose:
+        return ""
+    pending = memo.get("pending")
+    if pending is None:
+        pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
+    parts = [f"{s.project.id}|{s.project.title}|{s.project.description}|{s.project.agency}|{s.project.pinned}|"
+             f"{s.strategy_ids}|{s.reform_area_ids}" for s in sorted(outcome.standings, key=lambda s: s.project.id)]
+    parts += [f"p{p.id}|{p.title}|{p.description}|{p.agency}" for p in pending]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

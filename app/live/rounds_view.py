@@ -1,0 +1,84 @@
+"""What voting rounds, scores and duplicate hints add to each live view: the current round
+(mode, limits, criteria) everywhere, and for the console each round's results summary and
+the duplicate hints. Called from `views.view_context`, so pages and websocket messages agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import Phase, Round, Score, Vote, Workshop
+from app.services import duplicates, results, rounds
+
+SUMMARY_TOP = 5
+
+
+@dataclass
+class RoundSummary:
+    """One round as the console's Rounds panel shows it."""
+
+    round: Round
+    current: bool
+    source_number: int | None
+    outcome: results.Outcome
+    took_part: int  # participants with a dot or a score in the round
+
+    @property
+    def top(self) -> list[results.Standing]:
+        return self.outcome.standings[:SUMMARY_TOP]
+
+
+def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
+            memo: dict[Any, Any]) -> dict[str, Any]:
+    round_ = outcome.round or rounds.current_round(session, workshop=workshop)
+    values: dict[str, Any] = {
+        "round": round_,
+        "round_budget": rounds.budget(round_, workshop),
+        "round_cap": rounds.cap(round_, workshop),
+        "criteria": outcome.criteria,
+    }
+    if "round_count" not in memo:
+        memo["round_count"] = len(rounds.list_rounds(session, workshop=workshop))
+    values["round_count"] = memo["round_count"]
+    if view == "facilitator":
+        values["round_summaries"] = summaries(session, workshop=workshop, current=outcome)
+        values["default_criteria"] = rounds.default_criteria(workshop.language)
+        if round_.mode == "scoring":
+            values["scorer_count"] = _took_part(session, [round_.id]).get(round_.id, 0)
+            values["scores_cast"] = int(session.exec(select(func.count()).select_from(Score)
+                                                     .where(Score.round_id == round_.id)).one())
+        values["duplicate_hints"] = ([] if workshop.phase == Phase.closed else
+                                     duplicates.likely_duplicates(session, workshop=workshop))
+    return values
+
+
+def _took_part(session: Session, round_ids: list[int]) -> dict[int, int]:
+    """round id -> participants with a dot or a score in it."""
+    people: dict[int, set[int]] = {}
+    for model in (Vote, Score):
+        rows = session.exec(select(model.round_id, model.participant_id)  # type: ignore[attr-defined]
+                            .where(col(model.round_id).in_(round_ids)).distinct())  # type: ignore[attr-defined]
+        for round_id, participant_id in rows:
+            people.setdefault(round_id, set()).add(participant_id)
+    return {rid: len(who) for rid, who in people.items()}
+
+
+def summaries(session: Session, *, workshop: Workshop, current: results.Outcome) -> list[RoundSummary]:
+    """Every round, newest first, with its ranking (the current one's is the live outcome)."""
+    all_rounds = rounds.list_rounds(session, workshop=workshop)
+    numbers = {r.id: r.number for r in all_rounds}
+    took_part = _took_part(session, [r.id for r in all_rounds])
+    current_id = current.round.id if current.round else None
+    return [
+        RoundSummary(
+            round=r, current=r.id == current_id,
+            source_number=numbers.get(r.scope_round_id) if r.scope_round_id else None,
+            outcome=current if r.id == current_id else results.compute(session, workshop=workshop, round_id=r.id),
+            took_part=took_part.get(r.id, 0),
+        )
+        for r in reversed(all_rounds)
+    ]
+

@@ -1,0 +1,39 @@
+"""The results report for the facilitator: a printable A4 page and the same as a PDF."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.deps import SessionDep, WorkshopDep
+from app.routes.pages import language, no_store, require_page_role
+from app.services import report
+from app.web import page, render_text
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATE = "pages/facilitator/report.html"
+
+
+@router.get("/w/{code}/facilitate/report")
+def report_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The report as a page to read or print (A4 print stylesheet)."""
+    require_page_role(request, session, workshop, "facilitator")
+    lang = language(request, workshop)
+    return no_store(page(request, TEMPLATE, lang, **report.build(session, workshop=workshop, lang=lang)))
+
+
+@router.get("/w/{code}/facilitate/report.pdf")
+def report_pdf(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """The same report as a PDF drawn by the server."""
+    require_page_role(request, session, workshop, "facilitator")
+    lang = language(request, workshop)
+    html = render_text(request.app.state.templates, TEMPLATE, lang, pdf=True,
+                       **report.build(session, workshop=workshop, lang=lang))
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40] or "report"
+    return Response(report.to_pdf(html), media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="ruamkit-{workshop.code}-{slug}.pdf"',
+        "Cache-Control": "no-store",
+    })

@@ -1,0 +1,98 @@
+"""JSON API: voting rounds, multi-criteria scores and duplicate hints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from sqlmodel import Session
+
+from app.db import with_retry
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Round, Workshop
+from app.models.round import (
+    CurrentRoundIn,
+    MyScores,
+    ProjectScoresResult,
+    RoundCreate,
+    RoundPublic,
+    ScoresIn,
+)
+from app.routes.votes import require_results_access
+from app.services import duplicates, results, rounds, scoring
+from app.services.access import Actor, Role, require
+
+router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["rounds"])
+
+RoundNumber = Annotated[int | None, Query(alias="round", ge=1, le=10_000)]
+
+
+def _public(session: Session, workshop: Workshop, round_: Round, actor: Actor | None) -> RoundPublic:
+    """A round with its results when this actor may see results now."""
+    try:
+        require_results_access(workshop, actor)
+        shown = results.to_public(results.compute(session, workshop=workshop, round_id=round_.id))
+    except (Forbidden, NotAuthenticated):
+        shown = None
+    return rounds.to_public(session, workshop=workshop, round_=round_, results=shown)
+
+
+@router.get("/rounds", response_model=list[RoundPublic])
+def list_rounds(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> list[RoundPublic]:
+    """Every voting round, oldest first, each with its results (null where the asker may not see them yet)."""
+    require(actor, Role.facilitator, Role.screen, Role.participant, action="list voting rounds")
+    return [_public(session, workshop, r, actor) for r in rounds.list_rounds(session, workshop=workshop)]
+
+
+@router.post("/rounds", status_code=status.HTTP_201_CREATED, response_model=RoundPublic)
+def create_round(request: Request, round_in: RoundCreate, workshop: WorkshopDep, session: SessionDep,
+                 actor: ApiActorDep) -> RoundPublic:
+    """Start a new voting round (facilitator); it becomes the current round."""
+    actor = require(actor, Role.facilitator, action="start voting rounds")
+    round_ = rounds.create_round(session, workshop=workshop, round_in=round_in)
+    notify(request, workshop.code)
+    return _public(session, workshop, round_, actor)
+
+
+@router.put("/rounds/current", response_model=RoundPublic)
+def switch_round(request: Request, round_in: CurrentRoundIn, workshop: WorkshopDep, session: SessionDep,
+                 actor: ApiActorDep) -> RoundPublic:
+    """Make an earlier (or later) round current again (facilitator)."""
+    actor = require(actor, Role.facilitator, action="switch voting rounds")
+    round_ = rounds.switch_round(session, workshop=workshop, number=round_in.number)
+    notify(request, workshop.code)
+    return _public(session, workshop, round_, actor)
+
+
+@router.put("/scores/{project_id}", response_model=ProjectScoresResult)
+def set_scores(request: Request, project_id: int, scores_in: ScoresIn, workshop: WorkshopDep,
+               session: SessionDep, actor: ApiActorDep) -> ProjectScoresResult:
+    """Score a project 1-5 on criteria of the current scoring round (null takes a score back)."""
+    actor = require(actor, Role.participant, action="score projects")
+    limit(request, "vote", participant_id=actor.participant_id)
+    participant = actor.participant
+    assert participant is not None
+    answer = with_retry(lambda: scoring.set_scores(session, workshop=workshop, participant=participant,
+                                                   project_id=project_id, scores=scores_in.scores))
+    notify(request, workshop.code)
+    return answer
+
+
+@router.get("/scores/me", response_model=MyScores)
+def my_scores(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+              round_number: RoundNumber = None) -> MyScores:
+    """My scores in a round (default: the current one), by project id and criterion."""
+    actor = require(actor, Role.participant, action="read their own scores")
+    assert actor.participant is not None
+    return scoring.my_scores(session, workshop=workshop, participant=actor.participant, round_number=round_number)
+
+
+@router.get("/duplicates", response_model=list[duplicates.HintPublic])
+def list_duplicates(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+                    threshold: Annotated[float | None, Query(gt=0, le=1)] = None) -> list[duplicates.HintPublic]:
+    """Likely duplicate proposals, most similar first, with the shared words that paired them (facilitator)."""
+    require(actor, Role.facilitator, action="see duplicate hints")
+    hints = duplicates.likely_duplicates(session, workshop=workshop,
+                                         threshold=duplicates.THRESHOLD if threshold is None else threshold)
+    return [duplicates.to_public(h) for h in hints]

@@ -1,0 +1,220 @@
+"""Duplicate hints: proposals that probably describe the same project, with the words that
+paired them, so the facilitator can judge each hint at a glance and merge it in one click.
+
+Thai is written without spaces between words, so text is cut into words with PyThaiNLP's
+dictionary-based `newmm` tokenizer (its dictionary ships inside the package: no download, no
+network). Words are normalised (Latin lower-cased, spelling variants unified, the nominal
+prefixes การ/ความ dropped) and stop words and the stock words of every government proposal
+(โครงการ, พัฒนา, ระบบ, ภาครัฐ...) are left out. Each proposal becomes a TF-IDF vector, the IDF
+taken over the workshop's own proposals, so a word shared by two proposals counts for more the
+rarer it is in this workshop; two proposals are compared by the cosine of their vectors.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from app.models import Project, Workshop
+from app.services import projects as projects_service
+
+# A hint is shown from this cosine similarity on: the threshold measured on the labelled pairs
+# of tests/data/duplicate_pairs.json (see tests/services/test_duplicates.py for the numbers).
+THRESHOLD = 0.35
+# How many shared words explain a hint.
+SHOWN_WORDS = 6
+
+# Words every proposal uses whatever its subject: they say nothing about which project it is.
+STOCK_WORDS = frozenset((
+    "โครงการ", "โครง", "พัฒนา", "ส่งเสริม", "ยกระดับ", "สนับสนุน", "ปรับปรุง", "เพิ่ม", "จัดทำ", "ดำเนินการ",
+    "ดำเนินงาน", "ระบบ", "แพลตฟอร์ม", "ภาครัฐ", "รัฐ", "หน่วยงาน", "หน่วยงานรัฐ", "ราชการ", "ส่วนราชการ",
+    "แห่งชาติ", "ทั่วประเทศ", "ประเทศ", "เพื่อ", "สำหรับ", "ผ่าน", "ด้วย", "โดย", "ให้", "ทุก", "แบบ", "ทาง",
+    "ใช้", "งาน",
+))
+
+# Spellings of one word that agencies write differently (loanwords above all).
+VARIANTS = {
+    "สมาร์ท": "สมาร์ต", "สมาร์ทโฟน": "สมาร์ตโฟน", "smartphone": "สมาร์ตโฟน", "แชทบอท": "แชตบอต",
+    "chatbot": "แชตบอต", "ไฟเบอร์ออปติก": "ใยแก้วนำแสง", "สตาร์ทอัพ": "สตาร์ตอัป", "ไอโอที": "iot",
+    "อินเตอร์เน็ต": "อินเทอร์เน็ต", "เน็ต": "อินเทอร์เน็ต", "แอป": "แอปพลิเคชัน", "แอพ": "แอปพลิเคชัน",
+    "แอพพลิเคชั่น": "แอปพลิเคชัน", "แอปพลิเคชั่น": "แอปพลิเคชัน", "app": "แอปพลิเคชัน",
+    "application": "แอปพลิเคชัน", "เว็บ": "เว็บไซต์", "website": "เว็บไซต์", "online": "ออนไลน์",
+    "cloud": "คลาวด์", "อุทกภัย": "น้ำท่วม", "ผู้สูงวัย": "ผู้สูงอายุ", "คนชรา": "ผู้สูงอายุ",
+    "ai": "ปัญญาประดิษฐ์", "เอไอ": "ปัญญาประดิษฐ์", "wifi": "wi-fi", "ไวไฟ": "wi-fi",
+    "e-commerce": "อีคอมเมิร์ซ", "ecommerce": "อีคอมเมิร์ซ", "คิวอาร์": "qr",
+}
+PREFIXES = ("การ", "ความ")
+# Loanwords of digital-government proposals that the bundled dictionary lacks (it would cut
+# them into meaningless pieces, e.g. อีคอมเมิร์ซ -> อี|คอม|เมิร์ซ).
+EXTRA_WORDS = frozenset((
+    "อีคอมเมิร์ซ", "แรนซัมแวร์", "แชทบอท", "แชตบอต", "สมาร์ตโฟน", "สมาร์ทโฟน", "วิดีโอคอล", "บิ๊กดาต้า",
+    "ใยแก้วนำแสง", "ไฟเบอร์ออปติก", "สตาร์ตอัป", "สตาร์ทอัพ", "ฟินเทค", "ไอโอที", "โซลาร์เซลล์", "เวชระเบียน",
+    "ทะเบียนราษฎร์",
+))
+_WORD = re.compile(r"[\u0e01-\u0e5ba-z0-9]")
+_LETTER = re.compile(r"[\u0e01-\u0e2ea-z]")
+
+_lock = threading.Lock()
+_tokenize = None
+_stop_words: frozenset[str] = frozenset()
+
+
+def _tokenizer():  # type: ignore[no-untyped-def]
+    """PyThaiNLP's newmm with its bundled dictionary, loaded once (about two seconds)."""
+    global _tokenize, _stop_words
+    with _lock:
+        if _tokenize is None:
+            # PyThaiNLP would otherwise make ~/pythainlp-data on import (a read-only home breaks it)
+            # and may download corpora it lacks: neither is wanted on a workshop laptop.
+            os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+            os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
+            from pythainlp.corpus import thai_stopwords, thai_words
+            from pythainlp.tokenize import word_tokenize
+            from pythainlp.util import dict_trie
+
+            trie = dict_trie(set(thai_words()) | EXTRA_WORDS)
+            _stop_words = frozenset(thai_stopwords())
+
+            def tokenize(text: str) -> list[str]:
+                return word_tokenize(text, custom_dict=trie, engine="newmm", keep_whitespace=False)
+
+            _tokenize = tokenize
+    return _tokenize
+
+
+def warm_up() -> None:
+    """Load the tokenizer ahead of the first hint (call from a background thread)."""
+    _tokenizer()
+
+
+def normalise(token: str) -> str | None:
+    """A token as compared, or None when it carries no meaning of its own."""
+    word = unicodedata.normalize("NFC", token).strip().lower()
+    if not _WORD.search(word):
+        return None
+    word = VARIANTS.get(word, word)
+    for prefix in PREFIXES:
+        if word.startswith(prefix) and len(word) > len(prefix) + 1:
+            word = VARIANTS.get(word[len(prefix):], word[len(prefix):])
+            break
+    if word in STOCK_WORDS or word in _stop_words or not _LETTER.search(word) or len(word) < 2:
+        return None
+    return word
+
+
+@lru_cache(maxsize=8192)
+def words(text: str) -> tuple[str, ...]:
+    """The meaningful words of a text, in order (cached: proposals are compared again and again)."""
+    tokenize = _tokenizer()
+    out = []
+    for token in tokenize(text):
+        word = normalise(token)
+        if word is not None:
+            out.append(word)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One proposal's text, as compared."""
+
+    key: int
+    title: str
+    description: str = ""
+
+
+def _counts(doc: Doc) -> Counter[str]:
+    # Title and description alike: giving title words more weight was measured to pair more
+    # proposals whose titles share only a template ("ระบบจองคิว...", "ศูนย์ข้อมูล...").
+    return Counter(words(doc.title)) + Counter(words(doc.description))
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: int  # keys, a before b in the given order
+    b: int
+    score: float
+    shared_words: tuple[str, ...]
+
+
+def similar_pairs(docs: Sequence[Doc], *, threshold: float = THRESHOLD) -> list[Pair]:
+    """Every pair of docs whose TF-IDF cosine reaches the threshold, most similar first, with
+    the shared words that weigh most in it. The IDF is taken over these docs."""
+    return list(_similar_pairs(tuple(docs), threshold))
+
+
+@lru_cache(maxsize=64)
+def _similar_pairs(docs: tuple[Doc, ...], threshold: float) -> tuple[Pair, ...]:
+    # Cached on the texts themselves: the console is redrawn on every vote, the proposals rarely change.
+    counts = [_counts(d) for d in docs]
+    n = len(docs)
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    vectors: list[dict[str, float]] = []
+    for c in counts:
+        vector = {w: (1 + math.log(tf)) * (math.log((1 + n) / (1 + df[w])) + 1) for w, tf in c.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        vectors.append({w: v / norm for w, v in vector.items()})
+    # Only docs sharing a word can be similar: compare through an inverted index.
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        for w in vector:
+            postings[w].append(i)
+    dots: dict[tuple[int, int], float] = defaultdict(float)
+    for w, docs_with in postings.items():
+        if len(docs_with) > 1:
+            for x, i in enumerate(docs_with):
+                for j in docs_with[x + 1:]:
+                    dots[(i, j)] += vectors[i][w] * vectors[j][w]
+    pairs = []
+    for (i, j), score in dots.items():
+        if score >= threshold:
+            shared = sorted(set(vectors[i]) & set(vectors[j]), key=lambda w: (-vectors[i][w] * vectors[j][w], w))
+            pairs.append(Pair(a=docs[i].key, b=docs[j].key, score=score, shared_words=tuple(shared[:SHOWN_WORDS])))
+    return tuple(sorted(pairs, key=lambda p: (-p.score, p.a, p.b)))
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Two proposals that probably are one project: `project_b` (the later) could be merged
+    into `project_a` (the earlier)."""
+
+    project_a: Project
+    project_b: Project
+    score: float
+    shared_words: tuple[str, ...]
+
+
+class HintPublic(BaseModel):
+    project_a: int
+    project_b: int
+    title_a: str
+    title_b: str
+    score: float
+    shared_words: list[str]
+
+
+def to_public(hint: Hint) -> HintPublic:
+    return HintPublic(project_a=hint.project_a.id, project_b=hint.project_b.id, title_a=hint.project_a.title,
+                      title_b=hint.project_b.title, score=round(hint.score, 3), shared_words=list(hint.shared_words))
+
+
+def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float = THRESHOLD,
+                      limit: int = 50) -> list[Hint]:
+    """Likely duplicates among the workshop's visible proposals, most similar first."""
+    projects = projects_service.list_projects(session, workshop=workshop)  # in proposal order
+    by_id = {p.id: p for p in projects}
+    docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
+    return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score, shared_words=pair.shared_words)
+            for pair in similar_pairs(docs, threshold=threshold)[:limit]]

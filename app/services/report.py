@@ -1,0 +1,162 @@
+"""The results report: one context for the printable page and for its PDF, and the PDF itself.
+
+The PDF is drawn by WeasyPrint from the same HTML as the page. It never touches the network:
+its URL fetcher serves only our own static files (CSS, the Sarabun font files) from disk.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+
+from app import i18n
+from app.assets import local_file
+from app.errors import DomainError
+from app.i18n import N_
+from app.live.views import counts, framework_labels
+from app.models import Workshop
+from app.services import presets, results, workshops
+
+# The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
+PDF_BASE_URL = "http://ruamkit.report.invalid/"
+
+
+class ReportUnavailable(DomainError):
+    """The server lacks the libraries to draw PDFs (WeasyPrint needs Pango)."""
+
+    status_code = 503
+
+
+@dataclass
+class AgencyRow:
+    name: str
+    joined: int
+    voted: int
+
+
+def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the report template shows, in the reader's language (dates in Thai time;
+    Buddhist-era years for Thai)."""
+    now = now or datetime.now(UTC)
+    outcome = results.compute(session, workshop=workshop)
+    tally = counts(session, workshop)
+    preset = presets.PRESETS.get(workshop.framework)
+    return {
+        "workshop": workshop,
+        "outcome": outcome,
+        "framework_title": (preset.title_en if lang == "en" else preset.title_th) if preset else "",
+        "created_when": i18n.format_when(workshop.created_at, lang),
+        "made_when": i18n.format_when(now, lang),
+        "agency_rows": _agency_rows(session, workshop, lang, tally["agency_rows"]),
+        "participant_count": tally["participant_count"],
+        "voter_count": tally["voter_count"],
+        "dots_cast": tally["dots_cast"],
+        **framework_labels(session, workshop, lang),
+    }
+
+
+def _agency_rows(session: Session, workshop: Workshop, lang: str,
+                 rows: list[tuple[str, int, int]]) -> list[AgencyRow]:
+    """Participants by agency; an agency of the workshop's list is named in the reader's language
+    (people may have typed either its Thai or its English name), and both spellings count as one."""
+    names: dict[str, str] = {}
+    for agency in workshops.list_agencies(session, workshop=workshop):
+        for spelling in (agency.name_th, agency.name_en):
+            if spelling:
+                names[spelling.casefold()] = agency.name_in(lang)
+    merged: dict[str, AgencyRow] = {}
+    for typed, joined, voted in rows:
+        name = names.get(typed.strip().casefold(), typed.strip())
+        row = merged.setdefault(name, AgencyRow(name=name, joined=0, voted=0))
+        row.joined += joined
+        row.voted += voted
+    # Most participants first; "no agency given" (empty name) last.
+    return sorted(merged.values(), key=lambda r: (r.name == "", -r.joined, r.name))
+
+
+def to_pdf(html: str) -> bytes:
+    """An A4 PDF of the report's HTML, with fonts and styles read from local files only."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except (ImportError, OSError) as exc:  # OSError: Pango or its friends are not installed
+        raise ReportUnavailable(N_("This server cannot make PDF files; print the report page instead.")) from exc
+
+    class LocalFiles(URLFetcher):
+        """Serves /static/... of our own origin from disk; refuses everything else."""
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            parts, base = urlsplit(url), urlsplit(PDF_BASE_URL)
+            path = local_file(parts.path) if (parts.scheme, parts.netloc) == (base.scheme, base.netloc) else None
+            if path is None or not path.is_file():
+                raise ValueError(f"The report may only load its own static files, not {url}")
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})
+
+    document = HTML(string=mark_sara_am(html), base_url=PDF_BASE_URL, url_fetcher=LocalFiles())
+    return document.write_pdf(finisher=_fix_sara_am_text)
+
+
+# --- Thai SARA AM in the PDF's text layer ---------------------------------------------------
+# A PDF maps each glyph to text once per font (its ToUnicode map). HarfBuzz draws SARA AM (ำ) as
+# NIKHAHIT + SARA AA, moving the nikhahit before a tone mark and joining it with the tone into one
+# glyph (น้ำ: น, nikhahit+tone, า). WeasyPrint gives a glyph the text of the first cluster it is
+# drawn in, so the า glyph would read "้ำ" everywhere after the first น้ำ (ทาง -> ท้ำง), or น้ำ
+# would read "นา". So syllables with SARA AM are drawn in a family of their own (same Sarabun
+# file, see report-pdf.css), whose map is seeded first (off the page) with ทำ and nikhahit+tone,
+# and then cleaned: its า means ำ and its nikhahit adds nothing. The PDF reads as typed.
+SARA_AM_SYLLABLE = re.compile("[\u0e01-\u0e2e][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*\u0e33")
+TEXT_NODE = re.compile(r">([^<]+)<")
+AM_FAMILY = b"SarabunPdfAm"
+_SEED_TEXT = "ทำ" + "".join(base + "\u0e4d" + tone for base in "กป" for tone in "\u0e48\u0e49\u0e4a\u0e4b")
+SEED = (f'<p class="pdf-seed" aria-hidden="true"><span class="pdf-am">{_SEED_TEXT}</span>'
+        f'<b class="pdf-am">{_SEED_TEXT}</b></p>')
+_CMAP_ENTRY = re.compile(rb"<([0-9a-f]{4})> <([0-9a-f]*)>")
+
+
+def mark_sara_am(html: str) -> str:
+    """Wrap each Thai syllable with SARA AM in the body's text in a span of class pdf-am, and put
+    the seed first in the body."""
+    head, found, body = html.partition("<body")
+    if not found:
+        return html
+    opening, _, rest = body.partition(">")
+
+    def wrap(text: re.Match[str]) -> str:
+        return ">" + SARA_AM_SYLLABLE.sub(lambda m: f'<span class="pdf-am">{m.group(0)}</span>', text.group(1)) + "<"
+
+    return f"{head}<body{opening}>{SEED}{TEXT_NODE.sub(wrap, '>' + rest)[1:]}"
+
+
+def _fix_sara_am_text(document: Any, pdf: Any) -> None:
+    """WeasyPrint's finisher: clean the text maps of the SARA AM family's fonts."""
+    import pydyf
+
+    objects = {obj.number: obj for obj in pdf.objects if isinstance(obj, pydyf.Object)}
+    for font in pdf.objects:
+        if not (isinstance(font, pydyf.Dictionary) and font.get("Type") == "/Font" and "ToUnicode" in font
+                and AM_FAMILY in _bytes(font.get("BaseFont", b""))):
+            continue
+        cmap = objects[int(_bytes(font["ToUnicode"]).split()[0])]
+        cmap.stream = [_clean_entry(line) for line in cmap.stream]
+
+
+def _clean_entry(line: bytes) -> bytes:
+    entry = _CMAP_ENTRY.fullmatch(_bytes(line))
+    if entry is None:
+        return line
+    units = [entry[2][i:i + 4] for i in range(0, len(entry[2]), 4)]
+    units = [unit for unit in units if unit != b"0e4d"]  # nikhahit: part of the ำ that follows
+    if units and units[-1] == b"0e33":
+        units = [b"0e33"]  # the า of a decomposed ำ (its cluster may have held a tone too)
+    return b"<" + entry[1] + b"> <" + b"".join(units) + b">"
+
+
+def _bytes(value: object) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()

@@ -1,0 +1,191 @@
+"""The phase timer: a countdown in server time that the facilitator starts, extends, pauses,
+resumes and stops, and that may move the workshop to the next phase at zero.
+
+Running: `timer_ends_at` is set. Paused: `timer_remaining` (seconds) is set instead. Stopped:
+neither. Every function takes the clock as `now`, so tests drive time by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict
+from app.models import Phase, Workshop, utcnow
+
+Clock = Callable[[], datetime]
+PHASES = [Phase.setup, Phase.propose, Phase.vote, Phase.results, Phase.closed]
+
+
+@dataclass(frozen=True)
+class TimerState:
+    running: bool
+    remaining: float  # seconds left, never below zero
+    ends_at: datetime | None
+    phase: str | None
+    auto_advance: bool
+
+    @property
+    def expired(self) -> bool:
+        return self.running and self.remaining <= 0
+
+    @property
+    def seconds(self) -> int:
+        """Whole seconds to show: 0:01 until the very end, 0:00 only at zero."""
+        return math.ceil(self.remaining)
+
+
+def next_phase(phase: str) -> Phase | None:
+    index = PHASES.index(Phase(phase))
+    return PHASES[index + 1] if index + 1 < len(PHASES) else None
+
+
+def state(workshop: Workshop, *, now: Clock = utcnow) -> TimerState | None:
+    """The timer as it stands at `now`, or None when there is none."""
+    if workshop.timer_ends_at is not None:
+        left = (workshop.timer_ends_at - now()).total_seconds()
+        return TimerState(running=True, remaining=max(0.0, left), ends_at=workshop.timer_ends_at,
+                          phase=workshop.timer_phase, auto_advance=workshop.timer_auto_advance)
+    if workshop.timer_remaining is not None:
+        return TimerState(running=False, remaining=max(0.0, workshop.timer_remaining), ends_at=None,
+                          phase=workshop.timer_phase, auto_advance=workshop.timer_auto_advance)
+    return None
+
+
+def start(session: Session, *, workshop: Workshop, minutes: float, auto_advance: bool | None = None,
+          now: Clock = utcnow) -> Workshop:
+    """Count down `minutes` for the current phase (replacing any timer)."""
+    _require_open(workshop)
+    workshop.timer_ends_at = now() + timedelta(minutes=minutes)
+    workshop.timer_remaining = None
+    workshop.timer_phase = workshop.phase
+    workshop.timer_auto_advance = bool(auto_advance)
+    return _save(session, workshop)
+
+
+def add(session: Session, *, workshop: Workshop, minutes: float = 1.0, auto_advance: bool | None = None,
+        now: Clock = utcnow) -> Workshop:
+    """More time: a running timer ends later (counted from now if it had already reached zero),
+    a paused one has more left."""
+    _require_open(workshop)
+    current = state(workshop, now=now)
+    if current is None:
+        raise Conflict("No timer is set: start one first.")
+    if current.running:
+        assert workshop.timer_ends_at is not None
+        workshop.timer_ends_at = max(workshop.timer_ends_at, now()) + timedelta(minutes=minutes)
+    else:
+        workshop.timer_remaining = current.remaining + minutes * 60
+    return _save(session, workshop, auto_advance=auto_advance)
+
+
+def pause(session: Session, *, workshop: Workshop, auto_advance: bool | None = None,
+          now: Clock = utcnow) -> Workshop:
+    """Freeze the countdown where it is."""
+    _require_open(workshop)
+    current = state(workshop, now=now)
+    if current is None or not current.running:
+        raise Conflict("The timer is not running, so it cannot be paused.")
+    workshop.timer_remaining = current.remaining
+    workshop.timer_ends_at = None
+    return _save(session, workshop, auto_advance=auto_advance)
+
+
+def resume(session: Session, *, workshop: Workshop, auto_advance: bool | None = None,
+           now: Clock = utcnow) -> Workshop:
+    """Go on counting down from where the timer was paused."""
+    _require_open(workshop)
+    current = state(workshop, now=now)
+    if current is None or current.running:
+        raise Conflict("The timer is not paused, so it cannot be resumed.")
+    workshop.timer_ends_at = now() + timedelta(seconds=current.remaining)
+    workshop.timer_remaining = None
+    return _save(session, workshop, auto_advance=auto_advance)
+
+
+def stop(session: Session, *, workshop: Workshop) -> Workshop:
+    """Remove the timer (stopping no timer is fine)."""
+    clear(workshop)
+    return _save(session, workshop)
+
+
+def clear(workshop: Workshop) -> None:
+    """Forget the timer, without committing (a phase change does this)."""
+    workshop.timer_ends_at = None
+    workshop.timer_remaining = None
+    workshop.timer_phase = None
+    workshop.timer_auto_advance = False
+
+
+def apply(session: Session, *, workshop: Workshop, action: str, minutes: float | None = None,
+          auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
+    """One of the facilitator's timer buttons (the API's and the console's)."""
+    if action == "start":
+        assert minutes is not None
+        return start(session, workshop=workshop, minutes=minutes, auto_advance=auto_advance, now=now)
+    if action == "add":
+        return add(session, workshop=workshop, minutes=minutes or 1.0, auto_advance=auto_advance, now=now)
+    if action == "pause":
+        return pause(session, workshop=workshop, auto_advance=auto_advance, now=now)
+    if action == "resume":
+        return resume(session, workshop=workshop, auto_advance=auto_advance, now=now)
+    if action == "stop":
+        return stop(session, workshop=workshop)
+    raise ValueError(action)
+
+
+def advance_expired(session: Session, *, now: Clock = utcnow) -> list[str]:
+    """Move every workshop whose auto-advancing timer reached zero to its next phase; returns
+    the codes moved. Safe to run in several processes at once: each move is claimed with a
+    conditional UPDATE on the deadline that was seen, so exactly one process makes it."""
+    moment = now()
+    due = session.exec(select(Workshop.id, Workshop.code, Workshop.timer_ends_at, Workshop.phase).where(
+        Workshop.timer_auto_advance == True,
+        col(Workshop.timer_ends_at).is_not(None),
+        col(Workshop.timer_ends_at) <= moment,
+    )).all()
+    session.rollback()  # end the read transaction before the writes
+    moved = []
+    for workshop_id, code, seen, phase in due:
+        if advance_if_unchanged(session, workshop_id=workshop_id, seen_ends_at=seen, seen_phase=phase):
+            moved.append(code)
+    return moved
+
+
+def advance_if_unchanged(session: Session, *, workshop_id: int, seen_ends_at: datetime, seen_phase: str) -> bool:
+    """Claim and make one timed phase change; False if another process (or the facilitator)
+    changed the timer or the phase since it was seen."""
+    claimed = session.exec(update(Workshop).where(
+        col(Workshop.id) == workshop_id, col(Workshop.timer_ends_at) == seen_ends_at,
+        col(Workshop.phase) == seen_phase,
+    ).values(timer_ends_at=None, timer_remaining=None, timer_phase=None, timer_auto_advance=False))
+    if claimed.rowcount != 1:
+        session.rollback()
+        return False
+    following = next_phase(seen_phase)
+    workshop = session.get(Workshop, workshop_id, populate_existing=True)
+    if following is None or workshop is None:
+        session.commit()
+        return True
+    from app.services import workshops  # the one way phases change (workshops imports this module)
+
+    workshops.set_phase(session, workshop=workshop, phase=following)  # commits the claim with it
+    return True
+
+
+def _require_open(workshop: Workshop) -> None:
+    if workshop.phase == Phase.closed:
+        raise Conflict("The workshop is in phase 'closed': it has no phase to time.")
+
+
+def _save(session: Session, workshop: Workshop, *, auto_advance: bool | None = None) -> Workshop:
+    if auto_advance is not None:
+        workshop.timer_auto_advance = auto_advance
+    session.add(workshop)
+    session.commit()
+    return workshop

@@ -1,0 +1,142 @@
+"""The bare baseline: the least a server can do for the same job, to compare ruamkit against.
+
+A raw ASGI app (no framework, no database, no templates) served by uvicorn in its own
+process. `PUT /votes/{project}` with `{"dots": n}` and a bearer token sets that token's dots
+(set, not add, like ruamkit) and answers at once; a flusher coalesces changes with the same
+interval as ruamkit, renders one phone payload and one screen payload padded to the sizes
+ruamkit's messages had, and sends the same text to every connection of each view.
+
+Run: python -m bench.baseline --port P --interval 0.1 --projects 6 --phone-bytes B --screen-bytes B
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+PHONE_ROW = '<span id="tally-{p}" class="tally">{dots} dots · {voters} voters</span>'
+SCREEN_ROW = ('<li class="tally-row" id="row-{p}" data-rank="{rank}"><span class="rank">{rank}</span>'
+              '<p class="tally-title">Project {p}</p><span class="tally-num">{dots}</span></li>')
+
+
+def pad(text: str, size: int) -> str:
+    """The text grown to `size` UTF-8 bytes with an HTML comment (never shrunk)."""
+    missing = size - len(text.encode()) - len("<!---->")
+    return text + "<!--" + "x" * missing + "-->" if missing > 0 else text
+
+
+class Baseline:
+    def __init__(self, *, interval: float, projects: int, phone_bytes: int, screen_bytes: int) -> None:
+        self.interval = interval
+        self.project_ids = list(range(1, projects + 1))
+        self.phone_bytes, self.screen_bytes = phone_bytes, screen_bytes
+        self.dots: dict[tuple[str, int], int] = {}
+        self.totals = {p: 0 for p in self.project_ids}
+        self.voters = {p: 0 for p in self.project_ids}
+        self.connections: dict[str, list[Any]] = {"phone": [], "screen": []}
+        self.dirty = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def render(self) -> tuple[str, str]:
+        phone = '<div id="phone-sync" hidden data-version="bench" data-phase="vote"></div>' + "".join(
+            PHONE_ROW.format(p=p, dots=self.totals[p], voters=self.voters[p]) for p in self.project_ids)
+        ranked = sorted(self.project_ids, key=lambda p: (-self.totals[p], p))
+        screen = '<section id="screen-live"><ol class="tally-list">' + "".join(
+            SCREEN_ROW.format(p=p, rank=i + 1, dots=self.totals[p]) for i, p in enumerate(ranked)) + "</ol></section>"
+        return pad(phone, self.phone_bytes), pad(screen, self.screen_bytes)
+
+    async def flush_forever(self) -> None:
+        while True:
+            await self.dirty.wait()
+            self.dirty.clear()
+            phone, screen = self.render()
+            for view, text in (("screen", screen), ("phone", phone)):
+                message = {"type": "websocket.send", "text": text}
+                for send in list(self.connections[view]):
+                    try:
+                        await send(message)
+                    except Exception:  # noqa: BLE001  (gone: forget it)
+                        self.connections[view].remove(send)
+            await asyncio.sleep(self.interval)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    self.task = asyncio.create_task(self.flush_forever())
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    if self.task:
+                        self.task.cancel()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        elif scope["type"] == "websocket":
+            await self.websocket(scope, receive, send)
+        elif scope["type"] == "http":
+            await self.http(scope, receive, send)
+
+    async def websocket(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        query = dict(part.split("=", 1) for part in scope["query_string"].decode().split("&") if "=" in part)
+        view = "screen" if query.get("view") == "screen" else "phone"
+        if (await receive())["type"] != "websocket.connect":
+            return
+        await send({"type": "websocket.accept"})
+        phone, screen = self.render()  # the snapshot, like ruamkit's
+        await send({"type": "websocket.send", "text": screen if view == "screen" else phone})
+        self.connections[view].append(send)
+        try:
+            while (await receive())["type"] != "websocket.disconnect":
+                pass
+        finally:
+            if send in self.connections[view]:
+                self.connections[view].remove(send)
+
+    async def http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path: str = scope["path"]
+        status, answer = 404, {"detail": "Not found."}
+        if scope["method"] == "PUT" and path.startswith("/votes/"):
+            token = dict(scope["headers"]).get(b"authorization", b"").decode()
+            project, dots = int(path.rsplit("/", 1)[1]), int(json.loads(body)["dots"])
+            old = self.dots.get((token, project), 0)
+            self.dots[(token, project)] = dots
+            self.totals[project] += dots - old
+            self.voters[project] += (dots > 0) - (old > 0)
+            self.dirty.set()
+            status, answer = 200, {"project_id": project, "dots": dots}
+        elif scope["method"] == "GET" and path == "/tallies":
+            status, answer = 200, {str(p): n for p, n in self.totals.items()}
+        payload = json.dumps(answer).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--projects", type=int, default=6)
+    parser.add_argument("--phone-bytes", type=int, default=600)
+    parser.add_argument("--screen-bytes", type=int, default=6000)
+    parser.add_argument("--deflate", action="store_true", help="Offer websocket per-message deflate.")
+    args = parser.parse_args()
+    import uvicorn
+
+    app = Baseline(interval=args.interval, projects=args.projects, phone_bytes=args.phone_bytes,
+                   screen_bytes=args.screen_bytes)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on",
+                ws_per_message_deflate=args.deflate, ws_max_size=65536)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""What the load generator records, and the numbers drawn from it.
+
+Attribution: every vote raises one participant's dots on one project by one (a `set` to the
+previous value + 1), so a project's total only grows and equals the number of votes committed on
+it. When the k-th vote on project p is acknowledged, at least k votes on p are committed, so the
+vote's effect is visible in the first message (after the vote was sent) whose tally for p is k
+or more. Latency = arrival of that message - the moment the vote was sent.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass, field
+
+PHONE_TALLY = re.compile(rb'id="tally-(\d+)"[^>]*>\D*?(\d+)')
+SCREEN_TALLY = re.compile(rb'id="row-(\d+)".*?class="tally-num">(\d+)<', re.S)
+
+
+def parse(pattern: re.Pattern[bytes], payload: bytes, project_ids: list[int]) -> tuple[int, ...]:
+    """Tallies by project position; -1 where a project is not shown."""
+    found = {int(pid): int(dots) for pid, dots in pattern.findall(payload)}
+    return tuple(found.get(pid, -1) for pid in project_ids)
+
+
+@dataclass
+class Vote:
+    project: int  # position in the project list
+    send: float
+    ack: float = 0.0
+    nth: int = 0  # this vote's rank among acknowledged votes on its project (1-based)
+    worker: int = 0
+    status: int = 0
+
+
+@dataclass
+class Watcher:
+    """What one connection saw: its last tallies and, if recorded, when each total first appeared."""
+
+    projects: int
+    record: bool = True
+    last: tuple[int, ...] = ()
+    messages: int = 0
+    first_seen: list[array] = field(default_factory=list)
+    arrivals: list[tuple[tuple[int, ...], float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.first_seen = [array("d") for _ in range(self.projects)]
+
+    def saw(self, tallies: tuple[int, ...], now: float) -> None:
+        self.messages += 1
+        self.last = tallies
+        if self.record:
+            self.arrivals.append((tallies, now))
+
+    def build(self) -> None:
+        """first_seen[p][k-1] = when a total of k or more on project p first arrived here."""
+        for tallies, now in self.arrivals:
+            for position, total in enumerate(tallies):
+                seen = self.first_seen[position]
+                if total > len(seen):
+                    seen.extend([now] * (total - len(seen)))
+        self.arrivals = []
+
+    def latency(self, vote: Vote) -> float | None:
+        seen = self.first_seen[vote.project]
+        if vote.nth <= 0 or len(seen) < vote.nth:
+            return None
+        return max(0.0, seen[vote.nth - 1] - vote.send)
+
+    def reached(self, vote: Vote) -> bool:
+        return bool(self.last) and vote.nth > 0 and self.last[vote.project] >= vote.nth
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-pct * len(ordered) // 100))))
+    return ordered[rank - 1]
+
+
+def ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 1)
+
+
+def summarise(votes: list[Vote], screens: list[Watcher], phones: list[Watcher]) -> dict[str, object]:
+    """Latencies, delivery and attribution counts over the acknowledged votes."""
+    acked = [v for v in votes if v.status == 200]
+    for watcher in [*screens, *phones]:
+        if watcher.record:
+            watcher.build()
+    ack = [v.ack - v.send for v in acked]
+    screen_lat: list[float] = []
+    screen_reached = 0
+    per_screen: list[float | None] = []
+    for screen in screens:
+        lat = [x for v in acked if (x := screen.latency(v)) is not None]
+        per_screen.append(ms(percentile(lat, 95)))
+        screen_lat += lat
+    for v in acked:
+        screen_reached += all(s.reached(v) for s in screens)
+    sampled = [p for p in phones if p.record]
+    phone_lat = [x for p in sampled for v in acked if (x := p.latency(v)) is not None]
+    slowest: list[float] = []
+    for v in acked:
+        worst = [p.latency(v) for p in sampled]
+        if worst and all(x is not None for x in worst):
+            slowest.append(max(worst))  # type: ignore[type-var]
+    # Delivery to all phones: a vote reached every phone if every phone's last tallies include it.
+    lowest = [min((p.last[i] if p.last else -1) for p in phones) if phones else -1
+              for i in range(screens[0].projects if screens else 0)]
+    phone_reached = sum(1 for v in acked if lowest and lowest[v.project] >= v.nth)
+    n = len(acked) or 1
+    return {
+        "p50_ack_ms": ms(percentile(ack, 50)), "p95_ack_ms": ms(percentile(ack, 95)),
+        "max_ack_ms": ms(max(ack) if ack else None),
+        "p50_screen_ms": ms(percentile(screen_lat, 50)), "p95_screen_ms": ms(percentile(screen_lat, 95)),
+        "p95_screen_ms_by_screen": per_screen,
+        "p50_phone_ms": ms(percentile(phone_lat, 50)), "p95_phone_ms": ms(percentile(phone_lat, 95)),
+        "p95_phone_slowest_sampled_ms": ms(percentile(slowest, 95)),
+        "phones_sampled_for_latency": len(sampled),
+        "screen_delivery": round(screen_reached / n, 4),
+        "phone_delivery": round(phone_reached / n, 4),
+    }
