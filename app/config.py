@@ -28,9 +28,9 @@ class Settings(BaseSettings):
     # (tests), but `ruamkit serve` turns it on (app/cli.py run_server).
     gc_freeze: bool | None = None
     gc_threshold0: int = 50_000
-    # Seconds a thread may hold the GIL while others wait (Python's default: 0.005); set with
-    # the garbage-collector tuning, i.e. in server processes only.
-    switch_interval: float = 0.0005
+    # Seconds a thread may hold the GIL while others wait. None: Python's default (0.005; tests),
+    # but `ruamkit serve` sets 0.0005 (app/cli.py run_server).
+    switch_interval: float | None = None
     # When set, creating or importing a workshop needs this password (public hosts).
     organiser_password: str | None = None
     # Mark cookies Secure; also implied when a request arrives over https.

@@ -72,7 +72,13 @@ class Connection:
         try:
             while True:
                 try:
-                    await (waiting_on if waiting_on is not None else asyncio.sleep(0))
+                    if waiting_on is None:  # a bare yield: just let the loop run once
+                        await asyncio.sleep(0)
+                    else:
+                        # What a task does with a future its coroutine yields: take it over
+                        # (clear the flag the coroutine set), wait for it, then resume.
+                        waiting_on._asyncio_future_blocking = False
+                        await waiting_on
                 except asyncio.CancelledError:
                     current = asyncio.current_task()
                     if current is not None and current.cancelling():

@@ -5,6 +5,7 @@ moves the phase at zero), and every big-screen view, switched with the screen's 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -182,14 +183,18 @@ def test_the_timer_counts_down_in_step_on_the_screen_and_a_phone_with_a_wrong_cl
     for page in (screen, phone, console):
         expect(page.locator("#timer")).to_be_visible()
     screen.wait_for_timeout(1500)  # let both settle on their clock estimate
+    gaps = []
     for _ in range(3):
         (screen_left, screen_text), (phone_left, phone_text) = read_timer(screen), read_timer(phone)
+        gaps.append(abs(screen_left - phone_left))
         assert abs(screen_left - phone_left) <= 1000, (screen_left, phone_left)
         assert abs(seconds(screen_text) - seconds(phone_text)) <= 1, (screen_text, phone_text)
         assert 290_000 < screen_left <= 300_000
         screen.wait_for_timeout(700)
     later, _ = read_timer(screen)
     assert later < screen_left  # it counts down
+    figures = {"phone_clock_behind_ms": SLOW_CLOCK_MS, "screen_phone_gap_ms": gaps}
+    (screenshots.parent / "timer-sync.json").write_text(json.dumps(figures) + "\n")
     screen.screenshot(path=str(screenshots / "screen-timer.png"), caret="initial")
     phone.screenshot(path=str(screenshots / "phone-timer.png"), caret="initial")
     console.evaluate("window.scrollTo(0, 0)")
