@@ -115,3 +115,15 @@ def test_an_unknown_workshop_is_not_found_over_the_websocket(client: TestClient)
         with client.websocket_connect("/ws/workshops/ZZZZZZ?key=x"):
             pass
     assert denied.value.status_code == 404
+
+
+def test_in_a_scoring_round_the_screen_ranks_by_the_mean_score(client: TestClient) -> None:
+    workshop, project_id, voter = setup_vote(client)
+    code, fkey = workshop["code"], workshop["facilitator_key"]
+    made = client.post(f"/api/v1/workshops/{code}/rounds", headers=bearer(fkey), json={"mode": "scoring"})
+    assert made.status_code == 201, made.text
+    scored = client.put(f"/api/v1/workshops/{code}/scores/{project_id}", headers=voter,
+                        json={"scores": {"impact": 5, "feasibility": 4}})
+    assert scored.status_code == 200, scored.text
+    with client.websocket_connect(f"/ws/workshops/{code}?key={workshop['screen_key']}&view=screen") as screen:
+        assert 'class="tally-num">4.5<' in screen.receive_text()
