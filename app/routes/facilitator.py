@@ -42,6 +42,13 @@ def live(request: Request, session, workshop: Workshop, lang: str, status_code: 
     return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
 
 
+def _change_settings(request: Request, session, workshop: Workshop, **changes: object) -> Response:  # type: ignore[no-untyped-def]
+    """Apply a console toggle, tell every view, and answer with the redrawn console."""
+    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(**changes))
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
 @router.get("/w/{code}/facilitate")
 def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep) -> Response:
     require_page_role(request, session, workshop, "facilitator")
@@ -76,9 +83,7 @@ def toggle_tallies(request: Request, workshop: WorkshopDep, session: SessionDep,
                    form: Annotated[FormData, FormDep]) -> Response:
     require_page_role(request, session, workshop, "facilitator")
     show = form.get("show") == "on"
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(show_live_tallies=show))
-    notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return _change_settings(request, session, workshop, show_live_tallies=show)
 
 
 @router.get("/w/{code}/facilitate/projects/{project_id}")
@@ -187,9 +192,7 @@ def choose_screen_view(request: Request, workshop: WorkshopDep, session: Session
 def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
     """Blind voting's end: show the tallies on the screen and the phones."""
     require_page_role(request, session, workshop, "facilitator")
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(show_live_tallies=True))
-    notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return _change_settings(request, session, workshop, show_live_tallies=True)
 
 
 @router.post("/w/{code}/facilitate/premoderate")
@@ -197,9 +200,7 @@ def toggle_premoderation(request: Request, workshop: WorkshopDep, session: Sessi
                          form: Annotated[FormData, FormDep]) -> Response:
     require_page_role(request, session, workshop, "facilitator")
     on = form.get("on") == "on"
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(premoderate=on))
-    notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return _change_settings(request, session, workshop, premoderate=on)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/approve")
