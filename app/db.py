@@ -45,7 +45,7 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN I")  # BEGIN IMMEDIATE: the ballot box
 
 
 def _writer_queue(timeout: float) -> type[sqlite3.Connection]:

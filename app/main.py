@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from app.config import Settings
 from app.errors import DomainError, RateLimited
 from app.live.broker import make_broker
 from app.live.hub import Hub
+from app.services.ballot_box import BallotBox
 from app.live.timer_watch import TimerWatch
 from app.live.views import make_renderer
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders
@@ -56,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = make_broker(settings.redis_url)
         broker.subscribe(hub.notify)
         app.state.hub, app.state.broker = hub, broker
+        ballot_box = BallotBox(engine, on_committed=lambda codes: [broker.publish(code) for code in codes])
+        app.state.ballot_box = ballot_box
+        ballot_box.start()
         await hub.start()
         await broker.start()
         timer_watch = TimerWatch(engine, broker.publish, interval=settings.timer_check_interval)
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await timer_watch.stop()
+            await asyncio.to_thread(ballot_box.stop)
             await broker.stop()
             await hub.stop()
             engine.dispose()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import functools
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
-from app.db import with_retry
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, bearer, get_api_actor, get_workshop, limit, notify
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, bearer, get_api_actor, get_workshop, limit
 from app.models import Phase, Workshop
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, rounds, voting
@@ -21,23 +21,27 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 @router.put("/votes/{project_id}", response_model=VoteResult, response_model_exclude_none=True)
-async def set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn, session: SessionDep,
+async def set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn,
                    credentials: BearerDep) -> VoteResult:
     """Set (not add) my dots on a project; idempotent; 409 past the cap or the budget."""
-    # The hot path of a big room: one thread-pool hop for the whole vote, not one per
-    # dependency (the workshop, the key, then the handler).
-    return await run_in_threadpool(_set_vote, request, code, project_id, vote_in, session, credentials)
+    # The hot path of a big room: the whole vote (who is asking included) goes to the ballot
+    # box's writer thread, which answers once the batch holding it is committed; no request
+    # thread waits on the database's write lock (app/services/ballot_box.py).
+    work = functools.partial(_set_vote, request, code, project_id, vote_in.dots, credentials)
+    return await asyncio.wrap_future(request.app.state.ballot_box.cast(work))
 
 
-def _set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn, session: Session,
-              credentials: HTTPAuthorizationCredentials | None) -> VoteResult:
+def _set_vote(request: Request, code: str, project_id: int, dots: int,
+              credentials: HTTPAuthorizationCredentials | None, session: Session,
+              batch: dict[Any, Any]) -> VoteResult:
+    """One vote inside the ballot box's transaction (no commit here)."""
     workshop = get_workshop(code, session)
     actor = require(get_api_actor(session, workshop, credentials), Role.participant, action="vote")
     limit(request, "vote", participant_id=actor.participant_id)
     assert actor.participant is not None
-    answer = with_retry(lambda: voting.set_dots(session, workshop=workshop, participant=actor.participant,
-                                                project_id=project_id, dots=vote_in.dots))
-    notify(request, workshop.code)
+    answer = voting.set_dots(session, workshop=workshop, participant=actor.participant,
+                             project_id=project_id, dots=dots, commit=False)
+    batch["changed"].add(workshop.code)  # notified once the batch is committed
     return answer
 
 

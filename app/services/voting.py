@@ -23,10 +23,14 @@ def used_dots(session: Session, *, participant_id: int, round_id: int, except_pr
 
 
 def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
-             dots: int) -> VoteResult:
-    """Set (not add) this participant's dots on a project; refuses past the cap or budget."""
+             dots: int, commit: bool = True) -> VoteResult:
+    """Set (not add) this participant's dots on a project; refuses past the cap or budget.
+
+    With commit=False the change joins the caller's transaction (the ballot box's batch), and
+    a refusal leaves that transaction usable: every rule is checked before the vote is written.
+    """
     return _change(session, workshop=workshop, participant=participant, project_id=project_id,
-                   decide=lambda _current: dots)
+                   decide=lambda _current: dots, commit=commit)
 
 
 def add_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
@@ -40,7 +44,7 @@ def add_dots(session: Session, *, workshop: Workshop, participant: Participant, 
 
 
 def _change(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
-            decide: Callable[[int], int]) -> VoteResult:
+            decide: Callable[[int], int], commit: bool = True) -> VoteResult:
     if workshop.phase != Phase.vote:
         raise Conflict("Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
                        phase=workshop.phase)
@@ -86,9 +90,13 @@ def _change(session: Session, *, workshop: Workshop, participant: Participant, p
         else:
             vote.dots = dots
             session.add(vote)
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.flush()
     except BaseException:
-        session.rollback()
+        if commit:
+            session.rollback()
         raise
     used = used_elsewhere + dots
     if round_.per_strategy_budget:
