@@ -249,7 +249,11 @@ class Hub:
             self._dirty_event.clear()
             codes, self._dirty = self._dirty, set()
             for code in codes:
-                for key, html in (await self._render_code(code)).items():
+                rendered = await self._render_code(code)
+                # The views with the fewest connections first: the big screen and the
+                # facilitator are not kept waiting behind thousands of phones.
+                for key in sorted(rendered, key=lambda k: len(self._views.get(k, ()))):
+                    html = rendered[key]
                     if html is None:
                         continue
                     message = {"type": "websocket.send", "text": html}

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlmodel import Session
 
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, bearer, get_api_actor, get_workshop, limit
+from app.deps import ApiActorDep, SessionDep, WorkshopDep, bearer, limit
 from app.models import Phase, Workshop
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, rounds, voting
@@ -24,25 +22,13 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 async def set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn,
                    credentials: BearerDep) -> VoteResult:
     """Set (not add) my dots on a project; idempotent; 409 past the cap or the budget."""
-    # The hot path of a big room: the whole vote (who is asking included) goes to the ballot
-    # box's writer thread, which answers once the batch holding it is committed; no request
-    # thread waits on the database's write lock (app/services/ballot_box.py).
-    work = functools.partial(_set_vote, request, code, project_id, vote_in.dots, credentials)
-    return await asyncio.wrap_future(request.app.state.ballot_box.cast(work))
-
-
-def _set_vote(request: Request, code: str, project_id: int, dots: int,
-              credentials: HTTPAuthorizationCredentials | None, session: Session,
-              batch: dict[Any, Any]) -> VoteResult:
-    """One vote inside the ballot box's transaction (no commit here)."""
-    workshop = get_workshop(code, session)
-    actor = require(get_api_actor(session, workshop, credentials), Role.participant, action="vote")
-    limit(request, "vote", participant_id=actor.participant_id)
-    assert actor.participant is not None
-    answer = voting.set_dots(session, workshop=workshop, participant=actor.participant,
-                             project_id=project_id, dots=dots, commit=False)
-    batch["changed"].add(workshop.code)  # notified once the batch is committed
-    return answer
+    # The hot path of a big room: the vote, who is asking included, goes to the ballot box's
+    # writer thread, which answers once the batch holding it is committed; no request thread
+    # waits on the database (app/services/ballot_box.py).
+    answer = request.app.state.ballot_box.cast(
+        code=code, key=credentials.credentials if credentials else None, project_id=project_id,
+        dots=vote_in.dots, admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
+    return await asyncio.wrap_future(answer)
 
 
 @router.get("/votes/me", response_model=MyVotes, response_model_exclude_none=True)

@@ -6,10 +6,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Participant, Workshop
@@ -53,24 +54,35 @@ def _same(key_hash: str, stored: str | None) -> bool:
 
 def identify(session: Session, *, workshop: Workshop, key: str | None) -> Actor | None:
     """The actor this key stands for in this workshop, or None if it knows no such key."""
-    if not key or len(key) > 200:
-        return None
-    key_hash = hash_key(key)
-    # Compare against both workshop keys every time, so timing does not tell which matched.
-    is_facilitator = _same(key_hash, workshop.facilitator_key_hash)
-    is_screen = _same(key_hash, workshop.screen_key_hash)
-    if is_facilitator:
-        return Actor(Role.facilitator)
-    if is_screen:
-        return Actor(Role.screen)
-    participant = session.exec(
-        select(Participant).where(
-            Participant.token_hash == key_hash, Participant.workshop_id == workshop.id
-        )
-    ).first()
-    if participant is not None and _same(key_hash, participant.token_hash):
-        return Actor(Role.participant, participant)
-    return None
+    return identify_many(session, workshop=workshop, keys=[key])[0]
+
+
+def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | None]) -> list[Actor | None]:
+    """identify() for several keys, with one query for all the participants among them."""
+    found: list[Actor | Role | str | None] = []
+    for key in keys:
+        if not key or len(key) > 200:
+            found.append(None)
+            continue
+        key_hash = hash_key(key)
+        # Compare against both workshop keys every time, so timing does not tell which matched.
+        is_facilitator = _same(key_hash, workshop.facilitator_key_hash)
+        is_screen = _same(key_hash, workshop.screen_key_hash)
+        found.append(Role.facilitator if is_facilitator else Role.screen if is_screen else key_hash)
+    wanted = {f for f in found if isinstance(f, str) and not isinstance(f, Role)}
+    participants = {p.token_hash: p for p in session.exec(
+        select(Participant).where(col(Participant.token_hash).in_(sorted(wanted)),
+                                  Participant.workshop_id == workshop.id))} if wanted else {}
+    actors: list[Actor | None] = []
+    for f in found:
+        if isinstance(f, Role):
+            actors.append(Actor(f))
+        elif isinstance(f, str) and (participant := participants.get(f)) is not None \
+                and _same(f, participant.token_hash):
+            actors.append(Actor(Role.participant, participant))
+        else:
+            actors.append(None)
+    return actors
 
 
 def require(actor: Actor | None, *roles: Role, action: str) -> Actor:
