@@ -71,8 +71,6 @@ def settle(phone: Any) -> None:
     phone.wait_for_timeout(500)
 
 
-@pytest.mark.xfail(strict=False, reason="intermittent (about 1 run in 4): a key press on a just-redrawn + "
-                   "button sometimes sends no request; under investigation, see the issue note")
 def test_a_phone_votes_with_the_keyboard_alone(live_server: str, new_context: Any,
                                                request: pytest.FixtureRequest) -> None:
     expect.set_options(timeout=TIMEOUT_MS)
