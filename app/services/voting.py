@@ -17,14 +17,6 @@ from app.services import rounds
 PARTICIPANT, VOTE = Participant.__table__, Vote.__table__  # type: ignore[attr-defined]
 
 
-def used_dots(session: Session, *, participant_id: int, round_id: int, except_project: int | None = None) -> int:
-    query = select(func.coalesce(func.sum(Vote.dots), 0)).where(Vote.participant_id == participant_id,
-                                                                Vote.round_id == round_id)
-    if except_project is not None:
-        query = query.where(Vote.project_id != except_project)
-    return int(session.exec(query).one())
-
-
 def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
              dots: int) -> VoteResult:
     """Set (not add) this participant's dots on a project; refuses past the cap or budget."""
@@ -112,13 +104,14 @@ class _Ballots:
 
     def change(self, participant_id: int, project_id: int, decide: Callable[[int], int]) -> VoteResult:
         """Apply one change under the rules and write it at once (later ones see it)."""
+        no_such_project = NotFound("This workshop has no project with id {id}.", id=project_id)
         if not 0 < project_id < 2**62:
-            raise NotFound("This workshop has no project with id {id}.", id=project_id)
+            raise no_such_project
         if self.refusal is not None:
             raise self.refusal
         project = self.projects.get(project_id)
         if project is None or project.workshop_id != self.workshop.id or project.hidden or project.merged_into_id:
-            raise NotFound("This workshop has no project with id {id}.", id=project_id)
+            raise no_such_project
         if not project.approved:
             raise Conflict("This project is waiting for the facilitator's approval; it cannot take dots yet.")
         if self.in_scope is not None and project_id not in self.in_scope:

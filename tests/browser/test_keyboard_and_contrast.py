@@ -71,15 +71,22 @@ def settle(phone: Any) -> None:
     phone.wait_for_timeout(500)
 
 
-def test_a_phone_votes_with_the_keyboard_alone(live_server: str, new_context: Any,
-                                               request: pytest.FixtureRequest) -> None:
+def phone_in_phase(live_server: str, new_context: Any, request: pytest.FixtureRequest,
+                   phase: str) -> tuple[Any, Any]:
+    """A workshop, and a phone that joined it and follows it into `phase`: (workshop, page)."""
     expect.set_options(timeout=TIMEOUT_MS)
     made = make_workshop(live_server)
     request.addfinalizer(made.api.close)
     phone = new_page(new_context, made.created["join_url"], **PHONE)
     join(phone)
-    made.phase("vote")
-    expect(phone.locator("#phone-main.phase-vote")).to_be_visible()
+    made.phase(phase)
+    expect(phone.locator(f"#phone-main.phase-{phase}")).to_be_visible()
+    return made, phone
+
+
+def test_a_phone_votes_with_the_keyboard_alone(live_server: str, new_context: Any,
+                                               request: pytest.FixtureRequest) -> None:
+    made, phone = phone_in_phase(live_server, new_context, request, "vote")
     settle(phone)
     first, second = made.project_ids[0], made.project_ids[1]
 
@@ -117,13 +124,7 @@ def test_a_phone_votes_with_the_keyboard_alone(live_server: str, new_context: An
 
 def test_the_propose_tabs_and_form_work_with_the_keyboard(live_server: str, new_context: Any,
                                                           request: pytest.FixtureRequest) -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
-    made = make_workshop(live_server)
-    request.addfinalizer(made.api.close)
-    phone = new_page(new_context, made.created["join_url"], **PHONE)
-    join(phone)
-    made.phase("propose")
-    expect(phone.locator("#phone-main.phase-propose")).to_be_visible()
+    _made, phone = phone_in_phase(live_server, new_context, request, "propose")
 
     missing = set(phone.evaluate(FOCUSABLE)) - tab_cycle(phone)
     assert not missing, f"not reachable with Tab: {missing}"
