@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from app.ballot_box import BallotBox
 from app.config import Settings
 from app.models import Workshop
 from app.services import workshops
@@ -27,7 +28,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
+def get_ballot_box(request: Request) -> BallotBox:
+    """The process's ballot box: every change of dots and scores goes through it."""
+    return request.app.state.ballot_box
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BallotBoxDep = Annotated[BallotBox, Depends(get_ballot_box)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
@@ -53,6 +60,16 @@ ApiActorDep = Annotated[Actor | None, Depends(get_api_actor)]
 # browser can be a participant in one workshop and the facilitator of another.
 def cookie_name(role: str, code: str) -> str:
     return f"rk_{role[0]}_{code}"
+
+
+def page_key(request: Request, code: str, *roles: str) -> str | None:
+    """The key this browser's cookie holds for the first of `roles` it has here (no database
+    read: the ballot box identifies it together with the rest of its batch)."""
+    code = workshops.normalise_code(code)
+    for role in roles:
+        if key := request.cookies.get(cookie_name(role, code)):
+            return key
+    return None
 
 
 def page_actors(request: Request, session: Session, workshop: Workshop) -> dict[str, Actor]:

@@ -19,11 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import db
 from app.admission import AdmissionLimit
+from app.ballot_box import BallotBox
 from app.config import Settings
-from app.errors import DomainError, RateLimited
+from app.errors import DomainError, RateLimited, Unavailable
 from app.live.broker import make_broker
 from app.live.hub import Hub
-from app.services.ballot_box import BallotBox
 from app.live.timer_watch import TimerWatch
 from app.live.views import make_renderer
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders
@@ -137,7 +137,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             response: Response = JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         else:
             response = page_error_response(request, exc.template, exc.params, exc.status_code)
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | Unavailable):
             response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
         return response
 

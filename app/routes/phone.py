@@ -12,8 +12,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app import i18n
-from app.db import with_retry
-from app.deps import SessionDep, WorkshopDep, limit, notify
+from app.deps import BallotBoxDep, SessionDep, WorkshopDep, limit, notify, page_key
 from app.errors import Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
 from app.live.views import framework_labels
@@ -116,24 +115,21 @@ def _selected(form: FormData) -> dict[str, set[str]]:
 
 
 @router.post("/w/{code}/ballot/{project_id}")
-def vote_from_phone(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                    form: Annotated[FormData, FormDep]) -> Response:
-    """The + and - buttons: add or take back one dot; answers with the control and the budget."""
-    actor = require_page_role(request, session, workshop, "participant")
-    lang = language(request, workshop)
+async def vote_from_phone(request: Request, code: str, project_id: int, box: BallotBoxDep,
+                          form: Annotated[FormData, FormDep]) -> Response:
+    """The + and - buttons: one dot more or less, through the ballot box like every vote;
+    answers with that project's control, the budget and my votes (tallies reach phones live)."""
+    ballot = await box.submit(code=code, key=page_key(request, code, "participant", "facilitator", "screen"),
+                              command=voting.AddDot(project_id, _whole(form.get("change"))),
+                              admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
+    return page(request, "partials/_ballot_update.html", language(request, ballot.language), **ballot.view())
+
+
+def _whole(value: object) -> int:
     try:
-        delta = int(str(form.get("change", "0")))
+        return int(str(value))
     except ValueError:
-        delta = 0
-    limit(request, "vote", participant_id=actor.participant_id)
-    if delta not in (-1, 1):
-        raise Invalid("Tap + or - to change your dots.")
-    assert actor.participant is not None
-    participant = actor.participant
-    with_retry(lambda: voting.add_dots(session, workshop=workshop, participant=participant,
-                                       project_id=project_id, delta=delta))
-    notify(request, workshop.code)
-    return page(request, "partials/_ballot_update.html", lang, **phone_context(session, workshop, actor, lang))
+        return 0  # refused by the command's own check, once we know who is asking
 
 
 @router.get("/w/{code}/mine")
