@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.ballot_box import BallotBox
 from app.config import Settings
+from app.live.views import SharedContexts
 from app.models import Workshop
 from app.services import workshops
 from app.services.access import Actor, identify
@@ -28,12 +29,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-def get_ballot_box(request: Request) -> BallotBox:
+async def get_ballot_box(request: Request) -> BallotBox:  # async: no thread-pool hop on the tap path
     """The process's ballot box: every change of dots and scores goes through it."""
     return request.app.state.ballot_box
 
 
+async def get_shared_contexts(request: Request) -> SharedContexts:
+    return request.app.state.shared_contexts
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SharedContextsDep = Annotated[SharedContexts, Depends(get_shared_contexts)]
 BallotBoxDep = Annotated[BallotBox, Depends(get_ballot_box)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -88,8 +94,8 @@ def base_url(request: Request, settings: Settings) -> str:
 
 
 def notify(request: Request, code: str) -> None:
-    """Tell every process's hub that this workshop changed."""
-    request.app.state.broker.publish(code)
+    """Tell this process's shared contexts and every process's hub that this workshop changed."""
+    request.app.state.publish(code)
 
 
 def client_address(request: Request) -> str:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
+from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import BallotBoxDep, SessionDep, WorkshopDep, limit, notify, page_key
+from app.deps import BallotBoxDep, SessionDep, SharedContextsDep, WorkshopDep, limit, notify, page_key
 from app.errors import Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
-from app.live.views import framework_labels
+from app.live.views import SharedContexts, framework_labels
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie
@@ -26,11 +27,11 @@ from app.web import page
 router = APIRouter(include_in_schema=False)
 
 
-def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:  # type: ignore[no-untyped-def]
-    """The participant's own view: the shared live parts plus their ballot and proposals."""
-    from app.live.views import view_context
-
-    values = view_context(session, workshop=workshop, view="phone", lang=lang)
+def phone_context(session: Session, shared: SharedContexts, workshop: Workshop, actor: Actor,
+                  lang: str) -> dict[str, Any]:
+    """The participant's own view: the shared live parts (computed once per change of the
+    workshop, for every phone) plus their ballot and proposals."""
+    values = shared.get(session, workshop=workshop, view="phone", lang=lang)
     values["me"] = actor.participant
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
     values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=actor.participant)
@@ -43,7 +44,7 @@ def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:
 
 
 @router.get("/w/{code}")
-def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
     """A phone's one page: the join form, or the view of the current phase."""
     lang = language(request, workshop)
     try:
@@ -52,7 +53,7 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
         return no_store(page(request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
                              agencies=workshops.list_agencies(session, workshop=workshop)))
     return no_store(page(request, "pages/phone/index.html", lang,
-                         **phone_context(session, workshop, actor, lang)))
+                         **phone_context(session, shared, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/join")
@@ -74,12 +75,12 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
 
 
 @router.get("/w/{code}/me")
-def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
     """The phase view alone, fetched again when the phase or the list of projects changes."""
     actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_phone_main.html", lang,
-                         **phone_context(session, workshop, actor, lang)))
+                         **phone_context(session, shared, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/proposals")
@@ -133,12 +134,12 @@ def _whole(value: object) -> int:
 
 
 @router.get("/w/{code}/mine")
-def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
     """The participant's own proposals and what became of them (waiting, shown, hidden, merged)."""
     actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_my_proposals.html", lang,
-                         **phone_context(session, workshop, actor, lang)))
+                         **phone_context(session, shared, workshop, actor, lang)))
 
 
 def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, project_id: int, *,  # type: ignore[no-untyped-def]
@@ -166,7 +167,7 @@ def edit_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
 
 
 @router.post("/w/{code}/mine/{project_id}")
-def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep,
                      form: Annotated[FormData, FormDep]) -> Response:
     """Save my changes (while proposing); answers with a note and my refreshed list."""
     actor = require_page_role(request, session, workshop, "participant")
@@ -180,5 +181,5 @@ def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
                                       project_in=project_in)
     notify(request, workshop.code)
-    context = phone_context(session, workshop, actor, lang)
+    context = phone_context(session, shared, workshop, actor, lang)
     return no_store(page(request, "partials/_my_proposal_saved.html", lang, saved=project, **context))

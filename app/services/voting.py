@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, exists, func, insert, update
+from sqlalchemy import bindparam, delete, exists, func, insert, update
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, DomainError, Invalid, NotFound
@@ -23,6 +23,12 @@ from app.services.access import Role
 
 # The tables themselves, for the vote path's plain statements (no ORM bookkeeping).
 PARTICIPANT, VOTE = Participant.__table__, Vote.__table__  # type: ignore[attr-defined]
+# A batch's writes, made once and sent with many rows each (one statement per kind per batch).
+_THIS_VOTE = (VOTE.c.participant_id == bindparam("p"), VOTE.c.project_id == bindparam("j"),
+              VOTE.c.round_id == bindparam("r"))
+_INSERT_VOTES = insert(VOTE)
+_UPDATE_VOTES = update(VOTE).where(*_THIS_VOTE).values(dots=bindparam("d"))
+_DELETE_VOTES = delete(VOTE).where(*_THIS_VOTE)
 
 
 # --- Commands: what one tap or one API call asks for ---
@@ -187,6 +193,7 @@ def _record_dots(session: Session, workshop: Workshop, requests: Sequence[Reques
         answers[i] = Ballot(code=workshop.code, language=workshop.language, project_id=command.project_id,
                             vote=vote, cap=ballots.cap, budget=ballots.budget,
                             allocations=dict(ballots.mine[participant_id]))
+    ballots.flush()
     if done:
         wanted = {pid for i, _p, _v in done for pid in [*answers[i].allocations, requests[i].command.project_id]}  # type: ignore[union-attr]
         titles = _titles(session, wanted)
@@ -289,9 +296,13 @@ class _Ballots:
                 select(VOTE.c.participant_id, VOTE.c.project_id, VOTE.c.dots)
                 .where(VOTE.c.round_id == self.round.id, VOTE.c.participant_id.in_(sorted(participant_ids)))):
             self.mine[participant_id][project_id] = dots
+        # What the database holds, so flush() writes only the difference. A per-strategy budget
+        # is checked against the database itself, so its changes are written at once instead.
+        self.stored = {pid: dict(votes) for pid, votes in self.mine.items()}
+        self.write_at_once = self.round.per_strategy_budget
 
     def change(self, participant_id: int, project_id: int, decide: Callable[[int], int]) -> VoteResult:
-        """Apply one change under the rules and write it at once (later ones see it)."""
+        """Apply one change under the rules (later ones see it); flush() writes them all."""
         no_such_project = NotFound("This workshop has no project with id {id}.", id=project_id)
         if not 0 < project_id < 2**62:
             raise no_such_project
@@ -316,19 +327,12 @@ class _Ballots:
         elif used_elsewhere + dots > self.budget:
             raise Conflict("Not enough dots: {left} left of {budget}, and {dots} asked for this project.",
                            left=self.budget - used_elsewhere, budget=self.budget, dots=dots)
-        this_vote = (VOTE.c.participant_id == participant_id, VOTE.c.project_id == project_id,
-                     VOTE.c.round_id == round_.id)
-        if dots == 0:
-            if current is not None:
-                self.session.execute(delete(VOTE).where(*this_vote))
-                del mine[project_id]
-        elif current is None:
-            self.session.execute(insert(VOTE).values(participant_id=participant_id, project_id=project_id,
-                                                     round_id=round_.id, workshop_id=self.workshop.id, dots=dots))
-        elif current != dots:
-            self.session.execute(update(VOTE).where(*this_vote).values(dots=dots))
         if dots:
             mine[project_id] = dots
+        elif current is not None:
+            del mine[project_id]
+        if self.write_at_once:
+            self.flush()
         used = used_elsewhere + dots
         if round_.per_strategy_budget:
             by_strategy = remaining_by_strategy(self.session, workshop=self.workshop, participant_id=participant_id,
@@ -336,6 +340,29 @@ class _Ballots:
             return VoteResult(project_id=project_id, dots=dots, used=used, remaining=sum(by_strategy.values()),
                               remaining_by_strategy=by_strategy)
         return VoteResult(project_id=project_id, dots=dots, used=used, remaining=max(0, self.budget - used))
+
+    def flush(self) -> None:
+        """Write what changed since the last flush: one statement per kind for the whole batch."""
+        inserts, updates, deletes = [], [], []
+        round_id, workshop_id = self.round.id, self.workshop.id
+        for participant_id, mine in self.mine.items():
+            stored = self.stored[participant_id]
+            for project_id in mine.keys() | stored.keys():
+                new, old = mine.get(project_id), stored.get(project_id)
+                if new == old:
+                    continue
+                row = {"p": participant_id, "j": project_id, "r": round_id}
+                if new is None:
+                    deletes.append(row)
+                elif old is None:
+                    inserts.append({"participant_id": participant_id, "project_id": project_id, "round_id": round_id,
+                                    "workshop_id": workshop_id, "dots": new})
+                else:
+                    updates.append({**row, "d": new})
+            self.stored[participant_id] = dict(mine)
+        for statement, rows in ((_DELETE_VOTES, deletes), (_UPDATE_VOTES, updates), (_INSERT_VOTES, inserts)):
+            if rows:
+                self.session.execute(statement, rows)
 
 
 # In a round with a budget per strategy, projects tagged with no strategy share one budget of
