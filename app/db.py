@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+from app.paths import repository_path
 
-ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
 
@@ -123,8 +123,10 @@ def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "NORMAL") -> N
 def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    # Not read from alembic.ini (that is for the `alembic` command in a checkout): a wheel has none.
+    cfg = Config()
+    cfg.set_main_option("script_location", str(repository_path("migrations")))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = database_url
     return cfg
 
