@@ -98,19 +98,26 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
                         capture_output=True, text=True, timeout=300))
     wheel, = dist.glob("ruamkit-*.whl")
     venv = base / "venv"
-    must(subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True, timeout=120))
-    # Its dependencies come from wherever this machine's pip gets packages; ruamkit from the wheel only.
-    must(subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)],
-                        capture_output=True, text=True, timeout=600))
+    must(subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)],
+                        capture_output=True, text=True, timeout=120))
+    # Its dependencies come from wherever this machine's pip gets packages; ruamkit from the wheel
+    # only. This pip installs into the new venv (--python), without compiling every module first:
+    # a quarter of the time of a pip of its own (25 s instead of 98 s here).
+    must(subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+                         "--quiet", "--no-compile", str(wheel)], capture_output=True, text=True, timeout=600))
     workdir = base / "elsewhere"
     workdir.mkdir()
     yield Installed(venv, workdir)
 
 
-def test_the_installed_package_is_the_wheel_not_the_source_folder(installed: Installed) -> None:
+def test_the_installed_package_is_the_wheel_with_the_licences_of_its_front_end_files(installed: Installed) -> None:
     where = must(subprocess.run([str(installed.venv / "bin" / "python"), "-c", "import app; print(app.__file__)"],
                                 cwd=installed.workdir, env=installed.env, capture_output=True, text=True))
-    assert Path(where.stdout.strip()).is_relative_to(installed.venv)
+    package = Path(where.stdout.strip()).parent
+    assert package.is_relative_to(installed.venv)
+    # The npm files travel with their licences.
+    for npm_package in ("htmx.org", "htmx-ext-ws", "@fontsource/sarabun"):
+        assert (package / "_bundled" / "node_modules" / npm_package / "LICENSE").is_file(), npm_package
 
 
 def test_a_workshop_runs_from_the_wheel_with_every_asset_of_the_phone_page(installed: Installed) -> None:
