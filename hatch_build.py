@@ -30,7 +30,7 @@ NPM_FILES = (
 )
 
 
-class BundleHook(BuildHookInterface):  # type: ignore[misc]
+class BundleHook(BuildHookInterface):
     PLUGIN_NAME = "bundle"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ def shown(url: str) -> str:
     return url.replace(f":{password}@", ":***@") if password else url
 
 
-def database_url(settings: Settings) -> URL:
+def usable_database_url(settings: Settings) -> URL:
     """The database URL, if it is one ruamkit can use: a SQLite file or PostgreSQL through psycopg."""
     try:
         url = make_url(settings.database_url)
@@ -72,7 +72,7 @@ def cannot_open_sqlite(path: Path) -> str:
 @contextmanager
 def database_errors(settings: Settings) -> Iterator[None]:
     """Say in one sentence why the database cannot be used, instead of the driver's traceback."""
-    url = database_url(settings)
+    url = usable_database_url(settings)
     try:
         yield
     except DBAPIError as exc:

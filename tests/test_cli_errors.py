@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,8 +42,11 @@ def says_what_to_do(stderr: str, *words: str) -> str:
     return message
 
 
+RunCli = Callable[..., Result]
+
+
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[object]:
+def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RunCli:
     """`ruamkit ...` in-process, in a folder of its own, with only the settings the test gives."""
     for key in list(os.environ):
         if key.startswith("RUAMKIT_"):
@@ -55,7 +58,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[object]
             monkeypatch.setenv(f"RUAMKIT_{key.upper()}", value)
         return CliRunner().invoke(cli, list(args))
 
-    yield run
+    return run
 
 
 def failed(result: Result) -> Result:
@@ -65,7 +68,7 @@ def failed(result: Result) -> Result:
 
 
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["db", "current"], ["serve"], ["demo"]])
-def test_a_database_server_that_does_not_answer_is_named_with_what_to_do(run_cli, command: list[str]) -> None:
+def test_a_database_server_that_does_not_answer_is_named_with_what_to_do(run_cli: RunCli, command: list[str]) -> None:
     port = free_port()
     args = [*command, "--host", "127.0.0.1", "--port", str(free_port())] if command[0] != "db" else command
     result = failed(run_cli(*args, database_url=f"postgresql+psycopg://ruamkit@127.0.0.1:{port}/ruamkit"))
@@ -73,7 +76,7 @@ def test_a_database_server_that_does_not_answer_is_named_with_what_to_do(run_cli
     assert "ruamkit is running" not in result.stdout
 
 
-def test_a_missing_postgresql_database_says_how_to_create_it(run_cli) -> None:
+def test_a_missing_postgresql_database_says_how_to_create_it(run_cli: RunCli) -> None:
     url = TEST_POSTGRES_URL or DEFAULT_POSTGRES_URL
     if not postgres_reachable(url):
         skip_or_fail(f"PostgreSQL is not reachable at {url}")
@@ -82,7 +85,7 @@ def test_a_missing_postgresql_database_says_how_to_create_it(run_cli) -> None:
     says_what_to_do(result.stderr, name, f"createdb {name}")
 
 
-def test_a_sqlite_file_that_cannot_be_opened_is_named(run_cli, tmp_path: Path) -> None:
+def test_a_sqlite_file_that_cannot_be_opened_is_named(run_cli: RunCli, tmp_path: Path) -> None:
     # The URL names a folder, then a file beneath a plain file: neither can hold a database.
     (tmp_path / "notes.txt").write_text("not a folder")
     for path in (tmp_path, tmp_path / "notes.txt" / "ruamkit.db"):
@@ -90,7 +93,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_named(run_cli, tmp_path: Path) -
         says_what_to_do(result.stderr, str(path), "RUAMKIT_DATABASE_URL")
 
 
-def test_a_file_that_is_not_a_sqlite_database_is_named(run_cli, tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_sqlite_database_is_named(run_cli: RunCli, tmp_path: Path) -> None:
     (tmp_path / "minutes.db").write_bytes(b"Minutes of the planning meeting, not a database at all." * 40)
     result = failed(run_cli("db", "upgrade", database_url=f"sqlite:///{tmp_path / 'minutes.db'}"))
     says_what_to_do(result.stderr, "minutes.db", "not a SQLite database")
@@ -98,7 +101,7 @@ def test_a_file_that_is_not_a_sqlite_database_is_named(run_cli, tmp_path: Path) 
 
 @pytest.mark.parametrize("url", ["ruamkit.db", "postgres://ruamkit@127.0.0.1/ruamkit", "mysql://ruamkit@127.0.0.1/ruamkit",
                                  "postgresql+psycopg://ruamkit:secret@127.0.0.1:5432/ruamkit?sslmode=nonsense"])
-def test_a_database_url_ruamkit_cannot_use_says_how_to_write_one(run_cli, url: str) -> None:
+def test_a_database_url_ruamkit_cannot_use_says_how_to_write_one(run_cli: RunCli, url: str) -> None:
     result = failed(run_cli("db", "upgrade", database_url=url))
     message = says_what_to_do(result.stderr, "RUAMKIT_DATABASE_URL")
     assert "secret" not in message
@@ -106,7 +109,7 @@ def test_a_database_url_ruamkit_cannot_use_says_how_to_write_one(run_cli, url: s
         assert "sqlite:///" in message and "postgresql+psycopg://" in message
 
 
-def test_a_database_from_a_newer_ruamkit_is_refused_with_what_to_do(run_cli, tmp_path: Path) -> None:
+def test_a_database_from_a_newer_ruamkit_is_refused_with_what_to_do(run_cli: RunCli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'newer.db'}"
     db.upgrade(url)
     engine = db.make_engine(Settings(database_url=url))
@@ -118,13 +121,13 @@ def test_a_database_from_a_newer_ruamkit_is_refused_with_what_to_do(run_cli, tmp
         says_what_to_do(result.stderr, "9999_from_the_future", "newer")
 
 
-def test_a_schema_behind_the_code_says_to_run_db_upgrade(run_cli, tmp_path: Path) -> None:
+def test_a_schema_behind_the_code_says_to_run_db_upgrade(run_cli: RunCli, tmp_path: Path) -> None:
     result = failed(run_cli("serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(free_port()),
                             database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
     says_what_to_do(result.stderr, "ruamkit db upgrade")
 
 
-def test_a_setting_that_is_not_valid_is_named(run_cli) -> None:
+def test_a_setting_that_is_not_valid_is_named(run_cli: RunCli) -> None:
     result = failed(run_cli("db", "current", broadcast_interval="fast"))
     says_what_to_do(result.stderr, "RUAMKIT_BROADCAST_INTERVAL")
 
