@@ -6,6 +6,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ import typer
 
 from app import db
 from app.config import Settings
+from app.preflight import Problem, check_port, check_redis, database_errors, load_settings, shown
 
 cli = typer.Typer(help="ruamkit (ร่วมคิด): live planning workshops on one laptop or many servers.",
                   no_args_is_help=True, add_completion=False)
@@ -50,17 +53,29 @@ def public_base(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def migrate_or_refuse(settings: Settings, migrate: bool) -> None:
-    engine = db.make_engine(settings)
+@contextmanager
+def explained() -> Iterator[None]:
+    """A failure the person can fix ends the command with one sentence saying how, not a traceback."""
     try:
-        if migrate:
-            db.upgrade(settings.database_url)
-        db.check_schema(engine)
+        yield
+    except Problem as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
     except db.SchemaOutOfDate as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
+
+
+def migrate_or_refuse(settings: Settings, migrate: bool) -> None:
+    with database_errors(settings):
+        engine = db.make_engine(settings)
+        try:
+            if migrate:
+                db.refuse_newer_schema(engine)
+                db.upgrade(settings.database_url)
+            db.check_schema(engine)
+        finally:
+            engine.dispose()
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -105,9 +120,12 @@ def serve(host: HostOpt = "0.0.0.0", port: PortOpt = 8000,
           migrate: Annotated[bool, typer.Option(help="Bring the database schema up to date first.")] = True) -> None:
     """Run the server and print where phones, facilitators and screens go."""
     base = public_base(host, port)
-    settings = Settings(public_url=base)
-    migrate_or_refuse(settings, migrate)
-    typer.echo(f"ruamkit is running ({settings.database_url}).\n"
+    with explained():
+        settings = load_settings(public_url=base)
+        check_port(host, port)
+        migrate_or_refuse(settings, migrate)
+        check_redis(settings.redis_url)
+    typer.echo(f"ruamkit is running ({shown(settings.database_url)}).\n"
                f"  Phones (participants): {base}/  (or {base}/j/<CODE>)\n"
                f"  Facilitator:           {base}/new  (create a workshop; you land on its console)\n"
                f"  Big screen:            the link on the facilitator console ({base}/w/<CODE>/screen/<key>)\n"
@@ -123,15 +141,19 @@ def demo(host: HostOpt = "0.0.0.0", port: PortOpt = 8000) -> None:
     from app.services.demo import ensure_demo
 
     base = public_base(host, port)
-    settings = Settings(public_url=base)
-    migrate_or_refuse(settings, True)
-    engine = db.make_engine(settings)
-    with Session(engine, expire_on_commit=False) as session:
-        workshop, facilitator_key, screen_key, created = ensure_demo(session)
-    engine.dispose()
+    with explained():
+        settings = load_settings(public_url=base)
+        check_port(host, port)
+        migrate_or_refuse(settings, True)
+        check_redis(settings.redis_url)
+        with database_errors(settings):
+            engine = db.make_engine(settings)
+            with Session(engine, expire_on_commit=False) as session:
+                workshop, facilitator_key, screen_key, created = ensure_demo(session)
+            engine.dispose()
     code = workshop.code
     typer.echo(
-        f"{'Created' if created else 'Opened'} the demo workshop {code} ({settings.database_url}).\n"
+        f"{'Created' if created else 'Opened'} the demo workshop {code} ({shown(settings.database_url)}).\n"
         f"  Phone (participants):  {base}/j/{code}\n"
         f"  Facilitator (secret):  {base}/w/{code}/facilitate/{facilitator_key}\n"
         f"  Big screen:            {base}/w/{code}/screen/{screen_key}\n"
@@ -169,20 +191,29 @@ def bench(
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply Alembic migrations to RUAMKIT_DATABASE_URL."""
-    settings = Settings()
-    db.upgrade(settings.database_url, revision)
-    engine = db.make_engine(settings)
-    typer.echo(f"Database at revision {db.current_revision(engine)} ({settings.database_url}).")
-    engine.dispose()
+    with explained():
+        settings = load_settings()
+        with database_errors(settings):
+            engine = db.make_engine(settings)
+            try:
+                db.refuse_newer_schema(engine)
+                db.upgrade(settings.database_url, revision)
+                typer.echo(f"Database at revision {db.current_revision(engine)} ({shown(settings.database_url)}).")
+            finally:
+                engine.dispose()
 
 
 @db_cli.command("current")
 def db_current() -> None:
     """Show the database's revision and the code's."""
-    settings = Settings()
-    engine = db.make_engine(settings)
-    typer.echo(f"database: {db.current_revision(engine) or 'empty'}; code: {db.head_revision()}")
-    engine.dispose()
+    with explained():
+        settings = load_settings()
+        with database_errors(settings):
+            engine = db.make_engine(settings)
+            try:
+                typer.echo(f"database: {db.current_revision(engine) or 'empty'}; code: {db.head_revision()}")
+            finally:
+                engine.dispose()
 
 
 @db_cli.command("backup")
@@ -195,7 +226,8 @@ def db_backup(
 
     from sqlalchemy.engine import make_url
 
-    settings = Settings()
+    with explained():
+        settings = load_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
         typer.secho(

@@ -8,15 +8,16 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app.assets import FONTS
-from app.db import ROOT
 from app.errors import NotFound
+from app.paths import repository_path
 
 router = APIRouter(include_in_schema=False)
 
-# Installed from the npm registry by package.json (exact versions), never from a CDN.
+# Installed from the npm registry by package.json (exact versions), never from a CDN; a wheel
+# carries copies (app/paths.py).
 VENDOR = {
-    "htmx.min.js": ROOT / "node_modules/htmx.org/dist/htmx.min.js",
-    "htmx-ext-ws.min.js": ROOT / "node_modules/htmx-ext-ws/dist/ws.min.js",
+    "htmx.min.js": repository_path("node_modules/htmx.org/dist/htmx.min.js"),
+    "htmx-ext-ws.min.js": repository_path("node_modules/htmx-ext-ws/dist/ws.min.js"),
 }
 CACHE = {"Cache-Control": "public, max-age=86400"}
 
