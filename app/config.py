@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     # Seconds between checks for phase timers that reached zero and move to the next phase.
     timer_check_interval: float = 0.5
     max_body_bytes: int = 1_000_000
+    # A request body must arrive within body_timeout seconds plus its length at body_min_rate
+    # bytes/s, or it gets 408; bodies are read before their request takes one of the places
+    # for work (app/admission.py), so slow uploads cannot hold the server. Far slower than any
+    # phone: a 500-byte join has 10.25 s, a 1 MB import 510 s.
+    body_timeout: float = 10.0
+    body_min_rate: float = 2000.0
     # Websocket per-message deflate. Off: every phone gets the same bytes, but compression runs
     # per connection (see README, "Running a large event", for the numbers behind this).
     ws_per_message_deflate: bool = False

@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last: headers on every answer, then CSRF, then the body limit, then compression
     # (HTTP only: websockets pass straight through; tiny answers are not worth compressing;
     # level 6 compresses nearly as well as 9 for less CPU under a vote storm).
-    app.add_middleware(AdmissionLimit)  # innermost: see app/admission.py
+    app.add_middleware(AdmissionLimit, body_timeout=settings.body_timeout,  # innermost: see app/admission.py
+                       body_min_rate=settings.body_min_rate)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CsrfGuard)
