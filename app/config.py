@@ -12,8 +12,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./ruamkit.db"
     # Unset: changes are broadcast inside this process only.
     redis_url: str | None = None
-    # Base URL printed and encoded in QR codes, e.g. http://192.168.1.20:8000.
-    # Unset: taken from the request, so links follow whatever host the browser used.
+    # Base URL printed and encoded in QR codes, e.g. http://192.168.1.20:8000. Unset: this
+    # server's own address and port (its LAN address in place of a loopback one), never a
+    # request's Host header (app/network.py). `ruamkit serve` sets it to the address it prints.
     public_url: str | None = None
     # Seconds between re-renders of a busy workshop's live views (coalescing window).
     broadcast_interval: float = 0.1

@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.models import Workshop
+from app.network import own_base_url
 from app.services import workshops
 from app.services.access import Actor, identify
 
@@ -65,9 +67,10 @@ def page_actors(request: Request, session: Session, workshop: Workshop) -> dict[
     return found
 
 
-def base_url(request: Request, settings: Settings) -> str:
-    """Where phones and screens reach this server: the configured public URL or this request's host."""
-    return (settings.public_url or str(request.base_url)).rstrip("/")
+def base_url(connection: HTTPConnection, settings: Settings) -> str:
+    """Where phones and screens reach this server: the configured public URL, else the server's
+    own address (never the Host header: a forged one would end up in the QR code)."""
+    return (settings.public_url or own_base_url(connection.scope)).rstrip("/")
 
 
 def notify(request: Request, code: str) -> None:
