@@ -74,7 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hub.stop()
             engine.dispose()
 
-    app = FastAPI(title="ruamkit", version="1", lifespan=lifespan,
+    # FastAPI's own /docs and /redoc load their files from a CDN with inline script: ours is
+    # app/routes/docs.py.
+    app = FastAPI(title="ruamkit", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None,
                   description="Live planning workshops: propose projects, tag them to strategies, vote with dots.")
     app.state.settings = settings
     app.state.templates = make_templates()
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _document_error_shape(app)
 
     from app.routes import (
+        docs,
         exports,
         facilitator,
         home,
@@ -109,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # report before facilitator: /w/{code}/facilitate/{key} would take "report" for a key.
     for module in (workshops, projects, votes, rounds, exports, report, rounds_pages, home, phone, facilitator,
-                   screen, live, static):
+                   screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
     return app

@@ -96,8 +96,6 @@ ROWS: list[Row] = [
     # --- the API description ---
     Row("GET", "/openapi.json", "/openapi.json", "bearer", anyone(200)),
     Row("GET", "/docs", "/docs", "bearer", anyone(200)),
-    Row("GET", "/docs/oauth2-redirect", "/docs/oauth2-redirect", "bearer", anyone(200)),
-    Row("GET", "/redoc", "/redoc", "bearer", anyone(200)),
     # --- JSON API: workshops ---
     Row("POST", f"{API}", f"{API}", "bearer", anyone(201), json={"title": "A new workshop"}),
     Row("GET", f"{API}/{{code}}", f"{API}/{{code}}", "bearer", anyone(200)),
