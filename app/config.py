@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # SQLite only: NORMAL (a committed change survives a server crash, not a power cut) or FULL
     # (an fsync per commit: survives a power cut, but caps the vote rate; see app/db.py).
     sqlite_synchronous: str = "NORMAL"
+    # Ceilings per workshop (app/services/ceilings.py): far above any real workshop, so that
+    # only a flood meets them, and what each view and export draws stays bounded.
+    max_participants_per_workshop: int = 10_000
+    max_projects_per_workshop: int = 1_000
+    max_typed_agencies_per_workshop: int = 500
     # Rate limits, per minute (0 turns one off). Per participant they stop a runaway phone;
     # per client address they are generous because a venue's Wi-Fi may put every phone
     # behind one address (NAT).

@@ -15,6 +15,7 @@ from app.models import Workshop
 from app.network import own_base_url
 from app.services import workshops
 from app.services.access import Actor, identify
+from app.services.ceilings import Ceilings
 
 
 def get_settings(request: Request) -> Settings:
@@ -30,6 +31,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_ceilings(request: Request) -> Ceilings:
+    settings: Settings = request.app.state.settings
+    return Ceilings(participants=settings.max_participants_per_workshop, projects=settings.max_projects_per_workshop,
+                    typed_agencies=settings.max_typed_agencies_per_workshop)
+
+
+CeilingsDep = Annotated[Ceilings, Depends(get_ceilings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

@@ -13,8 +13,8 @@ from starlette.responses import Response
 
 from app import i18n
 from app.db import with_retry
-from app.deps import SessionDep, WorkshopDep, limit, notify
-from app.errors import Forbidden, Invalid
+from app.deps import CeilingsDep, SessionDep, WorkshopDep, limit, notify
+from app.errors import Conflict, Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
 from app.live.views import framework_labels
 from app.models import Workshop
@@ -57,7 +57,7 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
 
 
 @router.post("/w/{code}/join")
-def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
+def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep, ceilings: CeilingsDep,
                     form: Annotated[FormData, FormDep]) -> Response:
     lang = language(request, workshop)
     limit(request, "join")
@@ -67,7 +67,12 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
         return page(request, "pages/phone/join.html", lang, status_code=422, workshop=workshop,
                     values=dict(form), errors=form_errors(exc),
                     agencies=workshops.list_agencies(session, workshop=workshop))
-    participant, token = participants.join(session, workshop=workshop, join_in=join_in)
+    try:
+        participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
+    except Conflict as exc:  # full, or too many typed agencies: the form again, with what was typed
+        return page(request, "pages/phone/join.html", lang, status_code=409, workshop=workshop, values=dict(form),
+                    errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
+                    agencies=workshops.list_agencies(session, workshop=workshop))
     notify(request, workshop.code)
     response = RedirectResponse(f"/w/{workshop.code}", status_code=303)
     set_key_cookie(request, response, role="participant", code=workshop.code, key=token)
@@ -84,7 +89,7 @@ def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
 
 
 @router.post("/w/{code}/proposals")
-def propose_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
+def propose_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep, ceilings: CeilingsDep,
                        form: Annotated[FormData, FormDep]) -> Response:
     """Send a proposal; answers with a fresh form (and keeps the typed one on error)."""
     actor = require_page_role(request, session, workshop, "participant")
@@ -100,7 +105,8 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
                     selected=_selected(form), errors=form_errors(exc),
                     request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
     try:
-        project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
+        project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in,
+                                                   ceilings=ceilings)
     except Invalid as exc:
         return page(request, "partials/_propose_form.html", lang, status_code=422, values=dict(form),
                     selected=_selected(form), errors={"form": i18n.translate_error(exc.template, exc.params, lang)},

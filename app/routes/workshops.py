@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 
 from app.config import Settings
-from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit, notify
+from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit, notify
 from app.errors import Forbidden
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
@@ -114,9 +114,9 @@ def server_time() -> dict[str, float | str]:
 @router.post("/workshops/{code}/participants", status_code=status.HTTP_201_CREATED,
              response_model=ParticipantJoined)
 def join_workshop(request: Request, join_in: ParticipantJoin, workshop: WorkshopDep,
-                  session: SessionDep) -> ParticipantJoined:
+                  session: SessionDep, ceilings: CeilingsDep) -> ParticipantJoined:
     """Join with a name and agency (anyone with the code); the token is shown this once."""
     limit(request, "join")
-    participant, token = participants.join(session, workshop=workshop, join_in=join_in)
+    participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
     notify(request, workshop.code)
     return ParticipantJoined(participant_id=participant.id, participant_token=token)
