@@ -57,7 +57,10 @@ class Settings(BaseSettings):
     # Rate limits, per minute (0 turns one off). Per participant they stop a runaway phone;
     # per client address they are generous because a venue's Wi-Fi may put every phone
     # behind one address (NAT).
+    # Joins from one address to one workshop: this many a minute, plus one more per participant
+    # it already has (app/deps.py limit_join); per phone (device cookie) far fewer.
     rate_join_per_address: float = 600
+    rate_join_per_device: float = 10
     rate_propose_per_participant: float = 60
     rate_propose_per_address: float = 3000
     rate_vote_per_participant: float = 300

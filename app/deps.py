@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
@@ -90,6 +91,34 @@ def notify(request: Request, code: str) -> None:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+# A phone's own id, kept in a cookie (not a key: it proves nothing and opens nothing), so that
+# one phone's retries count against that phone rather than against everyone behind its address.
+DEVICE_COOKIE = "rk_d"
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def device_id(request: Request) -> str | None:
+    value = request.cookies.get(DEVICE_COOKIE)
+    return value if value and DEVICE_ID.fullmatch(value) else None
+
+
+def limit_join(request: Request, session: Session, workshop: Workshop) -> None:
+    """Joins, so that a hall behind one NAT address is not locked out by one looping joiner: a
+    phone with a device cookie is held to its own small allowance first (what it is refused
+    costs the room nothing), and joins from one address to one workshop are allowed more the
+    bigger the workshop already is; phones with a device cookie and clients without one (scripts,
+    the API) have separate allowances, so a cookie-less loop cannot use up the phones'."""
+    settings: Settings = request.app.state.settings
+    limiter = request.app.state.rate_limiter
+    device = device_id(request)
+    if device and settings.rate_join_per_device:
+        limiter.hit("join-device", device, per_minute=settings.rate_join_per_device)
+    if settings.rate_join_per_address:
+        room = settings.rate_join_per_address + workshops.participant_count(session, workshop=workshop)
+        limiter.hit("join-phones" if device else "join", f"{client_address(request)} {workshop.code}",
+                    per_minute=room)
 
 
 def limit(request: Request, action: str, *, participant_id: int | None = None) -> None:

@@ -13,13 +13,13 @@ from starlette.responses import Response
 
 from app import i18n
 from app.db import with_retry
-from app.deps import CeilingsDep, SessionDep, WorkshopDep, limit, notify
+from app.deps import CeilingsDep, SessionDep, WorkshopDep, limit, limit_join, notify
 from app.errors import Conflict, Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
 from app.live.views import framework_labels
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
-from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.routes.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
 from app.services import participants, projects, scoring, voting, workshops
 from app.services.access import Actor
 from app.web import page
@@ -50,8 +50,9 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
     try:
         actor = require_page_role(request, session, workshop, "participant")
     except Exception:  # noqa: BLE001  (not joined yet: that is what the join form is for)
-        return no_store(page(request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
-                             agencies=workshops.list_agencies(session, workshop=workshop)))
+        return with_device_cookie(request, no_store(page(
+            request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
+            agencies=workshops.list_agencies(session, workshop=workshop))))
     return no_store(page(request, "pages/phone/index.html", lang,
                          **phone_context(session, workshop, actor, lang)))
 
@@ -60,7 +61,7 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
 def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep, ceilings: CeilingsDep,
                     form: Annotated[FormData, FormDep]) -> Response:
     lang = language(request, workshop)
-    limit(request, "join")
+    limit_join(request, session, workshop)
     try:
         join_in = ParticipantJoin.model_validate({"name": form.get("name", ""), "agency": form.get("agency", "")})
     except ValidationError as exc:
@@ -76,7 +77,7 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
     notify(request, workshop.code)
     response = RedirectResponse(f"/w/{workshop.code}", status_code=303)
     set_key_cookie(request, response, role="participant", code=workshop.code, key=token)
-    return response
+    return with_device_cookie(request, response)
 
 
 @router.get("/w/{code}/me")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 
 from app.config import Settings
-from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit, notify
+from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit_join, notify
 from app.errors import Forbidden
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
@@ -116,7 +116,7 @@ def server_time() -> dict[str, float | str]:
 def join_workshop(request: Request, join_in: ParticipantJoin, workshop: WorkshopDep,
                   session: SessionDep, ceilings: CeilingsDep) -> ParticipantJoined:
     """Join with a name and agency (anyone with the code); the token is shown this once."""
-    limit(request, "join")
+    limit_join(request, session, workshop)
     participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
     notify(request, workshop.code)
     return ParticipantJoined(participant_id=participant.id, participant_token=token)
