@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     rate_propose_per_address: float = 3000
     rate_vote_per_participant: float = 300
     rate_vote_per_address: float = 60000
+    # Creating or importing workshops, per address and for all addresses together.
+    rate_create_per_address: float = 60
+    rate_create_total: float = 300
+    # Unknown join codes tried, per address: past it, that address gets 429 on any code for a
+    # while (guessing codes stops; a hall that mistypes a few never meets it).
+    rate_code_miss_per_address: float = 120
+    # Websocket handshakes per address and workshop, plus two per participant the workshop has
+    # (a whole hall behind one NAT address reconnecting after a Wi-Fi drop).
+    rate_ws_connect_per_address: float = 600
+    # Websockets open at once (per server process): per key (a phone's token, the screen or
+    # facilitator key), and per address and workshop plus two per participant.
+    ws_per_key: int = 20
+    ws_per_address: int = 200
 
 
 def get_settings() -> Settings:

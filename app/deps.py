@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
 from app.config import Settings
+from app.errors import NotFound
 from app.models import Workshop
 from app.network import own_base_url
 from app.services import workshops
@@ -44,8 +45,23 @@ CeilingsDep = Annotated[Ceilings, Depends(get_ceilings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_workshop(code: str, session: SessionDep) -> Workshop:
-    return workshops.get_workshop(session, code=code)
+def find_workshop(connection: HTTPConnection, session: Session, code: str) -> Workshop:
+    """The workshop with this join code. Unknown codes are counted per client address: one
+    that has guessed too many gets 429 for a while, for known codes too (or the answers would
+    still tell a right guess from a wrong one). Right codes cost nothing, so a hall never does."""
+    settings: Settings = connection.app.state.settings
+    limiter = connection.app.state.rate_limiter
+    per_minute = settings.rate_code_miss_per_address
+    limiter.check("code-miss", client_address(connection), per_minute=per_minute)
+    try:
+        return workshops.get_workshop(session, code=code)
+    except NotFound:
+        limiter.hit("code-miss", client_address(connection), per_minute=per_minute)
+        raise
+
+
+def get_workshop(request: Request, code: str, session: SessionDep) -> Workshop:
+    return find_workshop(request, session, code)
 
 
 WorkshopDep = Annotated[Workshop, Depends(get_workshop)]
@@ -89,8 +105,17 @@ def notify(request: Request, code: str) -> None:
     request.app.state.broker.publish(code)
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+def limit_create(request: Request) -> None:
+    """Creating and importing workshops: per client address, and in total for this process
+    (anyone who reaches the server may create, unless an organiser password is set)."""
+    settings: Settings = request.app.state.settings
+    limiter = request.app.state.rate_limiter
+    limiter.hit("create", client_address(request), per_minute=settings.rate_create_per_address)
+    limiter.hit("create", "all addresses", per_minute=settings.rate_create_total)
 
 
 # A phone's own id, kept in a cookie (not a key: it proves nothing and opens nothing), so that

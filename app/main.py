@@ -26,7 +26,7 @@ from app.live.hub import Hub
 from app.services.ballot_box import BallotBox
 from app.live.timer_watch import TimerWatch
 from app.live.views import make_renderer
-from app.security import CsrfGuard, RateLimiter, SecurityHeaders
+from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
 from app.web import make_templates
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.templates = make_templates()
     app.state.rate_limiter = RateLimiter()
+    app.state.socket_counts = SocketCounts()
     # Outermost last: headers on every answer, then CSRF, then the body limit, then compression
     # (HTTP only: websockets pass straight through; tiny answers are not worth compressing;
     # level 6 compresses nearly as well as 9 for less CPU under a vote storm).
