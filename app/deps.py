@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.models import Workshop
 from app.network import own_base_url
 from app.services import workshops
-from app.services.access import Actor, identify
+from app.services.access import Actor, identify, identify_many
 from app.services.ceilings import Ceilings
 
 
@@ -84,14 +84,19 @@ def cookie_name(role: str, code: str) -> str:
     return f"rk_{role[0]}_{code}"
 
 
-def page_actors(request: Request, session: Session, workshop: Workshop) -> dict[str, Actor]:
-    """Every role this browser's cookies prove in this workshop."""
-    found: dict[str, Actor] = {}
-    for role in ("facilitator", "screen", "participant"):
-        actor = identify(session, workshop=workshop, key=request.cookies.get(cookie_name(role, workshop.code)))
-        if actor is not None and actor.role == role:
-            found[role] = actor
-    return found
+PAGE_ROLES = ("facilitator", "screen", "participant")
+
+
+def cookie_actors(request: Request, session: Session, workshop: Workshop) -> list[tuple[str, Actor]]:
+    """(the cookie's role, who its key stands for) for each cookie holding a key this workshop knows."""
+    keys = [request.cookies.get(cookie_name(role, workshop.code)) for role in PAGE_ROLES]
+    return [(role, actor) for role, actor in zip(PAGE_ROLES, identify_many(session, workshop=workshop, keys=keys))
+            if actor is not None]
+
+
+def page_actors(held: list[tuple[str, Actor]]) -> dict[str, Actor]:
+    """The roles these cookies prove: a key counts only in its own role's cookie."""
+    return {role: actor for role, actor in held if actor.role == role}
 
 
 def base_url(connection: HTTPConnection, settings: Settings) -> str:

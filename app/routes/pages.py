@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import DEVICE_COOKIE, cookie_name, device_id, page_actors
+from app.deps import DEVICE_COOKIE, cookie_actors, cookie_name, device_id, page_actors
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Workshop
 from app.services.access import Actor
@@ -45,12 +45,14 @@ def with_device_cookie(request: Request, response: Response) -> Response:
 
 
 def require_page_role(request: Request, session: Session, workshop: Workshop, *roles: str) -> Actor:
-    """The strongest of `roles` this browser holds here; 401/403 as a page otherwise."""
-    actors = page_actors(request, session, workshop)
+    """The strongest of `roles` this browser holds here; as a page otherwise, 401 without a key
+    this workshop knows, 403 with a known key of another role (also one in another role's cookie)."""
+    held = cookie_actors(request, session, workshop)
+    actors = page_actors(held)
     for role in roles:
         if role in actors:
             return actors[role]
-    if actors:
+    if held:
         raise Forbidden("This page is not for your role in this workshop.")
     if "participant" in roles:
         raise NotAuthenticated("Join the workshop first.")

@@ -315,13 +315,14 @@ def _check_merge_chains(projects: dict[int, ProjectExport]) -> None:
         seen = {start.id}
         current = start
         while current.merged_into_id is not None:
-            current = projects[current.merged_into_id]
+            previous, current = current, projects[current.merged_into_id]
             if current.id in seen:
+                # The loop closes where `previous` is merged into a project already on the path.
                 raise Invalid(
                     "Projects {project} and {other} are merged into each other, "
                     "directly or through others.",
-                    project=start.id,
-                    other=current.id,
+                    project=current.id,
+                    other=previous.id,
                 )
             seen.add(current.id)
 
