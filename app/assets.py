@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from app.db import ROOT
+from app.paths import repository_path
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Sarabun from @fontsource/sarabun (npm, exact version): only the subsets (Thai, Latin) and
 # weights (400, 700) the pages use, as woff2. app.css gives each a unicode-range, so a browser
 # fetches only the files for the characters a page shows.
-FONTS_DIR = ROOT / "node_modules/@fontsource/sarabun/files"
 FONTS = {
-    name: FONTS_DIR / name
+    name: repository_path(f"node_modules/@fontsource/sarabun/files/{name}")
     for name in (f"sarabun-{subset}-{weight}-normal.woff2" for subset in ("thai", "latin") for weight in (400, 700))
 }
 

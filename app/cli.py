@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ import typer
 from app import db
 from app.config import Settings
 from app.network import lan_address
+from app.preflight import Problem, check_port, check_redis, database_errors, load_settings, shown
 
 cli = typer.Typer(help="ruamkit (ร่วมคิด): live planning workshops on one laptop or many servers.",
                   no_args_is_help=True, add_completion=False)
@@ -31,17 +34,29 @@ def public_base(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
-def migrate_or_refuse(settings: Settings, migrate: bool) -> None:
-    engine = db.make_engine(settings)
+@contextmanager
+def explained() -> Iterator[None]:
+    """A failure the person can fix ends the command with one sentence saying how, not a traceback."""
     try:
-        if migrate:
-            db.upgrade(settings.database_url)
-        db.check_schema(engine)
+        yield
+    except Problem as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
     except db.SchemaOutOfDate as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
+
+
+def migrate_or_refuse(settings: Settings, migrate: bool) -> None:
+    with database_errors(settings):
+        engine = db.make_engine(settings)
+        try:
+            if migrate:
+                db.refuse_newer_schema(engine)
+                db.upgrade(settings.database_url)
+            db.check_schema(engine)
+        finally:
+            engine.dispose()
 
 
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -86,9 +101,12 @@ def serve(host: HostOpt = "0.0.0.0", port: PortOpt = 8000,
           migrate: Annotated[bool, typer.Option(help="Bring the database schema up to date first.")] = True) -> None:
     """Run the server and print where phones, facilitators and screens go."""
     base = public_base(host, port)
-    settings = Settings(public_url=base)
-    migrate_or_refuse(settings, migrate)
-    typer.echo(f"ruamkit is running ({settings.database_url}).\n"
+    with explained():
+        settings = load_settings(public_url=base)
+        check_port(host, port)
+        migrate_or_refuse(settings, migrate)
+        check_redis(settings.redis_url)
+    typer.echo(f"ruamkit is running ({shown(settings.database_url)}).\n"
                f"  Phones (participants): {base}/  (or {base}/j/<CODE>)\n"
                f"  Facilitator:           {base}/new  (create a workshop; you land on its console)\n"
                f"  Big screen:            the link on the facilitator console ({base}/w/<CODE>/screen/<key>)\n"
@@ -104,15 +122,19 @@ def demo(host: HostOpt = "0.0.0.0", port: PortOpt = 8000) -> None:
     from app.services.demo import ensure_demo
 
     base = public_base(host, port)
-    settings = Settings(public_url=base)
-    migrate_or_refuse(settings, True)
-    engine = db.make_engine(settings)
-    with Session(engine, expire_on_commit=False) as session:
-        workshop, facilitator_key, screen_key, created = ensure_demo(session)
-    engine.dispose()
+    with explained():
+        settings = load_settings(public_url=base)
+        check_port(host, port)
+        migrate_or_refuse(settings, True)
+        check_redis(settings.redis_url)
+        with database_errors(settings):
+            engine = db.make_engine(settings)
+            with Session(engine, expire_on_commit=False) as session:
+                workshop, facilitator_key, screen_key, created = ensure_demo(session)
+            engine.dispose()
     code = workshop.code
     typer.echo(
-        f"{'Created' if created else 'Opened'} the demo workshop {code} ({settings.database_url}).\n"
+        f"{'Created' if created else 'Opened'} the demo workshop {code} ({shown(settings.database_url)}).\n"
         f"  Phone (participants):  {base}/j/{code}\n"
         f"  Facilitator (secret):  {base}/w/{code}/facilitate/{facilitator_key}\n"
         f"  Big screen:            {base}/w/{code}/screen/{screen_key}\n"
@@ -125,43 +147,54 @@ def demo(host: HostOpt = "0.0.0.0", port: PortOpt = 8000) -> None:
 @cli.command()
 def bench(
     clients: Annotated[int, typer.Option(min=1, help="Phones: participants who join and hold a websocket.")] = 2000,
-    rate: Annotated[float, typer.Option(min=0.1, help="Votes per second, sent open-loop.")] = 200.0,
-    seconds: Annotated[float, typer.Option(min=0.1, help="How long to vote.")] = 30.0,
+    rate: Annotated[float, typer.Option(min=0.1, help="Taps (+1 dot) per second, sent open-loop.")] = 200.0,
+    seconds: Annotated[float, typer.Option(min=0.1, help="How long to tap.")] = 30.0,
     workers: Annotated[int, typer.Option(min=1, help="Server processes, each on its own port; clients split across them.")] = 1,
     database_url: Annotated[str | None, typer.Option(help="Database for the servers (default: a new SQLite file in a temp folder).")] = None,
     redis_url: Annotated[str | None, typer.Option(help="Redis for change notices between server processes.")] = None,
     interval: Annotated[float, typer.Option(help="Coalescing interval (RUAMKIT_BROADCAST_INTERVAL) for ruamkit and the baseline.")] = 0.1,
     baseline: Annotated[bool, typer.Option(help="Also run the bare uvicorn fan-out baseline and report ratios.")] = True,
     cpu_split: Annotated[bool, typer.Option(help="Pin the servers and this load generator to different cores.")] = False,
-    projects: Annotated[int, typer.Option(min=1, max=8, help="Projects in the bench workshop (all fit on the screen).")] = 6,
+    projects: Annotated[int, typer.Option(min=1, max=200, help="Projects in the bench workshop, titled with real Thai project names.")] = 20,
+    path: Annotated[str, typer.Option(help="'phone': simulate phones as the page does (join form, cookie, + button); 'api': the JSON API.")] = "phone",
+    browsers: Annotated[int, typer.Option(min=0, max=50, help="Add this many real Chromium phones (/usr/bin/chromium) tapping + on the real page.")] = 0,
     server_env: Annotated[list[str] | None, typer.Option(help="Extra KEY=VALUE settings for the ruamkit servers (repeatable).")] = None,
 ) -> None:
-    """Rehearse a venue: real servers, N phones on websockets, R votes/s; prints one JSON line last."""
+    """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
     from bench.run import Options, main
 
     env = dict(item.split("=", 1) for item in server_env or [] if "=" in item)
     main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
                  redis_url=redis_url, interval=interval, baseline=baseline, cpu_split=cpu_split,
-                 projects=projects, server_env=env))
+                 projects=projects, path=path, browsers=browsers, server_env=env))
 
 
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply Alembic migrations to RUAMKIT_DATABASE_URL."""
-    settings = Settings()
-    db.upgrade(settings.database_url, revision)
-    engine = db.make_engine(settings)
-    typer.echo(f"Database at revision {db.current_revision(engine)} ({settings.database_url}).")
-    engine.dispose()
+    with explained():
+        settings = load_settings()
+        with database_errors(settings):
+            engine = db.make_engine(settings)
+            try:
+                db.refuse_newer_schema(engine)
+                db.upgrade(settings.database_url, revision)
+                typer.echo(f"Database at revision {db.current_revision(engine)} ({shown(settings.database_url)}).")
+            finally:
+                engine.dispose()
 
 
 @db_cli.command("current")
 def db_current() -> None:
     """Show the database's revision and the code's."""
-    settings = Settings()
-    engine = db.make_engine(settings)
-    typer.echo(f"database: {db.current_revision(engine) or 'empty'}; code: {db.head_revision()}")
-    engine.dispose()
+    with explained():
+        settings = load_settings()
+        with database_errors(settings):
+            engine = db.make_engine(settings)
+            try:
+                typer.echo(f"database: {db.current_revision(engine) or 'empty'}; code: {db.head_revision()}")
+            finally:
+                engine.dispose()
 
 
 @db_cli.command("backup")
@@ -174,7 +207,8 @@ def db_backup(
 
     from sqlalchemy.engine import make_url
 
-    settings = Settings()
+    with explained():
+        settings = load_settings()
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
         typer.secho(

@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+from app.paths import repository_path
 
-ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
 
@@ -123,8 +123,10 @@ def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "NORMAL") -> N
 def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    # Not read from alembic.ini (that is for the `alembic` command in a checkout): a wheel has none.
+    cfg = Config()
+    cfg.set_main_option("script_location", str(repository_path("migrations")))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["database_url"] = database_url
     return cfg
 
@@ -148,6 +150,26 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def refuse_newer_schema(engine: Engine) -> None:
+    """Refuse a database migrated by a newer ruamkit: this code knows neither its schema nor the
+    way down from it."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    current = current_revision(engine)
+    if current is None:
+        return
+    try:
+        known = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(current) is not None
+    except CommandError:
+        known = False
+    if not known:
+        raise SchemaOutOfDate(
+            f"The database's schema revision {current} is unknown to this ruamkit, so a newer version made it: "
+            "run that version, or point RUAMKIT_DATABASE_URL at another database."
+        )
+
+
 def check_schema(engine: Engine) -> None:
     """Refuse a database that is not exactly at the code's head revision."""
     current, head = current_revision(engine), head_revision()
@@ -155,12 +177,13 @@ def check_schema(engine: Engine) -> None:
         return
     if current is None and inspect(engine).get_table_names():
         raise SchemaOutOfDate(
-            "The database has tables but no migration record; it was not made by ruamkit. "
-            "Point RUAMKIT_DATABASE_URL at an empty database or a ruamkit one."
+            "The database has tables but no migration record, so it was not made by ruamkit: "
+            "point RUAMKIT_DATABASE_URL at an empty database or a ruamkit one."
         )
+    refuse_newer_schema(engine)
     raise SchemaOutOfDate(
-        f"The database schema is at revision {current or 'none (empty database)'} but this "
-        f"version of ruamkit needs {head}. Run `ruamkit db upgrade` (back up first), then start again."
+        f"The database schema is at revision {current or 'none (an empty database)'} but this "
+        f"version of ruamkit needs {head}: back it up, run `ruamkit db upgrade`, then start again."
     )
 
 

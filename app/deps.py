@@ -11,8 +11,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
+from app.ballot_box import BallotBox
 from app.config import Settings
 from app.errors import NotFound
+from app.live.views import SharedContexts
 from app.models import Workshop
 from app.network import own_base_url
 from app.services import workshops
@@ -32,7 +34,18 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
+async def get_ballot_box(request: Request) -> BallotBox:  # async: no thread-pool hop on the tap path
+    """The process's ballot box: every change of dots and scores goes through it."""
+    return request.app.state.ballot_box
+
+
+async def get_shared_contexts(request: Request) -> SharedContexts:
+    return request.app.state.shared_contexts
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SharedContextsDep = Annotated[SharedContexts, Depends(get_shared_contexts)]
+BallotBoxDep = Annotated[BallotBox, Depends(get_ballot_box)]
 
 
 def get_ceilings(request: Request) -> Ceilings:
@@ -84,6 +97,16 @@ def cookie_name(role: str, code: str) -> str:
     return f"rk_{role[0]}_{code}"
 
 
+def page_key(request: Request, code: str, *roles: str) -> str | None:
+    """The key this browser's cookie holds for the first of `roles` it has here (no database
+    read: the ballot box identifies it together with the rest of its batch)."""
+    code = workshops.normalise_code(code)
+    for role in roles:
+        if key := request.cookies.get(cookie_name(role, code)):
+            return key
+    return None
+
+
 PAGE_ROLES = ("facilitator", "screen", "participant")
 
 
@@ -106,8 +129,8 @@ def base_url(connection: HTTPConnection, settings: Settings) -> str:
 
 
 def notify(request: Request, code: str) -> None:
-    """Tell every process's hub that this workshop changed."""
-    request.app.state.broker.publish(code)
+    """Tell this process's shared contexts and every process's hub that this workshop changed."""
+    request.app.state.publish(code)
 
 
 def client_address(connection: HTTPConnection) -> str:

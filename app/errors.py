@@ -45,3 +45,10 @@ class TooLarge(DomainError):
 
 class RateLimited(DomainError):
     status_code = 429
+
+
+class Unavailable(DomainError):
+    """The database could not take the change just now: the client should try again
+    (answered with Retry-After: `seconds`)."""
+
+    status_code = 503

@@ -19,13 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import db
 from app.admission import AdmissionLimit
+from app.ballot_box import BallotBox
 from app.config import Settings
-from app.errors import DomainError, RateLimited
+from app.errors import DomainError, RateLimited, Unavailable
 from app.live.broker import make_broker
 from app.live.hub import Hub
-from app.services.ballot_box import BallotBox
 from app.live.timer_watch import TimerWatch
-from app.live.views import make_renderer
+from app.live.views import SharedContexts, make_renderer
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
 from app.web import make_templates
 
@@ -56,14 +56,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # 2,940 of 3,000 votes acknowledged instead of 2,359 (README, "Running a large event").
             sys.setswitchinterval(settings.switch_interval)
         broker = make_broker(settings.redis_url)
+        shared = SharedContexts()
         broker.subscribe(hub.notify)
-        app.state.hub, app.state.broker = hub, broker
-        ballot_box = BallotBox(engine, on_committed=lambda codes: [broker.publish(code) for code in codes])
+        broker.subscribe(shared.changed)  # changes made by other processes
+
+        def publish(code: str) -> None:
+            """Every change of this process: the shared contexts first (the next request must not
+            get the old one), then every process's hub."""
+            shared.changed(code)
+            broker.publish(code)
+
+        app.state.hub, app.state.broker, app.state.shared_contexts, app.state.publish = hub, broker, shared, publish
+        ballot_box = BallotBox(engine, on_committed=lambda codes: [publish(code) for code in codes])
         app.state.ballot_box = ballot_box
         ballot_box.start()
         await hub.start()
         await broker.start()
-        timer_watch = TimerWatch(engine, broker.publish, interval=settings.timer_check_interval)
+        timer_watch = TimerWatch(engine, publish, interval=settings.timer_check_interval)
         await timer_watch.start()
         try:
             yield
@@ -143,7 +152,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             response: Response = JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         else:
             response = page_error_response(request, exc.template, exc.params, exc.status_code)
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, RateLimited | Unavailable):
             response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
         return response
 

@@ -31,6 +31,9 @@ def qr_svg(url: str, scale: int = 6) -> Markup:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    # Templates do not change while the server runs: no stat() of every template file on
+    # every render (45 per phone view; measurable when 2,000 phones redraw at once).
+    env.auto_reload = False
     env.globals["qr_svg"] = qr_svg
     env.filters["when"] = lambda value, lang: i18n.format_when(value, lang) if value else ""
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}

@@ -1,12 +1,14 @@
 """The bare baseline: the least a server can do for the same job, to compare ruamkit against.
 
 A raw ASGI app (no framework, no database, no templates) served by uvicorn in its own
-process. `PUT /votes/{project}` with `{"dots": n}` and a bearer token sets that token's dots
-(set, not add, like ruamkit) and answers at once; a flusher coalesces changes with the same
-interval as ruamkit, renders one phone payload and one screen payload padded to the sizes
-ruamkit's messages had, and sends the same text to every connection of each view.
+process. It takes the same requests as ruamkit: the phone's + and - (`POST /w/BENCH/ballot/{project}`,
+form `change=1`, the phone's cookie `rk_p_BENCH=<token>`), answered with an HTML fragment padded
+to the size of ruamkit's answer, and the API's `PUT /votes/{project}` with `{"dots": n}` and a
+bearer token (set, not add, like ruamkit). A flusher coalesces changes with the same interval as
+ruamkit, renders one phone payload and one screen payload (with the total of dots cast) padded to
+the sizes ruamkit's messages had, and sends the same text to every connection of each view.
 
-Run: python -m bench.baseline --port P --interval 0.1 --projects 6 --phone-bytes B --screen-bytes B
+Run: python -m bench.baseline --port P --interval 0.1 --projects 20 --phone-bytes B --screen-bytes B --tap-bytes B
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ def pad(text: str, size: int) -> str:
 
 
 class Baseline:
-    def __init__(self, *, interval: float, projects: int, phone_bytes: int, screen_bytes: int) -> None:
+    def __init__(self, *, interval: float, projects: int, phone_bytes: int, screen_bytes: int,
+                 tap_bytes: int = 100) -> None:
         self.interval = interval
         self.project_ids = list(range(1, projects + 1))
-        self.phone_bytes, self.screen_bytes = phone_bytes, screen_bytes
+        self.phone_bytes, self.screen_bytes, self.tap_bytes = phone_bytes, screen_bytes, tap_bytes
         self.dots: dict[tuple[str, int], int] = {}
         self.totals = {p: 0 for p in self.project_ids}
         self.voters = {p: 0 for p in self.project_ids}
@@ -40,11 +43,13 @@ class Baseline:
         self.task: asyncio.Task[None] | None = None
 
     def render(self) -> tuple[str, str]:
-        phone = '<div id="phone-sync" hidden data-version="bench" data-phase="vote"></div>' + "".join(
+        phone = '<div id="phone-sync" hidden data-version="" data-phase="vote"></div>' + "".join(
             PHONE_ROW.format(p=p, dots=self.totals[p], voters=self.voters[p]) for p in self.project_ids)
         ranked = sorted(self.project_ids, key=lambda p: (-self.totals[p], p))
-        screen = '<section id="screen-live"><ol class="tally-list">' + "".join(
-            SCREEN_ROW.format(p=p, rank=i + 1, dots=self.totals[p]) for i, p in enumerate(ranked)) + "</ol></section>"
+        screen = ('<section id="screen-live"><p class="stat"><span class="num" id="screen-dots">'
+                  f'{sum(self.totals.values())}</span></p><ol class="tally-list">' + "".join(
+                      SCREEN_ROW.format(p=p, rank=i + 1, dots=self.totals[p]) for i, p in enumerate(ranked[:8]))
+                  + "</ol></section>")
         return pad(phone, self.phone_bytes), pad(screen, self.screen_bytes)
 
     async def flush_forever(self) -> None:
@@ -103,21 +108,36 @@ class Baseline:
                 break
         path: str = scope["path"]
         status, answer = 404, {"detail": "Not found."}
+        headers = dict(scope["headers"])
+        if scope["method"] == "POST" and path.startswith("/w/BENCH/ballot/"):
+            cookie = headers.get(b"cookie", b"").decode()
+            token = next((part.split("=", 1)[1] for part in cookie.split("; ") if part.startswith("rk_p_BENCH=")), "")
+            project, change = int(path.rsplit("/", 1)[1]), int(body.decode().partition("change=")[2] or 0)
+            dots = self._set(token, project, max(0, self.dots.get((token, project), 0) + change))
+            fragment = pad(f'<div id="vote-{project}" hx-swap-oob="true"><output>{dots}</output></div>', self.tap_bytes)
+            await self._answer(send, 200, fragment.encode(), b"text/html; charset=utf-8")
+            return
         if scope["method"] == "PUT" and path.startswith("/votes/"):
-            token = dict(scope["headers"]).get(b"authorization", b"").decode()
+            token = headers.get(b"authorization", b"").decode()
             project, dots = int(path.rsplit("/", 1)[1]), int(json.loads(body)["dots"])
-            old = self.dots.get((token, project), 0)
-            self.dots[(token, project)] = dots
-            self.totals[project] += dots - old
-            self.voters[project] += (dots > 0) - (old > 0)
-            self.dirty.set()
+            self._set(token, project, dots)
             status, answer = 200, {"project_id": project, "dots": dots}
         elif scope["method"] == "GET" and path == "/tallies":
             status, answer = 200, {str(p): n for p, n in self.totals.items()}
-        payload = json.dumps(answer).encode()
+        await self._answer(send, status, json.dumps(answer).encode(), b"application/json")
+
+    def _set(self, token: str, project: int, dots: int) -> int:
+        old = self.dots.get((token, project), 0)
+        self.dots[(token, project)] = dots
+        self.totals[project] += dots - old
+        self.voters[project] += (dots > 0) - (old > 0)
+        self.dirty.set()
+        return dots
+
+    @staticmethod
+    async def _answer(send: Any, status: int, payload: bytes, media_type: bytes) -> None:
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode())]})
+                    "headers": [(b"content-type", media_type), (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
 
 
@@ -128,12 +148,13 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=6)
     parser.add_argument("--phone-bytes", type=int, default=600)
     parser.add_argument("--screen-bytes", type=int, default=6000)
+    parser.add_argument("--tap-bytes", type=int, default=100)
     parser.add_argument("--deflate", action="store_true", help="Offer websocket per-message deflate.")
     args = parser.parse_args()
     import uvicorn
 
     app = Baseline(interval=args.interval, projects=args.projects, phone_bytes=args.phone_bytes,
-                   screen_bytes=args.screen_bytes)
+                   screen_bytes=args.screen_bytes, tap_bytes=args.tap_bytes)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on",
                 ws_per_message_deflate=args.deflate, ws_max_size=65536)
 

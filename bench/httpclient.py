@@ -20,6 +20,7 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.body: list[bytes] = []
+        self.headers: list[tuple[bytes, bytes]] = []
         self.closed = False
         self.keep_alive = True
 
@@ -34,6 +35,9 @@ class _Connection(asyncio.Protocol):
             self.close()
 
     # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
 
@@ -79,6 +83,12 @@ class HttpPool:
         """(status, body). `headers` are ready-made lines, each ending with CRLF."""
         raw = (f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                f"Content-Length: {len(body)}\r\n").encode() + headers + b"\r\n" + body
+        status, data, _headers = await self.send(raw, timeout=timeout)
+        return status, data
+
+    async def send(self, raw: bytes, *, timeout: float = 30.0) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """A whole request as written on the wire -> (status, body, response headers); the body
+        is read whole (compressed or not, as the server sent it)."""
         async with self._slots:
             conn = None
             while self._idle and conn is None:
@@ -90,7 +100,9 @@ class HttpPool:
                     loop.create_connection(_Connection, self.host, self.port), timeout)
                 self._all.add(conn)
             try:
+                conn.headers = []
                 status, data = await asyncio.wait_for(conn.send(raw), timeout)
+                headers = conn.headers
             except BaseException:
                 conn.close()
                 self._all.discard(conn)
@@ -100,7 +112,7 @@ class HttpPool:
             else:
                 conn.close()
                 self._all.discard(conn)
-            return status, data
+            return status, data, headers
 
     def close(self) -> None:
         for conn in list(self._all):

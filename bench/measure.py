@@ -1,10 +1,14 @@
 """What the load generator records, and the numbers drawn from it.
 
-Attribution: every vote raises one participant's dots on one project by one (a `set` to the
-previous value + 1), so a project's total only grows and equals the number of votes committed on
-it. When the k-th vote on project p is acknowledged, at least k votes on p are committed, so the
-vote's effect is visible in the first message (after the vote was sent) whose tally for p is k
-or more. Latency = arrival of that message - the moment the vote was sent.
+Attribution: every vote raises one participant's dots on one project by one (a + tap, or a `set`
+to the previous value + 1), so a project's total only grows and equals the number of votes
+committed on it. When the k-th vote on project p is acknowledged, at least k votes on p are
+committed, so the vote's effect is visible in the first message (after the vote was sent) whose
+tally for p is k or more. Latency = arrival of that message - the moment the vote was sent.
+Phones carry every project's tally. The big screen shows the top entries only (its list is
+sized to be read from the back of the hall), so screens are measured on the total of dots cast
+it shows: the k-th acknowledged vote overall is on screen in the first message whose total is k
+or more.
 """
 
 from __future__ import annotations
@@ -15,6 +19,19 @@ from dataclasses import dataclass, field
 
 PHONE_TALLY = re.compile(rb'id="tally-(\d+)"[^>]*>\D*?(\d+)')
 SCREEN_TALLY = re.compile(rb'id="row-(\d+)".*?class="tally-num">(\d+)<', re.S)
+PHONE_SYNC = re.compile(rb'id="phone-sync"[^>]*data-version="([^"]*)"')
+SCREEN_TOTAL = re.compile(rb'id="screen-dots"[^>]*>(\d+)<')
+
+
+def screen_total(payload: bytes) -> tuple[int, ...]:
+    """The total of dots cast on a screen message, as a one-entry tally (-1 when not shown)."""
+    found = SCREEN_TOTAL.search(payload)
+    return (int(found.group(1)) if found else -1,)
+
+
+def screen_rows(payload: bytes) -> dict[int, int]:
+    """The tallies the screen shows (its top entries), by project id."""
+    return {int(pid): int(dots) for pid, dots in SCREEN_TALLY.findall(payload)}
 
 
 def parse(pattern: re.Pattern[bytes], payload: bytes, project_ids: list[int]) -> tuple[int, ...]:
@@ -29,8 +46,10 @@ class Vote:
     send: float
     ack: float = 0.0
     nth: int = 0  # this vote's rank among acknowledged votes on its project (1-based)
+    seq: int = 0  # its rank among all acknowledged votes (1-based): the screens' total
     worker: int = 0
     status: int = 0
+    source: str = "simulated"  # or "browser": a real Chromium phone
 
 
 @dataclass
@@ -62,14 +81,21 @@ class Watcher:
                     seen.extend([now] * (total - len(seen)))
         self.arrivals = []
 
+    total: bool = False  # a screen: one entry, the total of dots cast
+
+    def _where(self, vote: Vote) -> tuple[int, int]:
+        return (0, vote.seq) if self.total else (vote.project, vote.nth)
+
     def latency(self, vote: Vote) -> float | None:
-        seen = self.first_seen[vote.project]
-        if vote.nth <= 0 or len(seen) < vote.nth:
+        position, nth = self._where(vote)
+        seen = self.first_seen[position]
+        if nth <= 0 or len(seen) < nth:
             return None
-        return max(0.0, seen[vote.nth - 1] - vote.send)
+        return max(0.0, seen[nth - 1] - vote.send)
 
     def reached(self, vote: Vote) -> bool:
-        return bool(self.last) and vote.nth > 0 and self.last[vote.project] >= vote.nth
+        position, nth = self._where(vote)
+        return bool(self.last) and nth > 0 and self.last[position] >= nth
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -86,8 +112,9 @@ def ms(value: float | None) -> float | None:
 
 
 def summarise(votes: list[Vote], screens: list[Watcher], phones: list[Watcher]) -> dict[str, object]:
-    """Latencies, delivery and attribution counts over the acknowledged votes."""
-    acked = [v for v in votes if v.status == 200]
+    """Latencies, delivery and attribution counts over the acknowledged votes of simulated phones
+    (real browsers' taps are counted in the attribution, and reported apart: see `browsers`)."""
+    acked = [v for v in votes if v.status == 200 and v.source == "simulated"]
     for watcher in [*screens, *phones]:
         if watcher.record:
             watcher.build()
@@ -110,7 +137,7 @@ def summarise(votes: list[Vote], screens: list[Watcher], phones: list[Watcher]) 
             slowest.append(max(worst))  # type: ignore[type-var]
     # Delivery to all phones: a vote reached every phone if every phone's last tallies include it.
     lowest = [min((p.last[i] if p.last else -1) for p in phones) if phones else -1
-              for i in range(screens[0].projects if screens else 0)]
+              for i in range(phones[0].projects if phones else 0)]
     phone_reached = sum(1 for v in acked if lowest and lowest[v.project] >= v.nth)
     n = len(acked) or 1
     return {

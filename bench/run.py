@@ -1,15 +1,23 @@
-"""`ruamkit bench`: start real servers, hold thousands of phones, vote, and measure.
+"""`ruamkit bench`: start real servers, hold thousands of phones, tap, and measure.
 
 Everything runs on this machine and talks only to 127.0.0.1. One process (this one) is the
-load generator: asyncio (uvloop when present), lean sans-I/O websockets (bench/wsclient.py)
-and httpx for the votes. Every loop is bounded in count and time. Progress lines go to
-stdout; the last line printed is one JSON object with the results.
+load generator: asyncio (uvloop when present), lean sans-I/O websockets (bench/wsclient.py) and
+a lean keep-alive HTTP client (bench/httpclient.py). Every loop is bounded in count and time.
+Progress lines go to stdout; the last line printed is one JSON object with the results.
+
+By default (`path="phone"`) each simulated phone is what the phone page does in a browser
+(bench/phone.py): it joins through the join form and keeps the cookie, loads the page, opens the
+websocket the page opens, fetches its view again when the phase changes, and votes by sending the
++ button's own request. `path="api"` drives the JSON API instead (bearer token, PUT). `browsers`
+adds real Chromium phones (bench/browsers.py) that tap + on the real page in the same run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import gc
+import gzip
 import json
 import math
 import os
@@ -21,7 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +38,14 @@ import httpx
 
 from bench import measure, procs
 from bench.httpclient import HttpPool
-from bench.measure import PHONE_TALLY, SCREEN_TALLY, Vote, Watcher
+from bench.measure import PHONE_TALLY, Vote, Watcher
+from bench.phone import Phone, encode
 from bench.wsclient import WsClient, connect
 
 START = time.monotonic()
+API = "/api/v1/workshops"
+# Real Thai project names (a sample of ThaiME with its licence: tests/data/thaime/SOURCE.md).
+TITLES = [procs.ROOT / "tests/data/thaime/projects-sample.csv", procs.ROOT.parent / "shared/data/thaime/projects-sample.csv"]
 
 
 def log(message: str) -> None:
@@ -51,7 +63,9 @@ class Options:
     interval: float = 0.1
     baseline: bool = True
     cpu_split: bool = False
-    projects: int = 6
+    projects: int = 20
+    path: str = "phone"  # "phone": what the page sends; "api": the JSON API
+    browsers: int = 0  # real Chromium phones beside the simulated ones
     server_env: dict[str, str] = field(default_factory=dict)
     phone_sample: int = 200
     connect_concurrency: int = 100
@@ -62,24 +76,51 @@ class Options:
 
 
 @dataclass
+class Viewer:
+    """One websocket to hold: its URL and what the browser adds to the handshake."""
+
+    url: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
 class Target:
-    """A server under load, seen through what the driver needs: URLs, keys and a final read."""
+    """A server under load, seen through what the driver needs."""
 
     name: str
     servers: list[procs.ServerProcess]
     project_ids: list[int]
-    phone_urls: list[str]  # one per participant, on that participant's worker
-    screen_urls: list[str]  # one per worker
-    vote_path: Callable[[int], str]  # project id -> path
-    tokens: list[str]
+    screens: list[Viewer]  # one per worker
+    phones: list[Viewer]  # one per participant, on that participant's worker
+    tap: Callable[[int, int], bytes]  # (participant index, project id) -> the request on the wire
     worker_of: Callable[[int], int]  # participant index -> worker index
     final_tallies: Callable[[], dict[int, int]]
+    devices: list[Phone] = field(default_factory=list)  # phone path: what each page knows
+    open_voting: Callable[[], Awaitable[None]] | None = None  # phone path: phase -> vote, once all are watching
+    code: str = ""
+
+
+def thai_titles(count: int, seed: int, max_length: int) -> list[str]:
+    """`count` real Thai project names (line breaks and all), drawn with the seed."""
+    path = next((p for p in TITLES if p.exists()), None)
+    if path is None:
+        raise SystemExit(f"The real project names are missing: {TITLES[0]}")
+    with path.open(encoding="utf-8", newline="") as file:
+        titles = [row["title"].strip() for row in csv.DictReader(file)]
+    titles = [t for t in titles if 0 < len(t) <= max_length]
+    return random.Random(seed).sample(titles, count)
+
+
+def body_of(data: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    if any(k.lower() == b"content-encoding" and v.strip() == b"gzip" for k, v in headers):
+        return gzip.decompress(data)
+    return data
 
 
 # --- the ruamkit servers ---
 
 
-def start_ruamkit(opts: Options, workdir: Path, cores: set[int] | None) -> tuple[list[procs.ServerProcess], str]:
+def start_ruamkit(opts: Options, workdir: Path, cores: set[int] | None) -> list[procs.ServerProcess]:
     from app import db
 
     database_url = opts.database_url or f"sqlite:///{workdir / 'bench.db'}"
@@ -107,29 +148,122 @@ def start_ruamkit(opts: Options, workdir: Path, cores: set[int] | None) -> tuple
     for server in servers:
         server.wait_ready("/openapi.json")
     log(f"{len(servers)} ruamkit server(s) ready on ports {[s.port for s in servers]}")
-    return servers, database_url
+    return servers
 
 
-async def setup_ruamkit(opts: Options, servers: list[procs.ServerProcess], budget: int) -> Target:
-    api = "/api/v1/workshops"
+async def make_workshop(opts: Options, servers: list[procs.ServerProcess], budget: int) -> dict[str, Any]:
+    """The facilitator's part, through the API: the workshop, its projects, phase propose."""
+    from app.models.project import ProjectCreate
+
+    longest = ProjectCreate.model_json_schema()["properties"]["title"].get("maxLength", 200)
+    titles = thai_titles(opts.projects, opts.seed, longest)
     async with httpx.AsyncClient(base_url=servers[0].base, timeout=60) as http:
-        created = (await http.post(api, json={
+        created = (await http.post(API, json={
             "title": "ทดสอบรองรับผู้เข้าร่วมจำนวนมาก (bench)", "language": "th",
             "dots_per_participant": budget, "max_dots_per_project": budget,
             "show_live_tallies": True})).raise_for_status().json()
         code, facilitator = created["code"], {"Authorization": f"Bearer {created['facilitator_key']}"}
-        info = (await http.get(f"{api}/{code}")).raise_for_status().json()
+        info = (await http.get(f"{API}/{code}")).raise_for_status().json()
         strategies = [s["id"] for s in info["strategies"]]
         areas = [r["id"] for r in info["reform_areas"]]
-        (await http.put(f"{api}/{code}/phase", json={"phase": "propose"}, headers=facilitator)).raise_for_status()
+        (await http.put(f"{API}/{code}/phase", json={"phase": "propose"}, headers=facilitator)).raise_for_status()
         project_ids = []
-        for i in range(opts.projects):
-            body = {"title": f"โครงการทดสอบ {i + 1}", "description": "bench", "agency": "สำนักงานทดสอบ",
+        for i, title in enumerate(titles):
+            body = {"title": title, "description": "bench", "agency": "สำนักงานทดสอบ",
                     "strategy_ids": [strategies[i % len(strategies)]] if strategies else [],
                     "reform_area_ids": [areas[i % len(areas)]] if areas else []}
-            answer = await http.post(f"{api}/{code}/projects", json=body, headers=facilitator)
+            answer = await http.post(f"{API}/{code}/projects", json=body, headers=facilitator)
             project_ids.append(answer.raise_for_status().json()["id"])
-    log(f"workshop {code} with {len(project_ids)} projects; joining {opts.clients} participants")
+    log(f"workshop {code} with {len(project_ids)} projects titled from real Thai proposals")
+    return {"created": created, "code": code, "facilitator": facilitator, "project_ids": project_ids}
+
+
+def tallies_reader(servers: list[procs.ServerProcess], code: str, facilitator: dict[str, str]) -> Callable[[], dict[int, int]]:
+    def final_tallies() -> dict[int, int]:
+        answer = httpx.get(f"{servers[0].base}{API}/{code}/results", headers=facilitator, timeout=60)
+        return {row["project_id"]: row["dots"] for row in answer.raise_for_status().json()["ranking"]}
+    return final_tallies
+
+
+async def screen_viewer(server: procs.ServerProcess, created: dict[str, Any]) -> Viewer:
+    """The big screen as the projector's browser opens it: the secret link, its cookie, its page."""
+    pool = HttpPool("127.0.0.1", server.port, max_connections=1)
+    host = f"127.0.0.1:{server.port}"
+    try:
+        path = "/" + created["screen_url"].split("/", 3)[3]
+        status, _body, headers = await pool.send(encode(_get(host, path, "")))
+        cookie = next(v.decode().split(";", 1)[0] for k, v in headers if k.lower() == b"set-cookie")
+        status, body, headers = await pool.send(encode(_get(host, f"/w/{created['code']}/screen", cookie)))
+        html = body_of(body, headers).decode()
+        ws_path = measure_ws_path(html)
+    finally:
+        pool.close()
+    return Viewer(f"ws://{host}{ws_path}", [("Origin", f"http://{host}"), ("Cookie", cookie)])
+
+
+def measure_ws_path(html: str) -> str:
+    from bench.phone import WS_CONNECT
+
+    found = WS_CONNECT.search(html)
+    if not found:
+        raise RuntimeError("the page has no ws-connect attribute")
+    return found.group(1).replace("&amp;", "&")
+
+
+def _get(host: str, path: str, cookie: str) -> Any:
+    from bench.phone import COMMON, Raw
+
+    return Raw("GET", path, [("Host", host), ("Accept", "text/html"), *([("Cookie", cookie)] if cookie else []),
+                             ("Sec-Fetch-Site", "none"), ("Sec-Fetch-Mode", "navigate"), *COMMON])
+
+
+async def setup_phone_path(opts: Options, servers: list[procs.ServerProcess], budget: int) -> Target:
+    """Phones join through the page while proposals are open, as in a real room."""
+    scene = await make_workshop(opts, servers, budget)
+    code, facilitator = scene["code"], scene["facilitator"]
+    log(f"joining {opts.clients} phones through the join page")
+    pools = [HttpPool("127.0.0.1", s.port, max_connections=opts.join_concurrency) for s in servers]
+    devices = [Phone(host=f"127.0.0.1:{servers[i % len(servers)].port}", code=code) for i in range(opts.clients)]
+    queue = iter(range(opts.clients))
+
+    async def joiner() -> None:
+        for i in queue:
+            phone, pool = devices[i], pools[i % len(pools)]
+            status, _body, headers = await pool.send(encode(phone.join(f"ผู้เข้าร่วม {i + 1}", f"หน่วยงาน {i % 25 + 1}")))
+            if status != 303:
+                raise RuntimeError(f"joining answered {status}")
+            phone.took_cookie([v.decode() for k, v in headers if k.lower() == b"set-cookie"])
+            status, body, headers = await pool.send(encode(phone.load_page()))
+            if status != 200:
+                raise RuntimeError(f"the phone page answered {status}")
+            phone.read_page(body_of(body, headers).decode())
+
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(asyncio.gather(*(joiner() for _ in range(opts.join_concurrency * len(servers)))),
+                               timeout=120 + opts.clients * 0.2)
+    finally:
+        for pool in pools:
+            pool.close()
+    log(f"{opts.clients} phones joined through the page in {time.monotonic() - started:.1f} s")
+    screens = [await screen_viewer(s, scene["created"]) for s in servers]
+
+    async def open_voting() -> None:
+        async with httpx.AsyncClient(base_url=servers[0].base, timeout=60) as http:
+            (await http.put(f"{API}/{code}/phase", json={"phase": "vote"}, headers=facilitator)).raise_for_status()
+
+    return Target(
+        name="ruamkit", servers=servers, project_ids=scene["project_ids"], screens=screens,
+        phones=[Viewer(f"ws://{d.host}{d.ws_path}", d.websocket_headers()) for d in devices],
+        tap=lambda who, pid: encode(devices[who].tap(pid, 1)), worker_of=lambda i: i % len(servers),
+        final_tallies=tallies_reader(servers, code, facilitator), devices=devices, open_voting=open_voting,
+        code=code)
+
+
+async def setup_api_path(opts: Options, servers: list[procs.ServerProcess], budget: int) -> Target:
+    """Participants join and vote through the JSON API (bearer token, PUT); websockets by ?key=."""
+    scene = await make_workshop(opts, servers, budget)
+    code, facilitator, created = scene["code"], scene["facilitator"], scene["created"]
     tokens: list[str] = [""] * opts.clients
     clients = [httpx.AsyncClient(base_url=s.base, timeout=60) for s in servers]
     queue = iter(range(opts.clients))
@@ -137,94 +271,140 @@ async def setup_ruamkit(opts: Options, servers: list[procs.ServerProcess], budge
     async def joiner() -> None:
         for i in queue:
             http = clients[i % len(clients)]
-            answer = await http.post(f"{api}/{code}/participants",
+            answer = await http.post(f"{API}/{code}/participants",
                                      json={"name": f"ผู้เข้าร่วม {i + 1}", "agency": f"หน่วยงาน {i % 25 + 1}"})
             tokens[i] = answer.raise_for_status().json()["participant_token"]
 
     try:
         await asyncio.wait_for(asyncio.gather(*(joiner() for _ in range(opts.join_concurrency))),
                                timeout=120 + opts.clients * 0.1)
-        (await clients[0].put(f"{api}/{code}/phase", json={"phase": "vote"}, headers=facilitator)).raise_for_status()
+        (await clients[0].put(f"{API}/{code}/phase", json={"phase": "vote"}, headers=facilitator)).raise_for_status()
     finally:
         for http in clients:
             await http.aclose()
-
-    def final_tallies() -> dict[int, int]:
-        answer = httpx.get(f"{servers[0].base}{api}/{code}/results", headers=facilitator, timeout=60)
-        return {row["project_id"]: row["dots"] for row in answer.raise_for_status().json()["ranking"]}
-
     ws = [f"ws://127.0.0.1:{s.port}/ws/workshops/{code}" for s in servers]
+    ports = [s.port for s in servers]
+    dots: dict[tuple[int, int], int] = {}
+
+    def tap(who: int, pid: int) -> bytes:
+        # A set to one more than this participant had: the API's way of saying "+1".
+        wanted = dots[(who, pid)] = dots.get((who, pid), 0) + 1
+        body = b'{"dots": %d}' % wanted
+        return (f"PUT {API}/{code}/votes/{pid} HTTP/1.1\r\nHost: 127.0.0.1:{ports[who % len(ports)]}\r\n"
+                f"Authorization: Bearer {tokens[who]}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
     return Target(
-        name="ruamkit", servers=servers, project_ids=project_ids, tokens=tokens,
-        phone_urls=[f"{ws[i % len(ws)]}?key={t}&view=phone" for i, t in enumerate(tokens)],
-        screen_urls=[f"{u}?key={created['screen_key']}&view=screen" for u in ws],
-        vote_path=lambda pid: f"{api}/{code}/votes/{pid}", worker_of=lambda i: i % len(servers),
-        final_tallies=final_tallies)
+        name="ruamkit", servers=servers, project_ids=scene["project_ids"],
+        screens=[Viewer(f"{u}?key={created['screen_key']}&view=screen") for u in ws],
+        phones=[Viewer(f"{ws[i % len(ws)]}?key={t}&view=phone") for i, t in enumerate(tokens)],
+        tap=tap, worker_of=lambda i: i % len(servers), final_tallies=tallies_reader(servers, code, facilitator),
+        code=code)
 
 
 # --- the bare baseline ---
 
 
-def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, phone_bytes: int,
-                   screen_bytes: int, deflate: bool) -> Target:
+def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: dict[str, int], deflate: bool) -> Target:
     port = procs.free_port()
     argv = procs.python_argv("-m", "bench.baseline", "--port", str(port), "--interval", str(opts.interval),
-                             "--projects", str(opts.projects), "--phone-bytes", str(phone_bytes),
-                             "--screen-bytes", str(screen_bytes), *(["--deflate"] if deflate else []))
+                             "--projects", str(opts.projects), "--phone-bytes", str(sizes["phone"]),
+                             "--screen-bytes", str(sizes["screen"]), "--tap-bytes", str(sizes["tap"]),
+                             *(["--deflate"] if deflate else []))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(procs.ROOT), os.environ.get("PYTHONPATH")]))}
     server = procs.ServerProcess("baseline", argv, port=port, env=env, cores=cores,
                                  log_path=workdir / "baseline.log", cwd=workdir)
     server.wait_ready("/tallies")
     project_ids = list(range(1, opts.projects + 1))
-    tokens = [f"bench-{i}" for i in range(opts.clients)]
+    host = f"127.0.0.1:{port}"
+    devices = [Phone(host=host, code="BENCH", cookie=f"rk_p_BENCH=bench-{i}") for i in range(opts.clients)]
+
+    dots: dict[tuple[int, int], int] = {}
+
+    def tap(who: int, pid: int) -> bytes:
+        if opts.path == "phone":  # the + button's request, with the phone's cookie
+            return encode(devices[who].tap(pid, 1))
+        wanted = dots[(who, pid)] = dots.get((who, pid), 0) + 1
+        body = b'{"dots": %d}' % wanted
+        return (f"PUT /votes/{pid} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer bench-{who}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
 
     def final_tallies() -> dict[int, int]:
         answer = httpx.get(f"{server.base}/tallies", timeout=60).raise_for_status().json()
         return {int(k): v for k, v in answer.items()}
 
-    ws = f"ws://127.0.0.1:{port}/ws"
-    return Target(name="baseline", servers=[server], project_ids=project_ids, tokens=tokens,
-                  phone_urls=[f"{ws}?view=phone"] * opts.clients, screen_urls=[f"{ws}?view=screen"],
-                  vote_path=lambda pid: f"/votes/{pid}", worker_of=lambda i: 0, final_tallies=final_tallies)
+    ws = f"ws://{host}/ws"
+    return Target(name="baseline", servers=[server], project_ids=project_ids,
+                  screens=[Viewer(f"{ws}?view=screen")],
+                  phones=[Viewer(f"{ws}?view=phone", d.websocket_headers()) for d in devices],
+                  tap=tap, worker_of=lambda i: 0, final_tallies=final_tallies)
 
 
 # --- the load ---
 
 
-async def drive(opts: Options, target: Target, sampler: procs.Sampler) -> dict[str, Any]:
-    """Connect phones and screens, vote at the rate for the duration, measure, disconnect."""
+async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers: Any = None) -> dict[str, Any]:
+    """Connect phones and screens, open voting, tap at the rate for the duration, measure, disconnect."""
     k = len(target.project_ids)
-    screens = [Watcher(k) for _ in target.screen_urls]
+    position_of = {pid: i for i, pid in enumerate(target.project_ids)}
+    screens = [Watcher(1, total=True) for _ in target.screens]
+    screen_rows: list[dict[int, int]] = [{} for _ in target.screens]
     step = max(1, opts.clients // max(1, opts.phone_sample))
     phones = [Watcher(k, record=(i % step == 0)) for i in range(opts.clients)]
-    parsed_phone: dict[bytes, tuple[int, ...]] = {}
-    sizes: dict[str, list[int]] = {"phone": [], "screen": []}
+    parsed_phone: dict[bytes, tuple[tuple[int, ...], bytes | None]] = {}
+    sizes: dict[str, list[int]] = {"phone": [], "screen": [], "tap": []}
     ids = target.project_ids
+    pools = [HttpPool("127.0.0.1", s.port, max_connections=256) for s in target.servers]
+    redraws: dict[str, Any] = {"sent": 0, "failed": 0, "in_flight": set()}
+    loop = asyncio.get_running_loop()
+
+    async def redraw(who: int) -> None:
+        device = target.devices[who]
+        try:
+            status, body, headers = await pools[target.worker_of(who)].send(encode(device.redraw()), timeout=120)
+            if status == 200:
+                device.read_main(body_of(body, headers))
+            else:
+                redraws["failed"] += 1
+        except (OSError, asyncio.TimeoutError):
+            redraws["failed"] += 1
+        finally:
+            redraws["in_flight"].discard(who)
 
     def phone_message(client: WsClient, data: bytes, now: float) -> None:
-        tallies = parsed_phone.get(data)
-        if tallies is None:
+        seen = parsed_phone.get(data)
+        if seen is None:
             if len(parsed_phone) > 5000:
                 parsed_phone.clear()
-            tallies = parsed_phone[data] = measure.parse(PHONE_TALLY, data, ids)
+            sync = measure.PHONE_SYNC.search(data)
+            seen = parsed_phone[data] = (measure.parse(PHONE_TALLY, data, ids), sync.group(1) if sync else None)
             sizes["phone"].append(len(data))
-        client.tag.saw(tallies, now)  # type: ignore[union-attr]
+        who, watcher = client.tag  # type: ignore[misc]
+        watcher.saw(seen[0], now)
+        # The page fetches its phase view again when the shared version moves on (app.js).
+        if target.devices and seen[1] is not None and seen[1] != target.devices[who].main_version \
+                and who not in redraws["in_flight"]:
+            redraws["in_flight"].add(who)
+            redraws["sent"] += 1
+            loop.create_task(redraw(who))
 
     def screen_message(client: WsClient, data: bytes, now: float) -> None:
         sizes["screen"].append(len(data))
-        client.tag.saw(measure.parse(SCREEN_TALLY, data, ids), now)  # type: ignore[union-attr]
+        index, watcher = client.tag  # type: ignore[misc]
+        watcher.saw(measure.screen_total(data), now)
+        screen_rows[index] = measure.screen_rows(data)
 
     sockets: list[WsClient] = []
     limiter = asyncio.Semaphore(opts.connect_concurrency)
 
-    async def open_one(url: str, watcher: Watcher, handler: Callable[[WsClient, bytes, float], None]) -> None:
+    async def open_one(viewer: Viewer, tag: Any, handler: Callable[[WsClient, bytes, float], None]) -> None:
         async with limiter:
-            sockets.append(await connect(url, handler, timeout=60, tag=watcher))
+            sockets.append(await connect(viewer.url, handler, timeout=60, tag=tag, headers=viewer.headers))
 
     started = time.monotonic()
     await asyncio.wait_for(asyncio.gather(
-        *(open_one(u, w, screen_message) for u, w in zip(target.screen_urls, screens)),
-        *(open_one(u, w, phone_message) for u, w in zip(target.phone_urls, phones))),
+        *(open_one(v, (i, w), screen_message) for i, (v, w) in enumerate(zip(target.screens, screens))),
+        *(open_one(v, (i, w), phone_message) for i, (v, w) in enumerate(zip(target.phones, phones)))),
         timeout=120 + opts.clients * 0.05)
     connect_seconds = time.monotonic() - started
     compressed = any(s.compressed for s in sockets)
@@ -233,57 +413,80 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler) -> dict[s
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(w.messages == 0 for w in [*screens, *phones]):
         await asyncio.sleep(0.1)
-    for watcher in [*screens, *phones]:  # snapshots (all zero) are not part of the measurement
+
+    redrawn_seconds = None
+    if target.open_voting is not None:
+        # Voting opens with every phone watching: each page fetches its ballot, as real phones do.
+        if browsers is not None:
+            await browsers.wait_ready()
+        opened = time.monotonic()
+        await target.open_voting()
+        deadline = opened + 180
+        while time.monotonic() < deadline and not all(d.buttons for d in target.devices):
+            await asyncio.sleep(0.1)
+        while time.monotonic() < deadline and redraws["in_flight"]:
+            await asyncio.sleep(0.05)
+        redrawn_seconds = round(time.monotonic() - opened, 2)
+        ready = sum(1 for d in target.devices if d.buttons)
+        log(f"{target.name}: voting open; {ready}/{len(target.devices)} phones drew their ballot in "
+            f"{redrawn_seconds} s ({redraws['sent']} redraws, {redraws['failed']} failed)")
+        if ready < len(target.devices):
+            raise RuntimeError(f"only {ready} of {len(target.devices)} phones drew their ballot within 180 s")
+        await asyncio.sleep(1.0)
+    for watcher in [*screens, *phones]:  # snapshots and the phase change are not part of the measurement
         watcher.arrivals.clear()
-    sizes["phone"].clear()
-    sizes["screen"].clear()
+    for key in sizes:
+        sizes[key].clear()
     gc.collect()
     gc.freeze()  # our own bookkeeping is large and long-lived: keep the collector off it
 
-    # Open-loop votes: vote i is sent at t0 + i/rate whatever happened to earlier ones.
+    # Open-loop taps: tap i is sent at t0 + i/rate whatever happened to earlier ones.
     total = int(opts.rate * opts.seconds)
     rng = random.Random(opts.seed)
-    dots = [[0] * k for _ in range(opts.clients)]
     busy = [False] * opts.clients
     acked_on = [0] * k
+    acked_total = [0]
     votes: list[Vote] = []
     statuses: dict[str, int] = {}
-    http = [HttpPool("127.0.0.1", s.port, max_connections=256) for s in target.servers]
-    headers = [f"Authorization: Bearer {t}\r\nContent-Type: application/json\r\n".encode() for t in target.tokens]
     tasks: set[asyncio.Task[None]] = set()
     skipped = 0
 
-    async def vote(who: int, position: int) -> None:
+    def acknowledged(record: Vote) -> None:
+        acked_on[record.project] += 1
+        acked_total[0] += 1
+        record.nth, record.seq = acked_on[record.project], acked_total[0]
+
+    async def tap(who: int, position: int) -> None:
         worker = target.worker_of(who)
-        wanted = dots[who][position] + 1
         record = Vote(project=position, send=time.monotonic(), worker=worker)
         votes.append(record)
         try:
-            record.status, _body = await http[worker].request(
-                "PUT", target.vote_path(ids[position]), headers=headers[who], body=b'{"dots": %d}' % wanted,
-                timeout=opts.ack_timeout)
+            record.status, body, _headers = await pools[worker].send(target.tap(who, ids[position]),
+                                                                      timeout=opts.ack_timeout)
+            if len(sizes["tap"]) < 1000:
+                sizes["tap"].append(len(body))
         except (OSError, asyncio.TimeoutError) as exc:
             record.status = -1
             statuses[type(exc).__name__] = statuses.get(type(exc).__name__, 0) + 1
         record.ack = time.monotonic()
         if record.status == 200:
-            dots[who][position] = wanted
-            acked_on[position] += 1
-            record.nth = acked_on[position]
+            acknowledged(record)
         elif record.status != -1:
             statuses[str(record.status)] = statuses.get(str(record.status), 0) + 1
         busy[who] = False
 
-    loop = asyncio.get_running_loop()
     cpu_before, usage_before = sampler.cpu_seconds(), resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic() + 0.2
+    browser_task = None
+    if browsers is not None:
+        browser_task = loop.create_task(browsers.tap(t0, opts.seconds, position_of, votes, acknowledged))
     next_who = 0
     last_report = t0
     for i in range(total):
         delay = t0 + i / opts.rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        for _ in range(opts.clients):  # the next participant with no vote in flight
+        for _ in range(opts.clients):  # the next participant with no tap in flight
             if not busy[next_who]:
                 break
             next_who = (next_who + 1) % opts.clients
@@ -292,26 +495,28 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler) -> dict[s
             continue
         who, next_who = next_who, (next_who + 1) % opts.clients
         busy[who] = True
-        task = loop.create_task(vote(who, rng.randrange(k)))
+        task = loop.create_task(tap(who, rng.randrange(k)))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         if time.monotonic() - last_report >= 5:
             last_report = time.monotonic()
             done = sum(1 for v in votes if v.status)
-            log(f"{target.name}: {i + 1}/{total} votes sent, {done} answered, {len(tasks)} in flight")
+            log(f"{target.name}: {i + 1}/{total} taps sent, {done} answered, {len(tasks)} in flight")
     sending = time.monotonic() - t0
     if tasks:
         await asyncio.wait(list(tasks), timeout=opts.ack_timeout)
     for task in list(tasks):
         task.cancel()
-    for pool in http:
+    if browser_task is not None:
+        await asyncio.wait_for(browser_task, timeout=opts.ack_timeout + 30)
+    for pool in pools:
         pool.close()
 
     # Let the last changes reach everyone (bounded), then compare with the database.
     settle_deadline = time.monotonic() + opts.settle_seconds
     expected = tuple(acked_on)
     while time.monotonic() < settle_deadline:
-        if all(w.last == expected for w in screens) and all(w.last == expected for w in phones):
+        if all(w.last == (acked_total[0],) for w in screens) and all(w.last == expected for w in phones):
             break
         await asyncio.sleep(0.05)
     await asyncio.sleep(2 * opts.interval)  # anything still on its way arrives
@@ -326,23 +531,32 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler) -> dict[s
 
     stats = measure.summarise(votes, screens, phones)
     in_db = tuple(database.get(pid, 0) for pid in ids)
+    shown_match = all(rows and all(database.get(pid, 0) == n for pid, n in rows.items()) for rows in screen_rows)
     loadgen_cpu = (usage_after.ru_utime + usage_after.ru_stime - usage_before.ru_utime - usage_before.ru_stime)
-    return {
+    simulated = [v for v in votes if v.source == "simulated"]
+    result = {
         **stats,
-        "votes_sent": len(votes), "votes_acked": sum(1 for v in votes if v.status == 200),
+        "votes_sent": len(simulated), "votes_acked": sum(1 for v in simulated if v.status == 200),
         "votes_skipped": skipped, "vote_errors": statuses,
         "send_seconds": round(sending, 2),
-        "final_tallies_match": all(w.last == in_db for w in screens),
+        "final_tallies_match": shown_match and all(w.last == (sum(in_db),) for w in screens),
+        "phones_final_match": round(sum(1 for w in phones if w.last == in_db) / max(1, len(phones)), 4),
         "db_matches_acks": in_db == expected,
-        "screen_tallies": [list(w.last) for w in screens], "db_tallies": list(in_db),
+        "screen_totals": [w.last[0] if w.last else None for w in screens], "db_total": sum(in_db),
+        "db_tallies": list(in_db),
         "websockets": len(sockets), "websockets_open_at_end": open_at_end,
         "connect_seconds": round(connect_seconds, 1),
+        "ballots_drawn_seconds": redrawn_seconds,
         "deflate": compressed,
         "phone_message_bytes": int(statistics.median(sizes["phone"])) if sizes["phone"] else None,
         "screen_message_bytes": int(statistics.median(sizes["screen"])) if sizes["screen"] else None,
+        "tap_answer_bytes": int(statistics.median(sizes["tap"])) if sizes["tap"] else None,
         "server_cpu_pct": round(100 * (cpu_after - cpu_before) / window, 1),
         "loadgen_cpu_pct": round(100 * loadgen_cpu / window, 1),
     }
+    if browsers is not None:
+        result["browsers"] = browsers.summary(votes, screens, stats)
+    return result
 
 
 def pinning(opts: Options) -> tuple[set[int] | None, set[int] | None]:
@@ -358,11 +572,11 @@ def pinning(opts: Options) -> tuple[set[int] | None, set[int] | None]:
     return servers, loadgen
 
 
-async def run_target(opts: Options, target: Target) -> dict[str, Any]:
+async def run_target(opts: Options, target: Target, browsers: Any = None) -> dict[str, Any]:
     sampler = procs.Sampler(target.servers)
     sampler.start()
     try:
-        result = await drive(opts, target, sampler)
+        result = await drive(opts, target, sampler, browsers)
     finally:
         sampler.stop()
     result["server_rss_mb"] = round(sampler.peak_total_rss / 2**20, 1)
@@ -370,33 +584,53 @@ async def run_target(opts: Options, target: Target) -> dict[str, Any]:
     return result
 
 
+def budget_for(opts: Options) -> int:
+    votes_per_participant = math.ceil(opts.rate * opts.seconds / opts.clients) + 1
+    from bench.browsers import TAPS_PER_BROWSER
+
+    budget = max(10, 2 * votes_per_participant, TAPS_PER_BROWSER + 2 if opts.browsers else 0)
+    if budget > 1000:
+        raise SystemExit(f"{votes_per_participant} votes per participant is more than a workshop's budget "
+                         "allows (1000): use more --clients or fewer --rate x --seconds.")
+    return budget
+
+
 async def main_async(opts: Options) -> dict[str, Any]:
+    if opts.path not in ("phone", "api"):
+        raise SystemExit("--path is 'phone' (what the page sends, the default) or 'api'.")
+    if opts.browsers and opts.path != "phone":
+        raise SystemExit("--browsers needs --path phone: real phones use the page.")
     fd_limit = procs.raise_fd_limit()
     if fd_limit < 2 * opts.clients + 200:
         log(f"warning: the file-descriptor limit is {fd_limit}; {opts.clients} phones need about "
             f"{opts.clients + 100} here and as many in the server (raise `ulimit -n`)")
     server_cores, loadgen_cores = pinning(opts)
-    votes_per_participant = math.ceil(opts.rate * opts.seconds / opts.clients) + 1
-    budget = max(10, 2 * votes_per_participant)
-    if budget > 1000:
-        raise SystemExit(f"{votes_per_participant} votes per participant is more than a workshop's budget "
-                         "allows (1000): use more --clients or fewer --rate x --seconds.")
+    budget = budget_for(opts)
     workdir = Path(tempfile.mkdtemp(prefix="ruamkit-bench-"))
     result: dict[str, Any] = {
-        "clients": opts.clients, "rate": opts.rate, "seconds": opts.seconds, "workers": opts.workers,
-        "projects": opts.projects, "interval": opts.interval,
+        "path": opts.path, "clients": opts.clients, "rate": opts.rate, "seconds": opts.seconds,
+        "workers": opts.workers, "projects": opts.projects, "browsers": opts.browsers, "interval": opts.interval,
         "database": "postgresql" if (opts.database_url or "").startswith("postgresql") else "sqlite",
         "redis": bool(opts.redis_url), "server_env": opts.server_env,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "cpu_split": {"servers": sorted(server_cores), "loadgen": sorted(loadgen_cores)} if server_cores else None,
     }
     try:
-        servers, _url = start_ruamkit(opts, workdir, server_cores)
+        servers = start_ruamkit(opts, workdir, server_cores)
+        browsers = None
         try:
-            target = await setup_ruamkit(opts, servers, budget)
+            setup = setup_phone_path if opts.path == "phone" else setup_api_path
+            target = await setup(opts, servers, budget)
+            if opts.browsers:
+                from bench.browsers import BrowserPhones
+
+                browsers = BrowserPhones(opts.browsers, [s.base for s in servers], target.code, workdir)
+                await browsers.start()
             log(f"ruamkit: {opts.clients} participants joined; connecting websockets")
-            result.update(await run_target(opts, target))
+            result.update(await run_target(opts, target, browsers))
         finally:
+            if browsers is not None:
+                await browsers.stop()
             for server in servers:
                 server.stop()
         log(f"ruamkit: p95 ack {result['p95_ack_ms']} ms, p95 screen {result['p95_screen_ms']} ms, "
@@ -404,8 +638,9 @@ async def main_async(opts: Options) -> dict[str, Any]:
             f"RSS {result['server_rss_mb']} MB")
         if opts.baseline:
             deflate = str(opts.server_env.get("RUAMKIT_WS_PER_MESSAGE_DEFLATE", "")).lower() in ("1", "true", "yes")
-            target = start_baseline(opts, workdir, server_cores, result["phone_message_bytes"] or 600,
-                                    result["screen_message_bytes"] or 6000, deflate)
+            sizes = {"phone": result["phone_message_bytes"] or 600, "screen": result["screen_message_bytes"] or 6000,
+                     "tap": result["tap_answer_bytes"] or 100}
+            target = start_baseline(opts, workdir, server_cores, sizes, deflate)
             log(f"baseline: ready on port {target.servers[0].port}; connecting websockets")
             try:
                 base = await run_target(opts, target)

@@ -25,8 +25,10 @@ OnMessage = Callable[["WsClient", bytes, float], None]
 class WsClient(asyncio.Protocol):
     """One websocket; calls `on_message(client, payload_bytes, monotonic_time)` for each text frame."""
 
-    def __init__(self, url: str, on_message: OnMessage, *, deflate: bool = True, tag: object = None) -> None:
+    def __init__(self, url: str, on_message: OnMessage, *, deflate: bool = True, tag: object = None,
+                 headers: list[tuple[str, str]] | None = None) -> None:
         self.url = url
+        self.headers = headers or []  # what the browser adds (Origin, Cookie, User-Agent ...)
         self.on_message = on_message
         self.tag = tag  # the caller's own record for this connection
         extensions = enable_client_permessage_deflate(None) if deflate else None
@@ -43,7 +45,12 @@ class WsClient(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.protocol.send_request(self.protocol.connect())
+        request = self.protocol.connect()
+        for name, value in self.headers:
+            if name in request.headers:
+                del request.headers[name]
+            request.headers[name] = value
+        self.protocol.send_request(request)
         self._flush()
 
     def data_received(self, data: bytes) -> None:
@@ -98,11 +105,11 @@ class WsClient(asyncio.Protocol):
 
 
 async def connect(url: str, on_message: OnMessage, *, deflate: bool = True, timeout: float = 30.0,
-                  tag: object = None) -> WsClient:
+                  tag: object = None, headers: list[tuple[str, str]] | None = None) -> WsClient:
     """Open one websocket to 127.0.0.1 (the URL's host and port) and wait for the handshake."""
     loop = asyncio.get_running_loop()
     uri = parse_uri(url)
-    client = WsClient(url, on_message, deflate=deflate, tag=tag)
+    client = WsClient(url, on_message, deflate=deflate, tag=tag, headers=headers)
     await asyncio.wait_for(loop.create_connection(lambda: client, uri.host, uri.port), timeout)
     try:
         await asyncio.wait_for(client.opened, timeout)

@@ -16,10 +16,12 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 from app import i18n
+from app.errors import DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 # As documented in babel.cfg and app/locale/README.md.
-ERROR_CLASSES = ("Conflict", "Invalid", "NotFound", "Forbidden", "NotAuthenticated", "TooLarge", "RateLimited")
+# Every domain error's message is shown to people, so every error class is a keyword.
+ERROR_CLASSES = tuple(sorted(cls.__name__ for cls in DomainError.__subclasses__() if cls.__module__ == "app.errors"))
 KEYWORDS = (*ERROR_CLASSES, "N_")
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]|\{\w*(?:![rsa])?(?::[^{}]*)?\}")
 

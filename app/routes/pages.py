@@ -19,9 +19,11 @@ from app.web import is_htmx, page
 LANG_COOKIE = "rk_lang"
 
 
-def language(request: Request, workshop: Workshop | None = None) -> str:
-    """The reader's language: their own choice (cookie), else the workshop's, else Thai."""
-    return i18n.pick_language(request.cookies.get(LANG_COOKIE), workshop.language if workshop else None)
+def language(request: Request, workshop: Workshop | str | None = None) -> str:
+    """The reader's language: their own choice (cookie), else the workshop's (or the language
+    given), else Thai."""
+    fallback = workshop.language if isinstance(workshop, Workshop) else workshop
+    return i18n.pick_language(request.cookies.get(LANG_COOKIE), fallback)
 
 
 def secure_cookies(request: Request) -> bool:

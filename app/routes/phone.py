@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
+from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.db import with_retry
-from app.deps import CeilingsDep, SessionDep, WorkshopDep, limit, limit_join, notify
+from app.deps import (
+    BallotBoxDep,
+    CeilingsDep,
+    SessionDep,
+    SharedContextsDep,
+    WorkshopDep,
+    limit,
+    limit_join,
+    notify,
+    page_key,
+)
 from app.errors import Conflict, Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
-from app.live.views import framework_labels
+from app.live.views import SharedContexts, framework_labels
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
@@ -27,11 +37,11 @@ from app.web import page
 router = APIRouter(include_in_schema=False)
 
 
-def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:  # type: ignore[no-untyped-def]
-    """The participant's own view: the shared live parts plus their ballot and proposals."""
-    from app.live.views import view_context
-
-    values = view_context(session, workshop=workshop, view="phone", lang=lang)
+def phone_context(session: Session, shared: SharedContexts, workshop: Workshop, actor: Actor,
+                  lang: str) -> dict[str, Any]:
+    """The participant's own view: the shared live parts (computed once per change of the
+    workshop, for every phone) plus their ballot and proposals."""
+    values = shared.get(session, workshop=workshop, view="phone", lang=lang)
     values["me"] = actor.participant
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
     values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=actor.participant)
@@ -44,7 +54,7 @@ def phone_context(session, workshop: Workshop, actor: Actor, lang: str) -> dict:
 
 
 @router.get("/w/{code}")
-def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
     """A phone's one page: the join form, or the view of the current phase."""
     lang = language(request, workshop)
     try:
@@ -54,7 +64,7 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> 
             request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
             agencies=workshops.list_agencies(session, workshop=workshop))))
     return no_store(page(request, "pages/phone/index.html", lang,
-                         **phone_context(session, workshop, actor, lang)))
+                         **phone_context(session, shared, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/join")
@@ -81,12 +91,12 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
 
 
 @router.get("/w/{code}/me")
-def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
     """The phase view alone, fetched again when the phase or the list of projects changes."""
     actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_phone_main.html", lang,
-                         **phone_context(session, workshop, actor, lang)))
+                         **phone_context(session, shared, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/proposals")
@@ -123,33 +133,30 @@ def _selected(form: FormData) -> dict[str, set[str]]:
 
 
 @router.post("/w/{code}/ballot/{project_id}")
-def vote_from_phone(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                    form: Annotated[FormData, FormDep]) -> Response:
-    """The + and - buttons: add or take back one dot; answers with the control and the budget."""
-    actor = require_page_role(request, session, workshop, "participant")
-    lang = language(request, workshop)
+async def vote_from_phone(request: Request, code: str, project_id: int, box: BallotBoxDep,
+                          form: Annotated[FormData, FormDep]) -> Response:
+    """The + and - buttons: one dot more or less, through the ballot box like every vote;
+    answers with that project's control, the budget and my votes (tallies reach phones live)."""
+    ballot = await box.submit(code=code, key=page_key(request, code, "participant", "facilitator", "screen"),
+                              command=voting.AddDot(project_id, _whole(form.get("change"))),
+                              admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
+    return page(request, "partials/_ballot_update.html", language(request, ballot.language), **ballot.view())
+
+
+def _whole(value: object) -> int:
     try:
-        delta = int(str(form.get("change", "0")))
+        return int(str(value))
     except ValueError:
-        delta = 0
-    limit(request, "vote", participant_id=actor.participant_id)
-    if delta not in (-1, 1):
-        raise Invalid("Tap + or - to change your dots.")
-    assert actor.participant is not None
-    participant = actor.participant
-    with_retry(lambda: voting.add_dots(session, workshop=workshop, participant=participant,
-                                       project_id=project_id, delta=delta))
-    notify(request, workshop.code)
-    return page(request, "partials/_ballot_update.html", lang, **phone_context(session, workshop, actor, lang))
+        return 0  # refused by the command's own check, once we know who is asking
 
 
 @router.get("/w/{code}/mine")
-def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
     """The participant's own proposals and what became of them (waiting, shown, hidden, merged)."""
     actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_my_proposals.html", lang,
-                         **phone_context(session, workshop, actor, lang)))
+                         **phone_context(session, shared, workshop, actor, lang)))
 
 
 def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, project_id: int, *,  # type: ignore[no-untyped-def]
@@ -177,7 +184,7 @@ def edit_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
 
 
 @router.post("/w/{code}/mine/{project_id}")
-def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep,
                      form: Annotated[FormData, FormDep]) -> Response:
     """Save my changes (while proposing); answers with a note and my refreshed list."""
     actor = require_page_role(request, session, workshop, "participant")
@@ -191,5 +198,5 @@ def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
                                       project_in=project_in)
     notify(request, workshop.code)
-    context = phone_context(session, workshop, actor, lang)
+    context = phone_context(session, shared, workshop, actor, lang)
     return no_store(page(request, "partials/_my_proposal_saved.html", lang, saved=project, **context))

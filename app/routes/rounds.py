@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlmodel import Session
 
-from app.db import with_retry
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
+from app.deps import ApiActorDep, BallotBoxDep, SessionDep, WorkshopDep, bearer, limit, notify
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Round, Workshop
 from app.models.round import (
@@ -20,7 +20,7 @@ from app.models.round import (
     ScoresIn,
 )
 from app.routes.votes import require_results_access
-from app.services import duplicates, results, rounds, scoring
+from app.services import duplicates, results, rounds, scoring, voting
 from app.services.access import Actor, Role, require
 
 router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["rounds"])
@@ -66,17 +66,15 @@ def switch_round(request: Request, round_in: CurrentRoundIn, workshop: WorkshopD
 
 
 @router.put("/scores/{project_id}", response_model=ProjectScoresResult)
-def set_scores(request: Request, project_id: int, scores_in: ScoresIn, workshop: WorkshopDep,
-               session: SessionDep, actor: ApiActorDep) -> ProjectScoresResult:
+async def set_scores(request: Request, code: str, project_id: int, scores_in: ScoresIn, box: BallotBoxDep,
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> ProjectScoresResult:
     """Score a project 1-5 on criteria of the current scoring round (null takes a score back)."""
-    actor = require(actor, Role.participant, action="score projects")
-    limit(request, "vote", participant_id=actor.participant_id)
-    participant = actor.participant
-    assert participant is not None
-    answer = with_retry(lambda: scoring.set_scores(session, workshop=workshop, participant=participant,
-                                                   project_id=project_id, scores=scores_in.scores))
-    notify(request, workshop.code)
-    return answer
+    ballot = await box.submit(
+        code=code, key=credentials.credentials if credentials else None,
+        command=voting.SetScores(project_id, scores_in.scores),
+        admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
+    assert ballot.scores is not None
+    return ballot.scores
 
 
 @router.get("/scores/me", response_model=MyScores)

@@ -10,8 +10,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app import i18n
-from app.db import with_retry
-from app.deps import SessionDep, WorkshopDep, limit, notify
+from app.deps import BallotBoxDep, SessionDep, WorkshopDep, limit, notify, page_key
 from app.errors import DomainError, Invalid
 from app.forms import FormDep
 from app.i18n import N_
@@ -20,8 +19,7 @@ from app.models import Workshop
 from app.models.round import RoundCreate
 from app.routes.facilitator import live
 from app.routes.pages import language, require_page_role
-from app.routes.phone import phone_context
-from app.services import projects, rounds, scoring
+from app.services import rounds, voting
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -124,22 +122,15 @@ def switch_round(request: Request, workshop: WorkshopDep, session: SessionDep,
 
 
 @router.post("/w/{code}/scores/{project_id}")
-def score_from_phone(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                     form: Annotated[FormData, FormDep]) -> Response:
-    """A tap on 1-5 for one criterion (0 takes the score back); answers with that project's
-    control and my scores."""
-    actor = require_page_role(request, session, workshop, "participant")
-    limit(request, "vote", participant_id=actor.participant_id)
-    lang = language(request, workshop)
+async def score_from_phone(request: Request, code: str, project_id: int, box: BallotBoxDep,
+                           form: Annotated[FormData, FormDep]) -> Response:
+    """A tap on 1-5 for one criterion (0 takes the score back), through the ballot box like every
+    vote; answers with that project's control and my scores."""
     value = _number(form.get("value"))
     if not isinstance(value, int) or not 0 <= value <= 5:
-        raise Invalid("A score must be a whole number from 1 to 5.")
+        value = -1  # refused with a clear message by the scoring rules, once we know who is asking
     criterion = str(form.get("criterion", ""))[:40]
-    participant = actor.participant
-    assert participant is not None
-    with_retry(lambda: scoring.set_scores(session, workshop=workshop, participant=participant,
-                                          project_id=project_id, scores={criterion: value or None}))
-    notify(request, workshop.code)
-    context = phone_context(session, workshop, actor, lang)
-    project = projects.get_project(session, workshop=workshop, project_id=project_id)
-    return page(request, "partials/_score_update.html", lang, project=project, **context)
+    ballot = await box.submit(code=code, key=page_key(request, code, "participant", "facilitator", "screen"),
+                              command=voting.SetScores(project_id, {criterion: value or None}),
+                              admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
+    return page(request, "partials/_score_update.html", language(request, ballot.language), **ballot.view())

@@ -8,18 +8,19 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from app.assets import FONTS
-from app.db import ROOT
 from app.errors import NotFound
+from app.paths import repository_path
 
 router = APIRouter(include_in_schema=False)
 
-# Installed from the npm registry by package.json (exact versions), never from a CDN.
+# Installed from the npm registry by package.json (exact versions), never from a CDN; a wheel
+# carries copies (app/paths.py).
 VENDOR = {
-    "htmx.min.js": ROOT / "node_modules/htmx.org/dist/htmx.min.js",
-    "htmx-ext-ws.min.js": ROOT / "node_modules/htmx-ext-ws/dist/ws.min.js",
+    "htmx.min.js": repository_path("node_modules/htmx.org/dist/htmx.min.js"),
+    "htmx-ext-ws.min.js": repository_path("node_modules/htmx-ext-ws/dist/ws.min.js"),
     # /docs (app/routes/docs.py)
-    "swagger-ui-bundle.js": ROOT / "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
-    "swagger-ui.css": ROOT / "node_modules/swagger-ui-dist/swagger-ui.css",
+    "swagger-ui-bundle.js": repository_path("node_modules/swagger-ui-dist/swagger-ui-bundle.js"),
+    "swagger-ui.css": repository_path("node_modules/swagger-ui-dist/swagger-ui.css"),
 }
 CACHE = {"Cache-Control": "public, max-age=86400"}
 

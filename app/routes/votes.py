@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, bearer, limit
+from app.deps import ApiActorDep, BallotBoxDep, SessionDep, WorkshopDep, bearer, limit
 from app.models import Phase, Workshop
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, rounds, voting
@@ -20,15 +19,16 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 @router.put("/votes/{project_id}", response_model=VoteResult, response_model_exclude_none=True)
 async def set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn,
-                   credentials: BearerDep) -> VoteResult:
+                   credentials: BearerDep, box: BallotBoxDep) -> VoteResult:
     """Set (not add) my dots on a project; idempotent; 409 past the cap or the budget."""
-    # The hot path of a big room: the vote, who is asking included, goes to the ballot box's
-    # writer thread, which answers once the batch holding it is committed; no request thread
-    # waits on the database (app/services/ballot_box.py).
-    answer = request.app.state.ballot_box.cast(
-        code=code, key=credentials.credentials if credentials else None, project_id=project_id,
-        dots=vote_in.dots, admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
-    return await asyncio.wrap_future(answer)
+    # The hot path of a big room: the key is identified together with the rest of the ballot
+    # box's batch, and the answer comes once the batch holding this vote is committed.
+    ballot = await box.submit(
+        code=code, key=credentials.credentials if credentials else None,
+        command=voting.SetDots(project_id, vote_in.dots),
+        admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
+    assert ballot.vote is not None
+    return ballot.vote
 
 
 @router.get("/votes/me", response_model=MyVotes, response_model_exclude_none=True)

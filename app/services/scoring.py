@@ -60,52 +60,65 @@ def project_scores(session: Session, *, round_: Round) -> dict[int, ProjectScore
 
 def set_scores(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
                scores: dict[str, int | None]) -> ProjectScoresResult:
-    """Set this participant's scores of one project on the given criteria (null takes one back);
-    other criteria keep their scores. Only in phase vote, in a scoring round, within its scope."""
+    """Set this participant's scores of one project and commit. For scripts and tests: servers
+    send scores through the ballot box (voting.SetScores)."""
+    assert participant.id is not None
+    try:
+        result, _round = apply_scores(session, workshop=workshop, participant_id=participant.id,
+                                      project_id=project_id, scores=scores)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def apply_scores(session: Session, *, workshop: Workshop, participant_id: int, project_id: int,
+                 scores: dict[str, int | None]) -> tuple[ProjectScoresResult, Round]:
+    """Set this participant's scores of one project on the given criteria (null takes one back)
+    in the session's transaction, no commit; other criteria keep their scores. Only in phase
+    vote, in a scoring round, within its scope. Everything is checked before anything is
+    written, so a refusal changes nothing."""
     if workshop.phase != Phase.vote:
         raise Conflict("Scores can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
                        phase=workshop.phase)
     if not 0 < project_id < 2**62:
         raise NotFound("This workshop has no project with id {id}.", id=project_id)
-    try:
-        # The participant's row lock first, as for dots: one person's taps run one after another.
-        session.exec(update(Participant).where(Participant.id == participant.id)
-                     .values(ballot_version=Participant.ballot_version + 1))
-        round_ = rounds.current_round(session, workshop=workshop)
-        if round_.mode != "scoring":
-            raise Conflict("This voting round takes dots; projects are scored only in a scoring round.")
-        session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
-        projects_service.get_project(session, workshop=workshop, project_id=project_id)
-        in_scope = rounds.scope(session, round_=round_)
-        if in_scope is not None and project_id not in in_scope:
-            raise Conflict("This project is not on the short list of the current voting round.")
-        keys = [c.key for c in rounds.criteria(round_)]
-        for key, value in scores.items():
-            if key not in keys:
-                raise Invalid("This round has no criterion '{key}'; its criteria are: {keys}.",
-                              key=key[:40], keys=", ".join(keys))
-            if value is not None and (type(value) is not int or not 1 <= value <= 5):
-                raise Invalid("A score must be a whole number from 1 to 5.")
-        for key, value in scores.items():
-            row = session.get(Score, (participant.id, project_id, round_.id, key))
-            if value is None:
-                if row is not None:
-                    session.delete(row)
-            elif row is None:
-                session.add(Score(participant_id=participant.id, project_id=project_id, round_id=round_.id,
-                                  criterion=key, workshop_id=workshop.id, value=value))
-            else:
-                row.value = value
-                session.add(row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    mine = _scores_of(session, participant_id=participant.id, round_id=round_.id, project_id=project_id)
-    return ProjectScoresResult(project_id=project_id, round=round_.number, scores=mine.get(project_id, {}))
+    # The participant's row lock first, as for dots: one person's taps run one after another.
+    session.exec(update(Participant).where(Participant.id == participant_id)  # type: ignore[call-overload]
+                 .values(ballot_version=Participant.ballot_version + 1))
+    round_ = rounds.current_round(session, workshop=workshop)
+    if round_.mode != "scoring":
+        raise Conflict("This voting round takes dots; projects are scored only in a scoring round.")
+    session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
+    projects_service.get_project(session, workshop=workshop, project_id=project_id)
+    in_scope = rounds.scope(session, round_=round_)
+    if in_scope is not None and project_id not in in_scope:
+        raise Conflict("This project is not on the short list of the current voting round.")
+    keys = [c.key for c in rounds.criteria(round_)]
+    for key, value in scores.items():
+        if key not in keys:
+            raise Invalid("This round has no criterion '{key}'; its criteria are: {keys}.",
+                          key=key[:40], keys=", ".join(keys))
+        if value is not None and (type(value) is not int or not 1 <= value <= 5):
+            raise Invalid("A score must be a whole number from 1 to 5.")
+    for key, value in scores.items():
+        row = session.get(Score, (participant_id, project_id, round_.id, key))
+        if value is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(Score(participant_id=participant_id, project_id=project_id, round_id=round_.id,
+                              criterion=key, workshop_id=workshop.id, value=value))
+        else:
+            row.value = value
+            session.add(row)
+    session.flush()
+    mine = scores_of(session, participant_id=participant_id, round_id=round_.id, project_id=project_id)
+    return ProjectScoresResult(project_id=project_id, round=round_.number, scores=mine.get(project_id, {})), round_
 
 
-def _scores_of(session: Session, *, participant_id: int, round_id: int,
+def scores_of(session: Session, *, participant_id: int, round_id: int,
                project_id: int | None = None) -> dict[int, dict[str, int]]:
     query = select(Score).where(Score.participant_id == participant_id, Score.round_id == round_id)
     if project_id is not None:
@@ -122,7 +135,7 @@ def my_scores(session: Session, *, workshop: Workshop, participant: Participant,
     round_ = rounds.get_round(session, workshop=workshop, number=round_number)
     criteria = rounds.criteria(round_)
     keys = {c.key for c in criteria}
-    mine = _scores_of(session, participant_id=participant.id, round_id=round_.id)
+    mine = scores_of(session, participant_id=participant.id, round_id=round_.id)
     return MyScores(round=round_.number, mode=round_.mode, criteria=criteria,  # type: ignore[arg-type]
                     scores={str(pid): {k: v for k, v in by_key.items() if k in keys}
                             for pid, by_key in mine.items()})

@@ -1,70 +1,265 @@
-"""Dot voting: set a participant's dots on a project within the budget and the cap."""
+"""Dot voting: set a participant's dots on a project within the budget and the cap.
+
+Every change of dots or scores, whoever sends it (the phone's + and -, the JSON API's PUT, a
+scoring tap), is one *command* (`SetDots`, `AddDot`, `SetScores`) recorded by `record`, which
+the ballot box (app/ballot_box.py) calls with a batch in arrival order, or a script with one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, exists, func, insert, update
+from sqlalchemy import bindparam, delete, exists, func, insert, update
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict, DomainError, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.models import Participant, Phase, Project, ProjectStrategy, Round, Strategy, Vote, Workshop
+from app.models.round import Criterion, MyScores, ProjectScoresResult
 from app.models.vote import MyVotes, VoteResult
-from app.services import rounds
+from app.services import access, rounds, scoring, workshops
+from app.services.access import Role
 
 
 # The tables themselves, for the vote path's plain statements (no ORM bookkeeping).
 PARTICIPANT, VOTE = Participant.__table__, Vote.__table__  # type: ignore[attr-defined]
+# A batch's writes, made once and sent with many rows each (one statement per kind per batch).
+_THIS_VOTE = (VOTE.c.participant_id == bindparam("p"), VOTE.c.project_id == bindparam("j"),
+              VOTE.c.round_id == bindparam("r"))
+_INSERT_VOTES = insert(VOTE)
+_UPDATE_VOTES = update(VOTE).where(*_THIS_VOTE).values(dots=bindparam("d"))
+_DELETE_VOTES = delete(VOTE).where(*_THIS_VOTE)
+
+
+# --- Commands: what one tap or one API call asks for ---
+
+@dataclass(frozen=True)
+class SetDots:
+    """Set (not add) my dots on a project: the JSON API's PUT; idempotent."""
+
+    project_id: int
+    dots: int
+
+    def check(self) -> None:
+        """Pydantic has checked the body already (a whole number >= 0)."""
+
+    def decide(self, current: int) -> int:
+        return self.dots
+
+
+@dataclass(frozen=True)
+class AddDot:
+    """One dot more (+1) or less (-1): the phone's + and - buttons. The current count is read
+    under the participant's lock, so two quick taps make two dots."""
+
+    project_id: int
+    delta: int
+
+    def check(self) -> None:
+        if self.delta not in (-1, 1):
+            raise Invalid("Tap + or - to change your dots.")
+
+    def decide(self, current: int) -> int:
+        return max(0, current + self.delta)
+
+
+@dataclass(frozen=True)
+class SetScores:
+    """Score a project 1-5 on some criteria of a scoring round (None takes a score back)."""
+
+    project_id: int
+    scores: dict[str, int | None]
+
+    def check(self) -> None:
+        """The criteria and values are checked against the round (scoring.apply_scores)."""
+
+
+Command = SetDots | AddDot | SetScores
+Admit = Callable[[int], None]  # the rate limit for a participant id; raises RateLimited
+
+
+@dataclass(frozen=True)
+class Request:
+    """A command with who sends it: the workshop's code, their key, and the rate limit to apply
+    once the key is known to be a participant's."""
+
+    code: str
+    key: str | None
+    command: Command
+    admit: Admit = lambda _participant_id: None
+
+
+@dataclass
+class Ballot:
+    """A participant's ballot right after a command: what the answer to a tap redraws (that
+    project's control, the budget, my votes or my scores) without rebuilding the ranking."""
+
+    code: str
+    language: str
+    project_id: int
+    vote: VoteResult | None = None  # dot rounds
+    scores: ProjectScoresResult | None = None  # scoring rounds
+    cap: int = 0
+    budget: int = 0
+    allocations: dict[int, int] = field(default_factory=dict)  # project id -> my dots (>= 1)
+    my_scores: dict[int, dict[str, int]] = field(default_factory=dict)  # project id -> criterion -> 1-5
+    criteria: list[Criterion] = field(default_factory=list)
+    titles: dict[int, str] = field(default_factory=dict)  # this project's and those in my votes or scores
+    strategy_codes: dict[int, str] = field(default_factory=dict)  # per-strategy budgets only
+
+    def view(self) -> dict[str, object]:
+        """What the phone's partials need to redraw this project's control, the budget and my
+        votes or scores (the same names the full page gives them)."""
+        values: dict[str, object] = {
+            "workshop": {"code": self.code, "language": self.language},
+            "project": {"id": self.project_id, "title": self.titles.get(self.project_id, "")},
+            "project_titles": {str(pid): title for pid, title in self.titles.items()},
+            "round_cap": self.cap, "round_budget": self.budget, "criteria": self.criteria,
+            "strategy_codes": self.strategy_codes,
+        }
+        if self.vote is not None:
+            values["mine"] = MyVotes(used=self.vote.used, remaining=self.vote.remaining,
+                                     allocations={str(pid): n for pid, n in sorted(self.allocations.items())},
+                                     remaining_by_strategy=self.vote.remaining_by_strategy)
+        if self.scores is not None:
+            keys = {c.key for c in self.criteria}
+            values["my_scores"] = MyScores(round=self.scores.round, mode="scoring", criteria=self.criteria,
+                                           scores={str(pid): {k: v for k, v in given.items() if k in keys}
+                                                   for pid, given in sorted(self.my_scores.items())})
+        return values
+
+
+def record(session: Session, requests: Sequence[Request]) -> tuple[list[Ballot | DomainError], set[str]]:
+    """Apply commands in order in the session's transaction (no commit): each one's ballot or
+    the domain error that refused it (a refused command writes nothing; the others stand), and
+    the codes of the workshops that changed. Who is asking, the round, the projects and the
+    voters' earlier dots are read once per workshop for the whole batch."""
+    answers: dict[int, Ballot | DomainError] = {}
+    changed: set[str] = set()
+    by_code: dict[str, list[int]] = {}
+    for i, request in enumerate(requests):
+        by_code.setdefault(workshops.normalise_code(request.code), []).append(i)
+    for code, indexes in by_code.items():
+        try:
+            workshop = workshops.get_workshop(session, code=code)
+        except DomainError as unknown:
+            answers.update(dict.fromkeys(indexes, unknown))
+            continue
+        actors = access.identify_many(session, workshop=workshop, keys=[requests[i].key for i in indexes])
+        admitted: list[tuple[int, int]] = []  # (request index, participant id)
+        for i, actor in zip(indexes, actors, strict=True):
+            try:
+                action = "score projects" if isinstance(requests[i].command, SetScores) else "vote"
+                actor = access.require(actor, Role.participant, action=action)
+                assert actor.participant_id is not None
+                requests[i].admit(actor.participant_id)
+                requests[i].command.check()
+            except DomainError as refused:
+                answers[i] = refused
+                continue
+            admitted.append((i, actor.participant_id))
+        if not admitted:
+            continue
+        dot_changes = [(i, p) for i, p in admitted if not isinstance(requests[i].command, SetScores)]
+        score_changes = [(i, p) for i, p in admitted if isinstance(requests[i].command, SetScores)]
+        if dot_changes:
+            answers.update(_record_dots(session, workshop, requests, dot_changes))
+        if score_changes:
+            answers.update(_record_scores(session, workshop, requests, score_changes))
+        if any(isinstance(answers[i], Ballot) for i, _p in admitted):
+            changed.add(workshop.code)
+    return [answers[i] for i in range(len(requests))], changed
+
+
+def _record_dots(session: Session, workshop: Workshop, requests: Sequence[Request],
+                 changes: list[tuple[int, int]]) -> dict[int, Ballot | DomainError]:
+    answers: dict[int, Ballot | DomainError] = {}
+    try:
+        ballots = _Ballots(session, workshop=workshop, participant_ids={p for _i, p in changes},
+                           project_ids={requests[i].command.project_id for i, _p in changes})
+    except DomainError as refused:
+        return dict.fromkeys((i for i, _p in changes), refused)
+    done: list[tuple[int, int, VoteResult]] = []
+    for i, participant_id in changes:
+        command = requests[i].command
+        assert not isinstance(command, SetScores)
+        try:
+            vote = ballots.change(participant_id, command.project_id, command.decide)
+        except DomainError as refused:
+            answers[i] = refused
+            continue
+        # A copy: later commands of the same person in this batch change `mine` again.
+        done.append((i, participant_id, vote))
+        answers[i] = Ballot(code=workshop.code, language=workshop.language, project_id=command.project_id,
+                            vote=vote, cap=ballots.cap, budget=ballots.budget,
+                            allocations=dict(ballots.mine[participant_id]))
+    ballots.flush()
+    if done:
+        wanted = {pid for i, _p, _v in done for pid in [*answers[i].allocations, requests[i].command.project_id]}  # type: ignore[union-attr]
+        titles = _titles(session, wanted)
+        codes = ({s.id: s.code for s in workshops.list_strategies(session, workshop=workshop)}  # type: ignore[misc]
+                 if ballots.round.per_strategy_budget else {})
+        for i, _p, _v in done:
+            ballot = answers[i]
+            assert isinstance(ballot, Ballot)
+            ballot.titles = {pid: titles[pid] for pid in [*ballot.allocations, ballot.project_id] if pid in titles}
+            ballot.strategy_codes = codes
+    return answers
+
+
+def _record_scores(session: Session, workshop: Workshop, requests: Sequence[Request],
+                   changes: list[tuple[int, int]]) -> dict[int, Ballot | DomainError]:
+    answers: dict[int, Ballot | DomainError] = {}
+    for i, participant_id in changes:
+        command = requests[i].command
+        assert isinstance(command, SetScores)
+        try:
+            result, round_ = scoring.apply_scores(session, workshop=workshop, participant_id=participant_id,
+                                                  project_id=command.project_id, scores=command.scores)
+        except DomainError as refused:
+            answers[i] = refused
+            continue
+        mine = scoring.scores_of(session, participant_id=participant_id, round_id=round_.id)
+        titles = _titles(session, {*mine, command.project_id})
+        answers[i] = Ballot(code=workshop.code, language=workshop.language, project_id=command.project_id,
+                            scores=result, my_scores=mine, criteria=rounds.criteria(round_), titles=titles)
+    return answers
+
+
+def _titles(session: Session, project_ids: set[int]) -> dict[int, str]:
+    ids = sorted(p for p in project_ids if 0 < p < 2**62)
+    if not ids:
+        return {}
+    return {pid: title for pid, title in session.execute(
+        select(Project.id, Project.title).where(col(Project.id).in_(ids)))}
 
 
 def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
              dots: int) -> VoteResult:
-    """Set (not add) this participant's dots on a project; refuses past the cap or budget."""
-    return _change(session, workshop=workshop, participant=participant, project_id=project_id,
-                   decide=lambda _current: dots)
+    """Set (not add) this participant's dots on a project and commit; refuses past the cap or
+    budget. For scripts and tests: servers send commands through the ballot box."""
+    return _apply_alone(session, workshop, participant, SetDots(project_id, dots))
 
 
 def add_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
              delta: int) -> VoteResult:
-    """Add (or with a negative delta take back) dots: the phone's + and - buttons.
-
-    The current count is read under the participant's lock, so two quick taps make two dots.
-    """
-    return _change(session, workshop=workshop, participant=participant, project_id=project_id,
-                   decide=lambda current: max(0, current + delta))
+    """Add (or with a negative delta take back) dots and commit, as the phone's + and - do."""
+    return _apply_alone(session, workshop, participant, AddDot(project_id, delta))
 
 
-def set_dots_together(session: Session, *, workshop: Workshop,
-                      votes: list[tuple[int, int, int]]) -> list[VoteResult | DomainError]:
-    """Several set_dots, as (participant id, project id, dots), applied in order in the caller's
-    transaction (no commit): the ballot box's batch. What the rules need is read once for all
-    of them. Each gets its result or the domain error that refused it; a refused vote writes
-    nothing, so the others stand."""
+def _apply_alone(session: Session, workshop: Workshop, participant: Participant, command: SetDots | AddDot) -> VoteResult:
+    assert participant.id is not None
+    request = Request(code=workshop.code, key=None, command=command)
     try:
-        ballots = _Ballots(session, workshop=workshop, participant_ids={v[0] for v in votes},
-                           project_ids={v[1] for v in votes})
-    except DomainError as refused:
-        return [refused] * len(votes)
-    answers: list[VoteResult | DomainError] = []
-    for participant_id, project_id, dots in votes:
-        try:
-            answers.append(ballots.change(participant_id, project_id, lambda _current, dots=dots: dots))
-        except DomainError as refused:
-            answers.append(refused)
-    return answers
-
-
-def _change(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
-            decide: Callable[[int], int]) -> VoteResult:
-    try:
-        ballots = _Ballots(session, workshop=workshop, participant_ids={participant.id},  # type: ignore[arg-type]
-                           project_ids={project_id})
-        answer = ballots.change(participant.id, project_id, decide)  # type: ignore[arg-type]
+        answer = _record_dots(session, workshop, [request], [(0, participant.id)])[0]
+        if isinstance(answer, DomainError):
+            raise answer
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return answer
+    assert answer.vote is not None
+    return answer.vote
 
 
 class _Ballots:
@@ -101,9 +296,13 @@ class _Ballots:
                 select(VOTE.c.participant_id, VOTE.c.project_id, VOTE.c.dots)
                 .where(VOTE.c.round_id == self.round.id, VOTE.c.participant_id.in_(sorted(participant_ids)))):
             self.mine[participant_id][project_id] = dots
+        # What the database holds, so flush() writes only the difference. A per-strategy budget
+        # is checked against the database itself, so its changes are written at once instead.
+        self.stored = {pid: dict(votes) for pid, votes in self.mine.items()}
+        self.write_at_once = self.round.per_strategy_budget
 
     def change(self, participant_id: int, project_id: int, decide: Callable[[int], int]) -> VoteResult:
-        """Apply one change under the rules and write it at once (later ones see it)."""
+        """Apply one change under the rules (later ones see it); flush() writes them all."""
         no_such_project = NotFound("This workshop has no project with id {id}.", id=project_id)
         if not 0 < project_id < 2**62:
             raise no_such_project
@@ -128,19 +327,12 @@ class _Ballots:
         elif used_elsewhere + dots > self.budget:
             raise Conflict("Not enough dots: {left} left of {budget}, and {dots} asked for this project.",
                            left=self.budget - used_elsewhere, budget=self.budget, dots=dots)
-        this_vote = (VOTE.c.participant_id == participant_id, VOTE.c.project_id == project_id,
-                     VOTE.c.round_id == round_.id)
-        if dots == 0:
-            if current is not None:
-                self.session.execute(delete(VOTE).where(*this_vote))
-                del mine[project_id]
-        elif current is None:
-            self.session.execute(insert(VOTE).values(participant_id=participant_id, project_id=project_id,
-                                                     round_id=round_.id, workshop_id=self.workshop.id, dots=dots))
-        elif current != dots:
-            self.session.execute(update(VOTE).where(*this_vote).values(dots=dots))
         if dots:
             mine[project_id] = dots
+        elif current is not None:
+            del mine[project_id]
+        if self.write_at_once:
+            self.flush()
         used = used_elsewhere + dots
         if round_.per_strategy_budget:
             by_strategy = remaining_by_strategy(self.session, workshop=self.workshop, participant_id=participant_id,
@@ -148,6 +340,29 @@ class _Ballots:
             return VoteResult(project_id=project_id, dots=dots, used=used, remaining=sum(by_strategy.values()),
                               remaining_by_strategy=by_strategy)
         return VoteResult(project_id=project_id, dots=dots, used=used, remaining=max(0, self.budget - used))
+
+    def flush(self) -> None:
+        """Write what changed since the last flush: one statement per kind for the whole batch."""
+        inserts, updates, deletes = [], [], []
+        round_id, workshop_id = self.round.id, self.workshop.id
+        for participant_id, mine in self.mine.items():
+            stored = self.stored[participant_id]
+            for project_id in mine.keys() | stored.keys():
+                new, old = mine.get(project_id), stored.get(project_id)
+                if new == old:
+                    continue
+                row = {"p": participant_id, "j": project_id, "r": round_id}
+                if new is None:
+                    deletes.append(row)
+                elif old is None:
+                    inserts.append({"participant_id": participant_id, "project_id": project_id, "round_id": round_id,
+                                    "workshop_id": workshop_id, "dots": new})
+                else:
+                    updates.append({**row, "d": new})
+            self.stored[participant_id] = dict(mine)
+        for statement, rows in ((_DELETE_VOTES, deletes), (_UPDATE_VOTES, updates), (_INSERT_VOTES, inserts)):
+            if rows:
+                self.session.execute(statement, rows)
 
 
 # In a round with a budget per strategy, projects tagged with no strategy share one budget of

@@ -1,5 +1,6 @@
-"""Crash: the server process is killed with SIGKILL in the middle of a vote storm, then started
-again on the same database. Nothing that was acknowledged may be lost.
+"""Crash: the server process is killed with SIGKILL in the middle of a vote storm (from the API,
+then from phones' + and - taps), then started again on the same database. Nothing that was
+acknowledged may be lost.
 
 Each participant's votes are sent one after another by one thread, so per participant at most
 one request is in flight when the server dies. A vote sets (not adds) the dots on a project, so
@@ -11,13 +12,16 @@ right, and for every other pair only the acknowledged one.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 
 import httpx
 
+from bench.phone import Phone
 from tests.faults.conftest import ServerProcess, bearer, make_workshop, record_figures
+from tests.phone_taps import join_by_phone, tap, token_of
 
 PARTICIPANTS = 30
 PROJECTS = 8
@@ -130,4 +134,106 @@ def test_no_acknowledged_vote_is_lost_when_the_server_is_killed_mid_storm(server
     assert figures["acknowledged"] >= ROUNDS * 50, "the storms were too small to mean anything"
     assert figures["in_flight_at_kill"] >= ROUNDS, "the kills did not land in the middle of the storms"
     assert figures["refused"] == 0
+    assert "database disk image is malformed" not in server.log()
+
+
+# --- the same storm from phones: the + and - buttons' own requests, through the ballot box ---
+
+TAP_COUNT = re.compile(r'id="vote-(\d+)".*?data-dots="(\d+)"', re.S)
+
+
+@dataclass
+class Thumb:
+    """One phone's taps in one storm, as the phone saw them: each acknowledged tap's answer
+    redraws that project's count, which is what the phone now believes is stored."""
+
+    phone: Phone
+    seed: int
+    acknowledged: list[tuple[int, int]] = field(default_factory=list)  # (project, count shown), in order
+    refused: int = 0
+    in_flight: tuple[int, int] | None = None  # (project, change) sent, never answered
+    shown: dict[int, int] = field(default_factory=dict)
+
+    def storm(self, base_url: str, projects: list[int], stop: threading.Event, deadline: float) -> None:
+        rng = random.Random(self.seed)
+        with httpx.Client(timeout=10) as http:
+            for _ in range(VOTES_PER_PARTICIPANT):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                project = rng.choice(projects)
+                count = self.shown.get(project, 0)
+                change = 1 if count == 0 or (count < CAP and rng.random() < 0.7) else -1
+                try:
+                    answer = tap(http, base_url, self.phone, project, change)
+                except httpx.HTTPError:
+                    self.in_flight = (project, change)
+                    return
+                if answer.status_code == 200:
+                    found = dict(TAP_COUNT.findall(answer.text))
+                    self.shown[project] = int(found[str(project)])
+                    assert self.shown[project] == max(0, count + change)
+                    self.acknowledged.append((project, self.shown[project]))
+                else:
+                    self.refused += 1
+
+
+def test_no_acknowledged_tap_is_lost_when_the_server_is_killed_mid_storm(server: ServerProcess) -> None:
+    scene = make_workshop(server.base_url, participants=0, projects=PROJECTS, phase="propose",
+                          budget=BUDGET, cap=CAP)
+    url, projects = scene["url"], scene["projects"]
+    phones = [join_by_phone(server.base_url, scene["code"], f"โทรศัพท์ {i + 1}") for i in range(PARTICIPANTS)]
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        http.put(f"{url}/phase", json={"phase": "vote"}, headers=scene["facilitator"]).raise_for_status()
+    tokens = [token_of(phone) for phone in phones]
+    truth: dict[tuple[int, int], int] = {}
+    figures = {"rounds": ROUNDS, "phones": PARTICIPANTS, "acknowledged": 0, "refused": 0,
+               "in_flight_at_kill": 0, "in_flight_committed": 0, "faults_injected": 0, "items_lost": 0}
+
+    for round_ in range(ROUNDS):
+        thumbs = [Thumb(phone, seed=round_ * 1000 + i,
+                        shown={p: truth.get((i, p), 0) for p in projects}) for i, phone in enumerate(phones)]
+        stop = threading.Event()
+        deadline = time.monotonic() + 30
+        threads = [threading.Thread(target=t.storm, args=(server.base_url, projects, stop, deadline), daemon=True)
+                   for t in thumbs]
+        for thread in threads:
+            thread.start()
+        started = time.monotonic()
+        while (sum(len(t.acknowledged) for t in thumbs) < KILL_AFTER_ACKS
+               and time.monotonic() - started < KILL_AFTER_SECONDS):
+            time.sleep(0.01)
+        server.kill()
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert not any(thread.is_alive() for thread in threads)
+        server.start()
+
+        ballots = read_ballots(server.base_url, url, tokens)
+        lost = []
+        for i, (thumb, ballot) in enumerate(zip(thumbs, ballots)):
+            for project, count in thumb.acknowledged:
+                truth[(i, project)] = count
+            for project in projects:
+                acked = truth.get((i, project), 0)
+                allowed = {acked}
+                if thumb.in_flight and thumb.in_flight[0] == project:  # committed before the kill, or not
+                    allowed.add(min(CAP, max(0, acked + thumb.in_flight[1])))
+                found = ballot.get(project, 0)
+                if found not in allowed:
+                    lost.append((i, project, acked, found))
+                if found != acked:
+                    figures["in_flight_committed"] += 1
+                truth[(i, project)] = found
+        figures["acknowledged"] += sum(len(t.acknowledged) for t in thumbs)
+        figures["refused"] += sum(t.refused for t in thumbs)
+        figures["in_flight_at_kill"] += sum(1 for t in thumbs if t.in_flight)
+        figures["items_lost"] += len(lost)
+        assert not lost, f"round {round_ + 1}: (phone, project, acknowledged, found): {lost[:10]}"
+
+    figures["faults_injected"] = server.kills
+    record_figures("crash_under_tap_storm", figures)
+    assert server.kills == ROUNDS
+    assert figures["acknowledged"] >= ROUNDS * 50, "the storms were too small to mean anything"
+    assert figures["in_flight_at_kill"] >= ROUNDS, "the kills did not land in the middle of the storms"
     assert "database disk image is malformed" not in server.log()

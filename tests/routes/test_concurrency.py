@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from tests.phone_taps import simultaneous_taps_keep_the_budget_and_the_cap
 from tests.routes.helpers import API, bearer
 
 THREADS = 20
@@ -128,3 +129,10 @@ def test_a_burst_of_identical_proposals_makes_exactly_one_project(server: str) -
     with httpx.Client(base_url=server, timeout=30) as http:
         projects = http.get(f"{url}/projects", headers=scene["facilitator"]).json()
     assert [p["title"] for p in projects] == [body["title"]]
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_simultaneous_taps_on_the_phone_never_pass_the_budget_or_the_cap(server: str, round_: int) -> None:
+    """Twenty + taps of one phone at once, through the page's own request and the ballot box."""
+    figures = simultaneous_taps_keep_the_budget_and_the_cap(server, budget=BUDGET, cap=CAP)
+    assert figures["accepted"] == BUDGET and figures["refused"] == figures["taps"] - BUDGET

@@ -1,4 +1,5 @@
-"""The benchmark an organiser runs to rehearse a venue keeps working: a small run end to end."""
+"""The benchmark an organiser runs to rehearse a venue keeps working: small runs end to end, on
+the phone's own path (the default) and on the JSON API's."""
 
 from __future__ import annotations
 
@@ -7,28 +8,40 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_small_bench_run_acknowledges_every_vote_and_the_screen_matches_the_database(tmp_path: Path) -> None:
+def bench(*args: str) -> dict[str, Any]:
     run = subprocess.run(
-        [sys.executable, "-m", "app.cli", "bench", "--clients", "50", "--rate", "20", "--seconds", "3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "app.cli", "bench", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=400,
         env={**{k: v for k, v in os.environ.items() if not k.startswith("RUAMKIT_")}, "PYTHONPATH": str(ROOT)},
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     lines = run.stdout.strip().splitlines()
     assert any(line.startswith("[bench") for line in lines), "no progress lines"
-    result = json.loads(lines[-1])  # the last line is one JSON object
+    return json.loads(lines[-1])  # the last line is one JSON object
 
-    for field in ("clients", "rate", "seconds", "votes_sent", "votes_acked", "p50_ack_ms", "p95_ack_ms",
-                  "p95_screen_ms", "p95_phone_ms", "baseline_p95_ms", "ratio_p95", "final_tallies_match",
-                  "server_rss_mb", "server_cpu_pct"):
+
+@pytest.mark.parametrize("path", ["phone", "api"])
+def test_a_small_bench_run_acknowledges_every_tap_and_the_screen_matches_the_database(path: str) -> None:
+    result = bench("--clients", "50", "--rate", "20", "--seconds", "3", "--path", path)
+
+    for field in ("path", "clients", "rate", "seconds", "projects", "votes_sent", "votes_acked", "p50_ack_ms",
+                  "p95_ack_ms", "p95_screen_ms", "p95_phone_ms", "baseline_p95_ms", "ratio_p95",
+                  "final_tallies_match", "server_rss_mb", "server_cpu_pct"):
         assert field in result, field
+    assert result["path"] == path and result["projects"] == 20
     assert result["clients"] == 50 and result["votes_sent"] == 60
     assert result["votes_acked"] == result["votes_sent"]
-    assert result["final_tallies_match"] and result["db_matches_acks"]
+    assert result["final_tallies_match"] and result["db_matches_acks"] and result["phones_final_match"] == 1.0
     assert result["screen_delivery"] == 1.0 and result["phone_delivery"] == 1.0
     assert result["baseline_votes_acked"] == 60
     assert result["p95_screen_ms"] is not None and result["baseline_p95_ms"] is not None
+    if path == "phone":  # every phone drew its ballot when voting opened, and taps got small answers
+        assert result["ballots_drawn_seconds"] is not None
+        assert result["tap_answer_bytes"] < 4000

@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 
 from app.config import Settings
 from app.main import create_app
+from tests.phone_taps import simultaneous_taps_keep_the_budget_and_the_cap
 
 pytestmark = pytest.mark.postgres
 
@@ -112,6 +113,12 @@ def test_twenty_simultaneous_taps_of_one_participant_never_pass_the_budget_or_th
     stored = votes_in_database(postgres_url)
     assert sum(dots for _p, _proj, dots in stored) <= BUDGET
     assert all(1 <= dots <= CAP for _p, _proj, dots in stored)
+
+
+def test_twenty_simultaneous_phone_taps_never_pass_the_budget_or_the_cap(pg_server: str) -> None:
+    """The same on PostgreSQL, through the phone page's + button and the ballot box."""
+    figures = simultaneous_taps_keep_the_budget_and_the_cap(pg_server, budget=BUDGET, cap=CAP)
+    assert figures["accepted"] == BUDGET
 
 
 def test_merges_and_hides_racing_with_votes_keep_every_rule_and_never_answer_500(
