@@ -3,7 +3,7 @@ installed ruamkit needs neither this repository nor npm.
 
 - The Alembic revisions (migrations/) go to app/_bundled/migrations/.
 - The front-end files npm installs from package.json (htmx, its websocket extension, the Sarabun
-  font files the pages use), with their licences, go to app/_bundled/node_modules/ under their
+  font files the pages use, Swagger UI for /docs), with their licences, go to app/_bundled/node_modules/ under their
   own paths. app/paths.py looks in app/_bundled/ first, then in the checkout.
 
 The sdist carries the same npm files at their checkout paths, so a wheel built from it (what
@@ -25,6 +25,11 @@ NPM_FILES = (
     "htmx-ext-ws/dist/ws.min.js",
     "htmx-ext-ws/LICENSE",
     "@fontsource/sarabun/LICENSE",
+    # /docs: Swagger UI (Apache-2.0: its LICENSE and NOTICE go along).
+    "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css",
+    "swagger-ui-dist/LICENSE",
+    "swagger-ui-dist/NOTICE",
     *(f"@fontsource/sarabun/files/sarabun-{subset}-{weight}-normal.woff2"
       for subset in ("thai", "latin") for weight in (400, 700)),
 )

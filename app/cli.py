@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +13,7 @@ import typer
 
 from app import db
 from app.config import Settings
+from app.network import lan_address
 from app.preflight import Problem, check_port, check_redis, database_errors, load_settings, shown
 
 cli = typer.Typer(help="ruamkit (ร่วมคิด): live planning workshops on one laptop or many servers.",
@@ -24,24 +23,6 @@ cli.add_typer(db_cli, name="db")
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 lets phones on the Wi-Fi reach it.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
-
-
-def lan_address() -> str | None:
-    """This machine's address on the local network, read from its interfaces (no traffic sent)."""
-    candidates: list[str] = []
-    try:
-        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=2).stdout
-        candidates += out.split()
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        candidates += socket.gethostbyname_ex(socket.gethostname())[2]
-    except OSError:
-        pass
-    for address in candidates:
-        if "." in address and not address.startswith(("127.", "169.254.")):
-            return address
-    return None
 
 
 def public_base(host: str, port: int) -> str:

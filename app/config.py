@@ -12,14 +12,21 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./ruamkit.db"
     # Unset: changes are broadcast inside this process only.
     redis_url: str | None = None
-    # Base URL printed and encoded in QR codes, e.g. http://192.168.1.20:8000.
-    # Unset: taken from the request, so links follow whatever host the browser used.
+    # Base URL printed and encoded in QR codes, e.g. http://192.168.1.20:8000. Unset: this
+    # server's own address and port (its LAN address in place of a loopback one), never a
+    # request's Host header (app/network.py). `ruamkit serve` sets it to the address it prints.
     public_url: str | None = None
     # Seconds between re-renders of a busy workshop's live views (coalescing window).
     broadcast_interval: float = 0.1
     # Seconds between checks for phase timers that reached zero and move to the next phase.
     timer_check_interval: float = 0.5
     max_body_bytes: int = 1_000_000
+    # A request body must arrive within body_timeout seconds plus its length at body_min_rate
+    # bytes/s, or it gets 408; bodies are read before their request takes one of the places
+    # for work (app/admission.py), so slow uploads cannot hold the server. Far slower than any
+    # phone: a 500-byte join has 10.25 s, a 1 MB import 510 s.
+    body_timeout: float = 10.0
+    body_min_rate: float = 2000.0
     # Websocket per-message deflate. Off: every phone gets the same bytes, but compression runs
     # per connection (see README, "Running a large event", for the numbers behind this).
     ws_per_message_deflate: bool = False
@@ -42,14 +49,35 @@ class Settings(BaseSettings):
     # SQLite only: NORMAL (a committed change survives a server crash, not a power cut) or FULL
     # (an fsync per commit: survives a power cut, but caps the vote rate; see app/db.py).
     sqlite_synchronous: str = "NORMAL"
+    # Ceilings per workshop (app/services/ceilings.py): far above any real workshop, so that
+    # only a flood meets them, and what each view and export draws stays bounded.
+    max_participants_per_workshop: int = 10_000
+    max_projects_per_workshop: int = 1_000
+    max_typed_agencies_per_workshop: int = 500
     # Rate limits, per minute (0 turns one off). Per participant they stop a runaway phone;
     # per client address they are generous because a venue's Wi-Fi may put every phone
     # behind one address (NAT).
+    # Joins from one address to one workshop: this many a minute, plus one more per participant
+    # it already has (app/deps.py limit_join); per phone (device cookie) far fewer.
     rate_join_per_address: float = 600
+    rate_join_per_device: float = 10
     rate_propose_per_participant: float = 60
     rate_propose_per_address: float = 3000
     rate_vote_per_participant: float = 300
     rate_vote_per_address: float = 60000
+    # Creating or importing workshops, per address and for all addresses together.
+    rate_create_per_address: float = 60
+    rate_create_total: float = 300
+    # Unknown join codes tried, per address: past it, that address gets 429 on any code for a
+    # while (guessing codes stops; a hall that mistypes a few never meets it).
+    rate_code_miss_per_address: float = 120
+    # Websocket handshakes per address and workshop, plus two per participant the workshop has
+    # (a whole hall behind one NAT address reconnecting after a Wi-Fi drop).
+    rate_ws_connect_per_address: float = 600
+    # Websockets open at once (per server process): per key (a phone's token, the screen or
+    # facilitator key), and per address and workshop plus two per participant.
+    ws_per_key: int = 20
+    ws_per_address: int = 200
 
 
 def get_settings() -> Settings:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
 from app.ballot_box import BallotBox
 from app.config import Settings
+from app.errors import NotFound
 from app.live.views import SharedContexts
 from app.models import Workshop
+from app.network import own_base_url
 from app.services import workshops
-from app.services.access import Actor, identify
+from app.services.access import Actor, identify, identify_many
+from app.services.ceilings import Ceilings
 
 
 def get_settings(request: Request) -> Settings:
@@ -41,11 +46,35 @@ async def get_shared_contexts(request: Request) -> SharedContexts:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SharedContextsDep = Annotated[SharedContexts, Depends(get_shared_contexts)]
 BallotBoxDep = Annotated[BallotBox, Depends(get_ballot_box)]
+
+
+def get_ceilings(request: Request) -> Ceilings:
+    settings: Settings = request.app.state.settings
+    return Ceilings(participants=settings.max_participants_per_workshop, projects=settings.max_projects_per_workshop,
+                    typed_agencies=settings.max_typed_agencies_per_workshop)
+
+
+CeilingsDep = Annotated[Ceilings, Depends(get_ceilings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_workshop(code: str, session: SessionDep) -> Workshop:
-    return workshops.get_workshop(session, code=code)
+def find_workshop(connection: HTTPConnection, session: Session, code: str) -> Workshop:
+    """The workshop with this join code. Unknown codes are counted per client address: one
+    that has guessed too many gets 429 for a while, for known codes too (or the answers would
+    still tell a right guess from a wrong one). Right codes cost nothing, so a hall never does."""
+    settings: Settings = connection.app.state.settings
+    limiter = connection.app.state.rate_limiter
+    per_minute = settings.rate_code_miss_per_address
+    limiter.check("code-miss", client_address(connection), per_minute=per_minute)
+    try:
+        return workshops.get_workshop(session, code=code)
+    except NotFound:
+        limiter.hit("code-miss", client_address(connection), per_minute=per_minute)
+        raise
+
+
+def get_workshop(request: Request, code: str, session: SessionDep) -> Workshop:
+    return find_workshop(request, session, code)
 
 
 WorkshopDep = Annotated[Workshop, Depends(get_workshop)]
@@ -78,19 +107,25 @@ def page_key(request: Request, code: str, *roles: str) -> str | None:
     return None
 
 
-def page_actors(request: Request, session: Session, workshop: Workshop) -> dict[str, Actor]:
-    """Every role this browser's cookies prove in this workshop."""
-    found: dict[str, Actor] = {}
-    for role in ("facilitator", "screen", "participant"):
-        actor = identify(session, workshop=workshop, key=request.cookies.get(cookie_name(role, workshop.code)))
-        if actor is not None and actor.role == role:
-            found[role] = actor
-    return found
+PAGE_ROLES = ("facilitator", "screen", "participant")
 
 
-def base_url(request: Request, settings: Settings) -> str:
-    """Where phones and screens reach this server: the configured public URL or this request's host."""
-    return (settings.public_url or str(request.base_url)).rstrip("/")
+def cookie_actors(request: Request, session: Session, workshop: Workshop) -> list[tuple[str, Actor]]:
+    """(the cookie's role, who its key stands for) for each cookie holding a key this workshop knows."""
+    keys = [request.cookies.get(cookie_name(role, workshop.code)) for role in PAGE_ROLES]
+    return [(role, actor) for role, actor in zip(PAGE_ROLES, identify_many(session, workshop=workshop, keys=keys))
+            if actor is not None]
+
+
+def page_actors(held: list[tuple[str, Actor]]) -> dict[str, Actor]:
+    """The roles these cookies prove: a key counts only in its own role's cookie."""
+    return {role: actor for role, actor in held if actor.role == role}
+
+
+def base_url(connection: HTTPConnection, settings: Settings) -> str:
+    """Where phones and screens reach this server: the configured public URL, else the server's
+    own address (never the Host header: a forged one would end up in the QR code)."""
+    return (settings.public_url or own_base_url(connection.scope)).rstrip("/")
 
 
 def notify(request: Request, code: str) -> None:
@@ -98,8 +133,45 @@ def notify(request: Request, code: str) -> None:
     request.app.state.publish(code)
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(connection: HTTPConnection) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+def limit_create(request: Request) -> None:
+    """Creating and importing workshops: per client address, and in total for this process
+    (anyone who reaches the server may create, unless an organiser password is set)."""
+    settings: Settings = request.app.state.settings
+    limiter = request.app.state.rate_limiter
+    limiter.hit("create", client_address(request), per_minute=settings.rate_create_per_address)
+    limiter.hit("create", "all addresses", per_minute=settings.rate_create_total)
+
+
+# A phone's own id, kept in a cookie (not a key: it proves nothing and opens nothing), so that
+# one phone's retries count against that phone rather than against everyone behind its address.
+DEVICE_COOKIE = "rk_d"
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def device_id(request: Request) -> str | None:
+    value = request.cookies.get(DEVICE_COOKIE)
+    return value if value and DEVICE_ID.fullmatch(value) else None
+
+
+def limit_join(request: Request, session: Session, workshop: Workshop) -> None:
+    """Joins, so that a hall behind one NAT address is not locked out by one looping joiner: a
+    phone with a device cookie is held to its own small allowance first (what it is refused
+    costs the room nothing), and joins from one address to one workshop are allowed more the
+    bigger the workshop already is; phones with a device cookie and clients without one (scripts,
+    the API) have separate allowances, so a cookie-less loop cannot use up the phones'."""
+    settings: Settings = request.app.state.settings
+    limiter = request.app.state.rate_limiter
+    device = device_id(request)
+    if device and settings.rate_join_per_device:
+        limiter.hit("join-device", device, per_minute=settings.rate_join_per_device)
+    if settings.rate_join_per_address:
+        room = settings.rate_join_per_address + workshops.participant_count(session, workshop=workshop)
+        limiter.hit("join-phones" if device else "join", f"{client_address(request)} {workshop.code}",
+                    per_minute=room)
 
 
 def limit(request: Request, action: str, *, participant_id: int | None = None) -> None:

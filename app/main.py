@@ -26,7 +26,7 @@ from app.live.broker import make_broker
 from app.live.hub import Hub
 from app.live.timer_watch import TimerWatch
 from app.live.views import SharedContexts, make_renderer
-from app.security import CsrfGuard, RateLimiter, SecurityHeaders
+from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
 from app.web import make_templates
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await hub.stop()
             engine.dispose()
 
-    app = FastAPI(title="ruamkit", version="1", lifespan=lifespan,
+    # FastAPI's own /docs and /redoc load their files from a CDN with inline script: ours is
+    # app/routes/docs.py.
+    app = FastAPI(title="ruamkit", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None,
                   description="Live planning workshops: propose projects, tag them to strategies, vote with dots.")
     app.state.settings = settings
     app.state.templates = make_templates()
     app.state.rate_limiter = RateLimiter()
+    app.state.socket_counts = SocketCounts()
     # Outermost last: headers on every answer, then CSRF, then the body limit, then compression
     # (HTTP only: websockets pass straight through; tiny answers are not worth compressing;
     # level 6 compresses nearly as well as 9 for less CPU under a vote storm).
-    app.add_middleware(AdmissionLimit)  # innermost: see app/admission.py
+    app.add_middleware(AdmissionLimit, body_timeout=settings.body_timeout,  # innermost: see app/admission.py
+                       body_min_rate=settings.body_min_rate)
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CsrfGuard)
@@ -100,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _document_error_shape(app)
 
     from app.routes import (
+        docs,
         exports,
         facilitator,
         home,
@@ -117,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # report before facilitator: /w/{code}/facilitate/{key} would take "report" for a key.
     for module in (workshops, projects, votes, rounds, exports, report, rounds_pages, home, phone, facilitator,
-                   screen, live, static):
+                   screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
     return app

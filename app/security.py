@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -102,6 +103,14 @@ class RateLimiter:
 
     def hit(self, action: str, who: str, *, per_minute: float, burst: float | None = None) -> None:
         """Take one token or raise RateLimited with a clear, retry-after message."""
+        self._take(action, who, per_minute=per_minute, burst=burst, cost=1)
+
+    def check(self, action: str, who: str, *, per_minute: float, burst: float | None = None) -> None:
+        """Raise RateLimited if no token is left, without taking one (for limits counted on
+        failures only, such as unknown join codes, which must still stop the successes)."""
+        self._take(action, who, per_minute=per_minute, burst=burst, cost=0)
+
+    def _take(self, action: str, who: str, *, per_minute: float, burst: float | None, cost: int) -> None:
         if per_minute <= 0:
             return
         capacity = burst if burst is not None else max(1.0, per_minute / 2)
@@ -115,6 +124,31 @@ class RateLimiter:
                 self._buckets[key] = (tokens, now)
                 wait = max(1, int((1 - tokens) / rate + 0.999))
                 raise RateLimited("Too many requests; wait {seconds} seconds and try again.", seconds=wait)
-            self._buckets[key] = (tokens - 1, now)
+            self._buckets[key] = (tokens - cost, now)
             while len(self._buckets) > self._max_keys:
                 self._buckets.popitem(last=False)
+
+
+class SocketCounts:
+    """Open websockets per holder (a key, or an address and workshop), in this process: what
+    one client may hold at once."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, int] = {}
+
+    def take(self, caps: dict[str, int]) -> bool:
+        """One more socket for each holder in `caps` (holder -> most it may hold); False, and
+        nothing taken, if any of them is at its cap."""
+        if any(self._open.get(holder, 0) >= cap for holder, cap in caps.items()):
+            return False
+        for holder in caps:
+            self._open[holder] = self._open.get(holder, 0) + 1
+        return True
+
+    def give_back(self, holders: Iterable[str]) -> None:
+        for holder in holders:
+            left = self._open.get(holder, 0) - 1
+            if left > 0:
+                self._open[holder] = left
+            else:
+                self._open.pop(holder, None)

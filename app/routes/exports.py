@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Header, Request, status
 from starlette.responses import Response
 
-from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep
+from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, limit_create
 from app.models import Workshop
 from app.models.workshop import WorkshopCreated
 from app.routes.pages import language, require_page_role
@@ -52,11 +52,12 @@ def export_workshop(workshop: WorkshopDep, session: SessionDep, actor: ApiActorD
 
 @router.post("/api/v1/workshops/import", status_code=status.HTTP_201_CREATED, response_model=WorkshopCreated)
 def import_workshop(request: Request, session: SessionDep, settings: SettingsDep,
-                    data: Annotated[dict, Body(description="A JSON export of ruamkit.")],
+                    data: Annotated[dict, Body(description="A JSON export of ruamkit.")], ceilings: CeilingsDep,
                     x_organiser_password: Annotated[str | None, Header()] = None) -> WorkshopCreated:
     """Make a new workshop (new code, new keys) from a JSON export."""
+    limit_create(request)
     check_organiser(settings, x_organiser_password)
-    workshop, facilitator_key, screen_key = exports.import_workshop(session, data=data)
+    workshop, facilitator_key, screen_key = exports.import_workshop(session, data=data, ceilings=ceilings)
     return created_answer(request, settings, workshop, facilitator_key, screen_key)
 
 

@@ -10,8 +10,9 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.deps import SessionDep, SettingsDep
-from app.errors import Forbidden
+from app import i18n
+from app.deps import SessionDep, SettingsDep, limit_create
+from app.errors import Forbidden, RateLimited
 from app.forms import FormDep, form_errors, workshop_form
 from app.routes.pages import LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
 from app.routes.workshops import check_organiser
@@ -70,6 +71,14 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
     raw = {name: value for name, value in form.items() if name != "organiser_password"}
     lang = language(request)
     needs_password = bool(settings.organiser_password)
+    try:
+        limit_create(request)
+    except RateLimited as exc:  # the form again, with what was typed and how long to wait
+        response = page(request, "pages/new.html", lang, status_code=429, values=raw,
+                        errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
+                        preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
+        response.headers["Retry-After"] = str(exc.params["seconds"])
+        return response
     try:
         check_organiser(settings, form.get("organiser_password"))  # type: ignore[arg-type]
     except Forbidden:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket
 from sqlmodel import Session
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 from app import i18n
-from app.deps import cookie_name
-from app.errors import NotFound
+from app.config import Settings
+from app.deps import base_url, client_address, cookie_name, find_workshop
+from app.errors import DomainError
 from app.routes.pages import LANG_COOKIE
 from app.services import workshops
-from app.services.access import Role, identify
+from app.security import same_origin
+from app.services.access import Role, hash_key, identify
 
 router = APIRouter()
 
@@ -26,36 +29,68 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
                            lang: str | None = None) -> None:
     """Live HTML fragments (hx-swap-oob) for the asker's view; 401/403 before accepting otherwise."""
     app = websocket.app
+    settings: Settings = app.state.settings
+    if not key and not same_origin(Headers(scope=websocket.scope), scheme=websocket.url.scheme):
+        # Cookies travel with a handshake from any page of this host (another port too): the
+        # same check as every other cookie-authenticated request (app/security.py).
+        await _deny(websocket, 403, "Cross-site websocket refused: open the page from this server.")
+        return
     with Session(app.state.engine, expire_on_commit=False) as session:
         try:
-            workshop = workshops.get_workshop(session, code=code)
-        except NotFound as exc:
-            await websocket.send_denial_response(JSONResponse({"detail": exc.detail}, status_code=404))
+            workshop = find_workshop(websocket, session, code)
+            # A hall behind one NAT address reconnects all at once after a Wi-Fi drop: allow
+            # each address more handshakes the more participants the workshop has.
+            room = workshops.participant_count(session, workshop=workshop)
+            if settings.rate_ws_connect_per_address:
+                app.state.rate_limiter.hit("ws-connect", f"{client_address(websocket)} {workshop.code}",
+                                           per_minute=settings.rate_ws_connect_per_address + 2 * room)
+        except DomainError as exc:
+            await _deny(websocket, exc.status_code, exc.detail, retry_after=exc.params.get("seconds"))
             return
         keys = [key] if key else [websocket.cookies.get(cookie_name(r, workshop.code)) for r in
                                   ("facilitator", "screen", "participant")]
-        roles = [a.role for k in keys if k and (a := identify(session, workshop=workshop, key=k))]
+        held = [(k, a.role) for k in keys if k and (a := identify(session, workshop=workshop, key=k))]
         workshop_code, workshop_language = workshop.code, workshop.language
+    roles = [role for _key, role in held]
     if not roles:
-        await websocket.send_denial_response(JSONResponse(
-            {"detail": "A valid key for this workshop is required (cookie or ?key=)."}, status_code=401))
+        await _deny(websocket, 401, "A valid key for this workshop is required (cookie or ?key=).")
         return
     view = view or DEFAULT_VIEW[roles[0]]
     if view not in ALLOWED or not ALLOWED[view] & set(roles):
-        await websocket.send_denial_response(JSONResponse(
-            {"detail": f"Your key does not allow the '{view[:20]}' view of this workshop."}, status_code=403))
+        await _deny(websocket, 403, f"Your key does not allow the '{view[:20]}' view of this workshop.")
         return
-    language = i18n.pick_language(lang, websocket.cookies.get(LANG_COOKIE), workshop_language)
-    settings = app.state.settings
-    base = (settings.public_url or f"{websocket.url.scheme.replace('ws', 'http')}://{websocket.url.netloc}").rstrip("/")
-    hub = app.state.hub
-    hub.renderer.base_by_code.setdefault(workshop_code, base)
-    await websocket.accept()
-    connection = await hub.connect(websocket, (workshop_code, view, language))
+    # What one client may hold open at once: per key, and per address (growing with the workshop).
+    opened_with = next(k for k, role in held if role in ALLOWED[view])
+    caps = {f"key {hash_key(opened_with)}": settings.ws_per_key,
+            f"address {client_address(websocket)} {workshop_code}": settings.ws_per_address + 2 * room
+            if settings.ws_per_address else 0}
+    caps = {holder: cap for holder, cap in caps.items() if cap > 0}
+    sockets = app.state.socket_counts
+    if not sockets.take(caps):
+        await _deny(websocket, 429, "Too many live connections are open for this key or address; close other "
+                                    "tabs of this workshop and try again.", retry_after=10)
+        return
     try:
-        while True:
-            await websocket.receive_text()  # clients only send pings; the server does the talking
-    except WebSocketDisconnect:
-        pass
+        language = i18n.pick_language(lang, websocket.cookies.get(LANG_COOKIE), workshop_language)
+        hub = app.state.hub
+        hub.renderer.base_by_code.setdefault(workshop_code, base_url(websocket, settings))
+        await websocket.accept()
+        connection = await hub.connect(websocket, (workshop_code, view, language))
+        try:
+            while True:  # clients only send pings; the server does the talking
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if message.get("text") is None:
+                    break  # a binary frame: not something this socket takes
+        finally:
+            hub.disconnect(connection)
+        await websocket.close(code=1003, reason="This websocket takes text frames only.")
     finally:
-        hub.disconnect(connection)
+        sockets.give_back(caps)
+
+
+async def _deny(websocket: WebSocket, status: int, detail: str, *, retry_after: object = None) -> None:
+    """Refuse the handshake with an HTTP answer, as every other refusal of this app looks."""
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    await websocket.send_denial_response(JSONResponse({"detail": detail}, status_code=status, headers=headers))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import Request
@@ -9,7 +10,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import cookie_name, page_actors
+from app.deps import DEVICE_COOKIE, cookie_actors, cookie_name, device_id, page_actors
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Workshop
 from app.services.access import Actor
@@ -37,13 +38,23 @@ def set_key_cookie(request: Request, response: Response, *, role: str, code: str
     )
 
 
+def with_device_cookie(request: Request, response: Response) -> Response:
+    """Give a phone its device id (app/deps.py DEVICE_COOKIE) if it has none yet."""
+    if device_id(request) is None:
+        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=60 * 60 * 24 * 365, path="/",
+                            httponly=True, samesite="lax", secure=secure_cookies(request))
+    return response
+
+
 def require_page_role(request: Request, session: Session, workshop: Workshop, *roles: str) -> Actor:
-    """The strongest of `roles` this browser holds here; 401/403 as a page otherwise."""
-    actors = page_actors(request, session, workshop)
+    """The strongest of `roles` this browser holds here; as a page otherwise, 401 without a key
+    this workshop knows, 403 with a known key of another role (also one in another role's cookie)."""
+    held = cookie_actors(request, session, workshop)
+    actors = page_actors(held)
     for role in roles:
         if role in actors:
             return actors[role]
-    if actors:
+    if held:
         raise Forbidden("This page is not for your role in this workshop.")
     if "participant" in roles:
         raise NotAuthenticated("Join the workshop first.")

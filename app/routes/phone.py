@@ -13,13 +13,23 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import BallotBoxDep, SessionDep, SharedContextsDep, WorkshopDep, limit, notify, page_key
-from app.errors import Forbidden, Invalid
+from app.deps import (
+    BallotBoxDep,
+    CeilingsDep,
+    SessionDep,
+    SharedContextsDep,
+    WorkshopDep,
+    limit,
+    limit_join,
+    notify,
+    page_key,
+)
+from app.errors import Conflict, Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
 from app.live.views import SharedContexts, framework_labels
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
-from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.routes.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
 from app.services import participants, projects, scoring, voting, workshops
 from app.services.access import Actor
 from app.web import page
@@ -50,28 +60,34 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, sha
     try:
         actor = require_page_role(request, session, workshop, "participant")
     except Exception:  # noqa: BLE001  (not joined yet: that is what the join form is for)
-        return no_store(page(request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
-                             agencies=workshops.list_agencies(session, workshop=workshop)))
+        return with_device_cookie(request, no_store(page(
+            request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
+            agencies=workshops.list_agencies(session, workshop=workshop))))
     return no_store(page(request, "pages/phone/index.html", lang,
                          **phone_context(session, shared, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/join")
-def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
+def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep, ceilings: CeilingsDep,
                     form: Annotated[FormData, FormDep]) -> Response:
     lang = language(request, workshop)
-    limit(request, "join")
+    limit_join(request, session, workshop)
     try:
         join_in = ParticipantJoin.model_validate({"name": form.get("name", ""), "agency": form.get("agency", "")})
     except ValidationError as exc:
         return page(request, "pages/phone/join.html", lang, status_code=422, workshop=workshop,
                     values=dict(form), errors=form_errors(exc),
                     agencies=workshops.list_agencies(session, workshop=workshop))
-    participant, token = participants.join(session, workshop=workshop, join_in=join_in)
+    try:
+        participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
+    except Conflict as exc:  # full, or too many typed agencies: the form again, with what was typed
+        return page(request, "pages/phone/join.html", lang, status_code=409, workshop=workshop, values=dict(form),
+                    errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
+                    agencies=workshops.list_agencies(session, workshop=workshop))
     notify(request, workshop.code)
     response = RedirectResponse(f"/w/{workshop.code}", status_code=303)
     set_key_cookie(request, response, role="participant", code=workshop.code, key=token)
-    return response
+    return with_device_cookie(request, response)
 
 
 @router.get("/w/{code}/me")
@@ -84,7 +100,7 @@ def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, sha
 
 
 @router.post("/w/{code}/proposals")
-def propose_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep,
+def propose_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep, ceilings: CeilingsDep,
                        form: Annotated[FormData, FormDep]) -> Response:
     """Send a proposal; answers with a fresh form (and keeps the typed one on error)."""
     actor = require_page_role(request, session, workshop, "participant")
@@ -100,7 +116,8 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
                     selected=_selected(form), errors=form_errors(exc),
                     request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
     try:
-        project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
+        project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in,
+                                                   ceilings=ceilings)
     except Invalid as exc:
         return page(request, "partials/_propose_form.html", lang, status_code=422, values=dict(form),
                     selected=_selected(form), errors={"form": i18n.translate_error(exc.template, exc.params, lang)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.deps import ApiActorDep, SessionDep, WorkshopDep, limit, notify
+from app.deps import ApiActorDep, CeilingsDep, SessionDep, WorkshopDep, limit, notify
 from app.models.project import MergeIn, PinIn, ProjectCreate, ProjectPublic, ProjectUpdate
 from app.services import projects
 from app.services.access import Role, require
@@ -23,14 +23,15 @@ def list_projects(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectPublic,
              responses={200: {"description": "The project already made with this client_request_id."}})
 def create_project(request: Request, response: Response, project_in: ProjectCreate, workshop: WorkshopDep,
-                   session: SessionDep, actor: ApiActorDep) -> ProjectPublic:
+                   session: SessionDep, actor: ApiActorDep, ceilings: CeilingsDep) -> ProjectPublic:
     """Propose a project (participant while proposing; facilitator in any phase but closed)."""
     actor = require(actor, Role.participant, Role.facilitator, action="propose projects")
     # Retries of one submission are answered, not counted against the limit.
     if actor.role == Role.participant and not projects.is_retry(
             session, workshop=workshop, actor=actor, request_id=project_in.client_request_id):
         limit(request, "propose", participant_id=actor.participant_id)
-    project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in)
+    project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in,
+                                               ceilings=ceilings)
     if created:
         notify(request, workshop.code)
     else:

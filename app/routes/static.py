@@ -18,6 +18,9 @@ router = APIRouter(include_in_schema=False)
 VENDOR = {
     "htmx.min.js": repository_path("node_modules/htmx.org/dist/htmx.min.js"),
     "htmx-ext-ws.min.js": repository_path("node_modules/htmx-ext-ws/dist/ws.min.js"),
+    # /docs (app/routes/docs.py)
+    "swagger-ui-bundle.js": repository_path("node_modules/swagger-ui-dist/swagger-ui-bundle.js"),
+    "swagger-ui.css": repository_path("node_modules/swagger-ui-dist/swagger-ui.css"),
 }
 CACHE = {"Cache-Control": "public, max-age=86400"}
 
@@ -27,7 +30,8 @@ def vendor_file(name: str) -> FileResponse:
     path = VENDOR.get(name)
     if path is None or not path.exists():
         raise NotFound("No such file; run `npm install` in the ruamkit folder to fetch the front-end files.")
-    return FileResponse(path, media_type="text/javascript", headers=CACHE)
+    media_type = "text/css" if name.endswith(".css") else "text/javascript"
+    return FileResponse(path, media_type=media_type, headers=CACHE)
 
 
 @router.get("/static/fonts/{name}")

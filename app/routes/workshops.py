@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 
 from app.config import Settings
-from app.deps import ApiActorDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit, notify
+from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, base_url, limit_create, limit_join, notify
 from app.errors import Forbidden
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
@@ -52,6 +52,7 @@ def created_answer(request: Request, settings: Settings, workshop, facilitator_k
 def create_workshop(request: Request, workshop_in: WorkshopCreate, session: SessionDep, settings: SettingsDep,
                     x_organiser_password: Annotated[str | None, Header()] = None) -> WorkshopCreated:
     """Create a workshop; the answer carries its keys, shown this once."""
+    limit_create(request)  # before the password: wrong guesses are counted too
     check_organiser(settings, x_organiser_password)
     workshop, facilitator_key, screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
     return created_answer(request, settings, workshop, facilitator_key, screen_key)
@@ -114,9 +115,9 @@ def server_time() -> dict[str, float | str]:
 @router.post("/workshops/{code}/participants", status_code=status.HTTP_201_CREATED,
              response_model=ParticipantJoined)
 def join_workshop(request: Request, join_in: ParticipantJoin, workshop: WorkshopDep,
-                  session: SessionDep) -> ParticipantJoined:
+                  session: SessionDep, ceilings: CeilingsDep) -> ParticipantJoined:
     """Join with a name and agency (anyone with the code); the token is shown this once."""
-    limit(request, "join")
-    participant, token = participants.join(session, workshop=workshop, join_in=join_in)
+    limit_join(request, session, workshop)
+    participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
     notify(request, workshop.code)
     return ParticipantJoined(participant_id=participant.id, participant_token=token)

@@ -44,6 +44,7 @@ from app.models.exchange import (
     WorkshopExport,
     WorkshopSettingsExport,
 )
+from app.services import ceilings as ceiling
 from app.services import participants as participants_service
 from app.services import projects as projects_service
 from app.services import results, rounds, workshops
@@ -181,12 +182,17 @@ def _names(entry: Strategy | ReformArea | Agency, lang: str) -> dict[str, str | 
     return {"name_th": entry.name_th, "name_en": entry.name_en, "name": entry.name_in(lang)}
 
 
-def import_workshop(session: Session, *, data: object) -> tuple[Workshop, str, str]:
+def import_workshop(session: Session, *, data: object,
+                    ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Workshop, str, str]:
     """Rebuild an exported workshop as a new one (new code, new keys); returns it with the raw keys.
 
     Everything is checked before the first write, and all of it is written in one commit.
     """
     export = _parse(data)
+    listed = {name.casefold() for agency in export.agencies for name in (agency.name_th, agency.name_en) if name}
+    ceiling.check_import(participants=len(export.participants), projects=len(export.projects),
+                         typed_agencies=len(ceiling.typed((p.agency for p in export.participants), listed)),
+                         ceilings=ceilings)
     _check_references(export)
     # Derived as for a created workshop, so the console's screen link opens this screen.
     facilitator_key = new_key()
@@ -309,13 +315,14 @@ def _check_merge_chains(projects: dict[int, ProjectExport]) -> None:
         seen = {start.id}
         current = start
         while current.merged_into_id is not None:
-            current = projects[current.merged_into_id]
+            previous, current = current, projects[current.merged_into_id]
             if current.id in seen:
+                # The loop closes where `previous` is merged into a project already on the path.
                 raise Invalid(
                     "Projects {project} and {other} are merged into each other, "
                     "directly or through others.",
-                    project=start.id,
-                    other=current.id,
+                    project=current.id,
+                    other=previous.id,
                 )
             seen.add(current.id)
 

@@ -7,13 +7,16 @@ from sqlmodel import Session, select
 from app.errors import Conflict
 from app.models import Participant, Phase, Workshop
 from app.models.participant import ParticipantJoin
+from app.services import ceilings as ceiling
 from app.services.access import hash_key, new_key
 
 
-def join(session: Session, *, workshop: Workshop, join_in: ParticipantJoin) -> tuple[Participant, str]:
+def join(session: Session, *, workshop: Workshop, join_in: ParticipantJoin,
+         ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Participant, str]:
     """Add a participant; returns it with its raw token (shown once, stored as a hash)."""
     if workshop.phase == Phase.closed:
         raise Conflict("The workshop is in phase 'closed': no one can join any more.")
+    ceiling.check_room_for_participant(session, workshop=workshop, agency=join_in.agency, ceilings=ceilings)
     token = new_key()
     participant = Participant(workshop_id=workshop.id, name=join_in.name, agency=join_in.agency,
                               token_hash=hash_key(token))

@@ -24,6 +24,7 @@ from app.models import (
     Workshop,
 )
 from app.models.project import ProjectCreate, ProjectPublic, ProjectUpdate
+from app.services import ceilings as ceiling
 from app.services import rounds
 from app.services.access import Actor, Role
 from app.services.workshops import require_not_closed
@@ -146,8 +147,8 @@ def _set_tags(session: Session, *, project: Project, strategy_ids: list[int] | N
         session.add_all(ProjectReformArea(project_id=project.id, reform_area_id=i) for i in reform_area_ids)
 
 
-def create_project(session: Session, *, workshop: Workshop, actor: Actor,
-                   project_in: ProjectCreate) -> tuple[Project, bool]:
+def create_project(session: Session, *, workshop: Workshop, actor: Actor, project_in: ProjectCreate,
+                   ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Project, bool]:
     """Add a proposal; returns (project, created). A repeated client_request_id returns the first."""
     require_not_closed(workshop)
     proposer_id = actor.participant_id
@@ -159,6 +160,7 @@ def create_project(session: Session, *, workshop: Workshop, actor: Actor,
                                   request_id=project_in.client_request_id)
         if existing is not None:
             return existing, False
+    ceiling.check_room_for_project(session, workshop=workshop, ceilings=ceilings)
     _check_tags(session, workshop=workshop, strategy_ids=project_in.strategy_ids,
                 reform_area_ids=project_in.reform_area_ids)
     # Pre-moderation: a participant's proposal waits for the facilitator's approval.

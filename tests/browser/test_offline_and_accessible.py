@@ -104,3 +104,19 @@ def test_every_page_stays_on_its_origin_and_passes_axe(live_server: str, new_con
     assert not any("-vietnamese-" in url or "-latin-ext-" in url for url in every_url)
     assert any(url.startswith("ws://") for url in every_url), "no websocket was recorded"
     assert axe.serious() == {}, axe.serious()
+
+
+def test_the_api_docs_work_offline_under_the_pages_csp(live_server: str, new_context: Any) -> None:
+    """/docs draws every operation of the JSON API from files this server serves, with no
+    Content-Security-Policy violation and no request to another origin."""
+    recorders: list[Recorder] = []
+    page = new_page(new_context, record=recorders)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server}/docs")
+    expect(page.locator(".opblock-summary-path[data-path='/api/v1/workshops/{code}/participants']")
+           ).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.locator(".opblock")).not_to_have_count(0)
+    assert problems == [], problems
+    assert [url for recorder in recorders for url in recorder.foreign(live_server)] == []

@@ -13,13 +13,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.config import Settings
+
 from tests.routes.helpers import API, bearer
 
 PEOPLE, PROJECTS = 3, 4
+
+
+@pytest.fixture(name="settings")
+def unlimited_creation(settings: Settings) -> Settings:
+    """Two workshops per example, sixty from one address in well under a minute: the limit on
+    creating workshops is not what this test is about."""
+    return settings.model_copy(update={"rate_create_per_address": 0, "rate_create_total": 0})
 PAGE = {"Sec-Fetch-Site": "same-origin", "HX-Request": "true"}
 
 person = st.integers(0, PEOPLE - 1)

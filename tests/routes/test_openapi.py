@@ -44,3 +44,21 @@ def test_openapi_describes_the_bearer_key_and_the_export_formats(schema: dict) -
 
 def test_the_pages_are_left_out_of_the_api_schema(schema: dict) -> None:
     assert all(path.startswith("/api/v1/") for path in schema["paths"])
+
+
+def test_docs_load_only_files_of_this_server_and_no_inline_script(client: TestClient) -> None:
+    """/docs works in a hall with no internet, under the same CSP as every page."""
+    import re
+
+    page = client.get("/docs")
+    assert page.status_code == 200
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.DOTALL)
+    assert scripts and all('src="' in attributes and not body.strip() for attributes, body in scripts)
+    assert "<style" not in page.text and " style=" not in page.text
+    files = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert files and all(f.startswith("/static/") for f in files), files
+    for url in files:
+        assert client.get(url).status_code == 200, url
+    # ReDoc is not offered (it needs inline styles), nor Swagger's OAuth2 page (inline script).
+    assert client.get("/redoc").status_code == 404
+    assert client.get("/docs/oauth2-redirect").status_code == 404

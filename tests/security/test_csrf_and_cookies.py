@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.deps import cookie_name
+from app.deps import DEVICE_COOKIE, cookie_name
 from tests.routes.helpers import bearer, create_workshop, join, set_phase
 from tests.security.conftest import database_state, make_scene
 from tests.security.test_authorisation_matrix import ROWS, Row, app_routes, ask
@@ -162,6 +162,7 @@ def test_a_participant_cookie_is_scoped_to_its_workshop(client: TestClient) -> N
     other = create_workshop(client, title="Other", phase="propose")
     join(client, workshop)
     answer = client.post(f"/w/{workshop.code}/join", data={"name": "Phone"}, follow_redirects=False)
-    assert list(cookies_set(answer)) == [cookie_name("participant", workshop.code)]
+    # The key's cookie, named for its workshop (and the phone's device id, which is no key).
+    assert sorted(cookies_set(answer)) == sorted([cookie_name("participant", workshop.code), DEVICE_COOKIE])
     # That browser is a stranger in the other workshop.
     assert client.get(f"/w/{other.code}/me", follow_redirects=False).status_code == 401

@@ -6,6 +6,7 @@ import copy
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -607,6 +608,21 @@ def test_a_malformed_import_is_refused_with_422_and_nothing_is_written(
     assert reason in refusal.value.detail
     assert refusal.value.detail.endswith(".")
     assert [count(session, model) for model in (Workshop, Participant, Project)] == before
+
+
+def test_a_loop_of_merges_names_the_two_projects_that_close_it(session: Session, thai_workshop: Story) -> None:
+    data = as_file(exports.export_data(session, workshop=thai_workshop.workshop))
+    original, duplicate = titled(data, "โครงการ Coding Nation"), titled(data, "Coding Nation (ซ้ำ)")
+    assert duplicate["merged_into_id"] == original["id"]
+    original["merged_into_id"] = duplicate["id"]
+    data["votes"] = []
+
+    with pytest.raises(Invalid) as refusal:
+        exports.import_workshop(session, data=data)
+
+    named = re.search(r"Projects (\d+) and (\d+) are merged into each other", refusal.value.detail)
+    assert named, refusal.value.detail
+    assert {int(named[1]), int(named[2])} == {original["id"], duplicate["id"]}
 
 
 # --- CSV ---
