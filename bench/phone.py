@@ -13,6 +13,7 @@ Paths come from the page itself (the `ws-connect` and `hx-post` attributes), as 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
@@ -50,6 +51,9 @@ class Phone:
     host: str  # "127.0.0.1:PORT", as the browser's Host header
     code: str
     cookie: str = ""  # "rk_p_CODE=<token>"
+    # "rk_d=<id>": the device id a browser takes from the join page before it joins (it counts
+    # one phone's join retries against that phone); the server takes any id of this form.
+    device: str = field(default_factory=lambda: f"rk_d={secrets.token_urlsafe(16)}")
     ws_path: str = ""
     main_version: bytes = b""
     buttons: dict[tuple[str, int], str] = field(default_factory=dict)  # ("plus", project id) -> hx-post path
@@ -72,26 +76,26 @@ class Phone:
             ("Host", self.host), ("Cache-Control", "max-age=0"), ("Origin", "null"),
             ("Content-Type", "application/x-www-form-urlencoded"), ("Upgrade-Insecure-Requests", "1"),
             ("Accept", ACCEPT_PAGE), ("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Mode", "navigate"),
-            ("Sec-Fetch-User", "?1"), ("Sec-Fetch-Dest", "document"), *COMMON], body)
+            ("Sec-Fetch-User", "?1"), ("Sec-Fetch-Dest", "document"), ("Cookie", self.device), *COMMON], body)
 
     def load_page(self) -> Raw:
         return Raw("GET", f"/w/{self.code}", [
             ("Host", self.host), ("Cache-Control", "max-age=0"), ("Upgrade-Insecure-Requests", "1"),
             ("Accept", ACCEPT_PAGE), ("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Mode", "navigate"),
-            ("Sec-Fetch-User", "?1"), ("Sec-Fetch-Dest", "document"), ("Cookie", self.cookie), *COMMON])
+            ("Sec-Fetch-User", "?1"), ("Sec-Fetch-Dest", "document"), ("Cookie", self.cookies), *COMMON])
 
     def websocket_headers(self) -> list[tuple[str, str]]:
         """What the browser adds to the websocket handshake (the library adds Upgrade, Key, Version
         and the permessage-deflate offer, as the browser does)."""
         return [("Origin", self.origin), ("Cache-Control", "no-cache"), ("Pragma", "no-cache"),
-                ("Cookie", self.cookie), *COMMON]
+                ("Cookie", self.cookies), *COMMON]
 
     def redraw(self) -> Raw:
         """htmx.ajax('GET', /w/{code}/me) from app.js when the phase (the shared version) moves on."""
         return Raw("GET", f"/w/{self.code}/me", [
             ("Host", self.host), ("HX-Request", "true"), ("HX-Current-URL", self.page_url),
             ("HX-Target", "phone-main"), ("Accept", "*/*"), ("Sec-Fetch-Site", "same-origin"),
-            ("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty"), ("Cookie", self.cookie), *COMMON])
+            ("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty"), ("Cookie", self.cookies), *COMMON])
 
     def tap(self, project_id: int, change: int = 1) -> Raw:
         """The + (or -) button of one project: hx-post with hx-vals {"change": "1"}."""
@@ -101,9 +105,14 @@ class Phone:
             ("Host", self.host), ("HX-Trigger", button), ("HX-Target", button), ("HX-Current-URL", self.page_url),
             ("HX-Request", "true"), ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "*/*"),
             ("Origin", self.origin), ("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Mode", "cors"),
-            ("Sec-Fetch-Dest", "empty"), ("Cookie", self.cookie), *COMMON], f"change={change}".encode())
+            ("Sec-Fetch-Dest", "empty"), ("Cookie", self.cookies), *COMMON], f"change={change}".encode())
 
     # --- reading what the server answered, as the page does ---
+
+    @property
+    def cookies(self) -> str:
+        """The Cookie header, in the browser's order (the older cookie first)."""
+        return "; ".join(c for c in (self.device, self.cookie) if c)
 
     def took_cookie(self, set_cookie_headers: list[str]) -> None:
         for value in set_cookie_headers:

@@ -90,6 +90,8 @@ def test_the_simulated_phone_sends_what_the_phone_page_sends(page: Page, live_se
     same_request(recorder.find("POST", f"/w/{code}/join"), simulated.join("สมศรี ใจดี", ""))
     cookie = next(c for c in page.context.cookies() if c["name"] == f"rk_p_{code}")
     simulated.cookie = f"{cookie['name']}={cookie['value']}"
+    device = next(c for c in page.context.cookies() if c["name"] == "rk_d")
+    simulated.device = f"rk_d={device['value']}"
     same_request(recorder.find("GET", f"/w/{code}"), simulated.load_page())
     simulated.read_page(page.content())
 
