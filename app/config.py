@@ -50,6 +50,26 @@ class Settings(BaseSettings):
     rate_propose_per_address: float = 3000
     rate_vote_per_participant: float = 300
     rate_vote_per_address: float = 60000
+    # How big one workshop may grow: far above any real workshop (DESIGN.md: 30 to 2,000 people
+    # in a room), and what bounds the cost of every output drawn from one (rankings, the report
+    # and its PDF, the exports). Projects count hidden and merged ones; agencies count the
+    # workshop's list and the distinct names typed at join. An import over a limit gets 413.
+    max_participants_per_workshop: int = 5000
+    max_projects_per_workshop: int = 2000
+    max_agencies_per_workshop: int = 500
+    max_rounds_per_workshop: int = 20
+    # Files drawn from a workshop (report PDF, XLSX, CSV, JSON) are made in separate worker
+    # processes (app/renders.py): at most render_workers at once (more wait in line, up to
+    # render_queue), each killed after render_timeout seconds or when it needs more than
+    # render_memory_mb of address space. A request waits up to render_wait seconds for its
+    # file, then is told to try again; files are kept (up to render_cache_mb) until their
+    # workshop changes.
+    render_workers: int = 1
+    render_queue: int = 8
+    render_timeout: float = 60.0
+    render_memory_mb: int = 1536
+    render_wait: float = 4.0
+    render_cache_mb: int = 64
 
 
 def get_settings() -> Settings:

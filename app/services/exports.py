@@ -17,10 +17,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, TooLarge
+from app.i18n import N_
 from app.models import (
     Agency,
     Participant,
@@ -44,10 +46,12 @@ from app.models.exchange import (
     WorkshopExport,
     WorkshopSettingsExport,
 )
+from app.services import limits as limits_service
 from app.services import participants as participants_service
 from app.services import projects as projects_service
 from app.services import results, rounds, workshops
 from app.services.access import hash_key, new_key, screen_key_for
+from app.services.limits import WorkshopLimits
 
 Cell = str | int | None
 Row = TypeVar("Row", bound=SQLModel)
@@ -181,12 +185,14 @@ def _names(entry: Strategy | ReformArea | Agency, lang: str) -> dict[str, str | 
     return {"name_th": entry.name_th, "name_en": entry.name_en, "name": entry.name_in(lang)}
 
 
-def import_workshop(session: Session, *, data: object) -> tuple[Workshop, str, str]:
+def import_workshop(session: Session, *, data: object,
+                    limits: WorkshopLimits = limits_service.DEFAULT) -> tuple[Workshop, str, str]:
     """Rebuild an exported workshop as a new one (new code, new keys); returns it with the raw keys.
 
     Everything is checked before the first write, and all of it is written in one commit.
     """
     export = _parse(data)
+    _check_size(export, limits)
     _check_references(export)
     # Derived as for a created workshop, so the console's screen link opens this screen.
     facilitator_key = new_key()
@@ -236,6 +242,34 @@ def _describe(exc: ValidationError) -> str:
     if len(errors) > 1:
         text += f" ({len(errors) - 1} more problem(s) after this one.)"
     return text
+
+
+# One sentence per limit (literal, so that they can be translated).
+_OVER_LIMIT = {
+    "participants": N_("This export has {count} participants; a workshop on this server holds at most {limit} "
+                       "(RUAMKIT_MAX_PARTICIPANTS_PER_WORKSHOP)."),
+    "projects": N_("This export has {count} projects; a workshop on this server holds at most {limit} "
+                   "(RUAMKIT_MAX_PROJECTS_PER_WORKSHOP)."),
+    "agencies": N_("This export has {count} agencies (listed or typed by participants); a workshop on this "
+                   "server holds at most {limit} (RUAMKIT_MAX_AGENCIES_PER_WORKSHOP)."),
+    "rounds": N_("This export has {count} rounds; a workshop on this server holds at most {limit} "
+                 "(RUAMKIT_MAX_ROUNDS_PER_WORKSHOP)."),
+}
+
+
+def _check_size(export: WorkshopExport, limits: WorkshopLimits) -> None:
+    """Refuse an export bigger than a workshop may be: the limits bound what drawing its
+    ranking, report and exports can cost."""
+    listed = {spelling.casefold() for a in export.agencies for spelling in (a.name_th, a.name_en) if spelling}
+    typed = {p.agency.strip().casefold() for p in export.participants if p.agency.strip()} - listed
+    for what, count, limit in (
+        ("participants", len(export.participants), limits.participants),
+        ("projects", len(export.projects), limits.projects),
+        ("agencies", len(export.agencies) + len(typed), limits.agencies),
+        ("rounds", len(export.rounds), limits.rounds),
+    ):
+        if count > limit:
+            raise TooLarge(_OVER_LIMIT[what], count=count, limit=limit)
 
 
 def _check_references(export: WorkshopExport) -> None:
@@ -552,28 +586,19 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
     for p in ordered:
         if p.merged_into_id is not None:
             projects[p.id].merged_into_id = projects[p.merged_into_id].id
-    session.add_all(
-        ProjectStrategy(project_id=projects[p.id].id, strategy_id=strategies[sid].id)
-        for p in ordered
-        for sid in p.strategy_ids
-    )
-    session.add_all(
-        ProjectReformArea(project_id=projects[p.id].id, reform_area_id=reform_areas[rid].id)
-        for p in ordered
-        for rid in p.reform_area_ids
-    )
+    # Links and votes as plain bulk inserts (executemany), not one ORM object each: a big import
+    # holds the database's write lock, and every vote of every workshop waits while it does.
+    _bulk(session, ProjectStrategy, [{"project_id": projects[p.id].id, "strategy_id": strategies[sid].id}
+                                     for p in ordered for sid in p.strategy_ids])
+    _bulk(session, ProjectReformArea, [{"project_id": projects[p.id].id, "reform_area_id": reform_areas[rid].id}
+                                       for p in ordered for rid in p.reform_area_ids])
     round_ids = _insert_rounds(session, workshop=workshop, export=export, projects=projects)
-    session.add_all(
-        Vote(
-            participant_id=people[v.participant_id].id,
-            project_id=projects[v.project_id].id,
-            round_id=round_ids[v.round],
-            workshop_id=wid,
-            dots=v.dots,
-        )
+    _bulk(session, Vote, [
+        {"participant_id": people[v.participant_id].id, "project_id": projects[v.project_id].id,
+         "round_id": round_ids[v.round], "workshop_id": wid, "dots": v.dots}
         for v in export.votes
         if v.dots > 0
-    )
+    ])
     session.add_all(
         Score(
             participant_id=people[c.participant_id].id,
@@ -615,6 +640,11 @@ def _insert_rounds(session: Session, *, workshop: Workshop, export: WorkshopExpo
     workshop.current_round_id = round_ids[current]
     session.add(workshop)
     return round_ids
+
+
+def _bulk(session: Session, table: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def _insert(session: Session, rows: dict[int, Row]) -> dict[int, Row]:

@@ -40,12 +40,16 @@ class Tags:
         self.reform_areas: dict[int, list[int]] = defaultdict(list)
         if not ids:
             return
-        for link in session.exec(select(ProjectStrategy).where(col(ProjectStrategy.project_id).in_(ids))
-                                 .order_by(ProjectStrategy.strategy_id)):
-            self.strategies[link.project_id].append(link.strategy_id)
-        for link in session.exec(select(ProjectReformArea).where(col(ProjectReformArea.project_id).in_(ids))
-                                 .order_by(ProjectReformArea.reform_area_id)):
-            self.reform_areas[link.project_id].append(link.reform_area_id)
+        # Plain (project, tag) rows, not ORM objects: a big workshop has tens of thousands of
+        # links, and building an object for each was most of the time of its ranking.
+        for project_id, strategy_id in session.exec(
+                select(ProjectStrategy.project_id, ProjectStrategy.strategy_id)
+                .where(col(ProjectStrategy.project_id).in_(ids)).order_by(ProjectStrategy.strategy_id)):
+            self.strategies[project_id].append(strategy_id)
+        for project_id, reform_area_id in session.exec(
+                select(ProjectReformArea.project_id, ProjectReformArea.reform_area_id)
+                .where(col(ProjectReformArea.project_id).in_(ids)).order_by(ProjectReformArea.reform_area_id)):
+            self.reform_areas[project_id].append(reform_area_id)
 
 
 def to_public(project: Project, tags: Tags) -> ProjectPublic:

@@ -25,6 +25,17 @@ from app.services import presets, results, workshops
 
 # The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
 PDF_BASE_URL = "http://ruamkit.report.invalid/"
+# Each strategy's list shows its first projects in ranking order, then how many more (the full
+# ranking is the table above it): a project tagged with every strategy would otherwise appear
+# once per strategy, and the report would grow with projects x tags. At most STRATEGY_ITEMS
+# entries in all, so a framework of 100 strategies gets shorter lists.
+STRATEGY_TOP = 30
+STRATEGY_ITEMS = 600
+# The PDF is drawn by the server (WeasyPrint lays out a few A4 pages a second here), so it shows
+# the first PDF_RANKING_TOP projects of the ranking (about 10 pages) and says where the rest are,
+# and the coverage matrix only when it fits a page. The page printed by the browser shows all.
+PDF_RANKING_TOP = 300
+PDF_COVERAGE_CELLS = 25 * 25
 
 
 class ReportUnavailable(DomainError):
@@ -40,16 +51,23 @@ class AgencyRow:
     voted: int
 
 
-def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | None = None) -> dict[str, Any]:
+def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | None = None,
+          pdf: bool = False) -> dict[str, Any]:
     """Everything the report template shows, in the reader's language (dates in Thai time;
-    Buddhist-era years for Thai)."""
+    Buddhist-era years for Thai); for the PDF, within the PDF's bounds."""
     now = now or datetime.now(UTC)
     outcome = results.compute(session, workshop=workshop)
     tally = counts(session, workshop)
     preset = presets.PRESETS.get(workshop.framework)
+    shown = outcome.standings[:PDF_RANKING_TOP] if pdf else outcome.standings
+    cells = len(outcome.strategies) * len(outcome.reform_areas)
     return {
         "workshop": workshop,
         "outcome": outcome,
+        "ranking": shown,
+        "ranking_more": len(outcome.standings) - len(shown),
+        "strategy_top": max(5, min(STRATEGY_TOP, STRATEGY_ITEMS // max(1, len(outcome.strategies)))),
+        "coverage_shown": 0 < cells and (not pdf or cells <= PDF_COVERAGE_CELLS),
         "framework_title": (preset.title_en if lang == "en" else preset.title_th) if preset else "",
         "created_when": i18n.format_when(workshop.created_at, lang),
         "made_when": i18n.format_when(now, lang),
