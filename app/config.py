@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     render_queue: int = 8
     render_timeout: float = 60.0
     render_memory_mb: int = 1536
-    render_wait: float = 4.0
+    render_wait: float = 10.0
     render_cache_mb: int = 64
 
 

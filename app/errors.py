@@ -45,3 +45,9 @@ class TooLarge(DomainError):
 
 class RateLimited(DomainError):
     status_code = 429
+
+
+class Unavailable(DomainError):
+    """Not now, but soon: a file still being drawn, the render workers busy (with Retry-After)."""
+
+    status_code = 503

@@ -20,12 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import db
 from app.admission import AdmissionLimit
 from app.config import Settings
-from app.errors import DomainError, RateLimited
+from app.errors import DomainError, RateLimited, Unavailable
 from app.live.broker import make_broker
 from app.live.hub import Hub
 from app.services.ballot_box import BallotBox
 from app.live.timer_watch import TimerWatch
 from app.live.views import make_renderer
+from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders
 from app.web import make_templates
 
@@ -58,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = make_broker(settings.redis_url)
         broker.subscribe(hub.notify)
         app.state.hub, app.state.broker = hub, broker
+        renders = RenderPool(settings)
+        broker.subscribe(renders.changed)  # a drawn file is kept until its workshop changes
+        renders.install_signal_handlers()
+        app.state.renders = renders
         ballot_box = BallotBox(engine, on_committed=lambda codes: [broker.publish(code) for code in codes])
         app.state.ballot_box = ballot_box
         ballot_box.start()
@@ -68,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            renders.close()
             await timer_watch.stop()
             await asyncio.to_thread(ballot_box.stop)
             await broker.stop()
@@ -137,7 +143,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             response: Response = JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
         else:
             response = page_error_response(request, exc.template, exc.params, exc.status_code)
-        if isinstance(exc, RateLimited):
+        if isinstance(exc, (RateLimited, Unavailable)):
             response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
         return response
 

@@ -30,9 +30,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.outputs.big import ATTACK, MID, big_export, body  # noqa: E402
+from tests.outputs.big import ATTACK, CEILING, MID, SMALL, big_export, body  # noqa: E402
 
-CASES = {"attack": ATTACK, "mid": MID}
+CASES = {"attack": ATTACK, "mid": MID, "ceiling": CEILING, "small": SMALL}
 
 
 def free_port() -> int:
