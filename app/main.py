@@ -27,6 +27,7 @@ from app.services.ballot_box import BallotBox
 from app.live.timer_watch import TimerWatch
 from app.live.views import make_renderer
 from app.renders import RenderPool
+from app.versions import Memo, Versions
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders
 from app.web import make_templates
 
@@ -59,10 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = make_broker(settings.redis_url)
         broker.subscribe(hub.notify)
         app.state.hub, app.state.broker = hub, broker
-        renders = RenderPool(settings)
-        broker.subscribe(renders.changed)  # a drawn file is kept until its workshop changes
+        # What is drawn from a workshop (files, public results) is kept until its workshop changes.
+        versions = Versions()
+        broker.subscribe(versions.changed)
+        renders = RenderPool(settings, versions)
         renders.install_signal_handlers()
-        app.state.renders = renders
+        app.state.renders, app.state.results_memo = renders, Memo(versions)
         ballot_box = BallotBox(engine, on_committed=lambda codes: [broker.publish(code) for code in codes])
         app.state.ballot_box = ballot_box
         ballot_box.start()

@@ -8,9 +8,8 @@ climbing by gigabytes, and the server ignored SIGTERM until it was done. Here:
   loaded WeasyPrint and the templates (app/render_worker.py), so it starts in milliseconds.
   At most `workers` draw at once, more wait in line (at most `queue`); a worker is killed after
   `timeout` seconds, and caps its own address space at `memory_mb` (RLIMIT_AS).
-- A drawn file is kept until its workshop changes: every change notice of the broker (the same
-  ones that redraw the screens) bumps the workshop's generation, and a file is served only for
-  the generation it was drawn in. A failure (too slow, too big) is kept the same way, so asking
+- A drawn file is kept until its workshop changes (app/versions.py): it is served only while
+  the workshop is at the version it was drawn from. A failure (too slow, too big) is kept the same way, so asking
   again does not cost another minute of CPU.
 - A request waits for its file at most `wait` seconds (and only a few requests wait at once,
   so they cannot fill the admission slots); then it is told to try again in a few seconds.
@@ -32,6 +31,7 @@ from typing import Any
 from app.config import Settings
 from app.errors import DomainError, TooLarge, Unavailable
 from app.i18n import N_
+from app.versions import Versions
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Job:
     code: str
     kind: str
     lang: str
-    generation: int = -1
+    version: int = -1
     started: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: bytes | Failure | None = None
@@ -71,8 +71,8 @@ class Job:
 
 
 class RenderPool:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, versions: Versions) -> None:
+        self.settings, self.versions = settings, versions
         self.workers = max(1, settings.render_workers)
         self.timeout = settings.render_timeout
         self.memory_bytes = settings.render_memory_mb * 2**20
@@ -80,7 +80,6 @@ class RenderPool:
         self.max_queue = settings.render_queue
         self.cache_bytes = settings.render_cache_mb * 2**20
         self._lock = threading.Lock()
-        self._generations: dict[str, int] = {}
         self._cache: OrderedDict[tuple[str, str, str], tuple[int, bytes | Failure]] = OrderedDict()
         self._cached_bytes = 0
         self._jobs: dict[tuple[str, str, str], Job] = {}
@@ -91,20 +90,6 @@ class RenderPool:
         self._context: Any = None
         self.drawn = 0  # files drawn by workers since start (tests read it)
 
-    # --- versions ---
-
-    def changed(self, code: str) -> None:
-        """A change notice (broker listener): files of this workshop drawn before it are stale."""
-        with self._lock:
-            self._generations[code] = self._generations.get(code, 0) + 1
-            for job in self._jobs.values():
-                if job.code == code and job.started is not None:
-                    job.again = True
-
-    def generation(self, code: str) -> int:
-        with self._lock:
-            return self._generations.get(code, 0)
-
     # --- asking for a file ---
 
     def get(self, code: str, kind: str, lang: str) -> bytes:
@@ -114,9 +99,9 @@ class RenderPool:
         with self._lock:
             if self._closing.is_set():
                 raise Unavailable(N_("The server is stopping; try again in {seconds} seconds."), seconds=RETRY_SECONDS)
-            generation = self._generations.get(code, 0)
+            version = self.versions.of(code)
             kept = self._cache.get(key)
-            if kept is not None and kept[0] == generation:
+            if kept is not None and kept[0] == version:
                 self._cache.move_to_end(key)
                 return _unwrap(kept[1])
             job = self._jobs.get(key)
@@ -127,7 +112,7 @@ class RenderPool:
                 job = self._jobs[key] = Job(code, kind, lang)
                 self._queue.append(job)
                 self._dispatch()
-            elif job.started is not None and job.generation != generation:
+            elif job.started is not None and job.version != version:
                 job.again = True
             # Few waiters at once: each holds one of the server's admission slots.
             may_wait = self._waiting < self.workers + 2
@@ -146,7 +131,7 @@ class RenderPool:
                     self._waiting -= 1
         with self._lock:
             kept = self._cache.get(key)
-            if kept is not None and kept[0] == self._generations.get(code, 0):
+            if kept is not None and kept[0] == self.versions.of(code):
                 return _unwrap(kept[1])
             elapsed = int(time.monotonic() - job.started) if job.started is not None else 0
         if self._closing.is_set():
@@ -161,7 +146,7 @@ class RenderPool:
         """Start queued jobs while a worker is free (called with the lock held)."""
         while self._queue and len(self._running) < self.workers and not self._closing.is_set():
             job = self._queue.popleft()
-            job.generation = self._generations.get(job.code, 0)
+            job.version = self.versions.of(job.code)
             job.started = time.monotonic()
             thread = threading.Thread(target=self._supervise, args=(job,), name=f"render-{job.kind}", daemon=True)
             self._running[id(thread)] = None
@@ -242,16 +227,16 @@ class RenderPool:
             return self._context
 
     def _keep(self, job: Job, result: bytes | Failure) -> None:
-        """Remember the file (or failure) for the generation it was drawn in (lock held)."""
+        """Remember the file (or failure) for the version it was drawn in (lock held)."""
         old = self._cache.pop(job.key, None)
         if old is not None:
             self._cached_bytes -= _size(old[1])
         if _size(result) > self.cache_bytes:
             return
-        self._cache[job.key] = (job.generation, result)
+        self._cache[job.key] = (job.version, result)
         self._cached_bytes += _size(result)
         while self._cached_bytes > self.cache_bytes and self._cache:
-            _key, (_generation, dropped) = self._cache.popitem(last=False)
+            _key, (_version, dropped) = self._cache.popitem(last=False)
             self._cached_bytes -= _size(dropped)
 
     # --- stopping ---

@@ -50,6 +50,6 @@ ATTACK = {"projects": 2500, "tags": 50, "participants": 6000}
 # Issue 10's 400-project workshop (participants within the limit of 5,000, so that it still imports).
 MID = {"projects": 400, "tags": 50, "participants": 5000}
 # The largest import the default limits accept, tagged as densely as allowed, with votes.
-CEILING = {"projects": 2000, "tags": 50, "participants": 5000, "strategies": 100, "areas": 100, "votes": 1000}
+CEILING = {"projects": 2000, "tags": 50, "participants": 5000, "strategies": 100, "areas": 100, "votes": 300}
 # A real workshop's size (the demo has 20 projects).
 SMALL = {"projects": 20, "tags": 3, "participants": 50, "votes": 50}
