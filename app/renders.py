@@ -138,7 +138,7 @@ class RenderPool:
             raise _stopping().error()
         raise Unavailable(N_("This file is being prepared (for {elapsed} seconds so far; at most {limit}). "
                              "Try again in {seconds} seconds."),
-                          elapsed=elapsed, limit=int(self.timeout), seconds=RETRY_SECONDS)
+                          elapsed=elapsed, limit=f"{self.timeout:g}", seconds=RETRY_SECONDS)
 
     # --- drawing ---
 
@@ -215,7 +215,7 @@ class RenderPool:
         return Failure(TooLarge, N_("This workshop is too large to draw as {kind} on this server (at most {seconds} "
                                     "seconds and {megabytes} MB per file); download the CSV or JSON export, or "
                                     "print the report page from the browser."),
-                       {"kind": job.kind.upper(), "seconds": int(self.timeout),
+                       {"kind": job.kind.upper(), "seconds": f"{self.timeout:g}",
                         "megabytes": self.memory_bytes // 2**20})
 
     def _get_context(self) -> Any:

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from app.errors import Conflict, Invalid, TooLarge
-from app.i18n import N_
 from app.models import (
     Agency,
     Participant,
@@ -137,7 +136,7 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             for p in participants_service.list_participants(session, workshop=workshop)
         ],
         "projects": [
-            {**p.model_dump(mode="json"), "created_at": _iso(p.created_at)}
+            {**p.model_dump(mode="json", exclude={"edit_pending"}), "created_at": _iso(p.created_at)}
             for p in projects_service.list_public(session, workshop=workshop, include_removed=True)
         ],
         "votes": [
@@ -246,32 +245,25 @@ def _describe(exc: ValidationError) -> str:
     return text
 
 
-# One sentence per limit (literal, so that they can be translated).
-_OVER_LIMIT = {
-    "participants": N_("This export has {count} participants; a workshop on this server holds at most {limit} "
-                       "(RUAMKIT_MAX_PARTICIPANTS_PER_WORKSHOP)."),
-    "projects": N_("This export has {count} projects; a workshop on this server holds at most {limit} "
-                   "(RUAMKIT_MAX_PROJECTS_PER_WORKSHOP)."),
-    "agencies": N_("This export has {count} agencies (listed or typed by participants); a workshop on this "
-                   "server holds at most {limit} (RUAMKIT_MAX_AGENCIES_PER_WORKSHOP)."),
-    "rounds": N_("This export has {count} rounds; a workshop on this server holds at most {limit} "
-                 "(RUAMKIT_MAX_ROUNDS_PER_WORKSHOP)."),
-}
-
-
 def _check_size(export: WorkshopExport, limits: WorkshopLimits) -> None:
     """Refuse an export bigger than a workshop may be: the limits bound what drawing its
     ranking, report and exports can cost."""
+    if len(export.participants) > limits.participants:
+        raise TooLarge("This export has {count} participants; a workshop on this server holds at most {limit} "
+                       "(RUAMKIT_MAX_PARTICIPANTS_PER_WORKSHOP).", count=len(export.participants),
+                       limit=limits.participants)
+    if len(export.projects) > limits.projects:
+        raise TooLarge("This export has {count} projects; a workshop on this server holds at most {limit} "
+                       "(RUAMKIT_MAX_PROJECTS_PER_WORKSHOP).", count=len(export.projects), limit=limits.projects)
     listed = {spelling.casefold() for a in export.agencies for spelling in (a.name_th, a.name_en) if spelling}
     typed = {p.agency.strip().casefold() for p in export.participants if p.agency.strip()} - listed
-    for what, count, limit in (
-        ("participants", len(export.participants), limits.participants),
-        ("projects", len(export.projects), limits.projects),
-        ("agencies", len(export.agencies) + len(typed), limits.agencies),
-        ("rounds", len(export.rounds), limits.rounds),
-    ):
-        if count > limit:
-            raise TooLarge(_OVER_LIMIT[what], count=count, limit=limit)
+    if len(export.agencies) + len(typed) > limits.agencies:
+        raise TooLarge("This export has {count} agencies (listed or typed by participants); a workshop on this "
+                       "server holds at most {limit} (RUAMKIT_MAX_AGENCIES_PER_WORKSHOP).",
+                       count=len(export.agencies) + len(typed), limit=limits.agencies)
+    if len(export.rounds) > limits.rounds:
+        raise TooLarge("This export has {count} rounds; a workshop on this server holds at most {limit} "
+                       "(RUAMKIT_MAX_ROUNDS_PER_WORKSHOP).", count=len(export.rounds), limit=limits.rounds)
 
 
 def _check_references(export: WorkshopExport) -> None:
