@@ -74,7 +74,7 @@ def child_main(conn: Connection, memory_bytes: int, settings: Settings, code: st
     except MemoryError:
         answer = ("memory", None)
     except DomainError as exc:
-        answer = ("refused", (type(exc).__name__, exc.template, exc.params, exc.status_code))
+        answer = ("refused", (exc.template, exc.params, exc.status_code))
     except Exception as exc:  # noqa: BLE001 (reported to the server, which logs it)
         answer = ("error", f"{type(exc).__name__}: {exc}"[:1000])
     try:

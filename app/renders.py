@@ -43,14 +43,19 @@ RETRY_SECONDS = 3
 
 @dataclass
 class Failure:
-    """Why a file could not be drawn, as a domain error to raise for every asker."""
+    """Why a file could not be drawn: a domain error raised again for every asker."""
 
-    kind: type[DomainError]
     template: str
     params: dict[str, Any]
+    status_code: int
 
     def error(self) -> DomainError:
-        return self.kind(self.template, **self.params)
+        kind = {413: TooLarge, 503: Unavailable}.get(self.status_code)
+        if kind is not None:
+            return kind(self.template, **self.params)
+        error = DomainError(self.template, **self.params)
+        error.status_code = self.status_code
+        return error
 
 
 @dataclass
@@ -61,7 +66,6 @@ class Job:
     version: int = -1
     started: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
-    result: bytes | Failure | None = None
     # A change arrived while this job was drawing: draw again once it ends.
     again: bool = False
 
@@ -80,7 +84,8 @@ class RenderPool:
         self.max_queue = settings.render_queue
         self.cache_bytes = settings.render_cache_mb * 2**20
         self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str, str], tuple[int, bytes | Failure]] = OrderedDict()
+        # key -> (version drawn from, file or failure, expiry for a passing failure)
+        self._cache: OrderedDict[tuple[str, str, str], tuple[int, bytes | Failure, float | None]] = OrderedDict()
         self._cached_bytes = 0
         self._jobs: dict[tuple[str, str, str], Job] = {}
         self._queue: deque[Job] = deque()
@@ -96,49 +101,56 @@ class RenderPool:
         """The file, drawn for the workshop as it is now; raises Unavailable (try again in a few
         seconds) or the failure that drawing it met (e.g. TooLarge)."""
         key = (code, kind, lang)
-        with self._lock:
-            if self._closing.is_set():
-                raise Unavailable(N_("The server is stopping; try again in {seconds} seconds."), seconds=RETRY_SECONDS)
-            version = self.versions.of(code)
-            kept = self._cache.get(key)
-            if kept is not None and kept[0] == version:
-                self._cache.move_to_end(key)
-                return _unwrap(kept[1])
-            job = self._jobs.get(key)
-            if job is None:
-                if len(self._queue) >= self.max_queue:
-                    raise Unavailable(N_("The server is busy drawing other files; try again in {seconds} seconds."),
-                                      seconds=RETRY_SECONDS)
-                job = self._jobs[key] = Job(code, kind, lang)
-                self._queue.append(job)
-                self._dispatch()
-            elif job.started is not None and job.version != version:
-                job.again = True
-            # Few waiters at once: each holds one of the server's admission slots.
-            may_wait = self._waiting < self.workers + 2
-            if may_wait:
-                self._waiting += 1
-        if may_wait:
-            try:
-                deadline = time.monotonic() + self.wait
-                while not job.done.is_set() and not self._closing.is_set():
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        break
-                    job.done.wait(min(left, 0.2))
-            finally:
+        deadline = time.monotonic() + self.wait
+        waiting = False
+        try:
+            while True:
+                with self._lock:
+                    kept, job = self._kept_or_scheduled(key)
+                    if kept is not None:
+                        return _unwrap(kept)
+                    if not waiting:
+                        # Few wait at once: each holds one of the server's admission slots.
+                        if self._waiting >= self.workers + 2:
+                            break
+                        self._waiting += 1
+                        waiting = True
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closing.is_set():
+                    break
+                job.done.wait(min(left, 0.2))
+        finally:
+            if waiting:
                 with self._lock:
                     self._waiting -= 1
-        with self._lock:
-            kept = self._cache.get(key)
-            if kept is not None and kept[0] == self.versions.of(code):
-                return _unwrap(kept[1])
-            elapsed = int(time.monotonic() - job.started) if job.started is not None else 0
         if self._closing.is_set():
             raise _stopping().error()
+        elapsed = int(time.monotonic() - job.started) if job.started is not None else 0
         raise Unavailable(N_("This file is being prepared (for {elapsed} seconds so far; at most {limit}). "
                              "Try again in {seconds} seconds."),
                           elapsed=elapsed, limit=f"{self.timeout:g}", seconds=RETRY_SECONDS)
+
+    def _kept_or_scheduled(self, key: tuple[str, str, str]) -> tuple[bytes | Failure | None, Job]:
+        """The kept file for the workshop's current version, or the job that will draw it
+        (queued now if there is none). Called with the lock held."""
+        if self._closing.is_set():
+            raise _stopping().error()
+        version = self.versions.of(key[0])
+        kept = self._cache.get(key)
+        if kept is not None and kept[0] == version and (kept[2] is None or kept[2] > time.monotonic()):
+            self._cache.move_to_end(key)
+            return kept[1], Job(*key)
+        job = self._jobs.get(key)
+        if job is None:
+            if len(self._queue) >= self.max_queue:
+                raise Unavailable(N_("The server is busy drawing other files; try again in {seconds} seconds."),
+                                  seconds=RETRY_SECONDS)
+            job = self._jobs[key] = Job(*key)
+            self._queue.append(job)
+            self._dispatch()
+        elif job.started is not None and job.version != version:
+            job.again = True  # drawn from an older version: draw once more when it ends
+        return None, job
 
     # --- drawing ---
 
@@ -160,8 +172,8 @@ class RenderPool:
             result = self._run_worker(job, me)
         except Exception as exc:  # noqa: BLE001 (a worker that could not even start)
             log.exception("A render worker could not run")
-            result = Failure(Unavailable, N_("This file could not be drawn ({problem}); try again in {seconds} "
-                                             "seconds."), {"problem": type(exc).__name__, "seconds": RETRY_SECONDS})
+            result = Failure(N_("This file could not be drawn ({problem}); try again in {seconds} seconds."),
+                             {"problem": type(exc).__name__, "seconds": RETRY_SECONDS}, 503)
         with self._lock:
             self._running.pop(me, None)
             if not self._closing.is_set():
@@ -172,7 +184,6 @@ class RenderPool:
                 if job.again and not self._closing.is_set():
                     fresh = self._jobs[job.key] = Job(job.code, job.kind, job.lang)
                     self._queue.append(fresh)
-            job.result = result
             job.done.set()
             self._dispatch()
 
@@ -181,11 +192,13 @@ class RenderPool:
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_child, args=(sender, self.memory_bytes, self.settings, job.code,
                                                        job.kind, job.lang), daemon=True)
+        if self._closing.is_set():
+            return _stopping()
+        process.start()  # outside the lock: the first start also starts the forkserver (seconds)
         with self._lock:
-            if self._closing.is_set():
-                return _stopping()
-            process.start()
             self._running[me] = process
+        if self._closing.is_set():  # close() ran before the process was registered
+            process.kill()
         sender.close()
         try:
             if receiver.poll(self.timeout):
@@ -204,19 +217,18 @@ class RenderPool:
         if status == "ok":
             return detail  # type: ignore[no-any-return]
         if status == "refused":
-            name, template, params, _status = detail
-            kind = {cls.__name__: cls for cls in (TooLarge, Unavailable)}.get(name, DomainError)
-            return Failure(kind, template, params)
+            template, params, status_code = detail
+            return Failure(template, params, status_code)
         log.warning("Drawing %s of %s failed: %s %s", job.kind, job.code, status, detail or "")
         if status == "error":
-            return Failure(Unavailable, N_("This file could not be drawn ({problem}); try again later."),
-                           {"problem": str(detail)[:200]})
+            return Failure(N_("This file could not be drawn ({problem}); try again later."),
+                           {"problem": str(detail)[:200]}, 503)
         # Too slow, too big, or killed by the system for its memory: too large for this server.
-        return Failure(TooLarge, N_("This workshop is too large to draw as {kind} on this server (at most {seconds} "
-                                    "seconds and {megabytes} MB per file); download the CSV or JSON export, or "
-                                    "print the report page from the browser."),
+        return Failure(N_("This workshop is too large to draw as {kind} on this server (at most {seconds} "
+                          "seconds and {megabytes} MB per file); download the CSV or JSON export, or print the "
+                          "report page from the browser."),
                        {"kind": job.kind.upper(), "seconds": f"{self.timeout:g}",
-                        "megabytes": self.memory_bytes // 2**20})
+                        "megabytes": self.memory_bytes // 2**20}, 413)
 
     def _get_context(self) -> Any:
         with self._lock:
@@ -227,16 +239,18 @@ class RenderPool:
             return self._context
 
     def _keep(self, job: Job, result: bytes | Failure) -> None:
-        """Remember the file (or failure) for the version it was drawn in (lock held)."""
+        """Remember the file (or failure) for the version it was drawn from (lock held). A
+        failure that may pass (503) is kept only a few seconds."""
         old = self._cache.pop(job.key, None)
         if old is not None:
             self._cached_bytes -= _size(old[1])
         if _size(result) > self.cache_bytes:
             return
-        self._cache[job.key] = (job.version, result)
+        passing = isinstance(result, Failure) and result.status_code == 503
+        self._cache[job.key] = (job.version, result, time.monotonic() + 2 * RETRY_SECONDS if passing else None)
         self._cached_bytes += _size(result)
         while self._cached_bytes > self.cache_bytes and self._cache:
-            _key, (_version, dropped) = self._cache.popitem(last=False)
+            _key, (_version, dropped, _expiry) = self._cache.popitem(last=False)
             self._cached_bytes -= _size(dropped)
 
     # --- stopping ---
@@ -291,5 +305,4 @@ def _size(result: bytes | Failure) -> int:
 
 
 def _stopping() -> Failure:
-    return Failure(Unavailable, N_("The server is stopping; try again in {seconds} seconds."),
-                   {"seconds": RETRY_SECONDS})
+    return Failure(N_("The server is stopping; try again in {seconds} seconds."), {"seconds": RETRY_SECONDS}, 503)

@@ -59,6 +59,7 @@ def test_approving_the_edit_puts_the_new_text_and_tags_everywhere(session: Sessi
 def test_the_api_approve_of_a_shown_proposal_approves_its_waiting_edit(session: Session) -> None:
     workshop, malee, project = approved_proposal(session)
     edit(session, workshop, malee, project, title="ฉบับแก้ไข")
+    assert shown_titles(session, workshop) == ["ศูนย์ข้อมูลเกษตร"]
     projects.approve_project(session, workshop=workshop, project_id=project.id)
     assert shown_titles(session, workshop) == ["ฉบับแก้ไข"]
 
