@@ -9,9 +9,11 @@ or why there are none.
 
 from __future__ import annotations
 
+import ctypes
 import json
-import logging
+import os
 import resource
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -25,8 +27,8 @@ from app.models import Workshop
 from app.services import exports, report, workshops
 from app.web import make_templates, render_text
 
-log = logging.getLogger(__name__)
 REPORT_TEMPLATE = "pages/facilitator/report.html"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _pdf(session: Session, workshop: Workshop, lang: str) -> bytes:
@@ -66,6 +68,7 @@ def draw(settings: Settings, code: str, kind: str, lang: str) -> bytes:
 
 def child_main(conn: Connection, memory_bytes: int, settings: Settings, code: str, kind: str, lang: str) -> None:
     """A worker's whole life: cap memory, draw, send ("ok", bytes) or (failure, detail), exit."""
+    _die_with_parent()
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     answer: tuple[str, Any]
@@ -83,6 +86,18 @@ def child_main(conn: Connection, memory_bytes: int, settings: Settings, code: st
         conn.send(("memory", None))
     finally:
         conn.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the forkserver ends (it ends when the server does), so a worker
+    forked just before the server died does not draw on for nobody."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent ended before the line above
+        os._exit(1)
 
 
 def _warm_up() -> None:

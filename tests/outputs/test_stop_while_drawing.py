@@ -31,18 +31,24 @@ def test_sigterm_during_a_pdf_stops_the_server_and_its_workers_within_seconds(tm
             answers: list[object] = []
             asking = threading.Thread(target=lambda: answers.append(_ask(http, f"/w/{code}/facilitate/report.pdf")))
             asking.start()
-            # Drawing this PDF takes well over ten seconds; SIGTERM comes in the middle of it.
-            time.sleep(3)
+            # Drawing this PDF takes well over ten seconds; SIGTERM comes in the middle of it, once
+            # the drawing has started (in a helper process of the server's, if it has any).
+            process = psutil.Process(server.process.pid)  # type: ignore[union-attr]
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not _grandchildren(process):
+                time.sleep(0.2)
+            time.sleep(2)
             assert not answers, "the PDF was already answered"
-            family = psutil.Process(server.process.pid).children(recursive=True)  # type: ignore[union-attr]
+            family = process.children(recursive=True)
             started = time.monotonic()
             server.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
             server.process.wait(timeout=30)  # type: ignore[union-attr]
             stopped_after = time.monotonic() - started
             asking.join(10)
         assert stopped_after < 5, f"the server took {stopped_after:.1f} s to stop"
-        # Nothing the server started is left running (its render workers and their forkserver go too).
-        _, alive = psutil.wait_procs(family, timeout=5)
+        # Nothing the server started is left running: its render workers are killed, and their
+        # forkserver ends by itself (once done loading, if SIGTERM came while it was starting).
+        _, alive = psutil.wait_procs(family, timeout=30)
         assert not [p for p in alive if _alive(p)]
         assert answers and answers[0] != 200  # the PDF was not finished first
     finally:
@@ -61,3 +67,10 @@ def _alive(process: psutil.Process) -> bool:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def _grandchildren(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [grandchild for child in process.children() for grandchild in child.children()]
+    except psutil.Error:
+        return []
