@@ -1,7 +1,8 @@
 """Measure what the heavy outputs cost on a real server: the report PDF, the XLSX export and the
 public results of an imported workshop (issue 10's hostile import and a 400-project workshop).
 
-    .venv/bin/python scripts/measure_outputs.py [--case attack|mid] [--timeout 60] [--max-rss-mb 4000]
+    .venv/bin/python scripts/measure_outputs.py [--case attack|mid|ceiling|small] [--timeout 60]
+        [--max-rss-mb 4000] [--once]
 
 Starts `uvicorn app.main:app` on a free port of 127.0.0.1 with a SQLite file of its own, imports
 the workshop through POST /api/v1/workshops/import, asks for each output once (twice for the
@@ -84,6 +85,7 @@ def main() -> None:
     parser.add_argument("--case", choices=CASES, default="attack")
     parser.add_argument("--timeout", type=float, default=60)
     parser.add_argument("--max-rss-mb", type=float, default=4000)
+    parser.add_argument("--once", action="store_true", help="ask for each output once (no cache check)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ruamkit-measure-"))
     url = f"sqlite:///{folder}/ruamkit.db"
@@ -126,6 +128,8 @@ def main() -> None:
                 ("pdf again", f"/w/{code}/facilitate/report.pdf", {}),
             ]
             for name, path, headers in asks:
+                if args.once and name.endswith(" again"):
+                    continue
                 with Watch(server.pid, int(args.max_rss_mb * 2**20)) as watch:
                     started = time.monotonic()
                     try:
