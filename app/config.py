@@ -52,8 +52,10 @@ class Settings(BaseSettings):
     # Ceilings per workshop (app/services/ceilings.py): far above any real workshop, so that
     # only a flood meets them, and what each view and export draws stays bounded.
     max_participants_per_workshop: int = 10_000
-    max_projects_per_workshop: int = 1_000
+    # Imported project lists run to thousands (a ministry's whole plan; 10,000 rows import).
+    max_projects_per_workshop: int = 10_000
     max_typed_agencies_per_workshop: int = 500
+    max_rounds_per_workshop: int = 20
     # Rate limits, per minute (0 turns one off). Per participant they stop a runaway phone;
     # per client address they are generous because a venue's Wi-Fi may put every phone
     # behind one address (NAT).
@@ -78,6 +80,18 @@ class Settings(BaseSettings):
     # facilitator key), and per address and workshop plus two per participant.
     ws_per_key: int = 20
     ws_per_address: int = 200
+    # Files drawn from a workshop (report PDF, XLSX, CSV, JSON) are made in separate worker
+    # processes (app/renders.py): at most render_workers at once (more wait in line, up to
+    # render_queue), each killed after render_timeout seconds or when it needs more than
+    # render_memory_mb of address space. A request waits up to render_wait seconds for its
+    # file, then is told to try again; files are kept (up to render_cache_mb) until their
+    # workshop changes.
+    render_workers: int = 1
+    render_queue: int = 8
+    render_timeout: float = 60.0
+    render_memory_mb: int = 1536
+    render_wait: float = 10.0
+    render_cache_mb: int = 64
 
 
 def get_settings() -> Settings:

@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection
 from app.ballot_box import BallotBox
 from app.config import Settings
 from app.errors import NotFound
-from app.live.views import SharedContexts
+from app.versions import Memo
 from app.models import Workshop
 from app.network import own_base_url
 from app.services import workshops
@@ -39,19 +39,18 @@ async def get_ballot_box(request: Request) -> BallotBox:  # async: no thread-poo
     return request.app.state.ballot_box
 
 
-async def get_shared_contexts(request: Request) -> SharedContexts:
-    return request.app.state.shared_contexts
+async def get_memo(request: Request) -> Memo:
+    """Values drawn from a workshop, kept until it changes (app/versions.py)."""
+    return request.app.state.memo
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SharedContextsDep = Annotated[SharedContexts, Depends(get_shared_contexts)]
+MemoDep = Annotated[Memo, Depends(get_memo)]
 BallotBoxDep = Annotated[BallotBox, Depends(get_ballot_box)]
 
 
-def get_ceilings(request: Request) -> Ceilings:
-    settings: Settings = request.app.state.settings
-    return Ceilings(participants=settings.max_participants_per_workshop, projects=settings.max_projects_per_workshop,
-                    typed_agencies=settings.max_typed_agencies_per_workshop)
+async def get_ceilings(request: Request) -> Ceilings:
+    return Ceilings.from_settings(request.app.state.settings)
 
 
 CeilingsDep = Annotated[Ceilings, Depends(get_ceilings)]

@@ -48,7 +48,7 @@ class RateLimited(DomainError):
 
 
 class Unavailable(DomainError):
-    """The database could not take the change just now: the client should try again
-    (answered with Retry-After: `seconds`)."""
+    """Not now, but soon: the database could not take a change, a file is still being drawn, the
+    render workers are busy. Answered with Retry-After: `seconds`; nothing was changed."""
 
     status_code = 503

@@ -25,8 +25,10 @@ from app.errors import DomainError, RateLimited, Unavailable
 from app.live.broker import make_broker
 from app.live.hub import Hub
 from app.live.timer_watch import TimerWatch
-from app.live.views import SharedContexts, make_renderer
+from app.live.views import make_renderer
+from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
+from app.versions import Memo, Versions
 from app.web import make_templates
 
 log = logging.getLogger(__name__)
@@ -56,17 +58,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # 2,940 of 3,000 votes acknowledged instead of 2,359 (README, "Running a large event").
             sys.setswitchinterval(settings.switch_interval)
         broker = make_broker(settings.redis_url)
-        shared = SharedContexts()
+        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
+        # until its workshop changes: every change notice, of this process or another, moves its version.
+        versions = Versions()
         broker.subscribe(hub.notify)
-        broker.subscribe(shared.changed)  # changes made by other processes
+        broker.subscribe(versions.changed)
 
         def publish(code: str) -> None:
-            """Every change of this process: the shared contexts first (the next request must not
-            get the old one), then every process's hub."""
-            shared.changed(code)
+            """Every change of this process: its version first (the next request must not get what
+            was kept from before), then every process's hub."""
+            versions.changed(code)
             broker.publish(code)
 
-        app.state.hub, app.state.broker, app.state.shared_contexts, app.state.publish = hub, broker, shared, publish
+        renders = RenderPool(settings, versions)
+        renders.install_signal_handlers()
+        app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
+        app.state.renders, app.state.memo = renders, Memo(versions)
         ballot_box = BallotBox(engine, on_committed=lambda codes: [publish(code) for code in codes])
         app.state.ballot_box = ballot_box
         ballot_box.start()
@@ -77,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            renders.close()
             await timer_watch.stop()
             await asyncio.to_thread(ballot_box.stop)
             await broker.stop()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import projects, results, timer, workshops
+from app.services import moderation, projects, results, timer, workshops
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
@@ -30,7 +30,12 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         if pending is None:
             pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
         values["pending"] = pending
-        values["pending_tags"] = projects.Tags(session, (p.id for p in pending))
+        edits = memo.get("pending_edits")
+        if edits is None:
+            edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop)
+        values["pending_edits"] = [(p, p.pending_draft) for p in edits]
+        values["pending_tags"] = projects.Tags(session, [*(p.id for p in pending), *(p.id for p in edits)])
+        values["pending_agencies"] = moderation.pending_agencies(session, workshop=workshop)
         values["screen_body"] = workshops.screen_body(workshop)
     if view == "screen":
         body = workshops.screen_body(workshop)
@@ -42,7 +47,9 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
 
             if ("counts", True) not in memo:
                 memo[("counts", True)] = counts(session, workshop, by_agency=True)
-            values["agency_rows"] = memo[("counts", True)]["agency_rows"]
+            # Typed agency names the facilitator has not approved stay off the screen.
+            values["agency_rows"] = moderation.screen_agency_rows(session, workshop=workshop,
+                                                                  rows=memo[("counts", True)]["agency_rows"])
         if body == "matrix":
             values["matrix"] = matrix(session, workshop)
     return values
@@ -117,4 +124,8 @@ def _projects_version(session: Session, workshop: Workshop, outcome: results.Out
     parts = [f"{s.project.id}|{s.project.title}|{s.project.description}|{s.project.agency}|{s.project.pinned}|"
              f"{s.strategy_ids}|{s.reform_area_ids}" for s in sorted(outcome.standings, key=lambda s: s.project.id)]
     parts += [f"p{p.id}|{p.title}|{p.description}|{p.agency}" for p in pending]
+    edits = memo.get("pending_edits")
+    if edits is None:
+        edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop)
+    parts += [f"e{p.id}|{p.pending_since}" for p in edits]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

@@ -4,8 +4,6 @@ draws it and by the hub that redraws it, so HTTP and websocket output cannot dri
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
@@ -121,46 +119,6 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
     values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
     return values
-
-
-class SharedContexts:
-    """The shared part of a live view's context (ranking, counts, labels), computed once per change
-    of its workshop and reused by every request until the next change.
-
-    Why: when voting opens, every phone fetches its ballot again (app.js, syncPhone); at 2,000
-    phones each request recomputed the same ranking and counts (16 queries, 10 ms), and the last
-    phone drew its ballot a minute later. `changed(code)` is called for every change notice of
-    this process and, through the broker, of every other one; a phone served a context a moment
-    stale asks again, because the live message's version then differs from its view's.
-    """
-
-    def __init__(self, max_entries: int = 512) -> None:
-        self._generation: dict[str, int] = {}
-        self._entries: OrderedDict[tuple[str, str, str], tuple[int, dict[str, Any]]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def changed(self, code: str) -> None:
-        with self._lock:
-            self._generation[code] = self._generation.get(code, 0) + 1
-
-    def get(self, session: Session, *, workshop: Workshop, view: str, lang: str) -> dict[str, Any]:
-        """A fresh copy of the view's shared context (callers add their own parts to it)."""
-        key = (workshop.code, view, lang)
-        with self._lock:
-            generation = self._generation.get(workshop.code, 0)
-            hit = self._entries.get(key)
-            if hit is not None and hit[0] == generation:
-                self._entries.move_to_end(key)
-                return dict(hit[1])
-        # Read before computing: a change meanwhile leaves this entry behind, not a stale one ahead.
-        values = view_context(session, workshop=workshop, view=view, lang=lang)
-        with self._lock:
-            self._entries[key] = (generation, values)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return dict(values)
 
 
 def make_renderer(engine: Engine, templates: Jinja2Templates):  # type: ignore[no-untyped-def]

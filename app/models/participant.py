@@ -35,3 +35,15 @@ class ParticipantJoin(BaseModel):
 class ParticipantJoined(BaseModel):
     participant_id: int
     participant_token: str
+
+
+class AgencyReview(SQLModel, table=True):
+    """The facilitator's decision on an agency name typed at join, under pre-moderation: an
+    approved name shows on the big screen's agencies view; a waiting or rejected one does not."""
+
+    __tablename__ = "agency_review"
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True, ondelete="CASCADE")
+    # The name as compared: trimmed and case-folded.
+    name_key: str = Field(max_length=200, primary_key=True)
+    approved: bool
+    created_at: datetime = Field(default_factory=utcnow)

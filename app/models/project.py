@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -28,6 +30,38 @@ class Project(SQLModel, table=True):
     pinned: bool = False
     # False while a pre-moderated proposal waits for the facilitator.
     approved: bool = True
+    # Pre-moderation: the proposer's edit of an approved proposal waits here (pending_since set)
+    # while the approved text above stays on the screen, the phones and in the ranking.
+    pending_title: str | None = Field(default=None, max_length=200)
+    pending_description: str | None = Field(default=None, max_length=5000)
+    pending_agency: str | None = Field(default=None, max_length=200)
+    # {"strategy_ids": [...], "reform_area_ids": [...]} as JSON text.
+    pending_tags: str | None = Field(default=None, max_length=2000)
+    pending_since: datetime | None = None
+
+    @property
+    def edit_pending(self) -> bool:
+        return self.pending_since is not None
+
+    @property
+    def pending_draft(self) -> Draft | None:
+        """What the proposer's waiting edit would make of the project (None: no edit waits)."""
+        if self.pending_since is None:
+            return None
+        tags = json.loads(self.pending_tags or "{}")
+        return Draft(self.pending_title or "", self.pending_description or "", self.pending_agency or "",
+                     tags.get("strategy_ids", []), tags.get("reform_area_ids", []))
+
+
+@dataclass
+class Draft:
+    """A project's text and tags: as approved, or as its proposer's waiting edit would make them."""
+
+    title: str
+    description: str
+    agency: str
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
 
 
 class ProjectStrategy(SQLModel, table=True):
@@ -105,9 +139,11 @@ class ProjectPublic(BaseModel):
     hidden: bool = False
     merged_into_id: int | None = None
     # Moderation: pinned projects lead the phones' lists and the screen's wall; a proposal
-    # waiting for the facilitator (pre-moderation) is approved=False.
+    # waiting for the facilitator (pre-moderation) is approved=False; an approved one whose
+    # proposer's edit waits for the facilitator has edit_pending=True (and shows its approved text).
     pinned: bool = False
     approved: bool = True
+    edit_pending: bool = False
 
 
 class PinIn(BaseModel):

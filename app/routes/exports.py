@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Request, status
 from starlette.responses import Response
 
+from app import i18n
 from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, limit_create
+from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import WorkshopCreated
-from app.routes.pages import language, require_page_role
+from app.routes.pages import language, no_store, require_page_role
 from app.routes.workshops import check_organiser, created_answer
 from app.services import exports
 from app.services.access import Role, require
+from app.web import page
 
 router = APIRouter(tags=["exports"])
 
@@ -23,31 +25,41 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
+    "pdf": "application/pdf",
 }
 
 
-def _download(session, workshop: Workshop, fmt: str, lang: str | None) -> Response:  # type: ignore[no-untyped-def]
-    if fmt == "csv":
-        body = exports.export_csv(session, workshop=workshop, language=lang)
-    elif fmt == "xlsx":
-        body = exports.export_xlsx(session, workshop=workshop, language=lang)
-    else:
-        body = json.dumps(exports.export_data(session, workshop=workshop), ensure_ascii=False, indent=2).encode()
+def file_response(request: Request, workshop: Workshop, kind: str, lang: str, *, disposition: str = "attachment",
+                  page_lang: str | None = None) -> Response:
+    """A file of the workshop drawn by a render worker (app/renders.py), or, while it is being
+    drawn, for a page (page_lang given): a page that says so and tries again by itself; for
+    the API: 503 with Retry-After."""
+    try:
+        body = request.app.state.renders.get(workshop.code, kind, lang)
+    except Unavailable as exc:
+        if page_lang is None:
+            raise
+        response = page(request, "pages/preparing.html", page_lang, status_code=503, code=workshop.code,
+                        message=i18n.translate_error(exc.template, exc.params, page_lang),
+                        seconds=exc.params.get("seconds", 3))
+        response.headers["Retry-After"] = str(exc.params.get("seconds", 3))
+        return no_store(response)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40] or "workshop"
-    filename = f"ruamkit-{workshop.code}-{slug}.{fmt}"
-    return Response(body, media_type=MEDIA[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
+    filename = f"ruamkit-{workshop.code}-{slug}.{kind}"
+    return Response(body, media_type=MEDIA[kind], headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
         "Cache-Control": "no-store",
     })
 
 
 @router.get("/api/v1/workshops/{code}/export", response_class=Response,
             responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "A file download."}})
-def export_workshop(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+def export_workshop(request: Request, workshop: WorkshopDep, actor: ApiActorDep,
                     format: Literal["csv", "xlsx", "json"] = "json") -> Response:
-    """Download the workshop as CSV (UTF-8 with BOM), XLSX or complete JSON (facilitator)."""
+    """Download the workshop as CSV (UTF-8 with BOM), XLSX or complete JSON (facilitator); 503
+    with Retry-After while a big workshop's file is still being drawn."""
     require(actor, Role.facilitator, action="export the workshop")
-    return _download(session, workshop, format, None)
+    return file_response(request, workshop, format, "" if format == "json" else workshop.language)
 
 
 @router.post("/api/v1/workshops/import", status_code=status.HTTP_201_CREATED, response_model=WorkshopCreated)
@@ -64,6 +76,7 @@ def import_workshop(request: Request, session: SessionDep, settings: SettingsDep
 @router.get("/w/{code}/facilitate/export.{fmt}", include_in_schema=False)
 def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, session: SessionDep) -> Response:
     require_page_role(request, session, workshop, "facilitator")
-    if fmt not in MEDIA:
+    if fmt not in MEDIA or fmt == "pdf":
         fmt = "json"
-    return _download(session, workshop, fmt, language(request, workshop))
+    lang = language(request, workshop)
+    return file_response(request, workshop, fmt, "" if fmt == "json" else lang, page_lang=lang)

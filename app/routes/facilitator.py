@@ -18,7 +18,7 @@ from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
 from app.routes.home import FLASH_COOKIE
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie
-from app.services import projects, timer, workshops
+from app.services import moderation, projects, timer, workshops
 from app.services.access import Role, identify, screen_key_for
 from app.web import page
 
@@ -220,6 +220,35 @@ def reject_project(request: Request, project_id: int, workshop: WorkshopDep, ses
     """Reject a proposal from the queue: it is hidden (and can be shown again)."""
     require_page_role(request, session, workshop, "facilitator")
     projects.hide_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/edit/approve")
+def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """Approve a proposer's change to a shown proposal: the new text replaces the old everywhere."""
+    require_page_role(request, session, workshop, "facilitator")
+    projects.approve_edit(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/projects/{project_id}/edit/reject")
+def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+    """Reject a proposer's change: the proposal keeps the text shown now."""
+    require_page_role(request, session, workshop, "facilitator")
+    projects.reject_edit(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/agencies/review")
+def review_agency(request: Request, workshop: WorkshopDep, session: SessionDep,
+                  form: Annotated[FormData, FormDep]) -> Response:
+    """Approve (the big screen may name it) or reject an agency name typed at join."""
+    require_page_role(request, session, workshop, "facilitator")
+    moderation.review_agency(session, workshop=workshop, name=str(form.get("name", "")),
+                             approved=form.get("decision") == "approve")
     notify(request, workshop.code)
     return live(request, session, workshop, language(request, workshop))
 

@@ -16,8 +16,8 @@ from app import i18n
 from app.deps import (
     BallotBoxDep,
     CeilingsDep,
+    MemoDep,
     SessionDep,
-    SharedContextsDep,
     WorkshopDep,
     limit,
     limit_join,
@@ -26,22 +26,27 @@ from app.deps import (
 )
 from app.errors import Conflict, Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
-from app.live.views import SharedContexts, framework_labels
+from app.live.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
 from app.services import participants, projects, scoring, voting, workshops
 from app.services.access import Actor
+from app.versions import Memo
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
 
 
-def phone_context(session: Session, shared: SharedContexts, workshop: Workshop, actor: Actor,
-                  lang: str) -> dict[str, Any]:
-    """The participant's own view: the shared live parts (computed once per change of the
-    workshop, for every phone) plus their ballot and proposals."""
-    values = shared.get(session, workshop=workshop, view="phone", lang=lang)
+def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor, lang: str) -> dict[str, Any]:
+    """The participant's own view: the shared live parts plus their ballot and proposals.
+
+    The shared parts (ranking, counts, labels) are computed once per change of the workshop for
+    every phone: when voting opens, every phone asks for its ballot at once (app.js, syncPhone),
+    and at 2,000 phones, each computing them itself, the last ballot was drawn a minute later. A
+    phone served a context a moment stale asks again: the live message's version then differs."""
+    values = dict(memo.get(workshop.code, ("view", "phone", lang),
+                           lambda: view_context(session, workshop=workshop, view="phone", lang=lang)))
     values["me"] = actor.participant
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
     values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=actor.participant)
@@ -54,7 +59,7 @@ def phone_context(session: Session, shared: SharedContexts, workshop: Workshop, 
 
 
 @router.get("/w/{code}")
-def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
+def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep) -> Response:
     """A phone's one page: the join form, or the view of the current phase."""
     lang = language(request, workshop)
     try:
@@ -64,7 +69,7 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, sha
             request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
             agencies=workshops.list_agencies(session, workshop=workshop))))
     return no_store(page(request, "pages/phone/index.html", lang,
-                         **phone_context(session, shared, workshop, actor, lang)))
+                         **phone_context(session, memo, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/join")
@@ -91,12 +96,12 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
 
 
 @router.get("/w/{code}/me")
-def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
+def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep) -> Response:
     """The phase view alone, fetched again when the phase or the list of projects changes."""
     actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_phone_main.html", lang,
-                         **phone_context(session, shared, workshop, actor, lang)))
+                         **phone_context(session, memo, workshop, actor, lang)))
 
 
 @router.post("/w/{code}/proposals")
@@ -151,12 +156,12 @@ def _whole(value: object) -> int:
 
 
 @router.get("/w/{code}/mine")
-def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep) -> Response:
+def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep) -> Response:
     """The participant's own proposals and what became of them (waiting, shown, hidden, merged)."""
     actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_my_proposals.html", lang,
-                         **phone_context(session, shared, workshop, actor, lang)))
+                         **phone_context(session, memo, workshop, actor, lang)))
 
 
 def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, project_id: int, *,  # type: ignore[no-untyped-def]
@@ -184,7 +189,7 @@ def edit_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
 
 
 @router.post("/w/{code}/mine/{project_id}")
-def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep, shared: SharedContextsDep,
+def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
                      form: Annotated[FormData, FormDep]) -> Response:
     """Save my changes (while proposing); answers with a note and my refreshed list."""
     actor = require_page_role(request, session, workshop, "participant")
@@ -198,5 +203,5 @@ def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
                                       project_in=project_in)
     notify(request, workshop.code)
-    context = phone_context(session, shared, workshop, actor, lang)
+    context = phone_context(session, memo, workshop, actor, lang)
     return no_store(page(request, "partials/_my_proposal_saved.html", lang, saved=project, **context))

@@ -42,7 +42,9 @@ def create_project(request: Request, response: Response, project_in: ProjectCrea
 @router.patch("/{project_id}", response_model=ProjectPublic)
 def update_project(request: Request, project_id: int, project_in: ProjectUpdate, workshop: WorkshopDep,
                    session: SessionDep, actor: ApiActorDep) -> ProjectPublic:
-    """Edit a project (facilitator; its proposer while proposing)."""
+    """Edit a project (facilitator; its proposer while proposing). Under pre-moderation a
+    proposer's change to an approved project waits for the facilitator (edit_pending: true) and
+    the answer shows the text still shown."""
     actor = require(actor, Role.participant, Role.facilitator, action="edit projects")
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
                                       project_in=project_in)
@@ -83,9 +85,21 @@ def restore_project(request: Request, project_id: int, workshop: WorkshopDep, se
 @router.post("/{project_id}/approve", response_model=ProjectPublic)
 def approve_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
                     actor: ApiActorDep) -> ProjectPublic:
-    """Approve a proposal waiting for moderation: it shows on the screen and phones (facilitator)."""
+    """Approve a proposal waiting for moderation, or its proposer's change waiting under
+    pre-moderation: it shows on the screen and phones (facilitator)."""
     require(actor, Role.facilitator, action="approve projects")
     project = projects.approve_project(session, workshop=workshop, project_id=project_id)
+    notify(request, workshop.code)
+    return projects.public(session, project)
+
+
+@router.delete("/{project_id}/pending-edit", response_model=ProjectPublic)
+def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                actor: ApiActorDep) -> ProjectPublic:
+    """Reject the proposer's change waiting for approval (facilitator): the shown text stays.
+    (Approving it is /approve.)"""
+    require(actor, Role.facilitator, action="moderate projects")
+    project = projects.reject_edit(session, workshop=workshop, project_id=project_id)
     notify(request, workshop.code)
     return projects.public(session, project)
 

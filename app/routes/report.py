@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.deps import SessionDep, WorkshopDep
+from app.routes.exports import file_response
 from app.routes.pages import language, no_store, require_page_role
 from app.services import report
-from app.web import page, render_text
+from app.web import page
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,13 +26,7 @@ def report_page(request: Request, workshop: WorkshopDep, session: SessionDep) ->
 
 @router.get("/w/{code}/facilitate/report.pdf")
 def report_pdf(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
-    """The same report as a PDF drawn by the server."""
+    """The same report as a PDF, drawn by a render worker (or a page saying it is being drawn)."""
     require_page_role(request, session, workshop, "facilitator")
     lang = language(request, workshop)
-    html = render_text(request.app.state.templates, TEMPLATE, lang, pdf=True,
-                       **report.build(session, workshop=workshop, lang=lang))
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40] or "report"
-    return Response(report.to_pdf(html), media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="ruamkit-{workshop.code}-{slug}.pdf"',
-        "Cache-Control": "no-store",
-    })
+    return file_response(request, workshop, "pdf", lang, disposition="inline", page_lang=lang)

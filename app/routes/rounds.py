@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.deps import ApiActorDep, BallotBoxDep, SessionDep, WorkshopDep, bearer, limit, notify
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Round, Workshop
+from app.models.vote import Results
 from app.models.round import (
     CurrentRoundIn,
     MyScores,
@@ -28,21 +29,31 @@ router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["rounds"])
 RoundNumber = Annotated[int | None, Query(alias="round", ge=1, le=10_000)]
 
 
-def _public(session: Session, workshop: Workshop, round_: Round, actor: Actor | None) -> RoundPublic:
+def public_results(request: Request, session: Session, workshop: Workshop, round_id: int) -> Results:
+    """A round's results as the API shows them, computed once per version of the workshop
+    (app/versions.py): ranking a big workshop takes most of a second, and anyone with the
+    code may ask for it, again and again, once the phase is 'results'."""
+    return request.app.state.memo.get(
+        workshop.code, ("results", round_id),
+        lambda: results.to_public(results.compute(session, workshop=workshop, round_id=round_id)))
+
+
+def _public(request: Request, session: Session, workshop: Workshop, round_: Round,
+            actor: Actor | None) -> RoundPublic:
     """A round with its results when this actor may see results now."""
     try:
         require_results_access(workshop, actor)
-        shown = results.to_public(results.compute(session, workshop=workshop, round_id=round_.id))
+        shown = public_results(request, session, workshop, round_.id)
     except (Forbidden, NotAuthenticated):
         shown = None
     return rounds.to_public(session, workshop=workshop, round_=round_, results=shown)
 
 
 @router.get("/rounds", response_model=list[RoundPublic])
-def list_rounds(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> list[RoundPublic]:
+def list_rounds(request: Request, workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep) -> list[RoundPublic]:
     """Every voting round, oldest first, each with its results (null where the asker may not see them yet)."""
     require(actor, Role.facilitator, Role.screen, Role.participant, action="list voting rounds")
-    return [_public(session, workshop, r, actor) for r in rounds.list_rounds(session, workshop=workshop)]
+    return [_public(request, session, workshop, r, actor) for r in rounds.list_rounds(session, workshop=workshop)]
 
 
 @router.post("/rounds", status_code=status.HTTP_201_CREATED, response_model=RoundPublic)
@@ -52,7 +63,7 @@ def create_round(request: Request, round_in: RoundCreate, workshop: WorkshopDep,
     actor = require(actor, Role.facilitator, action="start voting rounds")
     round_ = rounds.create_round(session, workshop=workshop, round_in=round_in)
     notify(request, workshop.code)
-    return _public(session, workshop, round_, actor)
+    return _public(request, session, workshop, round_, actor)
 
 
 @router.put("/rounds/current", response_model=RoundPublic)
@@ -62,7 +73,7 @@ def switch_round(request: Request, round_in: CurrentRoundIn, workshop: WorkshopD
     actor = require(actor, Role.facilitator, action="switch voting rounds")
     round_ = rounds.switch_round(session, workshop=workshop, number=round_in.number)
     notify(request, workshop.code)
-    return _public(session, workshop, round_, actor)
+    return _public(request, session, workshop, round_, actor)
 
 
 @router.put("/scores/{project_id}", response_model=ProjectScoresResult)

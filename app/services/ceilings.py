@@ -15,20 +15,28 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.errors import Conflict, Invalid
 from app.models import Agency, Participant, Project, Workshop
 
 
 @dataclass(frozen=True)
 class Ceilings:
-    participants: int = 10_000
-    projects: int = 1_000
+    participants: int
+    projects: int
     # Distinct agency names typed at joining that are not in the workshop's own list (at most
     # 500 of those, from the creation form): each is a row of the console's participation table.
-    typed_agencies: int = 500
+    typed_agencies: int
+    rounds: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Ceilings:
+        return cls(participants=settings.max_participants_per_workshop, projects=settings.max_projects_per_workshop,
+                   typed_agencies=settings.max_typed_agencies_per_workshop, rounds=settings.max_rounds_per_workshop)
 
 
-DEFAULT = Ceilings()
+# The server's defaults, for callers without settings at hand (scripts, the demo, tests).
+DEFAULT = Ceilings.from_settings(Settings.model_construct())
 
 
 def check_room_for_participant(session: Session, *, workshop: Workshop, agency: str,
@@ -73,7 +81,8 @@ def _listed(session: Session, workshop: Workshop) -> set[str]:
             for name in (agency.name_th, agency.name_en) if name}
 
 
-def check_import(*, participants: int, projects: int, typed_agencies: int, ceilings: Ceilings = DEFAULT) -> None:
+def check_import(*, participants: int, projects: int, typed_agencies: int, rounds: int,
+                 ceilings: Ceilings = DEFAULT) -> None:
     """An export brought in as a new workshop is held to the same ceilings (422: the file is refused)."""
     if participants > ceilings.participants:
         raise Invalid("The export has {count} participants; this server takes at most {limit} in one workshop.",
@@ -85,3 +94,6 @@ def check_import(*, participants: int, projects: int, typed_agencies: int, ceili
         raise Invalid("The export's participants typed in {count} agencies that are not in its list; this server "
                       "takes at most {limit} in one workshop.",
                       count=f"{typed_agencies:,}", limit=f"{ceilings.typed_agencies:,}")
+    if rounds > ceilings.rounds:
+        raise Invalid("The export has {count} voting rounds; this server takes at most {limit} in one workshop.",
+                      count=f"{rounds:,}", limit=f"{ceilings.rounds:,}")

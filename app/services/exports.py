@@ -6,21 +6,24 @@ import csv
 import io
 import json
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice, zip_longest
 from datetime import datetime
 from typing import Any, TypeVar
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, TooLarge
 from app.models import (
     Agency,
     Participant,
@@ -132,7 +135,7 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             for p in participants_service.list_participants(session, workshop=workshop)
         ],
         "projects": [
-            {**p.model_dump(mode="json"), "created_at": _iso(p.created_at)}
+            {**p.model_dump(mode="json", exclude={"edit_pending"}), "created_at": _iso(p.created_at)}
             for p in projects_service.list_public(session, workshop=workshop, include_removed=True)
         ],
         "votes": [
@@ -192,7 +195,7 @@ def import_workshop(session: Session, *, data: object,
     listed = {name.casefold() for agency in export.agencies for name in (agency.name_th, agency.name_en) if name}
     ceiling.check_import(participants=len(export.participants), projects=len(export.projects),
                          typed_agencies=len(ceiling.typed((p.agency for p in export.participants), listed)),
-                         ceilings=ceilings)
+                         rounds=len(export.rounds), ceilings=ceilings)
     _check_references(export)
     # Derived as for a created workshop, so the console's screen link opens this screen.
     facilitator_key = new_key()
@@ -559,28 +562,19 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
     for p in ordered:
         if p.merged_into_id is not None:
             projects[p.id].merged_into_id = projects[p.merged_into_id].id
-    session.add_all(
-        ProjectStrategy(project_id=projects[p.id].id, strategy_id=strategies[sid].id)
-        for p in ordered
-        for sid in p.strategy_ids
-    )
-    session.add_all(
-        ProjectReformArea(project_id=projects[p.id].id, reform_area_id=reform_areas[rid].id)
-        for p in ordered
-        for rid in p.reform_area_ids
-    )
+    # Links and votes as plain bulk inserts (executemany), not one ORM object each: a big import
+    # holds the database's write lock, and every vote of every workshop waits while it does.
+    _bulk(session, ProjectStrategy, [{"project_id": projects[p.id].id, "strategy_id": strategies[sid].id}
+                                     for p in ordered for sid in p.strategy_ids])
+    _bulk(session, ProjectReformArea, [{"project_id": projects[p.id].id, "reform_area_id": reform_areas[rid].id}
+                                       for p in ordered for rid in p.reform_area_ids])
     round_ids = _insert_rounds(session, workshop=workshop, export=export, projects=projects)
-    session.add_all(
-        Vote(
-            participant_id=people[v.participant_id].id,
-            project_id=projects[v.project_id].id,
-            round_id=round_ids[v.round],
-            workshop_id=wid,
-            dots=v.dots,
-        )
+    _bulk(session, Vote, [
+        {"participant_id": people[v.participant_id].id, "project_id": projects[v.project_id].id,
+         "round_id": round_ids[v.round], "workshop_id": wid, "dots": v.dots}
         for v in export.votes
         if v.dots > 0
-    )
+    ])
     session.add_all(
         Score(
             participant_id=people[c.participant_id].id,
@@ -622,6 +616,11 @@ def _insert_rounds(session: Session, *, workshop: Workshop, export: WorkshopExpo
     workshop.current_round_id = round_ids[current]
     session.add(workshop)
     return round_ids
+
+
+def _bulk(session: Session, table: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table), rows)
 
 
 def _insert(session: Session, rows: dict[int, Row]) -> dict[int, Row]:
@@ -753,33 +752,25 @@ def _coverage_table(report: _Report) -> tuple[list[list[Cell]], list[int]]:
     return rows, headers
 
 
-def _dots_table(report: _Report) -> list[list[Cell]]:
-    """One row per participant, one column per ranked project."""
+def _dots_table(report: _Report) -> Iterator[list[Cell]]:
+    """One row per participant, one column per ranked project (filled where they put dots)."""
     standings = report.outcome.standings
-    dots = {(v.participant_id, v.project_id): v.dots for v in report.votes}
+    column = {s.project.id: index for index, s in enumerate(standings, start=4)}
+    given: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for v in report.votes:
+        if v.project_id in column:
+            given[v.participant_id].append((column[v.project_id], v.dots))
     used: Counter[int] = Counter()
     for v in report.votes:
         used[v.participant_id] += v.dots
-    rows: list[list[Cell]] = [
-        [
-            "participant",
-            "agency",
-            "dots used",
-            "dots remaining",
-            *(f"#{s.project.id} {s.project.title}" for s in standings),
-        ]
-    ]
-    rows += [
-        [
-            p.name,
-            p.agency,
-            used[p.id],
-            report.budget - used[p.id],
-            *(dots.get((p.id, s.project.id)) for s in standings),
-        ]
-        for p in sorted(report.people.values(), key=lambda p: p.id)
-    ]
-    return rows
+    yield ["participant", "agency", "dots used", "dots remaining",
+           *(f"#{s.project.id} {s.project.title}" for s in standings)]
+    blank: list[Cell] = [None] * len(standings)
+    for p in sorted(report.people.values(), key=lambda p: p.id):
+        row: list[Cell] = [p.name, p.agency, used[p.id], report.budget - used[p.id], *blank]
+        for index, dots in given.get(p.id, ()):
+            row[index] = dots
+        yield row
 
 
 def _round_table(report: _Report, outcome: results.Outcome) -> list[list[Cell]]:
@@ -828,8 +819,9 @@ def _rounds_table(session: Session, workshop: Workshop, all_rounds: list[Round],
 def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = None) -> bytes:
     """A workbook for the master plan: Projects, Ranking, Coverage and Dots per participant."""
     report = _report(session, workshop, language)
-    book = Workbook()
-    book.remove(book.active)
+    # Write-only: rows go straight to the file instead of becoming a cell object each (a
+    # workshop of 5,000 participants and 400 projects has 2 million cells of dots).
+    book = Workbook(write_only=True)
     # The workshop's title travels in the file's properties, where spreadsheet programs show it.
     book.properties.title = ILLEGAL_CHARACTERS_RE.sub("", workshop.title)[:255]
     book.properties.subject = f"ruamkit workshop {workshop.code}"
@@ -850,24 +842,42 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
     return buffer.getvalue()
 
 
+# Column widths are measured on the first rows only: later rows of a long sheet hold the same
+# kind of values, and measuring millions of cells took longer than writing them.
+WIDTH_ROWS = 200
+
+
 def _add_sheet(
     book: Workbook,
     title: str,
-    rows: list[list[Cell]],
+    rows: Iterable[list[Cell]],
     *,
     header_rows: Sequence[int] = (1,),
     freeze: str = "A2",
 ) -> None:
     sheet = book.create_sheet(title)
-    for row in rows:
-        sheet.append([_xlsx_cell(cell) for cell in row])
-    for number in header_rows:
-        for cell in sheet[number]:
-            cell.font = BOLD
-    sheet.freeze_panes = freeze
-    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+    rows = iter(rows)
+    first = list(islice(rows, WIDTH_ROWS))
+    # Set before the first row: a write-only sheet writes its columns' widths first.
+    for index, column in enumerate(zip_longest(*first), start=1):
         widest = max((_display_width(str(v)) for v in column if v is not None), default=0)
         sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
+    sheet.freeze_panes = freeze
+    headers = set(header_rows)
+    for number, row in enumerate(chain(first, rows), start=1):
+        cells = [_xlsx_cell(cell) if type(cell) is str else cell for cell in row]  # noqa: E721 (fast path)
+        if number in headers:
+            sheet.append([_bold(sheet, cell) for cell in cells])
+        else:
+            sheet.append(cells)
+
+
+def _bold(sheet: Any, value: Cell) -> WriteOnlyCell | None:
+    if value is None:
+        return None
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = BOLD
+    return cell
 
 
 def _xlsx_cell(value: Cell) -> Cell:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -22,8 +23,9 @@ from app.models import (
     Strategy,
     Vote,
     Workshop,
+    utcnow,
 )
-from app.models.project import ProjectCreate, ProjectPublic, ProjectUpdate
+from app.models.project import Draft, ProjectCreate, ProjectPublic, ProjectUpdate
 from app.services import ceilings as ceiling
 from app.services import rounds
 from app.services.access import Actor, Role
@@ -41,12 +43,16 @@ class Tags:
         self.reform_areas: dict[int, list[int]] = defaultdict(list)
         if not ids:
             return
-        for link in session.exec(select(ProjectStrategy).where(col(ProjectStrategy.project_id).in_(ids))
-                                 .order_by(ProjectStrategy.strategy_id)):
-            self.strategies[link.project_id].append(link.strategy_id)
-        for link in session.exec(select(ProjectReformArea).where(col(ProjectReformArea.project_id).in_(ids))
-                                 .order_by(ProjectReformArea.reform_area_id)):
-            self.reform_areas[link.project_id].append(link.reform_area_id)
+        # Plain (project, tag) rows, not ORM objects: a big workshop has tens of thousands of
+        # links, and building an object for each was most of the time of its ranking.
+        for project_id, strategy_id in session.exec(
+                select(ProjectStrategy.project_id, ProjectStrategy.strategy_id)
+                .where(col(ProjectStrategy.project_id).in_(ids)).order_by(ProjectStrategy.strategy_id)):
+            self.strategies[project_id].append(strategy_id)
+        for project_id, reform_area_id in session.exec(
+                select(ProjectReformArea.project_id, ProjectReformArea.reform_area_id)
+                .where(col(ProjectReformArea.project_id).in_(ids)).order_by(ProjectReformArea.reform_area_id)):
+            self.reform_areas[project_id].append(reform_area_id)
 
 
 def to_public(project: Project, tags: Tags) -> ProjectPublic:
@@ -56,7 +62,7 @@ def to_public(project: Project, tags: Tags) -> ProjectPublic:
         reform_area_ids=tags.reform_areas.get(project.id, []),
         proposer_id=project.proposer_id, created_at=project.created_at,
         hidden=project.hidden, merged_into_id=project.merged_into_id,
-        pinned=project.pinned, approved=project.approved,
+        pinned=project.pinned, approved=project.approved, edit_pending=project.edit_pending,
     )
 
 
@@ -215,11 +221,88 @@ def update_project(session: Session, *, workshop: Workshop, actor: Actor, projec
         raise Invalid("Fields of a project cannot be set to null.")
     _check_tags(session, workshop=workshop, strategy_ids=project_in.strategy_ids or [],
                 reform_area_ids=project_in.reform_area_ids or [])
+    if actor.role == Role.participant and workshop.premoderate and project.approved:
+        # Pre-moderation: the approved text stays on the screen until the facilitator approves this.
+        _hold_edit(session, project=project, changes=changes, strategy_ids=project_in.strategy_ids,
+                   reform_area_ids=project_in.reform_area_ids)
+        session.commit()
+        return project
     for field, value in changes.items():
         setattr(project, field, value)
     session.add(project)
     _set_tags(session, project=project, strategy_ids=project_in.strategy_ids,
               reform_area_ids=project_in.reform_area_ids)
+    session.commit()
+    return project
+
+
+# --- pre-moderation of edits ---
+
+
+def approved_draft(session: Session, project: Project) -> Draft:
+    tags = Tags(session, [project.id])
+    return Draft(project.title, project.description, project.agency,
+                 tags.strategies.get(project.id, []), tags.reform_areas.get(project.id, []))
+
+
+def _hold_edit(session: Session, *, project: Project, changes: dict[str, str], strategy_ids: list[int] | None,
+               reform_area_ids: list[int] | None) -> None:
+    """Keep the proposer's edit (on top of an edit already waiting) for the facilitator; an edit
+    back to the approved text withdraws it."""
+    approved = approved_draft(session, project)
+    draft = project.pending_draft or approved
+    draft = Draft(title=changes.get("title", draft.title), description=changes.get("description", draft.description),
+                  agency=changes.get("agency", draft.agency),
+                  strategy_ids=draft.strategy_ids if strategy_ids is None else sorted(strategy_ids),
+                  reform_area_ids=draft.reform_area_ids if reform_area_ids is None else sorted(reform_area_ids))
+    if draft == approved:
+        _clear_edit(project)
+    else:
+        project.pending_title, project.pending_description, project.pending_agency = (
+            draft.title, draft.description, draft.agency)
+        project.pending_tags = json.dumps({"strategy_ids": draft.strategy_ids,
+                                           "reform_area_ids": draft.reform_area_ids})
+        project.pending_since = utcnow()
+    session.add(project)
+
+
+def _clear_edit(project: Project) -> None:
+    project.pending_title = project.pending_description = project.pending_agency = project.pending_tags = None
+    project.pending_since = None
+
+
+def list_pending_edits(session: Session, *, workshop: Workshop) -> list[Project]:
+    """Shown projects whose proposer's edit waits for approval, oldest edit first (the queue)."""
+    return list(session.exec(select(Project).where(
+        Project.workshop_id == workshop.id, col(Project.pending_since).is_not(None),
+        Project.hidden == False, col(Project.merged_into_id).is_(None),
+    ).order_by(col(Project.pending_since), Project.id)))
+
+
+def approve_edit(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+    """Put the proposer's waiting edit in place of the approved text: now it shows everywhere."""
+    require_not_closed(workshop)
+    project = get_project(session, workshop=workshop, project_id=project_id)
+    draft = project.pending_draft
+    if draft is None:
+        raise Conflict("This project has no edit waiting for approval.")
+    _check_tags(session, workshop=workshop, strategy_ids=draft.strategy_ids, reform_area_ids=draft.reform_area_ids)
+    project.title, project.description, project.agency = draft.title, draft.description, draft.agency
+    _set_tags(session, project=project, strategy_ids=draft.strategy_ids, reform_area_ids=draft.reform_area_ids)
+    _clear_edit(project)
+    session.add(project)
+    session.commit()
+    return project
+
+
+def reject_edit(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+    """Drop the proposer's waiting edit; the approved text stays."""
+    require_not_closed(workshop)
+    project = get_project(session, workshop=workshop, project_id=project_id)
+    if project.pending_since is None:
+        raise Conflict("This project has no edit waiting for approval.")
+    _clear_edit(project)
+    session.add(project)
     session.commit()
     return project
 
@@ -297,9 +380,12 @@ def merge_projects(session: Session, *, workshop: Workshop, project_id: int, int
 
 
 def approve_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
-    """Let a proposal waiting for approval show on the screen and the phones."""
+    """Let a proposal waiting for approval show on the screen and the phones; for a shown
+    proposal, its proposer's waiting edit."""
     require_not_closed(workshop)
     project = get_project(session, workshop=workshop, project_id=project_id)
+    if project.approved and project.pending_since is not None:
+        return approve_edit(session, workshop=workshop, project_id=project_id)
     project.approved = True
     session.add(project)
     session.commit()

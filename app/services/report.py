@@ -6,17 +6,20 @@ its URL fetcher serves only our own static files (CSS, the Sarabun font files) f
 
 from __future__ import annotations
 
+import functools
+import io
 import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from app import i18n
-from app.assets import local_file
+from app.assets import FONTS, local_file
 from app.errors import DomainError
 from app.i18n import N_
 from app.live.views import counts, framework_labels
@@ -25,6 +28,17 @@ from app.services import presets, results, workshops
 
 # The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
 PDF_BASE_URL = "http://ruamkit.report.invalid/"
+# Each strategy's list shows its first projects in ranking order, then how many more (the full
+# ranking is the table above it): a project tagged with every strategy would otherwise appear
+# once per strategy, and the report would grow with projects x tags. At most STRATEGY_ITEMS
+# entries in all, so a framework of 100 strategies gets shorter lists.
+STRATEGY_TOP = 30
+STRATEGY_ITEMS = 600
+# The PDF is drawn by the server (WeasyPrint lays out a few A4 pages a second here), so it shows
+# the first PDF_RANKING_TOP projects of the ranking (about 10 pages) and says where the rest are,
+# and the coverage matrix only when it fits a page. The page printed by the browser shows all.
+PDF_RANKING_TOP = 300
+PDF_COVERAGE_CELLS = 25 * 25
 
 
 class ReportUnavailable(DomainError):
@@ -40,16 +54,23 @@ class AgencyRow:
     voted: int
 
 
-def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | None = None) -> dict[str, Any]:
+def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | None = None,
+          pdf: bool = False) -> dict[str, Any]:
     """Everything the report template shows, in the reader's language (dates in Thai time;
-    Buddhist-era years for Thai)."""
+    Buddhist-era years for Thai); for the PDF, within the PDF's bounds."""
     now = now or datetime.now(UTC)
     outcome = results.compute(session, workshop=workshop)
     tally = counts(session, workshop)
     preset = presets.PRESETS.get(workshop.framework)
+    shown = outcome.standings[:PDF_RANKING_TOP] if pdf else outcome.standings
+    cells = len(outcome.strategies) * len(outcome.reform_areas)
     return {
         "workshop": workshop,
         "outcome": outcome,
+        "ranking": shown,
+        "ranking_more": len(outcome.standings) - len(shown),
+        "strategy_top": max(5, min(STRATEGY_TOP, STRATEGY_ITEMS // max(1, len(outcome.strategies)))),
+        "coverage_shown": 0 < cells and (not pdf or cells <= PDF_COVERAGE_CELLS),
         "framework_title": (preset.title_en if lang == "en" else preset.title_th) if preset else "",
         "created_when": i18n.format_when(workshop.created_at, lang),
         "made_when": i18n.format_when(now, lang),
@@ -96,11 +117,31 @@ def to_pdf(html: str) -> bytes:
             path = local_file(parts.path) if (parts.scheme, parts.netloc) == (base.scheme, base.netloc) else None
             if path is None or not path.is_file():
                 raise ValueError(f"The report may only load its own static files, not {url}")
+            if path.suffix == ".woff2":
+                return URLFetcherResponse(url, body=_truetype(path), headers={"Content-Type": "font/ttf"})
             media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": media_type})
 
     document = HTML(string=mark_sara_am(html), base_url=PDF_BASE_URL, url_fetcher=LocalFiles())
     return document.write_pdf(finisher=_fix_sara_am_text)
+
+
+@functools.cache
+def _truetype(path: Path) -> bytes:
+    """A WOFF2 font unpacked to TrueType, once per process: WeasyPrint would unpack each
+    @font-face again for every PDF (a fifth of a small report's time)."""
+    from fontTools.ttLib import woff2
+
+    unpacked = io.BytesIO()
+    woff2.decompress(io.BytesIO(path.read_bytes()), unpacked)
+    return unpacked.getvalue()
+
+
+def warm_up_fonts() -> None:
+    """Unpack the PDF's fonts now (the render workers' forkserver does, so each worker has them)."""
+    for path in FONTS.values():
+        if path.is_file():
+            _truetype(path)
 
 
 # --- Thai SARA AM in the PDF's text layer ---------------------------------------------------

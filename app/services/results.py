@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import product
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -138,13 +140,19 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     outcome = Outcome(workshop=workshop, standings=standings, strategies=strategies, reform_areas=reform_areas,
                       round=round_, criteria=rounds.criteria(round_))
     outcome.by_strategy = {s.id: [] for s in strategies}
-    outcome.coverage = {(s.id, r.id): (0, 0) for s in strategies for r in reform_areas}
+    # Counted pair by pair in C (Counter.update): a project has up to 25 x 25 pairs.
+    projects_in: Counter[tuple[int, int]] = Counter()
+    dots_in: Counter[tuple[int, int]] = Counter()
     for standing in standings:
         for sid in standing.strategy_ids:
             outcome.by_strategy[sid].append(standing)
-            for rid in standing.reform_area_ids:
-                projects_in, dots_in = outcome.coverage[(sid, rid)]
-                outcome.coverage[(sid, rid)] = (projects_in + 1, dots_in + standing.dots)
+        pairs = product(standing.strategy_ids, standing.reform_area_ids)
+        if standing.dots:
+            pairs = list(pairs)  # type: ignore[assignment]
+            dots_in.update(dict.fromkeys(pairs, standing.dots))
+        projects_in.update(pairs)
+    outcome.coverage = {(s.id, r.id): (projects_in[(s.id, r.id)], dots_in[(s.id, r.id)])
+                        for s in strategies for r in reform_areas}
     return outcome
 
 

@@ -80,6 +80,15 @@ def scoring_round(client: TestClient, scene: Scene) -> None:
     assert answer.status_code == 201, answer.text
 
 
+def pending_edit_on_a(client: TestClient, scene: Scene) -> None:
+    """Pre-moderation on, and a's proposer has changed it since it was shown: the change waits."""
+    on = client.patch(f"/api/v1/workshops/{scene.code}", json={"premoderate": True}, headers=scene.workshop.facilitator)
+    assert on.status_code == 200, on.text
+    edited = client.patch(f"/api/v1/workshops/{scene.code}/projects/{scene.a}", json={"title": "Changed"},
+                          headers=bearer(scene.tokens["mine"]))
+    assert edited.status_code == 200 and edited.json()["edit_pending"], edited.text
+
+
 def phone_or_join_form(role: str, response: Any) -> None:
     """The phone page shows the ballot only to a participant; anyone else gets the join form."""
     if role == "participant":
@@ -128,6 +137,10 @@ ROWS: list[Row] = [
         "bearer", keyed(200, F)),
     Row("POST", f"{API}/{{code}}/projects/{{project_id}}/pin", f"{API}/{{code}}/projects/{{a}}/pin", "bearer",
         keyed(200, F), json={"pinned": True}),
+    Row("POST", f"{API}/{{code}}/projects/{{project_id}}/approve", f"{API}/{{code}}/projects/{{a}}/approve",
+        "bearer", keyed(200, F), setup=pending_edit_on_a),
+    Row("DELETE", f"{API}/{{code}}/projects/{{project_id}}/pending-edit",
+        f"{API}/{{code}}/projects/{{a}}/pending-edit", "bearer", keyed(200, F), setup=pending_edit_on_a),
     # --- JSON API: dots and results ---
     Row("PUT", f"{API}/{{code}}/votes/{{project_id}}", f"{API}/{{code}}/votes/{{b}}", "bearer", keyed(200, P),
         phase="vote", json={"dots": 2}),
@@ -199,6 +212,12 @@ ROWS: list[Row] = [
         "cookie", keyed(200, F)),
     Row("POST", f"{PAGE}/facilitate/projects/{{project_id}}/pin", f"{PAGE}/facilitate/projects/{{a}}/pin",
         "cookie", keyed(200, F), form={"pinned": "on"}),
+    Row("POST", f"{PAGE}/facilitate/projects/{{project_id}}/edit/approve",
+        f"{PAGE}/facilitate/projects/{{a}}/edit/approve", "cookie", keyed(200, F), setup=pending_edit_on_a),
+    Row("POST", f"{PAGE}/facilitate/projects/{{project_id}}/edit/reject",
+        f"{PAGE}/facilitate/projects/{{a}}/edit/reject", "cookie", keyed(200, F), setup=pending_edit_on_a),
+    Row("POST", f"{PAGE}/facilitate/agencies/review", f"{PAGE}/facilitate/agencies/review", "cookie",
+        keyed(200, F), form={"name": "กรมที่พิมพ์เอง", "decision": "approve"}),
     Row("POST", f"{PAGE}/facilitate/premoderate", f"{PAGE}/facilitate/premoderate", "cookie", keyed(200, F),
         form={"on": "on"}),
     Row("POST", f"{PAGE}/facilitate/reveal", f"{PAGE}/facilitate/reveal", "cookie", keyed(200, F), phase="vote",

@@ -1,0 +1,113 @@
+"""The child side of the render workers (app/renders.py): draw one file of one workshop.
+
+A render worker is a process forked from a forkserver that imported this module first, so
+WeasyPrint, openpyxl, the templates and the report's fonts are loaded once and every worker
+starts in milliseconds. Each worker caps its own address space, reads the workshop from the
+database itself (the server's process does none of the work) and sends back the file's bytes,
+or why there are none.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from sqlmodel import Session
+
+from app import db
+from app.config import Settings
+from app.errors import DomainError
+from app.models import Workshop
+from app.services import exports, report, workshops
+from app.web import make_templates, render_text
+
+REPORT_TEMPLATE = "pages/facilitator/report.html"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _pdf(session: Session, workshop: Workshop, lang: str) -> bytes:
+    html = render_text(make_templates(), REPORT_TEMPLATE, lang, pdf=True,
+                       **report.build(session, workshop=workshop, lang=lang, pdf=True))
+    return report.to_pdf(html)
+
+
+def _xlsx(session: Session, workshop: Workshop, lang: str) -> bytes:
+    return exports.export_xlsx(session, workshop=workshop, language=lang)
+
+
+def _csv(session: Session, workshop: Workshop, lang: str) -> bytes:
+    return exports.export_csv(session, workshop=workshop, language=lang)
+
+
+def _json(session: Session, workshop: Workshop, lang: str) -> bytes:
+    return json.dumps(exports.export_data(session, workshop=workshop), ensure_ascii=False, indent=2).encode()
+
+
+# Every file a workshop can be drawn as, by name (a new format is a new entry).
+DRAWERS: dict[str, Callable[[Session, Workshop, str], bytes]] = {
+    "pdf": _pdf, "xlsx": _xlsx, "csv": _csv, "json": _json,
+}
+
+
+def draw(settings: Settings, code: str, kind: str, lang: str) -> bytes:
+    """The file `kind` of workshop `code`, read from the database now."""
+    engine = db.make_engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            workshop = workshops.get_workshop(session, code=code)
+            return DRAWERS[kind](session, workshop, lang)
+    finally:
+        engine.dispose()
+
+
+def child_main(conn: Connection, memory_bytes: int, settings: Settings, code: str, kind: str, lang: str) -> None:
+    """A worker's whole life: cap memory, draw, send ("ok", bytes) or (failure, detail), exit."""
+    _die_with_parent()
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    answer: tuple[str, Any]
+    try:
+        answer = ("ok", draw(settings, code, kind, lang))
+    except MemoryError:
+        answer = ("memory", None)
+    except DomainError as exc:
+        answer = ("refused", (exc.template, exc.params, exc.status_code))
+    except Exception as exc:  # noqa: BLE001 (reported to the server, which logs it)
+        answer = ("error", f"{type(exc).__name__}: {exc}"[:1000])
+    try:
+        conn.send(answer)
+    except MemoryError:
+        conn.send(("memory", None))
+    finally:
+        conn.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the forkserver ends (it ends when the server does), so a worker
+    forked just before the server died does not draw on for nobody."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent ended before the line above
+        os._exit(1)
+
+
+def _warm_up() -> None:
+    """Load what every PDF needs, once, in the forkserver: WeasyPrint (if this machine has
+    Pango) and the report's fonts as TrueType."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        return
+    report.warm_up_fonts()
+
+
+_warm_up()

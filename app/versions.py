@@ -1,0 +1,73 @@
+"""Each workshop's version in this process, and values kept until it changes.
+
+Every change to a workshop already sends a change notice through the broker (that is how the
+screens and phones are redrawn, in this process and, through Redis, in the others); counting
+those notices per workshop gives a version number that moves whenever the workshop changes.
+Whatever is drawn from a workshop (its ranking as JSON, a PDF) is kept with the version it was
+drawn from and served until the version moves on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Versions:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._versions: dict[str, int] = {}
+
+    def changed(self, code: str) -> None:
+        """The broker's listener: this workshop changed."""
+        with self._lock:
+            self._versions[code] = self._versions.get(code, 0) + 1
+
+    def of(self, code: str) -> int:
+        with self._lock:
+            return self._versions.get(code, 0)
+
+
+class Memo:
+    """Values computed from a workshop, once per version: one asker computes while the others
+    asking for the same value wait for it (a crowd asking for a big workshop's results costs
+    one computation, not one each). At most `size` values are kept, the least used dropped."""
+
+    def __init__(self, versions: Versions, size: int = 256) -> None:
+        self.versions, self.size = versions, size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[tuple[str, Hashable], tuple[int, object]] = OrderedDict()
+        self._computing: dict[tuple[str, Hashable], threading.Lock] = {}
+        self.computed = 0  # how many times a value was computed (tests read it)
+
+    def get(self, code: str, key: Hashable, compute: Callable[[], T]) -> T:
+        full = (code, key)
+        while True:
+            version = self.versions.of(code)
+            with self._lock:
+                kept = self._values.get(full)
+                if kept is not None and kept[0] == version:
+                    self._values.move_to_end(full)
+                    return kept[1]  # type: ignore[return-value]
+                gate = self._computing.setdefault(full, threading.Lock())
+            if gate.acquire(blocking=False):
+                break
+            with gate:  # another asker is computing it: wait, then look again
+                pass
+        try:
+            value = compute()
+            with self._lock:
+                self.computed += 1
+                self._values[full] = (version, value)
+                self._values.move_to_end(full)
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._computing.pop(full, None)
+            gate.release()
