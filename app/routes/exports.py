@@ -25,8 +25,9 @@ MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
-    "pdf": "application/pdf",
 }
+# Every file a render worker draws (app/render_worker.py): the exports and the report's PDF.
+FILE_MEDIA = {**MEDIA, "pdf": "application/pdf"}
 
 
 def file_response(request: Request, workshop: Workshop, kind: str, lang: str, *, disposition: str = "attachment",
@@ -46,14 +47,16 @@ def file_response(request: Request, workshop: Workshop, kind: str, lang: str, *,
         return no_store(response)
     slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40] or "workshop"
     filename = f"ruamkit-{workshop.code}-{slug}.{kind}"
-    return Response(body, media_type=MEDIA[kind], headers={
+    return Response(body, media_type=FILE_MEDIA[kind], headers={
         "Content-Disposition": f'{disposition}; filename="{filename}"',
         "Cache-Control": "no-store",
     })
 
 
 @router.get("/api/v1/workshops/{code}/export", response_class=Response,
-            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "A file download."}})
+            responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "A file download."},
+                       413: {"description": "The workshop is too large to draw as this file on this server."},
+                       503: {"description": "The file is still being drawn: try again after Retry-After seconds."}})
 def export_workshop(request: Request, workshop: WorkshopDep, actor: ApiActorDep,
                     format: Literal["csv", "xlsx", "json"] = "json") -> Response:
     """Download the workshop as CSV (UTF-8 with BOM), XLSX or complete JSON (facilitator); 503
@@ -76,7 +79,7 @@ def import_workshop(request: Request, session: SessionDep, settings: SettingsDep
 @router.get("/w/{code}/facilitate/export.{fmt}", include_in_schema=False)
 def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, session: SessionDep) -> Response:
     require_page_role(request, session, workshop, "facilitator")
-    if fmt not in MEDIA or fmt == "pdf":
+    if fmt not in MEDIA:
         fmt = "json"
     lang = language(request, workshop)
     return file_response(request, workshop, fmt, "" if fmt == "json" else lang, page_lang=lang)

@@ -138,13 +138,23 @@ def test_a_merge_and_an_approval_reach_the_phone_and_the_screen_live(
     expect(screen.locator(".wall-card").filter(has_text=WAITING)).to_have_count(1)
     expect(phone.locator("#proposal-list .project").filter(has_text=WAITING)).to_have_count(1)
     expect(mine.locator(".chip.state.shown")).to_be_visible()  # the proposer's own list follows
-    expect(console.locator("#moderation .queue-item")).to_have_count(0)
+    # What still waits: the agency the phones typed at join (not on the workshop's list).
+    expect(console.locator("#moderation .queue-item:not(.agency)")).to_have_count(0)
+    expect(console.locator("#moderation .queue-item.agency")).to_contain_text("กรมการปกครอง")
 
-    # The proposer edits their own proposal from "My proposals".
+    # The proposer edits their own, now shown, proposal from "My proposals": under pre-moderation
+    # the change waits, and the screen keeps the approved text until the facilitator approves it.
     mine.locator("button.edit-mine").click()
     proposer.fill("#m-title", WAITING + " (ฉบับแก้ไข)")
     proposer.click("#my-editor button[type=submit]")
-    expect(proposer.locator("#my-editor .success")).to_contain_text("ฉบับแก้ไข")
+    expect(proposer.locator("#my-editor .success")).to_contain_text(WAITING)
+    expect(mine.locator(".chip.state.waiting")).to_be_visible()
+    edit = console.locator("#moderation .queue-item.edit")
+    expect(edit.locator(".edit-side.old")).to_contain_text(WAITING)
+    expect(edit.locator(".edit-side.new")).to_contain_text("ฉบับแก้ไข")
+    expect(screen.locator(".wall-card").filter(has_text="ฉบับแก้ไข")).to_have_count(0)
+    console.screenshot(path=str(screenshots / "facilitator-moderation-edit.png"), caret="initial")
+    edit.locator("button.primary").click()  # Approve the change
     expect(screen.locator(".wall-card").filter(has_text="ฉบับแก้ไข")).to_have_count(1)
     for page in (console, screen, phone, proposer):
         assert_not_reloaded(page)

@@ -58,7 +58,7 @@ def test_a_big_workshops_pdf_and_xlsx_come_within_a_bound_or_with_a_clear_refusa
         started = time.monotonic()
         answer = client.get(path, headers=created["headers"])
         took = time.monotonic() - started
-        assert took < 8 + 7, f"{path}: {took:.1f} s"
+        assert took < 8 + 20, f"{path}: {took:.1f} s"  # the time limit, and a busy machine's slack
         if answer.status_code == 200:
             assert media_type in answer.headers["content-type"]
         else:
@@ -74,7 +74,7 @@ def test_a_file_past_the_time_limit_is_refused_and_the_refusal_kept(client_with:
     created = import_big(client, projects=150, tags=50, participants=100)
     started = time.monotonic()
     answer = client.get(f"/w/{created['code']}/facilitate/report.pdf")
-    assert time.monotonic() - started < 0.5 + 6
+    assert time.monotonic() - started < 0.5 + 15
     assert answer.status_code == 413 and "too large to draw as PDF" in answer.text
     # Asking again costs nothing until the workshop changes: the refusal is kept.
     started = time.monotonic()
