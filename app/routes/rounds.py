@@ -29,21 +29,12 @@ router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["rounds"])
 RoundNumber = Annotated[int | None, Query(alias="round", ge=1, le=10_000)]
 
 
-def public_results(request: Request, session: Session, workshop: Workshop, round_id: int) -> Results:
-    """A round's results as the API shows them, computed once per version of the workshop
-    (app/versions.py): ranking a big workshop takes most of a second, and anyone with the
-    code may ask for it, again and again, once the phase is 'results'."""
-    return request.app.state.memo.get(
-        workshop.code, ("results", round_id),
-        lambda: results.to_public(results.compute(session, workshop=workshop, round_id=round_id)))
-
-
 def _public(request: Request, session: Session, workshop: Workshop, round_: Round,
             actor: Actor | None) -> RoundPublic:
     """A round with its results when this actor may see results now."""
     try:
         require_results_access(workshop, actor)
-        shown = public_results(request, session, workshop, round_.id)
+        shown = results.public(session, workshop=workshop, round_id=round_.id, memo=request.app.state.memo)
     except (Forbidden, NotAuthenticated):
         shown = None
     return rounds.to_public(session, workshop=workshop, round_=round_, results=shown)

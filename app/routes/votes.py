@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from app.deps import ApiActorDep, BallotBoxDep, SessionDep, WorkshopDep, bearer, limit
+from app.deps import ApiActorDep, BallotBoxDep, MemoDep, SessionDep, WorkshopDep, bearer, limit
 from app.models import Phase, Workshop
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, rounds, voting
@@ -50,10 +50,10 @@ def require_results_access(workshop: Workshop, actor: Actor | None) -> None:
 
 
 @router.get("/results", response_model=Results)
-def read_results(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+def read_results(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep, memo: MemoDep,
                  round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> Results:
     """Ranking, rankings per strategy and coverage of a voting round (default: the current one);
     who may see them depends on phase and tallies."""
     require_results_access(workshop, actor)
     round_ = rounds.get_round(session, workshop=workshop, number=round_number)
-    return results.to_public(results.compute(session, workshop=workshop, round_id=round_.id))
+    return results.public(session, workshop=workshop, round_id=round_.id, memo=memo)

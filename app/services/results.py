@@ -15,6 +15,7 @@ from app.models.vote import CoverageCell, RankedProject, Results
 from app.services import projects as projects_service
 from app.services import rounds, scoring
 from app.services.workshops import list_reform_areas, list_strategies
+from app.versions import Memo
 
 
 @dataclass
@@ -172,3 +173,13 @@ def to_public(outcome: Outcome) -> Results:
         round=outcome.round.number if outcome.round else 1,
         mode=outcome.round.mode if outcome.round else "dots",
     )
+
+
+def public(session: Session, *, workshop: Workshop, round_id: int, memo: Memo | None = None) -> Results:
+    """A round's results as the API shows them; with a memo, computed once per version of the
+    workshop (app/versions.py): ranking a big workshop takes most of a second, and anyone with
+    the code may ask for it, again and again, once the phase is 'results'."""
+    def compute_public() -> Results:
+        return to_public(compute(session, workshop=workshop, round_id=round_id))
+
+    return compute_public() if memo is None else memo.get(workshop.code, ("results", round_id), compute_public)
