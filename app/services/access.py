@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, NotAuthenticated
@@ -26,10 +27,12 @@ class Role(StrEnum):
 class Actor:
     role: Role
     participant: Participant | None = None
+    # Set from `participant`, or alone where only the id was read (the ballot box's batches).
+    participant_id: int | None = None
 
-    @property
-    def participant_id(self) -> int | None:
-        return self.participant.id if self.participant else None
+    def __post_init__(self) -> None:
+        if self.participant is not None and self.participant_id is None:
+            object.__setattr__(self, "participant_id", self.participant.id)
 
 
 def new_key() -> str:
@@ -52,13 +55,21 @@ def _same(key_hash: str, stored: str | None) -> bool:
     return stored is not None and hmac.compare_digest(key_hash, stored)
 
 
+_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_PARTICIPANT_IDS = (select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.token_hash)
+                    .where(_PARTICIPANTS.c.token_hash.in_(bindparam("hashes", expanding=True)),
+                           _PARTICIPANTS.c.workshop_id == bindparam("workshop_id")))
+
+
 def identify(session: Session, *, workshop: Workshop, key: str | None) -> Actor | None:
     """The actor this key stands for in this workshop, or None if it knows no such key."""
     return identify_many(session, workshop=workshop, keys=[key])[0]
 
 
-def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | None]) -> list[Actor | None]:
-    """identify() for several keys, with one query for all the participants among them."""
+def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | None],
+                  load: bool = True) -> list[Actor | None]:
+    """identify() for several keys, with one query for all the participants among them.
+    With load=False the participants' ids are read, not the participants (the vote path)."""
     found: list[Actor | Role | str | None] = []
     for key in keys:
         if not key or len(key) > 200:
@@ -69,17 +80,20 @@ def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | 
         is_facilitator = _same(key_hash, workshop.facilitator_key_hash)
         is_screen = _same(key_hash, workshop.screen_key_hash)
         found.append(Role.facilitator if is_facilitator else Role.screen if is_screen else key_hash)
-    wanted = {f for f in found if isinstance(f, str) and not isinstance(f, Role)}
-    participants = {p.token_hash: p for p in session.exec(
-        select(Participant).where(col(Participant.token_hash).in_(sorted(wanted)),
-                                  Participant.workshop_id == workshop.id))} if wanted else {}
+    wanted = sorted({f for f in found if isinstance(f, str) and not isinstance(f, Role)})
+    known: dict[str, Actor] = {}
+    if wanted and load:
+        known = {p.token_hash: Actor(Role.participant, p) for p in session.exec(
+            select(Participant).where(col(Participant.token_hash).in_(wanted), Participant.workshop_id == workshop.id))}
+    elif wanted:
+        known = {token_hash: Actor(Role.participant, participant_id=pid) for pid, token_hash in
+                 session.connection().execute(_PARTICIPANT_IDS, {"hashes": wanted, "workshop_id": workshop.id})}
     actors: list[Actor | None] = []
     for f in found:
         if isinstance(f, Role):
             actors.append(Actor(f))
-        elif isinstance(f, str) and (participant := participants.get(f)) is not None \
-                and _same(f, participant.token_hash):
-            actors.append(Actor(Role.participant, participant))
+        elif isinstance(f, str) and f in known:
+            actors.append(known[f])
         else:
             actors.append(None)
     return actors

@@ -8,6 +8,7 @@ the ballot box (app/ballot_box.py) calls with a batch in arrival order, or a scr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, exists, func, insert, update
@@ -23,12 +24,22 @@ from app.services.access import Role
 
 # The tables themselves, for the vote path's plain statements (no ORM bookkeeping).
 PARTICIPANT, VOTE = Participant.__table__, Vote.__table__  # type: ignore[attr-defined]
+PROJECT, ROUND = Project.__table__, Round.__table__  # type: ignore[attr-defined]
 # A batch's writes, made once and sent with many rows each (one statement per kind per batch).
 _THIS_VOTE = (VOTE.c.participant_id == bindparam("p"), VOTE.c.project_id == bindparam("j"),
               VOTE.c.round_id == bindparam("r"))
 _INSERT_VOTES = insert(VOTE)
 _UPDATE_VOTES = update(VOTE).where(*_THIS_VOTE).values(dots=bindparam("d"))
 _DELETE_VOTES = delete(VOTE).where(*_THIS_VOTE)
+# What a batch reads, likewise made once (building a statement cost as much as running it).
+_LOCK_PARTICIPANTS = (update(PARTICIPANT).where(PARTICIPANT.c.id.in_(bindparam("ids", expanding=True)))
+                      .values(ballot_version=PARTICIPANT.c.ballot_version + 1))
+_VOTES_OF = (select(VOTE.c.participant_id, VOTE.c.project_id, VOTE.c.dots)
+             .where(VOTE.c.round_id == bindparam("round_id"), VOTE.c.participant_id.in_(bindparam("ids", expanding=True))))
+_PROJECTS = (select(PROJECT.c.id, PROJECT.c.workshop_id, PROJECT.c.hidden, PROJECT.c.merged_into_id,
+                    PROJECT.c.approved, PROJECT.c.title)
+             .where(PROJECT.c.id.in_(bindparam("ids", expanding=True))).with_for_update(read=True))
+_ROUND = select(ROUND).where(ROUND.c.id == bindparam("round_id"), ROUND.c.workshop_id == bindparam("workshop_id"))
 
 
 # --- Commands: what one tap or one API call asks for ---
@@ -141,11 +152,11 @@ def record(session: Session, requests: Sequence[Request]) -> tuple[list[Ballot |
         by_code.setdefault(workshops.normalise_code(request.code), []).append(i)
     for code, indexes in by_code.items():
         try:
-            workshop = workshops.get_workshop(session, code=code)
+            workshop = workshops.voting_row(session, code=code)
         except DomainError as unknown:
             answers.update(dict.fromkeys(indexes, unknown))
             continue
-        actors = access.identify_many(session, workshop=workshop, keys=[requests[i].key for i in indexes])
+        actors = access.identify_many(session, workshop=workshop, keys=[requests[i].key for i in indexes], load=False)
         admitted: list[tuple[int, int]] = []  # (request index, participant id)
         for i, actor in zip(indexes, actors, strict=True):
             try:
@@ -164,8 +175,9 @@ def record(session: Session, requests: Sequence[Request]) -> tuple[list[Ballot |
         score_changes = [(i, p) for i, p in admitted if isinstance(requests[i].command, SetScores)]
         if dot_changes:
             answers.update(_record_dots(session, workshop, requests, dot_changes))
-        if score_changes:
-            answers.update(_record_scores(session, workshop, requests, score_changes))
+        if score_changes:  # less hot: the scoring rules read the workshop itself
+            answers.update(_record_scores(session, workshops.get_workshop(session, code=code), requests,
+                                          score_changes))
         if any(isinstance(answers[i], Ballot) for i, _p in admitted):
             changed.add(workshop.code)
     return [answers[i] for i in range(len(requests))], changed
@@ -195,8 +207,7 @@ def _record_dots(session: Session, workshop: Workshop, requests: Sequence[Reques
                             allocations=dict(ballots.mine[participant_id]))
     ballots.flush()
     if done:
-        wanted = {pid for i, _p, _v in done for pid in [*answers[i].allocations, requests[i].command.project_id]}  # type: ignore[union-attr]
-        titles = _titles(session, wanted)
+        titles = {pid: row.title for pid, row in ballots.projects.items()}
         codes = ({s.id: s.code for s in workshops.list_strategies(session, workshop=workshop)}  # type: ignore[misc]
                  if ballots.round.per_strategy_budget else {})
         for i, _p, _v in done:
@@ -230,8 +241,8 @@ def _titles(session: Session, project_ids: set[int]) -> dict[int, str]:
     ids = sorted(p for p in project_ids if 0 < p < 2**62)
     if not ids:
         return {}
-    return {pid: title for pid, title in session.execute(
-        select(Project.id, Project.title).where(col(Project.id).in_(ids)))}
+    return {pid: title for pid, title in session.connection().execute(
+        select(PROJECT.c.id, PROJECT.c.title).where(PROJECT.c.id.in_(ids)))}
 
 
 def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
@@ -262,6 +273,17 @@ def _apply_alone(session: Session, workshop: Workshop, participant: Participant,
     return answer.vote
 
 
+def _current_round(session: Session, workshop: Any) -> Any:
+    """The workshop's current round as a plain row (the entity where it has to be made first)."""
+    if workshop.current_round_id is not None:
+        row = session.connection().execute(_ROUND, {"round_id": workshop.current_round_id,
+                                                    "workshop_id": workshop.id}).first()
+        if row is not None:
+            return row
+    entity = workshop if isinstance(workshop, Workshop) else workshops.get_workshop(session, code=workshop.code)
+    return rounds.current_round(session, workshop=entity)
+
+
 class _Ballots:
     """The dot rules, over what they need read once for some participants and projects in the
     current round: their votes, the projects' state, the round's limits and scope.
@@ -278,24 +300,23 @@ class _Ballots:
             raise Conflict("Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
                            phase=workshop.phase)
         self.session, self.workshop = session, workshop
+        conn = session.connection()  # plain statements, made once: no ORM bookkeeping on the hot path
         # In id order, so two processes locking overlapping sets cannot deadlock.
-        session.execute(update(PARTICIPANT).where(PARTICIPANT.c.id.in_(sorted(participant_ids)))
-                        .values(ballot_version=PARTICIPANT.c.ballot_version + 1))
-        self.round = rounds.current_round(session, workshop=workshop)
+        conn.execute(_LOCK_PARTICIPANTS, {"ids": sorted(participant_ids)})
+        self.round = _current_round(session, workshop)
         # Refused once the project id is known to be in range, as before this batching.
         self.refusal = (Conflict("This voting round scores projects instead of taking dots.")
                         if self.round.mode != "dots" else None)
         self.cap, self.budget = rounds.cap(self.round, workshop), rounds.budget(self.round, workshop)
-        ids = sorted(p for p in project_ids if 0 < p < 2**62)  # past what the id column holds
-        self.projects = {row.id: row for row in session.execute(
-            select(Project.id, Project.workshop_id, Project.hidden, Project.merged_into_id, Project.approved)
-            .where(col(Project.id).in_(ids)).with_for_update(read=True))} if ids else {}
-        self.in_scope = rounds.scope(session, round_=self.round)
         self.mine: dict[int, dict[int, int]] = {pid: {} for pid in participant_ids}
-        for participant_id, project_id, dots in session.execute(
-                select(VOTE.c.participant_id, VOTE.c.project_id, VOTE.c.dots)
-                .where(VOTE.c.round_id == self.round.id, VOTE.c.participant_id.in_(sorted(participant_ids)))):
+        for participant_id, project_id, dots in conn.execute(
+                _VOTES_OF, {"round_id": self.round.id, "ids": sorted(participant_ids)}):
             self.mine[participant_id][project_id] = dots
+        # The batch's projects and those its voters have dots on (their titles redraw "my votes").
+        ids = sorted(p for p in project_ids | {p for votes in self.mine.values() for p in votes}
+                     if 0 < p < 2**62)  # past what the id column holds
+        self.projects = {row.id: row for row in conn.execute(_PROJECTS, {"ids": ids})} if ids else {}
+        self.in_scope = rounds.scope(session, round_=self.round)
         # What the database holds, so flush() writes only the difference. A per-strategy budget
         # is checked against the database itself, so its changes are written at once instead.
         self.stored = {pid: dict(votes) for pid, votes in self.mine.items()}
@@ -362,7 +383,7 @@ class _Ballots:
             self.stored[participant_id] = dict(mine)
         for statement, rows in ((_DELETE_VOTES, deletes), (_UPDATE_VOTES, updates), (_INSERT_VOTES, inserts)):
             if rows:
-                self.session.execute(statement, rows)
+                self.session.connection().execute(statement, rows)
 
 
 # In a round with a budget per strategy, projects tagged with no strategy share one budget of
