@@ -140,6 +140,20 @@ def test_projects_off_the_short_list_or_gone_cannot_be_scored(session: Session) 
     score(session, workshop, voter, kept.id, impact=3)
 
 
+def test_a_proposal_waiting_for_approval_takes_no_score_as_it_takes_no_dots(session: Session) -> None:
+    """One rule for both ways of voting: a project takes a vote or a score once it is shown."""
+    workshop = make_workshop(session, phase="propose", premoderate=True, language="en")
+    malee = make_participant(session, workshop, "Malee")
+    waiting = make_project(session, workshop, "Waiting", by=malee)
+    workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
+    rounds.create_round(session, workshop=workshop, round_in=RoundCreate(mode="scoring"))
+
+    with pytest.raises(Conflict, match="waiting for the facilitator's approval"):
+        score(session, workshop, malee, waiting.id, impact=5)
+
+    assert scoring.my_scores(session, workshop=workshop, participant=malee).scores == {}
+
+
 def test_my_scores_are_kept_per_round(session: Session) -> None:
     workshop, by_title = scoring_workshop(session, "A")
     voter = make_participant(session, workshop)
