@@ -9,14 +9,14 @@ from fastapi import APIRouter, Body, Header, Request, status
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, limit_create
+from app.deps import CeilingsDep, FacilitatorPage, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create
 from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import WorkshopCreated
-from app.routes.pages import language, no_store, require_page_role
+from app.routes.pages import language, no_store
 from app.routes.workshops import check_organiser, created_answer
 from app.services import exports
-from app.services.access import Role, require
+from app.services.rules import Action
 from app.web import page
 
 router = APIRouter(tags=["exports"])
@@ -56,12 +56,12 @@ def file_response(request: Request, workshop: Workshop, kind: str, lang: str, *,
 @router.get("/api/v1/workshops/{code}/export", response_class=Response,
             responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "A file download."},
                        413: {"description": "The workshop is too large to draw as this file on this server."},
-                       503: {"description": "The file is still being drawn: try again after Retry-After seconds."}})
-def export_workshop(request: Request, workshop: WorkshopDep, actor: ApiActorDep,
+                       503: {"description": "The file is still being drawn: try again after Retry-After seconds."}},
+            dependencies=[api_door(Action.export)])
+def export_workshop(request: Request, workshop: WorkshopDep,
                     format: Literal["csv", "xlsx", "json"] = "json") -> Response:
     """Download the workshop as CSV (UTF-8 with BOM), XLSX or complete JSON (facilitator); 503
     with Retry-After while a big workshop's file is still being drawn."""
-    require(actor, Role.facilitator, action="export the workshop")
     return file_response(request, workshop, format, "" if format == "json" else workshop.language)
 
 
@@ -77,8 +77,7 @@ def import_workshop(request: Request, session: SessionDep, settings: SettingsDep
 
 
 @router.get("/w/{code}/facilitate/export.{fmt}", include_in_schema=False)
-def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, session: SessionDep) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, _facilitator: FacilitatorPage) -> Response:
     if fmt not in MEDIA:
         fmt = "json"
     lang = language(request, workshop)

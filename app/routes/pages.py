@@ -1,4 +1,4 @@
-"""Helpers shared by the web pages: language, roles from cookies, errors as pages or toasts."""
+"""Helpers shared by the web pages: language, cookies, errors as pages or toasts."""
 
 from __future__ import annotations
 
@@ -6,14 +6,11 @@ import secrets
 from typing import Any
 
 from fastapi import Request
-from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import DEVICE_COOKIE, cookie_actors, cookie_name, device_id, page_actors
-from app.errors import Forbidden, NotAuthenticated
+from app.deps import DEVICE_COOKIE, cookie_name, device_id
 from app.models import Workshop
-from app.services.access import Actor
 from app.web import is_htmx, page
 
 LANG_COOKIE = "rk_lang"
@@ -44,21 +41,6 @@ def with_device_cookie(request: Request, response: Response) -> Response:
         response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=60 * 60 * 24 * 365, path="/",
                             httponly=True, samesite="lax", secure=secure_cookies(request))
     return response
-
-
-def require_page_role(request: Request, session: Session, workshop: Workshop, *roles: str) -> Actor:
-    """The strongest of `roles` this browser holds here; as a page otherwise, 401 without a key
-    this workshop knows, 403 with a known key of another role (also one in another role's cookie)."""
-    held = cookie_actors(request, session, workshop)
-    actors = page_actors(held)
-    for role in roles:
-        if role in actors:
-            return actors[role]
-    if held:
-        raise Forbidden("This page is not for your role in this workshop.")
-    if "participant" in roles:
-        raise NotAuthenticated("Join the workshop first.")
-    raise NotAuthenticated("This page needs its secret link. Ask the facilitator for it.")
 
 
 def no_store(response: Response) -> Response:

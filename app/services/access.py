@@ -13,7 +13,6 @@ from enum import StrEnum
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from app.errors import Forbidden, NotAuthenticated
 from app.models import Participant, Workshop
 
 
@@ -98,15 +97,3 @@ def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | 
             actors.append(None)
     return actors
 
-
-def require(actor: Actor | None, *roles: Role, action: str) -> Actor:
-    """401 for no known key, 403 for a known key whose role may not do this."""
-    if actor is None:
-        raise NotAuthenticated(
-            "A valid key for this workshop is required: send it as 'Authorization: Bearer <key>'."
-        )
-    if actor.role not in roles:
-        allowed = " or ".join(r.value for r in roles)
-        raise Forbidden("Only the {allowed} may {action}; you are signed in as {role}.",
-                        allowed=allowed, action=action, role=actor.role.value)
-    return actor
