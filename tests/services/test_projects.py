@@ -31,6 +31,20 @@ def test_nothing_changes_in_a_closed_workshop(session: Session) -> None:
         projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
 
 
+def test_only_the_facilitator_moderates_whoever_calls_the_service(session: Session) -> None:
+    """The rule lives in the service too, not only in the routes: a script acting for a
+    participant or the screen is refused and nothing changes."""
+    workshop = make_workshop(session, phase="propose")
+    somchai = Actor(Role.participant, make_participant(session, workshop))
+    duplicate, kept = make_project(session, workshop, "A"), make_project(session, workshop, "B")
+    for who in (somchai, Actor(Role.screen)):
+        with pytest.raises(Forbidden, match="Only the facilitator may merge projects"):
+            projects.merge_projects(session, workshop=workshop, actor=who, project_id=duplicate.id, into_id=kept.id)
+        with pytest.raises(Forbidden, match="Only the facilitator may hide projects"):
+            projects.hide_project(session, workshop=workshop, actor=who, project_id=duplicate.id)
+    assert [p.title for p in projects.list_projects(session, workshop=workshop)] == ["A", "B"]
+
+
 def test_a_retried_submission_makes_one_project(session: Session) -> None:
     workshop = make_workshop(session, phase="propose")
     somchai = make_participant(session, workshop)
