@@ -9,7 +9,15 @@ from fastapi import APIRouter, Body, Header, Request, status
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import CeilingsDep, FacilitatorPage, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create
+from app.deps import (
+    CeilingsDep,
+    FacilitatorPage,
+    SessionDep,
+    SettingsDep,
+    WorkshopDep,
+    api_door,
+    limit_create,
+)
 from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import WorkshopCreated
@@ -77,7 +85,8 @@ def import_workshop(request: Request, session: SessionDep, settings: SettingsDep
 
 
 @router.get("/w/{code}/facilitate/export.{fmt}", include_in_schema=False)
-def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, _facilitator: FacilitatorPage) -> Response:
+def download_from_console(request: Request, fmt: str, workshop: WorkshopDep,
+                          _facilitator: FacilitatorPage) -> Response:
     if fmt not in MEDIA:
         fmt = "json"
     lang = language(request, workshop)

@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.deps import FacilitatorPage, SessionDep, SettingsDep, WorkshopDep, base_url, cookie_name, notify
+from app.deps import (
+    FacilitatorPage,
+    SessionDep,
+    SettingsDep,
+    WorkshopDep,
+    base_url,
+    cookie_name,
+    notify,
+)
 from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form
 from app.live.views import framework_labels, view_context
@@ -18,8 +26,7 @@ from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
 from app.routes.home import FLASH_COOKIE
 from app.routes.pages import language, no_store, set_key_cookie
-from app.services import moderation, projects, timer, workshops
-from app.services import rules
+from app.services import moderation, projects, rules, timer, workshops
 from app.services.access import Actor, identify, screen_key_for
 from app.services.rules import Action
 from app.web import page
@@ -143,7 +150,8 @@ def merge_project(request: Request, project_id: int, workshop: WorkshopDep, sess
         into = int(str(form.get("into", "")))
     except ValueError:
         raise Invalid("Choose the project to merge into.") from None
-    target = projects.merge_projects(session, workshop=workshop, actor=facilitator, project_id=project_id, into_id=into)
+    target = projects.merge_projects(session, workshop=workshop, actor=facilitator, project_id=project_id,
+                                     into_id=into)
     notify(request, workshop.code)
     return _editor(request, session, workshop, language(request, workshop), target.id, message="merged")
 

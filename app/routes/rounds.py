@@ -81,7 +81,8 @@ def my_scores(workshop: WorkshopDep, session: SessionDep, actor: Annotated[Actor
     return scoring.my_scores(session, workshop=workshop, participant=actor.participant, round_number=round_number)
 
 
-@router.get("/duplicates", response_model=list[duplicates.HintPublic], dependencies=[api_door(Action.see_duplicates)])
+@router.get("/duplicates", response_model=list[duplicates.HintPublic],
+            dependencies=[api_door(Action.see_duplicates)])
 def list_duplicates(workshop: WorkshopDep, session: SessionDep,
                     threshold: Annotated[float | None, Query(gt=0, le=1)] = None) -> list[duplicates.HintPublic]:
     """Likely duplicate proposals, most similar first, with the shared words that paired them (facilitator)."""

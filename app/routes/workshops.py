@@ -7,7 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 
 from app.config import Settings
-from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, base_url, limit_create, limit_join, notify
+from app.deps import (
+    CeilingsDep,
+    SessionDep,
+    SettingsDep,
+    WorkshopDep,
+    api_door,
+    base_url,
+    limit_create,
+    limit_join,
+    notify,
+)
 from app.errors import Forbidden
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
@@ -76,7 +86,8 @@ def set_phase(request: Request, phase_in: PhaseIn, workshop: WorkshopDep, sessio
 
 @router.patch("/workshops/{code}", response_model=WorkshopPublic)
 def update_workshop(request: Request, settings_in: WorkshopSettingsUpdate, workshop: WorkshopDep,
-                    session: SessionDep, actor: Annotated[Actor, api_door(Action.change_settings)]) -> WorkshopPublic:
+                    session: SessionDep,
+                    actor: Annotated[Actor, api_door(Action.change_settings)]) -> WorkshopPublic:
     """Change the title, description or whether live tallies are shown (facilitator)."""
     workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=settings_in)
     notify(request, workshop.code)

@@ -14,7 +14,7 @@ from app.services.rules import Action, check
 def join(session: Session, *, workshop: Workshop, join_in: ParticipantJoin,
          ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Participant, str]:
     """Add a participant; returns it with its raw token (shown once, stored as a hash)."""
-    check(Action.join, None, workshop)
+    check(Action.join_workshop, None, workshop)
     ceiling.check_room_for_participant(session, workshop=workshop, agency=join_in.agency, ceilings=ceilings)
     token = new_key()
     participant = Participant(workshop_id=workshop.id, name=join_in.name, agency=join_in.agency,

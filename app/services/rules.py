@@ -32,7 +32,7 @@ class Action(StrEnum):
     control_timer = "control_timer"  # stopping it: also in a closed workshop
     run_timer = "run_timer"  # starting, extending, pausing, resuming it
     choose_screen_view = "choose_screen_view"
-    join = "join"
+    join_workshop = "join_workshop"
     # proposals
     list_projects = "list_projects"
     propose = "propose"
@@ -126,9 +126,9 @@ RULES: dict[Action, Rule] = {
     Action.run_timer: Rule("control the timer", {F: OPEN},
                            closed=N_("The workshop is in phase 'closed': it has no phase to time.")),
     # The big screen's one power: choosing what it shows (presentation, so in every phase).
-    Action.choose_screen_view: Rule("change the screen view", {S: ALWAYS, F: ALWAYS}),
-    Action.join: Rule("join", {ANYONE: OPEN},
-                      closed=N_("The workshop is in phase 'closed': no one can join any more.")),
+    Action.choose_screen_view: Rule("change the screen view", {F: ALWAYS, S: ALWAYS}),
+    Action.join_workshop: Rule("join", {ANYONE: OPEN},
+                               closed=N_("The workshop is in phase 'closed': no one can join any more.")),
     Action.list_projects: Rule("list projects", {P: ALWAYS, F: ALWAYS, S: ALWAYS}),
     Action.propose: Rule("propose projects", {P: PROPOSING, F: OPEN}, not_now=N_(
         "Projects can be proposed only in phase 'propose'; the workshop is in phase '{phase}'.")),

@@ -59,8 +59,8 @@ def state(workshop: Workshop, *, now: Clock = utcnow) -> TimerState | None:
     return None
 
 
-def start(session: Session, *, workshop: Workshop, actor: Actor, minutes: float, auto_advance: bool | None = None,
-          now: Clock = utcnow) -> Workshop:
+def start(session: Session, *, workshop: Workshop, actor: Actor, minutes: float,
+          auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
     """Count down `minutes` for the current phase (replacing any timer)."""
     check(Action.run_timer, actor, workshop)
     workshop.timer_ends_at = now() + timedelta(minutes=minutes)
@@ -70,8 +70,8 @@ def start(session: Session, *, workshop: Workshop, actor: Actor, minutes: float,
     return _save(session, workshop)
 
 
-def add(session: Session, *, workshop: Workshop, actor: Actor, minutes: float = 1.0, auto_advance: bool | None = None,
-        now: Clock = utcnow) -> Workshop:
+def add(session: Session, *, workshop: Workshop, actor: Actor, minutes: float = 1.0,
+        auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
     """More time: a running timer ends later (counted from now if it had already reached zero),
     a paused one has more left."""
     check(Action.run_timer, actor, workshop)
@@ -130,7 +130,8 @@ def apply(session: Session, *, workshop: Workshop, actor: Actor, action: str, mi
     """One of the facilitator's timer buttons (the API's and the console's)."""
     if action == "start":
         assert minutes is not None
-        return start(session, workshop=workshop, actor=actor, minutes=minutes, auto_advance=auto_advance, now=now)
+        return start(session, workshop=workshop, actor=actor, minutes=minutes, auto_advance=auto_advance,
+                     now=now)
     if action == "add":
         return add(session, workshop=workshop, actor=actor, minutes=minutes or 1.0, auto_advance=auto_advance,
                    now=now)

@@ -87,10 +87,10 @@ class SetScores:
 
 
 Command = SetDots | AddDot | SetScores
+Admit = Callable[[int], None]  # the rate limit for a participant id; raises RateLimited
 # Who casts a batch's dots, for the rules that do not depend on which participant it is: every
 # sender was identified as a participant first (record), or is one (set_dots, for scripts).
 VOTER = Actor(Role.participant)
-Admit = Callable[[int], None]  # the rate limit for a participant id; raises RateLimited
 
 
 @dataclass(frozen=True)
@@ -318,7 +318,8 @@ class _Ballots:
         # The batch's projects and those its voters have dots on (their titles redraw "my votes").
         ids = sorted(p for p in project_ids | {p for votes in self.mine.values() for p in votes}
                      if 0 < p < 2**62)  # past what the id column holds
-        self.projects = {row.id: row for row in conn.execute(_PROJECTS, {"ids": ids})} if ids else {}
+        self.projects: dict[int, Any] = ({row.id: row for row in conn.execute(_PROJECTS, {"ids": ids})}
+                                         if ids else {})
         self.in_scope = rounds.scope(session, round_=self.round)
         # What the database holds, so flush() writes only the difference. A per-strategy budget
         # is checked against the database itself, so its changes are written at once instead.

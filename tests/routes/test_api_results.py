@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.deps import cookie_name
-
 from tests.routes.helpers import (
     API,
     COVERAGE_FIELDS,

@@ -93,9 +93,9 @@ def test_a_project_waiting_for_approval_takes_neither_dots_nor_scores(action: Ac
 def test_anyone_with_the_code_joins_in_any_phase_but_closed(phase: Phase) -> None:
     if phase == Phase.closed:
         with pytest.raises(Conflict, match="no one can join any more"):
-            rules.check(Action.join, None, workshop(phase))
+            rules.check(Action.join_workshop, None, workshop(phase))
     else:
-        rules.check(Action.join, None, workshop(phase))
+        rules.check(Action.join_workshop, None, workshop(phase))
 
 
 @pytest.mark.parametrize("tallies", [True, False])
