@@ -78,3 +78,25 @@ def test_a_phone_that_never_reads_again_is_dropped_after_the_send_timeout() -> N
         await hub.stop()
 
     run(scene())
+
+
+def test_phones_get_the_tallies_at_their_own_pace_and_always_the_last_state() -> None:
+    async def scene() -> tuple[list[str], list[str]]:
+        state = {"text": "v0"}
+        hub = Hub(lambda code, view, lang: f"{view}:{state['text']}", interval=0.01,
+                  view_intervals={"phone": 0.25})
+        await hub.start()
+        phone, screen = FakePhone(), FakePhone()
+        await hub.connect(phone, ("ABCDE", "phone", "th"))  # type: ignore[arg-type]
+        await hub.connect(screen, ("ABCDE", "screen", "th"))  # type: ignore[arg-type]
+        for version in range(1, 11):  # a vote storm: a change every 30 ms
+            state["text"] = f"v{version}"
+            hub.notify("ABCDE")
+            await asyncio.sleep(0.03)
+        await asyncio.sleep(0.4)
+        await hub.stop()
+        return phone.received, screen.received
+
+    phone, screen = run(scene())
+    assert len(screen) >= 9 and screen[-1] == "screen:v10"  # the big screen follows every change
+    assert 2 <= len(phone) <= 4 and phone[-1] == "phone:v10"  # the snapshot, then at most every 0.25 s
