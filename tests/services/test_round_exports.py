@@ -151,3 +151,20 @@ def test_the_workbook_has_a_sheet_per_round_with_per_criterion_means(session: Se
     assert [(r[0], r[2], r[3], r[8]) for r in listed[1:]] == [
         (1, "dots", "all", "no"), (2, "scoring", "top 3 of round 1", "yes"), (3, "dots", "top 2 of round 2", "no")]
     assert listed[2][7] == "ผลกระทบ (2); ทำได้จริง (1)" and listed[3][6] == "yes"
+
+
+def test_the_dots_sheet_counts_what_is_left_of_the_current_rounds_own_budget(session: Session) -> None:
+    """The workshop gives 5 dots; the final round gives 8: a participant who spent 6 has 2 left."""
+    workshop = make_workshop(session, phase="propose", dots_per_participant=5, max_dots_per_project=3)
+    water, cloud = (make_project(session, workshop, t).id for t in ("ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง"))
+    somchai = make_participant(session, workshop, "สมชาย")
+    workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
+    rounds.create_round(session, workshop=workshop, round_in=RoundCreate(title="รอบสุดท้าย", dots_per_participant=8))
+    for project_id in (water, cloud):
+        voting.set_dots(session, workshop=workshop, participant=somchai, project_id=project_id, dots=3)
+
+    book = openpyxl.load_workbook(io.BytesIO(exports.export_xlsx(session, workshop=workshop)))
+
+    rows = list(book["Dots per participant"].iter_rows(values_only=True))
+    assert rows[0][2:4] == ("dots used", "dots remaining")
+    assert rows[1][:4] == ("สมชาย", None, 6, 2)
