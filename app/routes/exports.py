@@ -16,8 +16,8 @@ from app.models import Workshop
 from app.models.workshop import WorkshopCreated
 from app.routes.pages import language, no_store, require_page_role
 from app.routes.workshops import check_organiser, created_answer
-from app.services.exports import json_import, registry
 from app.services.access import Role, require
+from app.services.exports import json_import, registry
 from app.web import page
 
 router = APIRouter(tags=["exports"])
@@ -57,7 +57,8 @@ def file_response(request: Request, workshop: Workshop, kind: str, lang: str, *,
 
 
 @router.get("/api/v1/workshops/{code}/export", response_class=Response,
-            responses={200: {"content": {f.media_type: {} for f in FORMATS.values()}, "description": "A file download."},
+            responses={200: {"content": {f.media_type: {} for f in FORMATS.values()},
+                             "description": "A file download."},
                        413: {"description": "The workshop is too large to draw as this file on this server."},
                        503: {"description": "The file is still being drawn: try again after Retry-After seconds."}})
 def export_workshop(request: Request, workshop: WorkshopDep, actor: ApiActorDep,
