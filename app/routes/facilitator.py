@@ -20,6 +20,7 @@ from app.routes.home import FLASH_COOKIE
 from app.routes.pages import language, no_store, require_page_role, set_key_cookie
 from app.services import moderation, projects, timer, workshops
 from app.services.access import Role, identify, screen_key_for
+from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +60,8 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
     values = view_context(session, workshop=workshop, view="facilitator", lang=lang, base=base)
     response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
                     facilitator_url=f"{base}/w/{workshop.code}/facilitate/{key}",
-                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key_for(key)}", **values)
+                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key_for(key)}",
+                    export_formats=list(EXPORT_FORMATS.values()), **values)
     if just_created:
         response.delete_cookie(FLASH_COOKIE)
     return no_store(response)

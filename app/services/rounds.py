@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -56,11 +57,31 @@ def get_round(session: Session, *, workshop: Workshop, number: int | None = None
     return round_
 
 
-def budget(round_: Round, workshop: Workshop) -> int:
+class RoundLimits(Protocol):
+    """A round's own limits (None: the workshop's), on a round or on one being imported."""
+
+    @property
+    def dots_per_participant(self) -> int | None: ...
+    @property
+    def max_dots_per_project(self) -> int | None: ...
+
+
+class WorkshopLimits(Protocol):
+    @property
+    def dots_per_participant(self) -> int: ...
+    @property
+    def max_dots_per_project(self) -> int: ...
+
+
+# The one home of "the round's limit, else the workshop's": voting, the views, the exports and
+# the import all ask these two.
+def budget(round_: RoundLimits, workshop: WorkshopLimits) -> int:
+    """Dots each participant may spend in the round."""
     return round_.dots_per_participant or workshop.dots_per_participant
 
 
-def cap(round_: Round, workshop: Workshop) -> int:
+def cap(round_: RoundLimits, workshop: WorkshopLimits) -> int:
+    """Dots one participant may put on one project in the round."""
     return round_.max_dots_per_project or workshop.max_dots_per_project
 
 
