@@ -26,10 +26,10 @@ from app.deps import (
 )
 from app.errors import Conflict, Forbidden, Invalid
 from app.forms import FormDep, form_errors, project_form, project_update_form
-from app.live.views import framework_labels, view_context
+from app.services.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
-from app.routes.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
+from app.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
 from app.services import participants, projects, scoring, voting, workshops
 from app.services.access import Actor
 from app.versions import Memo

@@ -14,12 +14,11 @@ from app.deps import BallotBoxDep, SessionDep, WorkshopDep, limit, notify, page_
 from app.errors import DomainError, Invalid
 from app.forms import FormDep
 from app.i18n import N_
-from app.live.views import view_context
+from app.services.views import view_context
 from app.models import Workshop
 from app.models.round import RoundCreate
-from app.routes.facilitator import live
-from app.routes.pages import language, require_page_role
-from app.services import rounds, voting
+from app.pages import console_live, language, require_page_role
+from app.services import round_setup, rounds, voting
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -98,7 +97,7 @@ def start_round(request: Request, workshop: WorkshopDep, session: SessionDep,
             errors.setdefault(field, i18n.translate_error(FIELD_MESSAGES.get(field, N_("Check this value.")), {}, lang))
         return _form_page(request, session, workshop, lang, status_code=422, errors=errors, values=dict(form))
     try:
-        round_ = rounds.create_round(session, workshop=workshop, round_in=round_in)
+        round_ = round_setup.create_round(session, workshop=workshop, round_in=round_in)
     except DomainError as exc:
         if exc.status_code not in (409, 422):
             raise
@@ -118,7 +117,7 @@ def switch_round(request: Request, workshop: WorkshopDep, session: SessionDep,
         raise Invalid("Choose the round to make current.")
     rounds.switch_round(session, workshop=workshop, number=number)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/scores/{project_id}")

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.errors import Invalid
 from app.models import Phase, Workshop
 from app.models.round import Criterion, RoundCreate, ScopeIn
-from app.services import exports, results, rounds, scoring, voting, workshops
+from app.services import exports, results, round_setup, rounds, scoring, voting, workshops
 from tests.factories import make_participant, make_project, make_workshop
 
 
@@ -51,13 +51,13 @@ def three_rounds(session: Session) -> Workshop:
                                     {"ระบบเตือนภัย": 1, "ตลาดออนไลน์": 1})):
         for title, n in ballot.items():
             voting.set_dots(session, workshop=workshop, participant=who, project_id=ids[title], dots=n)
-    rounds.create_round(session, workshop=workshop, round_in=RoundCreate(
+    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(
         title="คัดเลือก", mode="scoring", scope=ScopeIn(top_n=3),
         criteria=[Criterion(key="impact", name="ผลกระทบ", weight=2), Criterion(key="feasibility", name="ทำได้จริง")]))
     for who, values in zip(people, ({"impact": 5, "feasibility": 2}, {"impact": 3}, {"feasibility": 4})):
         for title in ("ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง"):
             scoring.set_scores(session, workshop=workshop, participant=who, project_id=ids[title], scores=values)
-    rounds.create_round(session, workshop=workshop, round_in=RoundCreate(
+    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(
         dots_per_participant=2, per_strategy_budget=True, scope=ScopeIn(top_n=2, from_round=2)))
     voting.set_dots(session, workshop=workshop, participant=people[0], project_id=ids["ศูนย์ข้อมูลน้ำ"], dots=2)
     rounds.switch_round(session, workshop=workshop, number=2)
