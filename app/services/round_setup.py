@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.errors import Invalid
 from app.models import Round, RoundProject, Workshop
 from app.models.round import RoundCreate
-from app.services import results, rounds
+from app.services import methods, results, rounds
 
 
 def create_round(session: Session, *, workshop: Workshop, round_in: RoundCreate) -> Round:
@@ -36,7 +36,8 @@ def create_round(session: Session, *, workshop: Workshop, round_in: RoundCreate)
             if not standings:
                 raise Invalid("Round {number} has no projects to take a short list from.", number=source.number)
             chosen = [s.project.id for s in standings[:round_in.scope.top_n]]
-        chosen_criteria = (round_in.criteria or rounds.default_criteria(workshop.language)) if round_in.mode == "scoring" else []
+        chosen_criteria = ((round_in.criteria or rounds.default_criteria(workshop.language))
+                           if methods.of(round_in.mode).takes_criteria else [])
         round_ = Round(
             workshop_id=workshop.id,
             number=max((r.number for r in existing), default=0) + 1,

@@ -64,9 +64,9 @@ def cap(round_: Round, workshop: Workshop) -> int:
 
 
 def criteria(round_: Round) -> list[Criterion]:
-    """A scoring round's criteria (none for a dot round)."""
-    if round_.mode != "scoring":
-        return []
+    """A round's criteria: those it was made with, if its method takes criteria (a round of any
+    other method is made with none: app/services/round_setup.py, the API's and the import's
+    models)."""
     return [Criterion.model_validate(c) for c in json.loads(round_.criteria or "[]")]
 
 
