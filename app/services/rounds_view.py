@@ -25,6 +25,8 @@ class RoundSummary:
     source_number: int | None
     outcome: results.Outcome
     took_part: int  # participants with a dot or a score in the round
+    budget: int  # dots per participant (the round's own, else the workshop's)
+    cap: int  # most dots on one project (likewise)
 
     @property
     def top(self) -> list[results.Standing]:
@@ -81,6 +83,7 @@ def summaries(session: Session, *, workshop: Workshop, current: results.Outcome)
             source_number=numbers.get(r.scope_round_id) if r.scope_round_id else None,
             outcome=current if r.id == current_id else results.compute(session, workshop=workshop, round_id=r.id),
             took_part=took_part.get(r.id, 0),
+            budget=rounds.budget(r, workshop), cap=rounds.cap(r, workshop),
         )
         for r in reversed(all_rounds)
     ]
