@@ -26,7 +26,7 @@ from app.errors import DomainError, RateLimited, Unavailable
 from app.live.broker import make_broker
 from app.live.hub import Hub, RawSend
 from app.live.timer_watch import TimerWatch
-from app.live.views import make_renderer
+from app.live.renderer import make_renderer
 from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
 from app.versions import Memo, Versions
@@ -158,7 +158,7 @@ def tune_gc(threshold0: int) -> None:
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    from app.routes.pages import page_error_response
+    from app.pages import page_error_response
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

@@ -13,11 +13,10 @@ from starlette.responses import Response
 from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url, cookie_name, notify
 from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form
-from app.live.views import framework_labels, view_context
+from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
-from app.routes.home import FLASH_COOKIE
-from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.pages import FLASH_COOKIE, console_live, language, no_store, require_page_role, set_key_cookie
 from app.services import moderation, projects, timer, workshops
 from app.services.access import Role, identify, screen_key_for
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
@@ -37,17 +36,11 @@ def open_facilitator_link(request: Request, key: str, workshop: WorkshopDep, ses
     return no_store(response)
 
 
-def live(request: Request, session, workshop: Workshop, lang: str, status_code: int = 200) -> Response:  # type: ignore[no-untyped-def]
-    """The console's live part, as every action answers with it."""
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
-    return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
-
-
 def _change_settings(request: Request, session, workshop: Workshop, **changes: object) -> Response:  # type: ignore[no-untyped-def]
     """Apply a console toggle, tell every view, and answer with the redrawn console."""
     workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(**changes))
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.get("/w/{code}/facilitate")
@@ -77,7 +70,7 @@ def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
         raise Invalid("Unknown phase.") from None
     workshops.set_phase(session, workshop=workshop, phase=phase)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/tallies")
@@ -178,7 +171,7 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
     timer.apply(session, workshop=workshop, action=timer_in.action, minutes=timer_in.minutes,
                 auto_advance=timer_in.auto_advance)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/screen-view")
@@ -187,7 +180,7 @@ def choose_screen_view(request: Request, workshop: WorkshopDep, session: Session
     require_page_role(request, session, workshop, "facilitator")
     workshops.set_screen_view(session, workshop=workshop, view=str(form.get("view", "")))
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/reveal")
@@ -214,7 +207,7 @@ def approve_project(request: Request, project_id: int, workshop: WorkshopDep, se
     lang = language(request, workshop)
     if form.get("back") == "editor":
         return _editor(request, session, workshop, lang, project_id, message="approved")
-    return live(request, session, workshop, lang)
+    return console_live(request, session, workshop, lang)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/reject")
@@ -223,7 +216,7 @@ def reject_project(request: Request, project_id: int, workshop: WorkshopDep, ses
     require_page_role(request, session, workshop, "facilitator")
     projects.hide_project(session, workshop=workshop, project_id=project_id)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/approve")
@@ -232,7 +225,7 @@ def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, sessi
     require_page_role(request, session, workshop, "facilitator")
     projects.approve_edit(session, workshop=workshop, project_id=project_id)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/reject")
@@ -241,7 +234,7 @@ def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, sessio
     require_page_role(request, session, workshop, "facilitator")
     projects.reject_edit(session, workshop=workshop, project_id=project_id)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/agencies/review")
@@ -252,7 +245,7 @@ def review_agency(request: Request, workshop: WorkshopDep, session: SessionDep,
     moderation.review_agency(session, workshop=workshop, name=str(form.get("name", "")),
                              approved=form.get("decision") == "approve")
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/pin")
@@ -265,4 +258,4 @@ def pin_project(request: Request, project_id: int, workshop: WorkshopDep, sessio
     lang = language(request, workshop)
     if form.get("back") == "editor":
         return _editor(request, session, workshop, lang, project_id, message="pinned" if pinned else "unpinned")
-    return live(request, session, workshop, lang)
+    return console_live(request, session, workshop, lang)

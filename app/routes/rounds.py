@@ -20,9 +20,8 @@ from app.models.round import (
     RoundPublic,
     ScoresIn,
 )
-from app.routes.votes import require_results_access
-from app.services import duplicates, results, rounds, scoring, voting
-from app.services.access import Actor, Role, require
+from app.services import duplicates, results, round_setup, rounds, scoring, voting
+from app.services.access import Actor, Role, require, require_results_access
 
 router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["rounds"])
 
@@ -52,7 +51,7 @@ def create_round(request: Request, round_in: RoundCreate, workshop: WorkshopDep,
                  actor: ApiActorDep) -> RoundPublic:
     """Start a new voting round (facilitator); it becomes the current round."""
     actor = require(actor, Role.facilitator, action="start voting rounds")
-    round_ = rounds.create_round(session, workshop=workshop, round_in=round_in)
+    round_ = round_setup.create_round(session, workshop=workshop, round_in=round_in)
     notify(request, workshop.code)
     return _public(request, session, workshop, round_, actor)
 

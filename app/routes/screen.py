@@ -12,8 +12,8 @@ from starlette.responses import Response
 from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url, notify
 from app.errors import NotAuthenticated
 from app.forms import FormDep
-from app.live.views import view_context
-from app.routes.pages import language, no_store, require_page_role, set_key_cookie
+from app.services.views import view_context
+from app.pages import language, no_store, require_page_role, set_key_cookie
 from app.services import workshops
 from app.services.access import Role, identify
 from app.web import page

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from app.deps import ApiActorDep, BallotBoxDep, MemoDep, SessionDep, WorkshopDep, bearer, limit
-from app.models import Phase, Workshop
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, rounds, voting
-from app.services.access import Actor, Role, require
+from app.services.access import Role, require, require_results_access
 
 router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["votes"])
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -38,15 +37,6 @@ def my_votes(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
     actor = require(actor, Role.participant, action="read their own votes")
     assert actor.participant is not None
     return voting.my_votes(session, workshop=workshop, participant=actor.participant, round_number=round_number)
-
-
-def require_results_access(workshop: Workshop, actor: Actor | None) -> None:
-    """Who may see results now: facilitator and screen before phase results (the screen not while
-    tallies are hidden), anyone with the code from then on. 401/403 otherwise."""
-    if workshop.phase not in (Phase.results, Phase.closed):
-        actor = require(actor, Role.facilitator, Role.screen, action="see results before phase 'results'")
-        if actor.role == Role.screen and workshop.phase == Phase.vote and not workshop.show_live_tallies:
-            require(actor, Role.facilitator, action="see tallies while they are hidden")
 
 
 @router.get("/results", response_model=Results)

@@ -13,8 +13,9 @@ from enum import StrEnum
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from app.config import Settings
 from app.errors import Forbidden, NotAuthenticated
-from app.models import Participant, Workshop
+from app.models import Participant, Phase, Workshop
 
 
 class Role(StrEnum):
@@ -110,3 +111,20 @@ def require(actor: Actor | None, *roles: Role, action: str) -> Actor:
         raise Forbidden("Only the {allowed} may {action}; you are signed in as {role}.",
                         allowed=allowed, action=action, role=actor.role.value)
     return actor
+
+
+def require_results_access(workshop: Workshop, actor: Actor | None) -> None:
+    """Who may see results now: facilitator and screen before phase results (the screen not while
+    tallies are hidden), anyone with the code from then on. 401/403 otherwise."""
+    if workshop.phase not in (Phase.results, Phase.closed):
+        actor = require(actor, Role.facilitator, Role.screen, action="see results before phase 'results'")
+        if actor.role == Role.screen and workshop.phase == Phase.vote and not workshop.show_live_tallies:
+            require(actor, Role.facilitator, action="see tallies while they are hidden")
+
+
+def check_organiser(settings: Settings, password: str | None) -> None:
+    """On a public host an organiser password may be required to create workshops."""
+    wanted = settings.organiser_password
+    if wanted and not (password and hmac.compare_digest(password.encode(), wanted.encode())):
+        raise Forbidden("Creating workshops on this server needs the organiser password "
+                        "(send it in the X-Organiser-Password header).")

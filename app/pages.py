@@ -1,7 +1,10 @@
-"""Helpers shared by the web pages: language, roles from cookies, errors as pages or toasts."""
+"""Helpers shared by the route modules (which never import each other): language, roles from
+cookies, errors as pages or toasts, the console's live part, files drawn by render workers,
+and the answer to a new workshop."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -10,13 +13,17 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import DEVICE_COOKIE, cookie_actors, cookie_name, device_id, page_actors
-from app.errors import Forbidden, NotAuthenticated
+from app.config import Settings
+from app.deps import DEVICE_COOKIE, base_url, cookie_actors, cookie_name, device_id, page_actors
+from app.errors import Forbidden, NotAuthenticated, Unavailable
 from app.models import Workshop
+from app.models.workshop import WorkshopCreated
 from app.services.access import Actor
+from app.services.views import view_context
 from app.web import is_htmx, page
 
 LANG_COOKIE = "rk_lang"
+FLASH_COOKIE = "rk_new"  # set for a moment after a workshop is made: the console greets its maker
 
 
 def language(request: Request, workshop: Workshop | str | None = None) -> str:
@@ -79,3 +86,47 @@ def page_error_response(request: Request, template: str, params: dict[str, Any],
                     message=message, level="error")
     return page(request, "pages/error.html", lang, status_code=status_code, message=message,
                 status=status_code, code=code)
+
+
+def console_live(request: Request, session: Session, workshop: Workshop, lang: str,
+                 status_code: int = 200) -> Response:
+    """The console's live part, as every facilitator action answers with it."""
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
+
+
+def file_response(request: Request, workshop: Workshop, kind: str, lang: str, file_type: tuple[str, str], *,
+                  disposition: str = "attachment", page_lang: str | None = None) -> Response:
+    """A file of the workshop drawn by a render worker (app/renders.py), or, while it is being
+    drawn, for a page (page_lang given): a page that says so and tries again by itself; for
+    the API: 503 with Retry-After."""
+    try:
+        body = request.app.state.renders.get(workshop.code, kind, lang)
+    except Unavailable as exc:
+        if page_lang is None:
+            raise
+        response = page(request, "pages/preparing.html", page_lang, status_code=503, code=workshop.code,
+                        message=i18n.translate_error(exc.template, exc.params, page_lang),
+                        seconds=exc.params.get("seconds", 3))
+        response.headers["Retry-After"] = str(exc.params.get("seconds", 3))
+        return no_store(response)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40] or "workshop"
+    media_type, extension = file_type  # e.g. ("text/csv; charset=utf-8", "csv")
+    filename = f"ruamkit-{workshop.code}-{slug}.{extension}"
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+def created_answer(request: Request, settings: Settings, workshop: Workshop, facilitator_key: str,
+                   screen_key: str) -> WorkshopCreated:
+    """A new workshop's code, keys and links (from the API, an import or the home page's form)."""
+    base = base_url(request, settings)
+    return WorkshopCreated(
+        code=workshop.code, title=workshop.title, phase=workshop.phase,
+        facilitator_key=facilitator_key, screen_key=screen_key,
+        join_url=f"{base}/j/{workshop.code}",
+        screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}",
+        facilitator_url=f"{base}/w/{workshop.code}/facilitate/{facilitator_key}",
+    )
