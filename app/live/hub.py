@@ -137,7 +137,8 @@ class Connection:
 
 
 class Hub:
-    SLICE = 100  # connections written between two turns of the event loop
+    SLICE = 100  # a view with more connections than this is written in a task of its own ...
+    SLICE_SECONDS = 0.005  # ... giving the event loop a turn every 5 ms
 
     def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0,
                  render_on_loop: bool = False, view_intervals: dict[str, float] | None = None) -> None:
@@ -148,6 +149,8 @@ class Hub:
         # quiet spell goes out at the next interval; the last one always arrives.
         self.view_intervals: dict[str, float] = dict(view_intervals or {})
         self._sent_at: dict[ViewKey, float] = {}
+        self._newest: dict[ViewKey, dict[str, str]] = {}  # a view's message still to be fanned out
+        self._fan_outs: dict[ViewKey, asyncio.Task[None]] = {}
         # SQLite: render on the event loop. Its reads wait on no network, and a render thread
         # only fought the loop for the interpreter lock at every row (slower screens, more CPU).
         self.render_on_loop = render_on_loop
@@ -172,7 +175,7 @@ class Hub:
         self._watchdog = asyncio.create_task(self._watch_sends())
 
     async def stop(self) -> None:
-        for task in (self._task, self._watchdog):
+        for task in (self._task, self._watchdog, *self._fan_outs.values()):
             if task:
                 task.cancel()
                 try:
@@ -291,6 +294,37 @@ class Hub:
                 self._cache[key] = html
         return rendered
 
+    def _send_view(self, key: ViewKey, message: dict[str, str]) -> None:
+        """A view's new message to its connections: at once for a few (the big screen, the
+        console), in a task of its own for many (the phones), so that writing to thousands
+        never holds up the next redraw of the big screen."""
+        live = self._views.get(key, set())
+        if len(live) <= self.SLICE:
+            for conn in list(live):
+                conn.offer(message)
+            return
+        self._newest[key] = message
+        if key not in self._fan_outs:
+            self._fan_outs[key] = asyncio.get_running_loop().create_task(self._fan_out(key))
+
+    async def _fan_out(self, key: ViewKey) -> None:
+        try:
+            # A pass finishes with the message it began with; a newer one then goes to all.
+            loop = asyncio.get_running_loop()
+            while (message := self._newest.pop(key, None)) is not None:
+                live = self._views.get(key, set())
+                turn = loop.time()
+                for conn in list(live):
+                    if conn in live:  # not dropped meanwhile
+                        conn.offer(message)
+                    if loop.time() - turn > self.SLICE_SECONDS:
+                        # Let waiting requests in: 2,000 writes in one go held every tap's
+                        # answer for the whole fan-out (tens of milliseconds).
+                        await asyncio.sleep(0)
+                        turn = loop.time()
+        finally:
+            self._fan_outs.pop(key, None)
+
     async def _flush_forever(self) -> None:
         assert self._dirty_event is not None
         while True:
@@ -308,21 +342,9 @@ class Hub:
                 rendered = await self._render_code(code, due) if due else {}
                 for key in due:
                     self._sent_at[key] = started
-                # The views with the fewest connections first: the big screen and the
-                # facilitator are not kept waiting behind thousands of phones.
-                for key in sorted(rendered, key=lambda k: len(self._views.get(k, ()))):
-                    html = rendered[key]
-                    if html is None:
-                        continue
-                    message = {"type": "websocket.send", "text": Utf8Text(html)}
-                    live = self._views.get(key, set())
-                    for i, conn in enumerate(list(live), 1):
-                        if conn in live:  # not dropped while this flush let others run
-                            conn.offer(message)
-                        if i % self.SLICE == 0:
-                            # Let waiting requests in: 2,000 writes in one go held every tap's
-                            # answer for the whole fan-out (tens of milliseconds, every interval).
-                            await asyncio.sleep(0)
+                for key, html in rendered.items():
+                    if html is not None:
+                        self._send_view(key, {"type": "websocket.send", "text": Utf8Text(html)})
             # The coalescing window, counted from the flush's start (a long fan-out to the
             # phones does not delay the next screen): changes arriving meanwhile go together.
             await asyncio.sleep(max(0.0, self.interval - (self._loop.time() - started)))
