@@ -153,6 +153,7 @@ def bench(
     database_url: Annotated[str | None, typer.Option(help="Database for the servers (default: a new SQLite file in a temp folder).")] = None,
     redis_url: Annotated[str | None, typer.Option(help="Redis for change notices between server processes.")] = None,
     interval: Annotated[float, typer.Option(help="Coalescing interval (RUAMKIT_BROADCAST_INTERVAL) for ruamkit and the baseline.")] = 0.1,
+    phone_interval: Annotated[float, typer.Option(help="Seconds between tally redraws on the phones (RUAMKIT_PHONE_INTERVAL), for ruamkit and the baseline.")] = 0.5,
     baseline: Annotated[bool, typer.Option(help="Also run the bare uvicorn fan-out baseline and report ratios.")] = True,
     cpu_split: Annotated[bool, typer.Option(help="Pin the servers and this load generator to different cores.")] = False,
     projects: Annotated[int, typer.Option(min=1, max=200, help="Projects in the bench workshop, titled with real Thai project names.")] = 20,
@@ -165,7 +166,7 @@ def bench(
 
     env = dict(item.split("=", 1) for item in server_env or [] if "=" in item)
     main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
-                 redis_url=redis_url, interval=interval, baseline=baseline, cpu_split=cpu_split,
+                 redis_url=redis_url, interval=interval, phone_interval=phone_interval, baseline=baseline, cpu_split=cpu_split,
                  projects=projects, path=path, browsers=browsers, server_env=env))
 
 

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # Seconds between re-renders of a busy workshop's live views (coalescing window).
     broadcast_interval: float = 0.1
+    # Seconds between redraws of the tallies on the phones (at least broadcast_interval). A
+    # phone's own taps are answered at once; the big screen and console follow broadcast_interval.
+    phone_interval: float = 0.5
     # Seconds between checks for phase timers that reached zero and move to the next phase.
     timer_check_interval: float = 0.5
     max_body_bytes: int = 1_000_000

@@ -73,6 +73,12 @@ def _writer_queue(timeout: float) -> type[sqlite3.Connection]:
     class QueuedConnection(sqlite3.Connection):
         _holding = False
 
+        def try_hold(self) -> bool:
+            """Take the write lock now if it is free (never wait): for a writer on the event loop."""
+            if not self._holding:
+                self._holding = lock.acquire(blocking=False)
+            return self._holding
+
         def _queue_for(self, sql: str) -> None:
             if not self._holding and sql.lstrip()[:7].upper().startswith(_WRITES):
                 self._holding = lock.acquire(timeout=timeout)

@@ -10,7 +10,6 @@ or why there are none.
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import resource
 import signal
@@ -24,7 +23,8 @@ from app import db
 from app.config import Settings
 from app.errors import DomainError
 from app.models import Workshop
-from app.services import exports, report, workshops
+from app.services import report, workshops
+from app.services.exports import registry
 from app.web import make_templates, render_text
 
 REPORT_TEMPLATE = "pages/facilitator/report.html"
@@ -37,21 +37,9 @@ def _pdf(session: Session, workshop: Workshop, lang: str) -> bytes:
     return report.to_pdf(html)
 
 
-def _xlsx(session: Session, workshop: Workshop, lang: str) -> bytes:
-    return exports.export_xlsx(session, workshop=workshop, language=lang)
-
-
-def _csv(session: Session, workshop: Workshop, lang: str) -> bytes:
-    return exports.export_csv(session, workshop=workshop, language=lang)
-
-
-def _json(session: Session, workshop: Workshop, lang: str) -> bytes:
-    return json.dumps(exports.export_data(session, workshop=workshop), ensure_ascii=False, indent=2).encode()
-
-
-# Every file a workshop can be drawn as, by name (a new format is a new entry).
+# Every file a workshop can be drawn as, by name: the report's PDF and every export format.
 DRAWERS: dict[str, Callable[[Session, Workshop, str], bytes]] = {
-    "pdf": _pdf, "xlsx": _xlsx, "csv": _csv, "json": _json,
+    "pdf": _pdf, **{name: entry.write for name, entry in registry.FORMATS.items()},
 }
 
 

@@ -31,8 +31,9 @@ def pad(text: str, size: int) -> str:
 
 class Baseline:
     def __init__(self, *, interval: float, projects: int, phone_bytes: int, screen_bytes: int,
-                 tap_bytes: int = 100) -> None:
+                 tap_bytes: int = 100, phone_interval: float = 0.0) -> None:
         self.interval = interval
+        self.phone_interval = phone_interval
         self.project_ids = list(range(1, projects + 1))
         self.phone_bytes, self.screen_bytes, self.tap_bytes = phone_bytes, screen_bytes, tap_bytes
         self.dots: dict[tuple[str, int], int] = {}
@@ -53,11 +54,20 @@ class Baseline:
         return pad(phone, self.phone_bytes), pad(screen, self.screen_bytes)
 
     async def flush_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        phones_sent_at = -1e9
         while True:
             await self.dirty.wait()
             self.dirty.clear()
             phone, screen = self.render()
-            for view, text in (("screen", screen), ("phone", phone)):
+            views = [("screen", screen)]
+            # The phones' own cadence, as ruamkit's RUAMKIT_PHONE_INTERVAL: the same job.
+            if loop.time() - phones_sent_at >= self.phone_interval:
+                views.append(("phone", phone))
+                phones_sent_at = loop.time()
+            else:
+                self.dirty.set()
+            for view, text in views:
                 message = {"type": "websocket.send", "text": text}
                 for send in list(self.connections[view]):
                     try:
@@ -145,6 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--interval", type=float, default=0.1)
+    parser.add_argument("--phone-interval", type=float, default=0.0)
     parser.add_argument("--projects", type=int, default=6)
     parser.add_argument("--phone-bytes", type=int, default=600)
     parser.add_argument("--screen-bytes", type=int, default=6000)
@@ -154,7 +165,7 @@ def main() -> None:
     import uvicorn
 
     app = Baseline(interval=args.interval, projects=args.projects, phone_bytes=args.phone_bytes,
-                   screen_bytes=args.screen_bytes, tap_bytes=args.tap_bytes)
+                   screen_bytes=args.screen_bytes, tap_bytes=args.tap_bytes, phone_interval=args.phone_interval)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on",
                 ws_per_message_deflate=args.deflate, ws_max_size=65536)
 

@@ -61,6 +61,7 @@ class Options:
     database_url: str | None = None
     redis_url: str | None = None
     interval: float = 0.1
+    phone_interval: float = 0.5  # RUAMKIT_PHONE_INTERVAL for ruamkit; the baseline does the same
     baseline: bool = True
     cpu_split: bool = False
     projects: int = 20
@@ -133,6 +134,7 @@ def start_ruamkit(opts: Options, workdir: Path, cores: set[int] | None) -> list[
         env = {**os.environ, "RUAMKIT_DATABASE_URL": database_url,
                "RUAMKIT_PUBLIC_URL": f"http://127.0.0.1:{port}",
                "RUAMKIT_BROADCAST_INTERVAL": str(opts.interval),
+               "RUAMKIT_PHONE_INTERVAL": str(opts.phone_interval),
                # Every simulated phone comes from 127.0.0.1: per-address limits would throttle
                # the whole room as one client (per-participant limits stay on).
                "RUAMKIT_RATE_JOIN_PER_ADDRESS": "0", "RUAMKIT_RATE_VOTE_PER_ADDRESS": "0",
@@ -309,6 +311,7 @@ async def setup_api_path(opts: Options, servers: list[procs.ServerProcess], budg
 def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: dict[str, int], deflate: bool) -> Target:
     port = procs.free_port()
     argv = procs.python_argv("-m", "bench.baseline", "--port", str(port), "--interval", str(opts.interval),
+                             "--phone-interval", str(opts.phone_interval),
                              "--projects", str(opts.projects), "--phone-bytes", str(sizes["phone"]),
                              "--screen-bytes", str(sizes["screen"]), "--tap-bytes", str(sizes["tap"]),
                              *(["--deflate"] if deflate else []))
@@ -610,7 +613,7 @@ async def main_async(opts: Options) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="ruamkit-bench-"))
     result: dict[str, Any] = {
         "path": opts.path, "clients": opts.clients, "rate": opts.rate, "seconds": opts.seconds,
-        "workers": opts.workers, "projects": opts.projects, "browsers": opts.browsers, "interval": opts.interval,
+        "workers": opts.workers, "projects": opts.projects, "browsers": opts.browsers, "interval": opts.interval, "phone_interval": opts.phone_interval,
         "database": "postgresql" if (opts.database_url or "").startswith("postgresql") else "sqlite",
         "redis": bool(opts.redis_url), "server_env": opts.server_env,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],

@@ -118,7 +118,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_templa
 def settings(database_url: str) -> Settings:
     # render_wait: a test asking for a file waits until it is drawn (the first one also starts
     # the render workers' forkserver), instead of being told to try again.
-    return Settings(database_url=database_url, broadcast_interval=0.02, public_url="http://testserver",
+    return Settings(database_url=database_url, broadcast_interval=0.02, phone_interval=0.02, public_url="http://testserver",
                     render_wait=60)
 
 

@@ -98,3 +98,14 @@ def test_the_screen_key_is_not_called_read_only() -> None:
     """It can choose what every big screen of its workshop shows (PUT /screen-view, keys on the screen)."""
     assert "read-only" not in README and "read only" not in README
     assert "choose which view" in SECURITY
+
+
+def test_every_mention_of_sqlites_synchronous_setting_is_the_default_the_code_has() -> None:
+    stated = re.findall(r"synchronous=(\w+)`", README)
+    assert stated and set(stated) == {DEFAULTS.sqlite_synchronous}, stated
+    assert f"| `RUAMKIT_SQLITE_SYNCHRONOUS` | `{DEFAULTS.sqlite_synchronous}` |" in README
+
+
+def test_the_phone_and_screen_cadences_are_documented_with_their_defaults() -> None:
+    assert f"| `RUAMKIT_BROADCAST_INTERVAL` | `{DEFAULTS.broadcast_interval}` |" in README
+    assert f"| `RUAMKIT_PHONE_INTERVAL` | `{DEFAULTS.phone_interval}` |" in README

@@ -74,3 +74,29 @@ def test_duplicate_hints_appear_on_the_console_as_proposals_arrive(client: TestC
         assert f'hx-post="/w/{code}/facilitate/projects/{second["id"]}/merge"' in update
         assert f'{{"into": "{first["id"]}"}}' in update.replace("&#34;", '"')
         assert '<span class="chip word">sms</span>' in update
+
+
+def test_every_ranking_on_the_big_screen_shows_the_score_in_a_scoring_round(client: TestClient) -> None:
+    """One ranking partial serves every voting method: the priority ranking and the ranking
+    within each strategy show a scoring round's weighted score (they showed 0 dots)."""
+    workshop = client.post(f"{API}", json={"title": "สัมมนาแผนดิจิทัล", "language": "en"}).json()
+    code, facilitator = workshop["code"], bearer(workshop["facilitator_key"])
+    strategy = client.get(f"{API}/{code}").json()["strategies"][0]["id"]
+    project = client.post(f"{API}/{code}/projects", headers=facilitator,
+                          json={"title": "ระบบเตือนภัยพิบัติ", "strategy_ids": [strategy]}).json()
+    token = client.post(f"{API}/{code}/participants", json={"name": "ปกรณ์"}).json()["participant_token"]
+    client.put(f"{API}/{code}/phase", headers=facilitator, json={"phase": "vote"})
+    assert client.post(f"{API}/{code}/rounds", headers=facilitator, json={"mode": "scoring"}).status_code == 201
+    assert client.put(f"{API}/{code}/scores/{project['id']}", headers=bearer(token),
+                      json={"scores": {"impact": 5, "feasibility": 4}}).status_code == 200
+    client.put(f"{API}/{code}/phase", headers=facilitator, json={"phase": "results"})
+    figures = {"tallies": r'class="tally-num">([^<]*)<', "ranking": r'class="tally-num">([^<]*)<',
+               "strategies": r'<span class="dots">([^<]*)</span>'}
+    shown: dict[str, str] = {}
+    for view, figure in figures.items():
+        assert client.put(f"{API}/{code}/screen-view", headers=facilitator, json={"view": view}).status_code == 200
+        with client.websocket_connect(f"/ws/workshops/{code}?key={workshop['screen_key']}&view=screen") as screen:
+            shown[view] = screen.receive_text()
+        assert f'data-view="{view}"' in shown[view]
+        assert re.findall(figure, shown[view]) == ["4.5"], view
+    assert "1 scorer" in shown["ranking"]  # who took part: scorers, not voters

@@ -51,6 +51,14 @@ class RedisBroker(LocalBroker):
 
     def publish(self, code: str) -> None:
         try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a request thread, a script: send it now
+            self._publish_now(code)
+        else:  # on the event loop (the ballot box on SQLite): never wait on the network there
+            loop.run_in_executor(None, self._publish_now, code)
+
+    def _publish_now(self, code: str) -> None:
+        try:
             self._sync.publish(CHANNEL, code)
         except Exception:
             # The change is committed; keep this process's own screens right at least.

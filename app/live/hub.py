@@ -26,6 +26,37 @@ ViewKey = tuple[str, str, str]
 Renderer = Callable[[str, str, str], str | None]
 
 
+class Utf8Text(str):
+    """A message's text with its UTF-8 bytes made once: the server encodes the text of each
+    send, and a flush sends the same text to thousands of phones (Thai text: 3 bytes a letter)."""
+
+    utf8: bytes
+
+    def __new__(cls, text: str) -> Utf8Text:
+        made = super().__new__(cls, text)
+        made.utf8 = text.encode()
+        return made
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        if encoding.lower().replace("-", "") == "utf8" and errors == "strict":
+            return self.utf8
+        return str.encode(self, encoding, errors)
+
+
+class RawSend:
+    """Outermost middleware: keeps each websocket's send, as the server gave it, in its scope."""
+
+    KEY = "ruamkit.raw_send"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            scope[self.KEY] = send
+        await self.app(scope, receive, send)
+
+
 @dataclass(eq=False)
 class Connection:
     """One websocket and what it still has to send: at most one message in flight and one waiting.
@@ -39,6 +70,9 @@ class Connection:
 
     websocket: WebSocket
     key: ViewKey
+    # The server's own send where the middleware left it (RawSend): the same message to
+    # thousands of phones need not pass every layer's wrapper each time.
+    send: Callable[[dict[str, str]], Coroutine[Any, Any, None]]
     on_error: Callable[[Connection], None] = lambda _conn: None
     # The ASGI message to send next. One dict per render is shared by every connection of the
     # view (the server only reads it), so a flush costs no allocation per phone.
@@ -55,7 +89,7 @@ class Connection:
         self._send(message)
 
     def _send(self, message: dict[str, str]) -> None:
-        sending = self.websocket.send(message)
+        sending = self.send(message)
         try:
             waiting_on = sending.send(None)  # run it until it finishes or has to wait
         except StopIteration:
@@ -103,8 +137,23 @@ class Connection:
 
 
 class Hub:
-    def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0) -> None:
+    SLICE = 100  # a view with more connections than this is written in a task of its own ...
+    SLICE_SECONDS = 0.005  # ... giving the event loop a turn every 5 ms
+
+    def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0,
+                 render_on_loop: bool = False, view_intervals: dict[str, float] | None = None) -> None:
         self.renderer = renderer
+        # Views drawn less often than every interval, e.g. {"phone": 0.5}: thousands of phones
+        # each written ten times a second cost the server more than everything else in a vote
+        # storm, and a phone's own taps are answered at once anyway. The first change after a
+        # quiet spell goes out at the next interval; the last one always arrives.
+        self.view_intervals: dict[str, float] = dict(view_intervals or {})
+        self._sent_at: dict[ViewKey, float] = {}
+        self._newest: dict[ViewKey, dict[str, str]] = {}  # a view's message still to be fanned out
+        self._fan_outs: dict[ViewKey, asyncio.Task[None]] = {}
+        # SQLite: render on the event loop. Its reads wait on no network, and a render thread
+        # only fought the loop for the interpreter lock at every row (slower screens, more CPU).
+        self.render_on_loop = render_on_loop
         self.interval = interval
         self.send_timeout = send_timeout
         self._views: dict[ViewKey, set[Connection]] = defaultdict(set)
@@ -126,7 +175,7 @@ class Hub:
         self._watchdog = asyncio.create_task(self._watch_sends())
 
     async def stop(self) -> None:
-        for task in (self._task, self._watchdog):
+        for task in (self._task, self._watchdog, *self._fan_outs.values()):
             if task:
                 task.cancel()
                 try:
@@ -165,7 +214,8 @@ class Hub:
 
     async def connect(self, websocket: WebSocket, key: ViewKey) -> Connection:
         """Register a connection and queue its snapshot, so it misses nothing after it."""
-        conn = Connection(websocket=websocket, key=key, on_error=self._on_send_error)
+        raw_send = getattr(websocket, "scope", {}).get(RawSend.KEY)
+        conn = Connection(websocket=websocket, key=key, send=raw_send or websocket.send, on_error=self._on_send_error)
         self._views[key].add(conn)
         self._by_code[key[0]].add(key)
         snapshot = self._cache.get(key) or await self._render_key(key)
@@ -180,6 +230,7 @@ class Hub:
             if not connections:
                 del self._views[conn.key]
                 self._cache.pop(conn.key, None)
+                self._sent_at.pop(conn.key, None)
                 keys = self._by_code.get(conn.key[0])
                 if keys is not None:
                     keys.discard(conn.key)
@@ -215,7 +266,8 @@ class Hub:
     async def _render_key(self, key: ViewKey) -> str | None:
         assert self._loop is not None
         try:
-            html = await self._loop.run_in_executor(self._pool, self.renderer, *key)
+            html = (self.renderer(*key) if self.render_on_loop
+                    else await self._loop.run_in_executor(self._pool, self.renderer, *key))
         except Exception:
             log.exception("Rendering live view %s failed", key)
             return None
@@ -224,15 +276,15 @@ class Hub:
             self._cache[key] = html
         return html
 
-    async def _render_code(self, code: str) -> dict[ViewKey, str | None]:
-        """All watched views of one workshop; together when the renderer can (one ranking for all)."""
-        keys = list(self._by_code.get(code, ()))
+    async def _render_code(self, code: str, keys: list[ViewKey]) -> dict[ViewKey, str | None]:
+        """Watched views of one workshop; together when the renderer can (one ranking for all)."""
         render_many = getattr(self.renderer, "render_many", None)
         if render_many is None or len(keys) < 2:
             return {key: await self._render_key(key) for key in keys}
         assert self._loop is not None
         try:
-            rendered = await self._loop.run_in_executor(self._pool, render_many, code, keys)
+            rendered = (render_many(code, keys) if self.render_on_loop
+                        else await self._loop.run_in_executor(self._pool, render_many, code, keys))
         except Exception:
             log.exception("Rendering the live views of %s failed", code)
             return {}
@@ -242,22 +294,57 @@ class Hub:
                 self._cache[key] = html
         return rendered
 
+    def _send_view(self, key: ViewKey, message: dict[str, str]) -> None:
+        """A view's new message to its connections: at once for a few (the big screen, the
+        console), in a task of its own for many (the phones), so that writing to thousands
+        never holds up the next redraw of the big screen."""
+        live = self._views.get(key, set())
+        if len(live) <= self.SLICE:
+            for conn in list(live):
+                conn.offer(message)
+            return
+        self._newest[key] = message
+        if key not in self._fan_outs:
+            self._fan_outs[key] = asyncio.get_running_loop().create_task(self._fan_out(key))
+
+    async def _fan_out(self, key: ViewKey) -> None:
+        try:
+            # A pass finishes with the message it began with; a newer one then goes to all.
+            loop = asyncio.get_running_loop()
+            while (message := self._newest.pop(key, None)) is not None:
+                live = self._views.get(key, set())
+                turn = loop.time()
+                for conn in list(live):
+                    if conn in live:  # not dropped meanwhile
+                        conn.offer(message)
+                    if loop.time() - turn > self.SLICE_SECONDS:
+                        # Let waiting requests in: 2,000 writes in one go held every tap's
+                        # answer for the whole fan-out (tens of milliseconds).
+                        await asyncio.sleep(0)
+                        turn = loop.time()
+        finally:
+            self._fan_outs.pop(key, None)
+
     async def _flush_forever(self) -> None:
         assert self._dirty_event is not None
         while True:
             await self._dirty_event.wait()
             self._dirty_event.clear()
+            assert self._loop is not None
+            started = self._loop.time()
             codes, self._dirty = self._dirty, set()
             for code in codes:
-                rendered = await self._render_code(code)
-                # The views with the fewest connections first: the big screen and the
-                # facilitator are not kept waiting behind thousands of phones.
-                for key in sorted(rendered, key=lambda k: len(self._views.get(k, ()))):
-                    html = rendered[key]
-                    if html is None:
-                        continue
-                    message = {"type": "websocket.send", "text": html}
-                    for conn in list(self._views.get(key, ())):
-                        conn.offer(message)
-            # The coalescing window: changes arriving meanwhile are shown together.
-            await asyncio.sleep(self.interval)
+                keys = list(self._by_code.get(code, ()))
+                due = [key for key in keys if started - self._sent_at.get(key, -1e9) >= self.view_intervals.get(key[1], 0)]
+                if len(due) < len(keys):  # the phones' turn comes later: keep the change for them
+                    self._dirty.add(code)
+                    self._dirty_event.set()
+                rendered = await self._render_code(code, due) if due else {}
+                for key in due:
+                    self._sent_at[key] = started
+                for key, html in rendered.items():
+                    if html is not None:
+                        self._send_view(key, {"type": "websocket.send", "text": Utf8Text(html)})
+            # The coalescing window, counted from the flush's start (a long fan-out to the
+            # phones does not delay the next screen): changes arriving meanwhile go together.
+            await asyncio.sleep(max(0.0, self.interval - (self._loop.time() - started)))

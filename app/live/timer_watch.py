@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.models import utcnow
-from app.services import timer
+from app.services import auto_advance, timer
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class TimerWatch:
         """One check (in a worker thread: it reads the database and may publish to Redis):
         the codes of the workshops moved to their next phase, each announced."""
         with Session(self.engine, expire_on_commit=False) as session:
-            moved = timer.advance_expired(session, now=self.now)
+            moved = auto_advance.advance_expired(session, now=self.now)
         for code in moved:
             self.publish(code)
         return moved

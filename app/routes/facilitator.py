@@ -21,13 +21,13 @@ from app.deps import (
 )
 from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form
-from app.live.views import framework_labels, view_context
+from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
-from app.routes.home import FLASH_COOKIE
-from app.routes.pages import language, no_store, set_key_cookie
+from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
 from app.services import moderation, projects, rules, timer, workshops
 from app.services.access import Actor, identify, screen_key_for
+from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
 from app.web import page
 
@@ -45,18 +45,12 @@ def open_facilitator_link(request: Request, key: str, workshop: WorkshopDep, ses
     return no_store(response)
 
 
-def live(request: Request, session, workshop: Workshop, lang: str, status_code: int = 200) -> Response:  # type: ignore[no-untyped-def]
-    """The console's live part, as every action answers with it."""
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
-    return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
-
-
 def _change_settings(request: Request, session, workshop: Workshop, actor: Actor,  # type: ignore[no-untyped-def]
                      **changes: object) -> Response:
     """Apply a console toggle, tell every view, and answer with the redrawn console."""
     workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=WorkshopSettingsUpdate(**changes))
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.get("/w/{code}/facilitate")
@@ -69,7 +63,8 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
     values = view_context(session, workshop=workshop, view="facilitator", lang=lang, base=base)
     response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
                     facilitator_url=f"{base}/w/{workshop.code}/facilitate/{key}",
-                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key_for(key)}", **values)
+                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key_for(key)}",
+                    export_formats=list(EXPORT_FORMATS.values()), **values)
     if just_created:
         response.delete_cookie(FLASH_COOKIE)
     return no_store(response)
@@ -84,7 +79,7 @@ def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
         raise Invalid("Unknown phase.") from None
     workshops.set_phase(session, workshop=workshop, actor=facilitator, phase=phase)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/tallies")
@@ -183,7 +178,7 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
     timer.apply(session, workshop=workshop, actor=facilitator, action=timer_in.action, minutes=timer_in.minutes,
                 auto_advance=timer_in.auto_advance)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/screen-view")
@@ -191,7 +186,7 @@ def choose_screen_view(request: Request, workshop: WorkshopDep, session: Session
                        form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     workshops.set_screen_view(session, workshop=workshop, actor=facilitator, view=str(form.get("view", "")))
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/reveal")
@@ -216,7 +211,7 @@ def approve_project(request: Request, project_id: int, workshop: WorkshopDep, se
     lang = language(request, workshop)
     if form.get("back") == "editor":
         return _editor(request, session, workshop, lang, project_id, message="approved")
-    return live(request, session, workshop, lang)
+    return console_live(request, session, workshop, lang)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/reject")
@@ -225,7 +220,7 @@ def reject_project(request: Request, project_id: int, workshop: WorkshopDep, ses
     """Reject a proposal from the queue: it is hidden (and can be shown again)."""
     projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/approve")
@@ -234,7 +229,7 @@ def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, sessi
     """Approve a proposer's change to a shown proposal: the new text replaces the old everywhere."""
     projects.approve_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/reject")
@@ -243,7 +238,7 @@ def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, sessio
     """Reject a proposer's change: the proposal keeps the text shown now."""
     projects.reject_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/agencies/review")
@@ -253,7 +248,7 @@ def review_agency(request: Request, workshop: WorkshopDep, session: SessionDep,
     moderation.review_agency(session, workshop=workshop, actor=facilitator, name=str(form.get("name", "")),
                              approved=form.get("decision") == "approve")
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/pin")
@@ -265,4 +260,4 @@ def pin_project(request: Request, project_id: int, workshop: WorkshopDep, sessio
     lang = language(request, workshop)
     if form.get("back") == "editor":
         return _editor(request, session, workshop, lang, project_id, message="pinned" if pinned else "unpinned")
-    return live(request, session, workshop, lang)
+    return console_live(request, session, workshop, lang)

@@ -14,14 +14,13 @@ from app import i18n
 from app.deps import SessionDep, SettingsDep, limit_create
 from app.errors import Forbidden, RateLimited
 from app.forms import FormDep, form_errors, workshop_form
-from app.routes.pages import LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
-from app.routes.workshops import check_organiser
+from app.pages import FLASH_COOKIE, LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
 from app.services import presets, workshops
+from app.services.access import check_organiser
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
 
-FLASH_COOKIE = "rk_new"
 
 
 @router.get("/")

@@ -11,7 +11,7 @@ from app import i18n
 from app.config import Settings
 from app.deps import base_url, client_address, cookie_name, find_workshop
 from app.errors import DomainError
-from app.routes.pages import LANG_COOKIE
+from app.pages import LANG_COOKIE
 from app.services import rules, workshops
 from app.security import same_origin
 from app.services.access import Role, hash_key, identify

@@ -28,11 +28,11 @@ from app.deps import (
 )
 from app.errors import Conflict, Forbidden, Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_form, project_update_form
-from app.live.views import framework_labels, view_context
+from app.services.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
-from app.routes.pages import language, no_store, set_key_cookie, with_device_cookie
-from app.services import participants, projects, rules, scoring, voting, workshops
+from app.pages import language, no_store, set_key_cookie, with_device_cookie
+from app.services import methods, participants, projects, rules, scoring, voting, workshops
 from app.services.access import Actor
 from app.services.rules import Action
 from app.versions import Memo
@@ -144,17 +144,11 @@ async def vote_from_phone(request: Request, code: str, project_id: int, box: Bal
                           form: Annotated[FormData, FormDep]) -> Response:
     """The + and - buttons: one dot more or less, through the ballot box like every vote;
     answers with that project's control, the budget and my votes (tallies reach phones live)."""
+    method = methods.of("dots")
     ballot = await box.submit(code=code, key=page_key(request, code, "participant", "facilitator", "screen"),
-                              command=voting.AddDot(project_id, _whole(form.get("change"))),
+                              command=method.tap(project_id, form),
                               admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
-    return page(request, "partials/_ballot_update.html", language(request, ballot.language), **ballot.view())
-
-
-def _whole(value: object) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0  # refused by the command's own check, once we know who is asking
+    return page(request, method.tap_answer, language(request, ballot.language), **ballot.view())
 
 
 @router.get("/w/{code}/mine")

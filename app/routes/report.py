@@ -6,8 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.deps import FacilitatorPage, SessionDep, WorkshopDep
-from app.routes.exports import file_response
-from app.routes.pages import language, no_store
+from app.pages import file_response, language, no_store
 from app.services import report
 from app.web import page
 
@@ -28,4 +27,5 @@ def report_page(request: Request, workshop: WorkshopDep, session: SessionDep,
 def report_pdf(request: Request, workshop: WorkshopDep, _facilitator: FacilitatorPage) -> Response:
     """The same report as a PDF, drawn by a render worker (or a page saying it is being drawn)."""
     lang = language(request, workshop)
-    return file_response(request, workshop, "pdf", lang, disposition="inline", page_lang=lang)
+    return file_response(request, workshop, "pdf", lang, ("application/pdf", "pdf"), disposition="inline",
+                         page_lang=lang)

@@ -19,7 +19,7 @@ from app.models.round import (
     RoundPublic,
     ScoresIn,
 )
-from app.services import duplicates, results, rounds, rules, scoring, voting
+from app.services import duplicates, results, round_setup, rounds, rules, scoring, voting
 from app.services.access import Actor
 from app.services.rules import Action
 
@@ -47,7 +47,7 @@ def list_rounds(request: Request, workshop: WorkshopDep, session: SessionDep,
 def create_round(request: Request, round_in: RoundCreate, workshop: WorkshopDep, session: SessionDep,
                  actor: Annotated[Actor, api_door(Action.start_round)]) -> RoundPublic:
     """Start a new voting round (facilitator); it becomes the current round."""
-    round_ = rounds.create_round(session, workshop=workshop, actor=actor, round_in=round_in)
+    round_ = round_setup.create_round(session, workshop=workshop, actor=actor, round_in=round_in)
     notify(request, workshop.code)
     return _public(request, session, workshop, round_, actor)
 

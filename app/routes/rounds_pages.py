@@ -14,12 +14,11 @@ from app.deps import BallotBoxDep, FacilitatorPage, SessionDep, WorkshopDep, lim
 from app.errors import DomainError, Invalid
 from app.forms import FormDep
 from app.i18n import N_
-from app.live.views import view_context
+from app.services.views import view_context
 from app.models import Workshop
 from app.models.round import RoundCreate
-from app.routes.facilitator import live
-from app.routes.pages import language
-from app.services import rounds, voting
+from app.pages import console_live, language
+from app.services import methods, round_setup, rounds
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -57,13 +56,14 @@ def _weight(value: Any) -> Any:
 
 def round_form(form: FormData) -> RoundCreate:
     """The console's form to the same model the JSON API validates."""
-    mode = str(form.get("mode") or "dots")
+    mode = str(form.get("mode") or methods.DEFAULT.mode)
     data: dict[str, Any] = {"title": form.get("title", ""), "mode": mode}
-    if mode == "dots":
+    method = methods.METHODS.get(mode)  # an unknown mode is refused by the model, with the field named
+    if method is not None and method.takes_dots:
         data.update(dots_per_participant=_number(form.get("dots_per_participant")),
                     max_dots_per_project=_number(form.get("max_dots_per_project")),
                     per_strategy_budget=form.get("per_strategy_budget") in ("on", "true", "1"))
-    else:
+    if method is not None and method.takes_criteria:
         criteria = [{"key": key, "name": str(form.get(f"criterion_name_{i}", "")).strip(),
                      "weight": _weight(form.get(f"criterion_weight_{i}"))}
                     for i, key in enumerate(CRITERION_KEYS, start=1)
@@ -97,7 +97,7 @@ def start_round(request: Request, workshop: WorkshopDep, session: SessionDep, fa
             errors.setdefault(field, i18n.translate_error(FIELD_MESSAGES.get(field, N_("Check this value.")), {}, lang))
         return _form_page(request, session, workshop, lang, status_code=422, errors=errors, values=dict(form))
     try:
-        round_ = rounds.create_round(session, workshop=workshop, actor=facilitator, round_in=round_in)
+        round_ = round_setup.create_round(session, workshop=workshop, actor=facilitator, round_in=round_in)
     except DomainError as exc:
         if exc.status_code not in (409, 422):
             raise
@@ -116,7 +116,7 @@ def switch_round(request: Request, workshop: WorkshopDep, session: SessionDep, f
         raise Invalid("Choose the round to make current.")
     rounds.switch_round(session, workshop=workshop, actor=facilitator, number=number)
     notify(request, workshop.code)
-    return live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/scores/{project_id}")
@@ -124,11 +124,8 @@ async def score_from_phone(request: Request, code: str, project_id: int, box: Ba
                            form: Annotated[FormData, FormDep]) -> Response:
     """A tap on 1-5 for one criterion (0 takes the score back), through the ballot box like every
     vote; answers with that project's control and my scores."""
-    value = _number(form.get("value"))
-    if not isinstance(value, int) or not 0 <= value <= 5:
-        value = -1  # refused with a clear message by the scoring rules, once we know who is asking
-    criterion = str(form.get("criterion", ""))[:40]
+    method = methods.of("scoring")
     ballot = await box.submit(code=code, key=page_key(request, code, "participant", "facilitator", "screen"),
-                              command=voting.SetScores(project_id, {criterion: value or None}),
+                              command=method.tap(project_id, form),
                               admit=lambda participant_id: limit(request, "vote", participant_id=participant_id))
-    return page(request, "partials/_score_update.html", language(request, ballot.language), **ballot.view())
+    return page(request, method.tap_answer, language(request, ballot.language), **ballot.view())

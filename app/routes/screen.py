@@ -12,11 +12,11 @@ from starlette.responses import Response
 from app.deps import ScreenPage, SessionDep, SettingsDep, WorkshopDep, base_url, notify
 from app.errors import NotAuthenticated
 from app.forms import FormDep
-from app.live.views import view_context
-from app.routes.pages import language, no_store, set_key_cookie
+from app.pages import language, no_store, set_key_cookie
 from app.services import rules, workshops
 from app.services.access import identify
 from app.services.rules import Action
+from app.services.views import view_context
 from app.web import page
 
 router = APIRouter(include_in_schema=False)

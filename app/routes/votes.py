@@ -7,16 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from app.deps import (
-    ApiActorDep,
-    BallotBoxDep,
-    MemoDep,
-    SessionDep,
-    WorkshopDep,
-    api_door,
-    bearer,
-    limit,
-)
+from app.deps import ApiActorDep, BallotBoxDep, MemoDep, SessionDep, WorkshopDep, api_door, bearer, limit
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
 from app.services import results, rounds, rules, voting
 from app.services.access import Actor

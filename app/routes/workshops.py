@@ -6,19 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 
-from app.config import Settings
-from app.deps import (
-    CeilingsDep,
-    SessionDep,
-    SettingsDep,
-    WorkshopDep,
-    api_door,
-    base_url,
-    limit_create,
-    limit_join,
-    notify,
-)
-from app.errors import Forbidden
+from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
@@ -30,33 +18,12 @@ from app.models.workshop import (
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
+from app.pages import created_answer
 from app.services import participants, timer, workshops
-from app.services.access import Actor
+from app.services.access import Actor, check_organiser
 from app.services.rules import Action
 
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
-
-
-def check_organiser(settings: Settings, password: str | None) -> None:
-    """On a public host an organiser password may be required to create workshops."""
-    import hmac
-
-    wanted = settings.organiser_password
-    if wanted and not (password and hmac.compare_digest(password.encode(), wanted.encode())):
-        raise Forbidden("Creating workshops on this server needs the organiser password "
-                        "(send it in the X-Organiser-Password header).")
-
-
-def created_answer(request: Request, settings: Settings, workshop, facilitator_key: str,  # type: ignore[no-untyped-def]
-                   screen_key: str) -> WorkshopCreated:
-    base = base_url(request, settings)
-    return WorkshopCreated(
-        code=workshop.code, title=workshop.title, phase=workshop.phase,
-        facilitator_key=facilitator_key, screen_key=screen_key,
-        join_url=f"{base}/j/{workshop.code}",
-        screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}",
-        facilitator_url=f"{base}/w/{workshop.code}/facilitate/{facilitator_key}",
-    )
 
 
 @router.post("/workshops", status_code=status.HTTP_201_CREATED, response_model=WorkshopCreated)

@@ -13,6 +13,8 @@ from enum import StrEnum
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from app.config import Settings
+from app.errors import Forbidden
 from app.models import Participant, Workshop
 
 
@@ -97,3 +99,10 @@ def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | 
             actors.append(None)
     return actors
 
+
+def check_organiser(settings: Settings, password: str | None) -> None:
+    """On a public host an organiser password may be required to create workshops."""
+    wanted = settings.organiser_password
+    if wanted and not (password and hmac.compare_digest(password.encode(), wanted.encode())):
+        raise Forbidden("Creating workshops on this server needs the organiser password "
+                        "(send it in the X-Organiser-Password header).")

@@ -343,7 +343,7 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
                     for v in session.exec(select(Vote).where(Vote.project_id == target.id))}
     for vote in session.exec(select(Vote).where(Vote.project_id == source.id)).all():
         kept = target_votes.get((vote.participant_id, vote.round_id))
-        total = min(caps.get(vote.round_id, workshop.max_dots_per_project), vote.dots + (kept.dots if kept else 0))
+        total = min(caps[vote.round_id], vote.dots + (kept.dots if kept else 0))
         session.delete(vote)
         if kept is not None:
             kept.dots = total

@@ -22,9 +22,10 @@ from app import i18n
 from app.assets import FONTS, local_file
 from app.errors import DomainError
 from app.i18n import N_
-from app.live.views import counts, framework_labels
 from app.models import Workshop
 from app.services import presets, results, workshops
+from app.services.participation import counts
+from app.services.views import framework_labels
 
 # The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
 PDF_BASE_URL = "http://ruamkit.report.invalid/"

@@ -6,33 +6,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from app.models import Project, ReformArea, Round, Strategy, Vote, Workshop
+from app.models import ReformArea, Round, Strategy, Workshop
 from app.models.round import Criterion
 from app.models.vote import CoverageCell, RankedProject, Results
+from app.services import methods, rounds
 from app.services import projects as projects_service
-from app.services import rounds, scoring
+from app.services.methods.base import Standing
 from app.services.workshops import list_reform_areas, list_strategies
 from app.versions import Memo
-
-
-@dataclass
-class Standing:
-    """One project's place in the ranking, with what a page needs to show it."""
-
-    rank: int
-    project: Project
-    dots: int
-    voters: int
-    strategy_ids: list[int]
-    reform_area_ids: list[int]
-    rank_shared: bool = False
-    # Scoring rounds: weighted mean (None: nobody scored it), each criterion's mean, scorers.
-    score: float | None = None
-    scores: dict[str, float] = field(default_factory=dict)
-    scorers: int = 0
 
 
 @dataclass
@@ -47,8 +30,14 @@ class Outcome:
     criteria: list[Criterion] = field(default_factory=list)
 
     @property
+    def method(self) -> methods.Method:
+        """The round's voting method: what the ranking sorted by and what the screens show."""
+        return methods.of(self.round.mode) if self.round is not None else methods.DEFAULT
+
+    @property
     def scoring(self) -> bool:
-        return self.round is not None and self.round.mode == "scoring"
+        """Whether the round scores projects on criteria (the exports' tables ask)."""
+        return self.method.takes_criteria
 
     @property
     def total_dots(self) -> int:
@@ -67,35 +56,7 @@ def tallies(session: Session, *, workshop: Workshop, round_id: int | None = None
     """project id -> (dots, voters) in a round (default: the current one), votes of one dot or more."""
     if round_id is None:
         round_id = rounds.current_round(session, workshop=workshop).id
-    rows = session.exec(
-        select(Vote.project_id, func.sum(Vote.dots), func.count())
-        .where(Vote.workshop_id == workshop.id, Vote.round_id == round_id, Vote.dots > 0)
-        .group_by(Vote.project_id)
-    ).all()
-    return {pid: (int(dots), int(voters)) for pid, dots, voters in rows}
-
-
-def rank(items: list[tuple[int, int, object, int]]) -> list[int]:
-    """Competition ranks (1, 2, 2, 4) of items sorted by (dots, voters) desc, then created_at, id.
-
-    `items` are (dots, voters, created_at, id) in any order; returns ranks in sorted order.
-    """
-    return competition_ranks([(dots, voters) for dots, voters, _created, _id in items])
-
-
-def competition_ranks(keys: list[tuple[object, ...]]) -> list[int]:
-    """Competition ranks (1, 2, 2, 4) of already sorted keys: equal keys share a rank."""
-    ranks: list[int] = []
-    previous: tuple[object, ...] | None = None
-    for position, key in enumerate(keys, start=1):
-        ranks.append(ranks[-1] if key == previous else position)
-        previous = key
-    return ranks
-
-
-def score_key(score: float | None) -> float:
-    """Scores compared as shown (rounded), so float noise never splits a tie; unscored last."""
-    return -1.0 if score is None else round(score, 4)
+    return methods.dots.tallies(session, workshop_id=workshop.id, round_id=round_id)
 
 
 def compute(session: Session, *, workshop: Workshop, round_id: int | None = None) -> Outcome:
@@ -108,31 +69,7 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     if in_scope is not None:
         projects = [p for p in projects if p.id in in_scope]
     tags = projects_service.Tags(session, (p.id for p in projects))
-    if round_.mode == "scoring":
-        table = scoring.project_scores(session, round_=round_)
-        empty = scoring.ProjectScore()
-        ordered = sorted(projects, key=lambda p: (-score_key(table.get(p.id, empty).score),
-                                                  -table.get(p.id, empty).scorers, p.created_at, p.id))
-        keys: list[tuple[object, ...]] = [(score_key(table.get(p.id, empty).score), table.get(p.id, empty).scorers)
-                                          for p in ordered]
-        standings = [
-            Standing(rank=r, project=p, dots=0, voters=table.get(p.id, empty).scorers,
-                     strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []),
-                     score=table.get(p.id, empty).score, scores=dict(table.get(p.id, empty).means),
-                     scorers=table.get(p.id, empty).scorers)
-            for r, p in zip(competition_ranks(keys), ordered)
-        ]
-    else:
-        totals = tallies(session, workshop=workshop, round_id=round_.id)
-        ordered = sorted(projects, key=lambda p: (-totals.get(p.id, (0, 0))[0], -totals.get(p.id, (0, 0))[1],
-                                                  p.created_at, p.id))
-        items = [(*totals.get(p.id, (0, 0)), p.created_at, p.id) for p in ordered]
-        ranks = rank(items)  # type: ignore[arg-type]
-        standings = [
-            Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
-                     strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
-            for r, p in zip(ranks, ordered)
-        ]
+    standings = methods.of(round_.mode).rank(session, round_=round_, projects=projects, tags=tags)
     for i, s in enumerate(standings):
         s.rank_shared = (i > 0 and standings[i - 1].rank == s.rank) or (
             i + 1 < len(standings) and standings[i + 1].rank == s.rank)
@@ -171,7 +108,7 @@ def to_public(outcome: Outcome) -> Results:
         coverage=[CoverageCell(strategy_id=sid, reform_area_id=rid, projects=n, dots=d)
                   for (sid, rid), (n, d) in outcome.coverage.items()],
         round=outcome.round.number if outcome.round else 1,
-        mode=outcome.round.mode if outcome.round else "dots",
+        mode=outcome.method.mode,
     )
 
 

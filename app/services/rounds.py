@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.errors import Invalid, NotFound
+from app.errors import NotFound
 from app.models import Project, Round, RoundProject, Workshop
-from app.models.round import Criterion, RoundCreate, RoundPublic, RoundScope
+from app.models.round import Criterion, RoundPublic, RoundScope
 from app.models.vote import Results
 from app.services.access import Actor
 from app.services.rules import Action, check
@@ -58,18 +58,38 @@ def get_round(session: Session, *, workshop: Workshop, number: int | None = None
     return round_
 
 
-def budget(round_: Round, workshop: Workshop) -> int:
+class RoundLimits(Protocol):
+    """A round's own limits (None: the workshop's), on a round or on one being imported."""
+
+    @property
+    def dots_per_participant(self) -> int | None: ...
+    @property
+    def max_dots_per_project(self) -> int | None: ...
+
+
+class WorkshopLimits(Protocol):
+    @property
+    def dots_per_participant(self) -> int: ...
+    @property
+    def max_dots_per_project(self) -> int: ...
+
+
+# The one home of "the round's limit, else the workshop's": voting, the views, the exports and
+# the import all ask these two.
+def budget(round_: RoundLimits, workshop: WorkshopLimits) -> int:
+    """Dots each participant may spend in the round."""
     return round_.dots_per_participant or workshop.dots_per_participant
 
 
-def cap(round_: Round, workshop: Workshop) -> int:
+def cap(round_: RoundLimits, workshop: WorkshopLimits) -> int:
+    """Dots one participant may put on one project in the round."""
     return round_.max_dots_per_project or workshop.max_dots_per_project
 
 
 def criteria(round_: Round) -> list[Criterion]:
-    """A scoring round's criteria (none for a dot round)."""
-    if round_.mode != "scoring":
-        return []
+    """A round's criteria: those it was made with, if its method takes criteria (a round of any
+    other method is made with none: app/services/round_setup.py, the API's and the import's
+    models)."""
     return [Criterion.model_validate(c) for c in json.loads(round_.criteria or "[]")]
 
 
@@ -82,54 +102,6 @@ def scope(session: Session, *, round_: Round) -> set[int] | None:
     if round_.scope_top_n is None:
         return None
     return set(session.exec(select(RoundProject.project_id).where(RoundProject.round_id == round_.id)))
-
-
-def create_round(session: Session, *, workshop: Workshop, actor: Actor, round_in: RoundCreate) -> Round:
-    """A new round, numbered after the last, made current. A scope freezes the top N of an
-    earlier round's ranking as it stands now (ties at the cut go by the ranking's own order)."""
-    from app.services import results  # results ranks rounds, so it imports this module
-
-    check(Action.start_round, actor, workshop)
-    try:
-        # The workshop's row lock: two rounds made at once get different numbers.
-        session.exec(update(Workshop).where(Workshop.id == workshop.id).values(id=Workshop.id))
-        existing = list_rounds(session, workshop=workshop)
-        source: Round | None = None
-        chosen: list[int] = []
-        if round_in.scope is not None:
-            number = round_in.scope.from_round
-            source = (current_round(session, workshop=workshop) if number is None else
-                      next((r for r in existing if r.number == number), None))
-            if source is None:
-                raise Invalid("The short list must come from an earlier round; this workshop has no round {number}.",
-                              number=number)
-            standings = results.compute(session, workshop=workshop, round_id=source.id).standings
-            if not standings:
-                raise Invalid("Round {number} has no projects to take a short list from.", number=source.number)
-            chosen = [s.project.id for s in standings[:round_in.scope.top_n]]
-        chosen_criteria = (round_in.criteria or default_criteria(workshop.language)) if round_in.mode == "scoring" else []
-        round_ = Round(
-            workshop_id=workshop.id,
-            number=max((r.number for r in existing), default=0) + 1,
-            title=round_in.title,
-            mode=round_in.mode,
-            dots_per_participant=round_in.dots_per_participant,
-            max_dots_per_project=round_in.max_dots_per_project,
-            per_strategy_budget=round_in.per_strategy_budget,
-            criteria=json.dumps([c.model_dump() for c in chosen_criteria], ensure_ascii=False),
-            scope_top_n=round_in.scope.top_n if round_in.scope else None,
-            scope_round_id=source.id if source else None,
-        )
-        session.add(round_)
-        session.flush()
-        session.add_all(RoundProject(round_id=round_.id, project_id=pid) for pid in chosen)
-        workshop.current_round_id = round_.id
-        session.add(workshop)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return round_
 
 
 def switch_round(session: Session, *, workshop: Workshop, actor: Actor, number: int) -> Round:

@@ -1,63 +1,24 @@
-"""Multi-criteria scoring: each participant scores projects 1-5 on the round's criteria; a
-project's priority score is the weighted mean, across criteria, of each criterion's mean over
-the participants who scored it (a missing score is left out, never counted as zero)."""
+"""Multi-criteria scoring's rules: a participant scores projects 1-5 on the round's criteria,
+only while voting, in a scoring round, within its scope; their own scores; and the
+impact/feasibility matrix. How scores rank projects is the scoring method's
+(app/services/methods/scoring.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import update
+from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Participant, Project, Round, Score, Workshop
-from app.models.round import Criterion, MyScores, ProjectScoresResult
+from app.models.round import MyScores, ProjectScoresResult
+from app.services import methods, rounds
 from app.services import projects as projects_service
-from app.services import rounds
 from app.services.access import Actor, Role
+from app.services.methods.scoring import project_scores
 from app.services.rules import Action, check
-
-
-@dataclass
-class ProjectScore:
-    """One project's scores in one round."""
-
-    means: dict[str, float] = field(default_factory=dict)  # criterion key -> mean of its scores
-    counts: dict[str, int] = field(default_factory=dict)  # criterion key -> how many scored it
-    scorers: int = 0  # participants with at least one score on the project
-    score: float | None = None  # the weighted mean; None when nobody scored it
-
-
-def weighted_mean(means: dict[str, float], criteria: list[Criterion]) -> float | None:
-    """The weighted mean of the criteria that have a mean (the weights of the others drop out)."""
-    pairs = [(c.weight, means[c.key]) for c in criteria if c.key in means]
-    if not pairs:
-        return None
-    return sum(weight * mean for weight, mean in pairs) / sum(weight for weight, _mean in pairs)
-
-
-def project_scores(session: Session, *, round_: Round) -> dict[int, ProjectScore]:
-    """project id -> its scores in this round, for every project scored at least once."""
-    criteria = rounds.criteria(round_)
-    known = {c.key for c in criteria}
-    table: dict[int, ProjectScore] = defaultdict(ProjectScore)
-    for project_id, criterion, total, count in session.exec(
-        select(Score.project_id, Score.criterion, func.sum(Score.value), func.count())
-        .where(Score.round_id == round_.id).group_by(Score.project_id, Score.criterion)
-    ):
-        if criterion in known:
-            table[project_id].means[criterion] = int(total) / int(count)
-            table[project_id].counts[criterion] = int(count)
-    for project_id, scorers in session.exec(
-        select(Score.project_id, func.count(func.distinct(Score.participant_id)))
-        .where(Score.round_id == round_.id, col(Score.criterion).in_(known or {""}))
-        .group_by(Score.project_id)
-    ):
-        table[project_id].scorers = int(scorers)
-    for entry in table.values():
-        entry.score = weighted_mean(entry.means, criteria)
-    return dict(table)
 
 
 def set_scores(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
@@ -89,7 +50,7 @@ def apply_scores(session: Session, *, workshop: Workshop, participant_id: int, p
     session.exec(update(Participant).where(Participant.id == participant_id)  # type: ignore[call-overload]
                  .values(ballot_version=Participant.ballot_version + 1))
     round_ = rounds.current_round(session, workshop=workshop)
-    if round_.mode != "scoring":
+    if not methods.of(round_.mode).takes_criteria:
         raise Conflict("This voting round takes dots; projects are scored only in a scoring round.")
     session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
     project = projects_service.get_project(session, workshop=workshop, project_id=project_id)

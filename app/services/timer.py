@@ -1,5 +1,5 @@
 """The phase timer: a countdown in server time that the facilitator starts, extends, pauses,
-resumes and stops, and that may move the workshop to the next phase at zero.
+resumes and stops, and that may move the workshop to the next phase at zero (auto_advance.py).
 
 Running: `timer_ends_at` is set. Paused: `timer_remaining` (seconds) is set instead. Stopped:
 neither. Every function takes the clock as `now`, so tests drive time by hand.
@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.errors import Conflict
 from app.models import Phase, Workshop, utcnow
-from app.services.access import Actor, Role
+from app.services.access import Actor
 from app.services.rules import Action, check
 
 Clock = Callable[[], datetime]
@@ -144,44 +143,6 @@ def apply(session: Session, *, workshop: Workshop, actor: Actor, action: str, mi
     raise ValueError(action)
 
 
-def advance_expired(session: Session, *, now: Clock = utcnow) -> list[str]:
-    """Move every workshop whose auto-advancing timer reached zero to its next phase; returns
-    the codes moved. Safe to run in several processes at once: each move is claimed with a
-    conditional UPDATE on the deadline that was seen, so exactly one process makes it."""
-    moment = now()
-    due = session.exec(select(Workshop.id, Workshop.code, Workshop.timer_ends_at, Workshop.phase).where(
-        Workshop.timer_auto_advance == True,
-        col(Workshop.timer_ends_at).is_not(None),
-        col(Workshop.timer_ends_at) <= moment,
-    )).all()
-    session.rollback()  # end the read transaction before the writes
-    moved = []
-    for workshop_id, code, seen, phase in due:
-        if advance_if_unchanged(session, workshop_id=workshop_id, seen_ends_at=seen, seen_phase=phase):
-            moved.append(code)
-    return moved
-
-
-def advance_if_unchanged(session: Session, *, workshop_id: int, seen_ends_at: datetime, seen_phase: str) -> bool:
-    """Claim and make one timed phase change; False if another process (or the facilitator)
-    changed the timer or the phase since it was seen."""
-    claimed = session.exec(update(Workshop).where(
-        col(Workshop.id) == workshop_id, col(Workshop.timer_ends_at) == seen_ends_at,
-        col(Workshop.phase) == seen_phase,
-    ).values(timer_ends_at=None, timer_remaining=None, timer_phase=None, timer_auto_advance=False))
-    if claimed.rowcount != 1:
-        session.rollback()
-        return False
-    following = next_phase(seen_phase)
-    workshop = session.get(Workshop, workshop_id, populate_existing=True)
-    if following is None or workshop is None:
-        session.commit()
-        return True
-    from app.services import workshops  # the one way phases change (workshops imports this module)
-
-    # The facilitator set this timer to move the phase at zero: it acts for them. Commits the claim too.
-    workshops.set_phase(session, workshop=workshop, actor=Actor(Role.facilitator), phase=following)
-    return True
 
 
 def _save(session: Session, workshop: Workshop, *, auto_advance: bool | None = None) -> Workshop:

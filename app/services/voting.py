@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, exists, func, insert, update
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.models import Participant, Project, ProjectStrategy, Round, Strategy, Vote, Workshop
 from app.models.round import Criterion, MyScores, ProjectScoresResult
 from app.models.vote import MyVotes, VoteResult
-from app.services import access, rounds, rules, scoring, workshops
+from app.services import access, methods, rounds, rules, scoring, workshops
 from app.services.access import Actor, Role
+from app.services.methods.dots import AddDot, SetDots
+from app.services.methods.scoring import SetScores
 from app.services.rules import Action
 
 
@@ -43,48 +45,7 @@ _PROJECTS = (select(PROJECT.c.id, PROJECT.c.workshop_id, PROJECT.c.hidden, PROJE
 _ROUND = select(ROUND).where(ROUND.c.id == bindparam("round_id"), ROUND.c.workshop_id == bindparam("workshop_id"))
 
 
-# --- Commands: what one tap or one API call asks for ---
-
-@dataclass(frozen=True)
-class SetDots:
-    """Set (not add) my dots on a project: the JSON API's PUT; idempotent."""
-
-    project_id: int
-    dots: int
-
-    def check(self) -> None:
-        """Pydantic has checked the body already (a whole number >= 0)."""
-
-    def decide(self, current: int) -> int:
-        return self.dots
-
-
-@dataclass(frozen=True)
-class AddDot:
-    """One dot more (+1) or less (-1): the phone's + and - buttons. The current count is read
-    under the participant's lock, so two quick taps make two dots."""
-
-    project_id: int
-    delta: int
-
-    def check(self) -> None:
-        if self.delta not in (-1, 1):
-            raise Invalid("Tap + or - to change your dots.")
-
-    def decide(self, current: int) -> int:
-        return max(0, current + self.delta)
-
-
-@dataclass(frozen=True)
-class SetScores:
-    """Score a project 1-5 on some criteria of a scoring round (None takes a score back)."""
-
-    project_id: int
-    scores: dict[str, int | None]
-
-    def check(self) -> None:
-        """The criteria and values are checked against the round (scoring.apply_scores)."""
-
+# --- Commands: what one tap or one API call asks for (each voting method defines its own) ---
 
 Command = SetDots | AddDot | SetScores
 Admit = Callable[[int], None]  # the rate limit for a participant id; raises RateLimited
@@ -309,7 +270,7 @@ class _Ballots:
         self.round = _current_round(session, workshop)
         # Refused once the project id is known to be in range, as before this batching.
         self.refusal = (Conflict("This voting round scores projects instead of taking dots.")
-                        if self.round.mode != "dots" else None)
+                        if not methods.of(self.round.mode).takes_dots else None)
         self.cap, self.budget = rounds.cap(self.round, workshop), rounds.budget(self.round, workshop)
         self.mine: dict[int, dict[int, int]] = {pid: {} for pid in participant_ids}
         for participant_id, project_id, dots in conn.execute(
@@ -445,9 +406,10 @@ def my_votes(session: Session, *, workshop: Workshop, participant: Participant,
                                             Vote.dots > 0).order_by(Vote.project_id)).all()
     used = sum(v.dots for v in votes)
     allocations = {str(v.project_id): v.dots for v in votes}
-    if round_.mode == "dots" and round_.per_strategy_budget:
+    takes_dots = methods.of(round_.mode).takes_dots
+    if takes_dots and round_.per_strategy_budget:
         by_strategy = remaining_by_strategy(session, workshop=workshop, participant_id=participant.id, round_=round_)
         return MyVotes(used=used, remaining=sum(by_strategy.values()), allocations=allocations,
                        remaining_by_strategy=by_strategy)
-    remaining = max(0, rounds.budget(round_, workshop) - used) if round_.mode == "dots" else 0
+    remaining = max(0, rounds.budget(round_, workshop) - used) if takes_dots else 0
     return MyVotes(used=used, remaining=remaining, allocations=allocations)

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.errors import Invalid
 from app.main import create_app
 from app.models import Workshop
-from app.services import exports
+from app.services.exports import json_import
 from app.services.ceilings import Ceilings
 from tests.outputs.big import ATTACK, big_export, body
 from tests.routes.helpers import assert_error
@@ -49,7 +49,7 @@ def test_a_venue_that_lowers_the_ceilings_refuses_the_hostile_import_of_issue_10
 ])
 def test_an_import_over_a_ceiling_names_it_and_stores_nothing(session: Session, size: dict, words: list) -> None:
     with pytest.raises(Invalid) as refused:
-        exports.import_workshop(session, data=big_export(**size), ceilings=SMALL_CEILINGS)
+        json_import.import_workshop(session, data=big_export(**size), ceilings=SMALL_CEILINGS)
     for word in words:
         assert word in refused.value.detail
     assert workshops_stored(session) == 0
@@ -58,22 +58,22 @@ def test_an_import_over_a_ceiling_names_it_and_stores_nothing(session: Session, 
 def test_agencies_in_the_workshops_list_do_not_count_as_typed_ones(session: Session) -> None:
     data = big_export(projects=1, tags=2, participants=6, agencies=4)  # typed: a0, a1, a2, a3
     data["agencies"] = [{"id": 1, "name_en": "A0"}]  # a0 is in the list (names match ignoring case)
-    exports.import_workshop(session, data=data, ceilings=SMALL_CEILINGS)  # a1, a2, a3 typed: 3
+    json_import.import_workshop(session, data=data, ceilings=SMALL_CEILINGS)  # a1, a2, a3 typed: 3
     data["participants"][0]["agency"] = "a9"
     with pytest.raises(Invalid, match="4 agencies"):
-        exports.import_workshop(session, data=data, ceilings=SMALL_CEILINGS)
+        json_import.import_workshop(session, data=data, ceilings=SMALL_CEILINGS)
 
 
 def test_too_many_rounds_are_refused(session: Session) -> None:
     data = big_export(projects=1, tags=2, participants=1)
     data["rounds"] = [{"number": n} for n in (1, 2, 3)]
     with pytest.raises(Invalid, match="3 voting rounds"):
-        exports.import_workshop(session, data=data, ceilings=SMALL_CEILINGS)
+        json_import.import_workshop(session, data=data, ceilings=SMALL_CEILINGS)
 
 
 def test_the_largest_import_the_body_limit_allows_goes_in_quickly(session: Session) -> None:
     """Within the default ceilings the 1 MB body limit is what binds: the hostile import itself
     goes in (links and votes as bulk inserts), and its outputs are bounded by the render workers."""
     started = time.monotonic()
-    workshop, _key, _screen = exports.import_workshop(session, data=big_export(**ATTACK))
+    workshop, _key, _screen = json_import.import_workshop(session, data=big_export(**ATTACK))
     assert workshop.id and time.monotonic() - started < 60

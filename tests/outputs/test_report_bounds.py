@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.services import exports, report
+from app.services import report
+from app.services.exports import json_import
 from tests.outputs.big import big_export
 
 
 def test_a_pdf_of_400_projects_lists_the_first_300_and_says_where_the_rest_are(session: Session) -> None:
-    workshop, _key, _screen = exports.import_workshop(
+    workshop, _key, _screen = json_import.import_workshop(
         session, data=big_export(projects=400, tags=50, participants=10))
     pdf = report.build(session, workshop=workshop, lang="en", pdf=True)
     assert len(pdf["ranking"]) == report.PDF_RANKING_TOP == 300 and pdf["ranking_more"] == 100
@@ -20,9 +21,9 @@ def test_a_pdf_of_400_projects_lists_the_first_300_and_says_where_the_rest_are(s
 
 
 def test_each_strategy_lists_a_bounded_number_of_projects(session: Session) -> None:
-    many, _key, _screen = exports.import_workshop(
+    many, _key, _screen = json_import.import_workshop(
         session, data=big_export(projects=200, tags=50, participants=1, strategies=100, areas=100))
-    few, _key, _screen = exports.import_workshop(
+    few, _key, _screen = json_import.import_workshop(
         session, data=big_export(projects=200, tags=4, participants=1))
     many_strategies = report.build(session, workshop=many, lang="en", pdf=True)
     assert many_strategies["strategy_top"] * len(many_strategies["strategies"]) <= report.STRATEGY_ITEMS

@@ -217,3 +217,17 @@ def test_a_vote_cannot_go_to_a_waiting_proposal(client: TestClient) -> None:
     set_phase(client, moderated, "vote")
     answer = client.put(f"{moderated.url}/votes/{waiting['id']}", json={"dots": 1}, headers=malee.headers)
     assert answer.status_code == 409 and "approval" in answer.json()["detail"]
+
+
+def test_a_taps_answer_goes_uncompressed_while_the_phone_page_is_compressed(client: TestClient, workshop: Workshop,
+                                                                          phone: TestClient) -> None:
+    set_phase(client, workshop, "propose")
+    for i in range(12):  # "my votes" grows past what would be compressed
+        propose(client, workshop, workshop.facilitator, f"โครงการพัฒนาระบบข้อมูลกลางของจังหวัด ระยะที่ {i}")
+    set_phase(client, workshop, "vote")
+    gzip = {"Accept-Encoding": "gzip"}
+    assert phone.get(f"/w/{workshop.code}", headers=gzip).headers.get("content-encoding") == "gzip"
+    for listed in list_projects(client, workshop)[:5]:
+        tap = phone.post(f"/w/{workshop.code}/ballot/{listed['id']}", data={"change": "1"}, headers=gzip)
+    assert tap.status_code == 200 and len(tap.content) > 500
+    assert "content-encoding" not in tap.headers

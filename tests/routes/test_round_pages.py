@@ -166,3 +166,16 @@ def test_a_duplicate_hint_merges_with_one_click(client: TestClient, workshop: Wo
     assert answer.status_code == 200
     assert [p["id"] for p in list_projects(client, workshop)].count(newer) == 0
     assert 'id="duplicate-hints"' not in console.get(f"/w/{workshop.code}/facilitate").text
+
+
+def test_the_rounds_panel_shows_each_rounds_own_budget_else_the_workshops(workshop: Workshop,
+                                                                         console: TestClient) -> None:
+    answer = console.post(f"/w/{workshop.code}/facilitate/rounds", data={
+        "title": "Final", "mode": "dots", "dots_per_participant": "8"})
+    assert answer.status_code == 200, answer.text
+
+    panel = console.get(f"/w/{workshop.code}/facilitate").text
+    panel = panel[panel.index('id="rounds-panel"'):]
+    final, first = panel.index('id="round-2"'), panel.index('id="round-1"')
+    assert "8 dots, up to 3 per project" in panel[final:first]
+    assert "4 dots, up to 3 per project" in panel[first:]

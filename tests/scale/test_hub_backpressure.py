@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 
 from app.live.hub import Hub
 
@@ -78,3 +79,60 @@ def test_a_phone_that_never_reads_again_is_dropped_after_the_send_timeout() -> N
         await hub.stop()
 
     run(scene())
+
+
+def test_phones_get_the_tallies_at_their_own_pace_and_always_the_last_state() -> None:
+    async def scene() -> tuple[list[str], list[str]]:
+        state = {"text": "v0"}
+        hub = Hub(lambda code, view, lang: f"{view}:{state['text']}", interval=0.01,
+                  view_intervals={"phone": 0.25})
+        await hub.start()
+        phone, screen = FakePhone(), FakePhone()
+        await hub.connect(phone, ("ABCDE", "phone", "th"))  # type: ignore[arg-type]
+        await hub.connect(screen, ("ABCDE", "screen", "th"))  # type: ignore[arg-type]
+        for version in range(1, 11):  # a vote storm: a change every 30 ms
+            state["text"] = f"v{version}"
+            hub.notify("ABCDE")
+            await asyncio.sleep(0.03)
+        await asyncio.sleep(0.4)
+        await hub.stop()
+        return phone.received, screen.received
+
+    phone, screen = run(scene())
+    assert len(screen) >= 9 and screen[-1] == "screen:v10"  # the big screen follows every change
+    assert 2 <= len(phone) <= 4 and phone[-1] == "phone:v10"  # the snapshot, then at most every 0.25 s
+
+
+def test_writing_to_thousands_of_phones_does_not_hold_up_the_big_screen() -> None:
+    class SlowPhone(FakePhone):
+        async def send(self, message: dict[str, str]) -> None:
+            await super().send(message)
+            time.sleep(0.0005)  # the socket write of a busy server
+
+    async def scene() -> tuple[float, list[list[str]]]:
+        state = {"text": "v0"}
+        hub = Hub(lambda code, view, lang: f"{view}:{state['text']}", interval=0.01)
+        await hub.start()
+        screen, phones = FakePhone(), [SlowPhone() for _ in range(1200)]  # one pass: 0.6 s
+        for phone in phones:
+            await hub.connect(phone, ("ABCDE", "phone", "th"))  # type: ignore[arg-type]
+        await hub.connect(screen, ("ABCDE", "screen", "th"))  # type: ignore[arg-type]
+        await asyncio.sleep(0.1)
+        state["text"] = "v1"
+        hub.notify("ABCDE")  # a pass over the phones begins
+        await asyncio.sleep(0.15)
+        state["text"] = "v2"
+        hub.notify("ABCDE")  # a change in the middle of it
+        changed = time.monotonic()
+        while screen.received[-1] != "screen:v2":
+            await asyncio.sleep(0.005)
+        screen_lag = time.monotonic() - changed
+        await asyncio.sleep(2.5)
+        await hub.stop()
+        return screen_lag, [p.received for p in phones]
+
+    screen_lag, phones = run(scene())
+    # The big screen shows the change without waiting for the pass over the phones to end ...
+    assert screen_lag < 0.2, screen_lag
+    # ... and every phone ends with the newest state.
+    assert all(received[-1] == "phone:v2" for received in phones)

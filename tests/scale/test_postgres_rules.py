@@ -31,7 +31,7 @@ BUDGET, CAP = 5, 3
 @pytest.fixture
 def pg_server(postgres_url: str) -> Iterator[str]:
     """ruamkit on a fresh PostgreSQL database, served by uvicorn on 127.0.0.1 in a thread."""
-    settings = Settings(database_url=postgres_url, broadcast_interval=0.02, rate_vote_per_participant=0,
+    settings = Settings(database_url=postgres_url, broadcast_interval=0.02, phone_interval=0.02, rate_vote_per_participant=0,
                         rate_vote_per_address=0, rate_join_per_address=0)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

@@ -26,12 +26,12 @@ from starlette.testclient import WebSocketDenialResponse
 
 from app import deps
 from app.errors import DomainError
-from app.live.views import VIEWS as LIVE_VIEWS
 from app.models import Project, Workshop
 from app.routes import live
 from app.services import rules
 from app.services.access import Actor, Role
 from app.services.rules import Action as A
+from app.services.views import VIEWS as LIVE_VIEWS
 from tests.routes.helpers import bearer
 from tests.security.conftest import ROLES, Scene, database_state, make_scene, present_cookie
 

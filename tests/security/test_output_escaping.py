@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from app.deps import cookie_name
-from app.services.exports import neutralise_cell
+from app.services.exports.tables import neutralise_cell
 from app.text import clean_line
 from tests.routes.helpers import API, bearer
 

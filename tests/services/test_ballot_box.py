@@ -4,6 +4,7 @@ refused one leaves the others standing."""
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Future
 
 import pytest
@@ -17,7 +18,7 @@ from app.models.participant import ParticipantJoin
 from app import ballot_box
 from app.ballot_box import BallotBox
 from app.models.round import RoundCreate
-from app.services import participants, results, rounds, voting, workshops
+from app.services import participants, results, round_setup, rounds, voting, workshops
 from app.services.voting import AddDot, Ballot, Request, SetDots, SetScores
 from tests.factories import FACILITATOR, make_project, make_workshop
 
@@ -114,7 +115,7 @@ def test_the_writer_thread_acknowledges_only_committed_votes(engine: Engine, ses
     voters = [join(session, workshop, f"คนที่ {i}") for i in range(30)]
     session.commit()
     notified: list[set[str]] = []
-    box = BallotBox(engine, max_batch=8, on_committed=notified.append)
+    box = BallotBox(engine, max_batch=8, on_loop=False, on_committed=notified.append)
     box.start()
     try:
         futures: list[Future[Ballot]] = [box.cast(code=workshop.code, key=token, command=SetDots(project, 2))
@@ -130,6 +131,59 @@ def test_the_writer_thread_acknowledges_only_committed_votes(engine: Engine, ses
     with Session(engine) as fresh:
         ranking = results.compute(fresh, workshop=workshops.get_workshop(fresh, code=workshop.code)).standings
         assert [s.dots for s in ranking] == [60]
+
+
+def test_on_sqlite_the_box_writes_on_the_event_loop_in_batches(engine: Engine, session: Session) -> None:
+    workshop = make_workshop(session, phase="vote", dots_per_participant=5, max_dots_per_project=3)
+    project = make_project(session, workshop).id
+    voters = [join(session, workshop, f"คนที่ {i}") for i in range(30)]
+    session.commit()
+    notified: list[set[str]] = []
+
+    async def storm() -> tuple[BallotBox, list[Ballot | BaseException]]:
+        box = BallotBox(engine, max_batch=8, on_committed=notified.append)
+        assert box.on_loop  # SQLite: no writer thread
+        box.start()
+        try:
+            taps = [box.submit(code=workshop.code, key=token, command=SetDots(project, 2)) for _pid, token in voters]
+            taps.append(box.submit(code=workshop.code, key=voters[0][1], command=SetDots(project, 4)))  # over the cap
+            return box, await asyncio.gather(*taps, return_exceptions=True)
+        finally:
+            await box.close()
+
+    box, answers = asyncio.run(storm())
+    assert all(isinstance(a, Ballot) and a.vote and a.vote.dots == 2 for a in answers[:-1])
+    assert isinstance(answers[-1], Conflict)
+    assert box.commands == 31 and box.batches < 31
+    assert notified and all(codes == {workshop.code} for codes in notified)
+
+
+def test_a_tap_waits_in_a_thread_not_on_the_loop_while_another_writer_holds_sqlite(engine: Engine,
+                                                                                 session: Session) -> None:
+    workshop = make_workshop(session, phase="vote")
+    project = make_project(session, workshop).id
+    _pid, token = join(session, workshop, "ผู้ลงคะแนน")
+    session.commit()
+
+    async def tap_while_an_import_writes() -> tuple[Ballot, list[str]]:
+        box = BallotBox(engine)
+        box.start()
+        ticks: list[str] = []
+        with engine.connect() as other:  # e.g. an import holding the write lock for a while
+            other.exec_driver_sql("BEGIN IMMEDIATE")
+            other.exec_driver_sql("UPDATE workshop SET title = title WHERE id = 0")
+            tap = asyncio.ensure_future(box.submit(code=workshop.code, key=token, command=SetDots(project, 1)))
+            for _ in range(5):  # the loop keeps turning for everyone else meanwhile
+                await asyncio.sleep(0.01)
+                ticks.append("tick")
+            assert not tap.done()
+            other.commit()
+        ballot = await asyncio.wait_for(tap, 10)
+        await box.close()
+        return ballot, ticks
+
+    ballot, ticks = asyncio.run(tap_while_an_import_writes())
+    assert ballot.vote is not None and ballot.vote.dots == 1 and ticks == ["tick"] * 5
 
 
 def test_a_batch_that_fails_as_a_whole_is_written_vote_by_vote(engine: Engine, session: Session,
@@ -190,7 +244,7 @@ def test_a_tap_below_zero_stays_at_zero(session: Session) -> None:
 def test_scores_go_through_the_same_batch_and_answer_with_my_scores(session: Session) -> None:
     workshop = make_workshop(session, phase="vote")
     a, b = (make_project(session, workshop, f"โครงการ {n}").id for n in "กข")
-    rounds.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(mode="scoring"))
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(mode="scoring"))
     judge, token = join(session, workshop, "กรรมการ")
     score = lambda pid, values: Request(code=workshop.code, key=token, command=SetScores(pid, values))  # noqa: E731
     key = rounds.criteria(rounds.current_round(session, workshop=workshop))[0].key

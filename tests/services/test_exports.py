@@ -22,7 +22,8 @@ from app.models.participant import ParticipantJoin
 from app.models.project import ProjectCreate
 from app.models.vote import Results
 from app.models.workshop import CustomFramework, WorkshopCreate
-from app.services import access, exports, participants, projects, results, voting, workshops
+from app.services import access, participants, projects, results, voting, workshops
+from app.services.exports import csv_export, json_export, json_import, tables, xlsx_export
 from app.services.access import Actor, Role
 
 FACILITATOR = Actor(Role.facilitator)
@@ -280,7 +281,7 @@ def open_workbook(raw: bytes) -> openpyxl.Workbook:
 def test_the_json_export_keeps_every_project_and_no_secret(
     session: Session, thai_workshop: Story
 ) -> None:
-    data = exports.export_data(session, workshop=thai_workshop.workshop)
+    data = json_export.export_data(session, workshop=thai_workshop.workshop)
 
     assert (data["format"], data["version"]) == ("ruamkit-workshop", 1)
     assert data["workshop"]["phase"] == "results"
@@ -320,7 +321,7 @@ def test_the_json_export_keeps_every_project_and_no_secret(
 
 def same_results(session: Session, original: Workshop, imported: Workshop, data: dict) -> None:
     """Results equal once ids are mapped: projects and tags matched by position in id order."""
-    new = exports.export_data(session, workshop=imported)
+    new = json_export.export_data(session, workshop=imported)
     ids = {}
     for kind in ("projects", "strategies", "reform_areas"):
         old_entries, new_entries = (sorted(d[kind], key=lambda e: e["id"]) for d in (data, new))
@@ -368,9 +369,9 @@ def test_an_exported_workshop_imported_again_has_equal_results(
     session: Session, request: pytest.FixtureRequest, story_name: str
 ) -> None:
     story: Story = request.getfixturevalue(story_name)
-    data = as_file(exports.export_data(session, workshop=story.workshop))
+    data = as_file(json_export.export_data(session, workshop=story.workshop))
 
-    imported, facilitator_key, screen_key = exports.import_workshop(session, data=data)
+    imported, facilitator_key, screen_key = json_import.import_workshop(session, data=data)
 
     assert imported.id != story.workshop.id and imported.code != story.workshop.code
     same_results(session, story.workshop, imported, data)
@@ -396,9 +397,9 @@ def test_an_exported_workshop_imported_again_has_equal_results(
 def test_an_english_import_keeps_both_languages_of_its_framework(
     session: Session, english_workshop: Story
 ) -> None:
-    data = as_file(exports.export_data(session, workshop=english_workshop.workshop))
+    data = as_file(json_export.export_data(session, workshop=english_workshop.workshop))
 
-    imported, _, _ = exports.import_workshop(session, data=data)
+    imported, _, _ = json_import.import_workshop(session, data=data)
 
     described = workshops.describe(session, workshop=imported)
     assert [(s.code, s.name) for s in described.strategies] == [
@@ -423,8 +424,8 @@ def test_an_import_draws_another_join_code_when_its_first_is_taken(
     codes = iter([english_workshop.workshop.code, "ABCDEF"])
     monkeypatch.setattr(workshops, "new_code", lambda: next(codes))
 
-    imported, _, _ = exports.import_workshop(
-        session, data=as_file(exports.export_data(session, workshop=english_workshop.workshop))
+    imported, _, _ = json_import.import_workshop(
+        session, data=as_file(json_export.export_data(session, workshop=english_workshop.workshop))
     )
 
     assert imported.code == "ABCDEF"
@@ -597,14 +598,14 @@ def a_ballot_over_the_budget(data: dict) -> None:
 def test_a_malformed_import_is_refused_with_422_and_nothing_is_written(
     session: Session, thai_workshop: Story, spoil: str
 ) -> None:
-    data = as_file(exports.export_data(session, workshop=thai_workshop.workshop))
+    data = as_file(json_export.export_data(session, workshop=thai_workshop.workshop))
     spoiler, reason = MALFORMED[spoil]
     spoilt = copy.deepcopy(data)
     spoilt = spoiler(spoilt) or spoilt
     before = [count(session, model) for model in (Workshop, Participant, Project)]
 
     with pytest.raises(Invalid) as refusal:
-        exports.import_workshop(session, data=spoilt)
+        json_import.import_workshop(session, data=spoilt)
 
     assert refusal.value.status_code == 422
     assert reason in refusal.value.detail
@@ -613,14 +614,14 @@ def test_a_malformed_import_is_refused_with_422_and_nothing_is_written(
 
 
 def test_a_loop_of_merges_names_the_two_projects_that_close_it(session: Session, thai_workshop: Story) -> None:
-    data = as_file(exports.export_data(session, workshop=thai_workshop.workshop))
+    data = as_file(json_export.export_data(session, workshop=thai_workshop.workshop))
     original, duplicate = titled(data, "โครงการ Coding Nation"), titled(data, "Coding Nation (ซ้ำ)")
     assert duplicate["merged_into_id"] == original["id"]
     original["merged_into_id"] = duplicate["id"]
     data["votes"] = []
 
     with pytest.raises(Invalid) as refusal:
-        exports.import_workshop(session, data=data)
+        json_import.import_workshop(session, data=data)
 
     named = re.search(r"Projects (\d+) and (\d+) are merged into each other", refusal.value.detail)
     assert named, refusal.value.detail
@@ -633,11 +634,11 @@ def test_a_loop_of_merges_names_the_two_projects_that_close_it(session: Session,
 def test_the_planning_office_opens_the_csv_in_a_spreadsheet_and_sees_thai_titles(
     session: Session, thai_workshop: Story
 ) -> None:
-    raw = exports.export_csv(session, workshop=thai_workshop.workshop)
+    raw = csv_export.export_csv(session, workshop=thai_workshop.workshop)
 
     assert raw.startswith("\ufeff".encode())
     rows = read_csv(raw)
-    assert list(rows[0]) == exports.PROJECT_COLUMNS
+    assert list(rows[0]) == tables.PROJECT_COLUMNS
     ranked = [
         (r.rank, r.title, r.dots, r.voters)
         for r in outcome(session, thai_workshop.workshop).ranking
@@ -668,7 +669,7 @@ def test_the_planning_office_opens_the_csv_in_a_spreadsheet_and_sees_thai_titles
 def test_hidden_and_merged_projects_follow_the_ranking_without_a_rank(
     session: Session, thai_workshop: Story
 ) -> None:
-    rows = read_csv(exports.export_csv(session, workshop=thai_workshop.workshop))
+    rows = read_csv(csv_export.export_csv(session, workshop=thai_workshop.workshop))
 
     assert [(r["rank"], r["title"], r["status"]) for r in rows[4:]] == [
         ("", "Coding Nation (ซ้ำ)", f"merged into #{thai_workshop.projects['coding'].id}"),
@@ -679,7 +680,7 @@ def test_hidden_and_merged_projects_follow_the_ranking_without_a_rank(
 def test_the_csv_can_name_tags_in_english_for_a_foreign_partner(
     session: Session, thai_workshop: Story
 ) -> None:
-    rows = read_csv(exports.export_csv(session, workshop=thai_workshop.workshop, language="en"))
+    rows = read_csv(csv_export.export_csv(session, workshop=thai_workshop.workshop, language="en"))
 
     assert (
         rows[0]["strategies"]
@@ -707,7 +708,7 @@ def test_the_csv_can_name_tags_in_english_for_a_foreign_partner(
     ],
 )
 def test_a_cell_a_spreadsheet_would_run_gets_an_apostrophe(value: object, written: object) -> None:
-    assert exports.neutralise_cell(value) == written
+    assert tables.neutralise_cell(value) == written
 
 
 HOSTILE = '=HYPERLINK("http://evil.example/steal","คลิกที่นี่")'
@@ -729,7 +730,7 @@ def hostile_workshop(session: Session) -> Story:
 def test_a_hostile_title_starting_with_equals_is_written_with_an_apostrophe_in_the_csv(
     session: Session, hostile_workshop: Story
 ) -> None:
-    row = read_csv(exports.export_csv(session, workshop=hostile_workshop.workshop))[0]
+    row = read_csv(csv_export.export_csv(session, workshop=hostile_workshop.workshop))[0]
 
     assert row["title"] == "'" + HOSTILE
     assert (row["description"], row["agency"], row["proposer"]) == (
@@ -742,7 +743,7 @@ def test_a_hostile_title_starting_with_equals_is_written_with_an_apostrophe_in_t
 def test_a_hostile_title_starting_with_equals_is_written_with_an_apostrophe_in_the_workbook(
     session: Session, hostile_workshop: Story
 ) -> None:
-    book = open_workbook(exports.export_xlsx(session, workshop=hostile_workshop.workshop))
+    book = open_workbook(xlsx_export.export_xlsx(session, workshop=hostile_workshop.workshop))
 
     assert book["Projects"]["C2"].value == "'" + HOSTILE
     assert book["Ranking"]["B2"].value == "'" + HOSTILE
@@ -751,7 +752,7 @@ def test_a_hostile_title_starting_with_equals_is_written_with_an_apostrophe_in_t
             for cell in row:
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
                 assert not (
-                    isinstance(cell.value, str) and cell.value.startswith(exports.FORMULA_STARTS)
+                    isinstance(cell.value, str) and cell.value.startswith(tables.FORMULA_STARTS)
                 )
 
 
@@ -761,7 +762,7 @@ def test_a_hostile_title_starting_with_equals_is_written_with_an_apostrophe_in_t
 def test_the_workbook_has_the_four_sheets_a_planner_expects(
     session: Session, thai_workshop: Story
 ) -> None:
-    book = open_workbook(exports.export_xlsx(session, workshop=thai_workshop.workshop))
+    book = open_workbook(xlsx_export.export_xlsx(session, workshop=thai_workshop.workshop))
 
     # Then one sheet per voting round, and the list of rounds.
     assert book.sheetnames == [*SHEETS, "Round 1 - dots", "Rounds"]
@@ -774,7 +775,7 @@ def test_the_workbook_has_the_four_sheets_a_planner_expects(
 def test_the_ranking_sheet_matches_the_results_with_thai_text_intact(
     session: Session, thai_workshop: Story
 ) -> None:
-    book = open_workbook(exports.export_xlsx(session, workshop=thai_workshop.workshop))
+    book = open_workbook(xlsx_export.export_xlsx(session, workshop=thai_workshop.workshop))
 
     rows = list(book["Ranking"].iter_rows(values_only=True))
     assert rows[0] == ("rank", "title", "dots", "voters", "strategies")
@@ -783,7 +784,7 @@ def test_the_ranking_sheet_matches_the_results_with_thai_text_intact(
         for r in outcome(session, thai_workshop.workshop).ranking
     ]
     projects_sheet = list(book["Projects"].iter_rows(values_only=True))
-    assert projects_sheet[0] == tuple(exports.PROJECT_COLUMNS)
+    assert projects_sheet[0] == tuple(tables.PROJECT_COLUMNS)
     assert [row[-1] for row in projects_sheet[1:]] == ["active"] * 4 + [
         f"merged into #{thai_workshop.projects['coding'].id}",
         "hidden",
@@ -794,7 +795,7 @@ def test_the_coverage_sheet_counts_projects_and_dots_per_strategy_and_reform_are
     session: Session, thai_workshop: Story
 ) -> None:
     book = open_workbook(
-        exports.export_xlsx(session, workshop=thai_workshop.workshop, language="en")
+        xlsx_export.export_xlsx(session, workshop=thai_workshop.workshop, language="en")
     )
 
     rows = list(book["Coverage"].iter_rows(values_only=True))
@@ -827,7 +828,7 @@ def test_the_coverage_sheet_counts_projects_and_dots_per_strategy_and_reform_are
 def test_the_dots_sheet_shows_what_each_participant_used_and_has_left(
     session: Session, thai_workshop: Story
 ) -> None:
-    book = open_workbook(exports.export_xlsx(session, workshop=thai_workshop.workshop))
+    book = open_workbook(xlsx_export.export_xlsx(session, workshop=thai_workshop.workshop))
 
     rows = list(book["Dots per participant"].iter_rows(values_only=True))
     assert rows[0][:4] == ("participant", "agency", "dots used", "dots remaining")

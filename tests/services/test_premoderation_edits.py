@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from app.errors import Conflict
-from app.live.views import counts
+from app.services.participation import counts
 from app.models import Participant, Project, Workshop
 from app.models.project import ProjectUpdate
 from app.services import moderation, projects, results, workshops

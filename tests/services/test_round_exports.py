@@ -14,7 +14,8 @@ from sqlmodel import Session
 from app.errors import Invalid
 from app.models import Phase, Workshop
 from app.models.round import Criterion, RoundCreate, ScopeIn
-from app.services import exports, results, rounds, scoring, voting, workshops
+from app.services import results, round_setup, rounds, scoring, voting, workshops
+from app.services.exports import json_export, json_import, xlsx_export
 from tests.factories import FACILITATOR, make_participant, make_project, make_workshop
 
 
@@ -51,13 +52,13 @@ def three_rounds(session: Session) -> Workshop:
                                     {"ระบบเตือนภัย": 1, "ตลาดออนไลน์": 1})):
         for title, n in ballot.items():
             voting.set_dots(session, workshop=workshop, participant=who, project_id=ids[title], dots=n)
-    rounds.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
         title="คัดเลือก", mode="scoring", scope=ScopeIn(top_n=3),
         criteria=[Criterion(key="impact", name="ผลกระทบ", weight=2), Criterion(key="feasibility", name="ทำได้จริง")]))
     for who, values in zip(people, ({"impact": 5, "feasibility": 2}, {"impact": 3}, {"feasibility": 4})):
         for title in ("ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง"):
             scoring.set_scores(session, workshop=workshop, participant=who, project_id=ids[title], scores=values)
-    rounds.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
         dots_per_participant=2, per_strategy_budget=True, scope=ScopeIn(top_n=2, from_round=2)))
     voting.set_dots(session, workshop=workshop, participant=people[0], project_id=ids["ศูนย์ข้อมูลน้ำ"], dots=2)
     rounds.switch_round(session, workshop=workshop, actor=FACILITATOR, number=2)
@@ -66,17 +67,17 @@ def three_rounds(session: Session) -> Workshop:
 
 def test_an_exported_workshop_with_rounds_comes_back_with_equal_results_in_every_round(
         session: Session, three_rounds: Workshop) -> None:
-    data = as_file(exports.export_data(session, workshop=three_rounds))
+    data = as_file(json_export.export_data(session, workshop=three_rounds))
     assert [r["number"] for r in data["rounds"]] == [1, 2, 3] and data["workshop"]["current_round"] == 2
     assert data["rounds"][2]["scope"]["from_round"] == 2
     assert {v["round"] for v in data["votes"]} == {1, 3} and {s["round"] for s in data["scores"]} == {2}
 
-    imported, _key, _screen = exports.import_workshop(session, data=data)
+    imported, _key, _screen = json_import.import_workshop(session, data=data)
 
     assert every_round(session, imported) == every_round(session, three_rounds)
     assert rounds.current_round(session, workshop=imported).number == 2
     # And once more: an export of the import is the same file but for ids and dates.
-    again = as_file(exports.export_data(session, workshop=imported))
+    again = as_file(json_export.export_data(session, workshop=imported))
 
     def ranking(export: dict[str, Any]) -> list[list[tuple[Any, ...]]]:
         return [[(r["rank"], r["title"], r["dots"], r["voters"], r["score"], r["scores"], r["scorers"])
@@ -88,12 +89,12 @@ def test_an_exported_workshop_with_rounds_comes_back_with_equal_results_in_every
 
 def test_an_export_made_before_rounds_imports_its_votes_into_round_one(session: Session,
                                                                       three_rounds: Workshop) -> None:
-    data = as_file(exports.export_data(session, workshop=three_rounds))
+    data = as_file(json_export.export_data(session, workshop=three_rounds))
     old = {k: v for k, v in data.items() if k not in ("rounds", "scores")}
     old["workshop"] = {k: v for k, v in data["workshop"].items() if k != "current_round"}
     old["votes"] = [{k: v for k, v in vote.items() if k != "round"} for vote in data["votes"] if vote["round"] == 1]
 
-    imported, _key, _screen = exports.import_workshop(session, data=old)
+    imported, _key, _screen = json_import.import_workshop(session, data=old)
 
     (only,) = rounds.list_rounds(session, workshop=imported)
     assert (only.number, only.mode) == (1, "dots")
@@ -118,23 +119,23 @@ def test_an_export_made_before_rounds_imports_its_votes_into_round_one(session: 
 ])
 def test_an_export_whose_rounds_do_not_add_up_is_refused(session: Session, three_rounds: Workshop,
                                                          change: Any, words: str) -> None:
-    data = as_file(exports.export_data(session, workshop=three_rounds))
+    data = as_file(json_export.export_data(session, workshop=three_rounds))
     change(data)
     with pytest.raises(Invalid, match=words):
-        exports.import_workshop(session, data=data)
+        json_import.import_workshop(session, data=data)
 
 
 def test_a_per_strategy_round_s_budget_is_checked_on_import(session: Session, three_rounds: Workshop) -> None:
-    data = as_file(exports.export_data(session, workshop=three_rounds))
+    data = as_file(json_export.export_data(session, workshop=three_rounds))
     vote = next(v for v in data["votes"] if v["round"] == 3)
     vote["dots"] = 3  # within round 3's cap of 3, over its budget of 2 dots in strategy S1
     with pytest.raises(Invalid, match="in one strategy in round 3, over its budget of 2"):
-        exports.import_workshop(session, data=data)
+        json_import.import_workshop(session, data=data)
 
 
 def test_the_workbook_has_a_sheet_per_round_with_per_criterion_means(session: Session,
                                                                      three_rounds: Workshop) -> None:
-    book = openpyxl.load_workbook(io.BytesIO(exports.export_xlsx(session, workshop=three_rounds)))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=three_rounds)))
     assert book.sheetnames[4:] == ["Round 1 - dots", "Round 2 - scoring", "Round 3 - dots", "Rounds"]
     scored = [list(row) for row in book["Round 2 - scoring"].iter_rows(values_only=True)]
     assert scored[0] == ["rank", "project_id", "title", "agency", "strategies", "score", "scorers",
@@ -151,3 +152,21 @@ def test_the_workbook_has_a_sheet_per_round_with_per_criterion_means(session: Se
     assert [(r[0], r[2], r[3], r[8]) for r in listed[1:]] == [
         (1, "dots", "all", "no"), (2, "scoring", "top 3 of round 1", "yes"), (3, "dots", "top 2 of round 2", "no")]
     assert listed[2][7] == "ผลกระทบ (2); ทำได้จริง (1)" and listed[3][6] == "yes"
+
+
+def test_the_dots_sheet_counts_what_is_left_of_the_current_rounds_own_budget(session: Session) -> None:
+    """The workshop gives 5 dots; the final round gives 8: a participant who spent 6 has 2 left."""
+    workshop = make_workshop(session, phase="propose", dots_per_participant=5, max_dots_per_project=3)
+    water, cloud = (make_project(session, workshop, t).id for t in ("ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง"))
+    somchai = make_participant(session, workshop, "สมชาย")
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR,
+                             round_in=RoundCreate(title="รอบสุดท้าย", dots_per_participant=8))
+    for project_id in (water, cloud):
+        voting.set_dots(session, workshop=workshop, participant=somchai, project_id=project_id, dots=3)
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=workshop)))
+
+    rows = list(book["Dots per participant"].iter_rows(values_only=True))
+    assert rows[0][2:4] == ("dots used", "dots remaining")
+    assert rows[1][:4] == ("สมชาย", None, 6, 2)

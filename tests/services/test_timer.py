@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.errors import Conflict
 from app.models import Phase, Workshop
-from app.services import timer, workshops
+from app.services import auto_advance, timer, workshops
 from tests.factories import FACILITATOR, make_workshop
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -154,14 +154,14 @@ def test_at_zero_an_auto_advancing_timer_moves_to_the_next_phase_once(session: S
     workshop = make_workshop(session, phase="propose")
     timer.start(session, workshop=workshop, actor=FACILITATOR, minutes=1, auto_advance=True, now=clock)
     clock.advance(59.9)
-    assert timer.advance_expired(session, now=clock) == []
+    assert auto_advance.advance_expired(session, now=clock) == []
     assert reread(engine, workshop).phase == "propose"
     clock.advance(0.1)
-    assert timer.advance_expired(session, now=clock) == [workshop.code]
+    assert auto_advance.advance_expired(session, now=clock) == [workshop.code]
     moved = reread(engine, workshop)
     assert moved.phase == "vote" and timer.state(moved, now=clock) is None
     clock.advance(5)
-    assert timer.advance_expired(session, now=clock) == []  # once only
+    assert auto_advance.advance_expired(session, now=clock) == []  # once only
     assert reread(engine, workshop).phase == "vote"
 
 
@@ -170,7 +170,7 @@ def test_a_timer_without_auto_advance_just_stays_at_zero(session: Session, engin
     workshop = make_workshop(session, phase="propose")
     timer.start(session, workshop=workshop, actor=FACILITATOR, minutes=1, now=clock)
     clock.advance(120)
-    assert timer.advance_expired(session, now=clock) == []
+    assert auto_advance.advance_expired(session, now=clock) == []
     stored = reread(engine, workshop)
     assert stored.phase == "propose" and left(stored, clock) == 0
 
@@ -181,7 +181,7 @@ def test_a_paused_auto_advancing_timer_does_not_advance(session: Session, engine
     clock.advance(30)
     timer.pause(session, workshop=workshop, actor=FACILITATOR, now=clock)
     clock.advance(3600)
-    assert timer.advance_expired(session, now=clock) == []
+    assert auto_advance.advance_expired(session, now=clock) == []
     assert reread(engine, workshop).phase == "propose"
 
 
@@ -194,7 +194,7 @@ def test_two_processes_seeing_the_same_deadline_move_the_phase_once(session: Ses
     clock.advance(61)
     # Both read the row before either wrote: each tries the conditional UPDATE on what it saw.
     with Session(engine) as first, Session(engine) as second:
-        won = [timer.advance_if_unchanged(s, workshop_id=workshop.id, seen_ends_at=seen, seen_phase="vote")
+        won = [auto_advance.advance_if_unchanged(s, workshop_id=workshop.id, seen_ends_at=seen, seen_phase="vote")
                for s in (first, second)]
     assert won == [True, False]
     assert reread(engine, workshop).phase == "results"
@@ -209,7 +209,7 @@ def test_a_phase_the_facilitator_changed_meanwhile_is_not_moved_again(session: S
     workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)  # by hand, just before zero
     clock.advance(61)
     with Session(engine) as watcher:
-        assert not timer.advance_if_unchanged(watcher, workshop_id=workshop.id, seen_ends_at=seen,
+        assert not auto_advance.advance_if_unchanged(watcher, workshop_id=workshop.id, seen_ends_at=seen,
                                               seen_phase="propose")
     assert reread(engine, workshop).phase == "vote"
 

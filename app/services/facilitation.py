@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import moderation, projects, results, timer, workshops
+from app.services import moderation, participation, projects, results, scoring, timer, workshops
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
@@ -43,10 +43,8 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         if body == "wall":
             values["wall_columns"] = wall_columns(outcome)
         if body == "agencies":
-            from app.live.views import counts  # views imports this module
-
             if ("counts", True) not in memo:
-                memo[("counts", True)] = counts(session, workshop, by_agency=True)
+                memo[("counts", True)] = participation.counts(session, workshop, by_agency=True)
             # Typed agency names the facilitator has not approved stay off the screen.
             values["agency_rows"] = moderation.screen_agency_rows(session, workshop=workshop,
                                                                   rows=memo[("counts", True)]["agency_rows"])
@@ -76,11 +74,7 @@ def wall_columns(outcome: results.Outcome) -> list[tuple[Any, list[results.Stand
 def matrix(session: Session, workshop: Workshop) -> dict[str, Any]:
     """Impact (y) against feasibility (x) of the projects scored in a scoring round, placed on a
     1-5 square; `points` is empty when no scoring round has scores yet."""
-    try:
-        from app.services import scoring  # the rounds and scoring part of the app
-        points = list(scoring.matrix_points(session, workshop=workshop))
-    except (ImportError, AttributeError):
-        points = []
+    points = list(scoring.matrix_points(session, workshop=workshop))
     placed = []
     for point in points:
         x, y = getattr(point, "x", None), getattr(point, "y", None)

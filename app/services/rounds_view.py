@@ -1,6 +1,6 @@
 """What voting rounds, scores and duplicate hints add to each live view: the current round
-(mode, limits, criteria) everywhere, and for the console each round's results summary and
-the duplicate hints. Called from `views.view_context`, so pages and websocket messages agree."""
+(its voting method, limits, criteria) everywhere, and for the console each round's results
+summary, the methods a new round may use and the duplicate hints. Called from `views.view_context`, so pages and websocket messages agree."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Phase, Round, Score, Vote, Workshop
-from app.services import duplicates, results, rounds
+from app.services import duplicates, methods, results, rounds
 
 SUMMARY_TOP = 5
 
@@ -25,6 +25,8 @@ class RoundSummary:
     source_number: int | None
     outcome: results.Outcome
     took_part: int  # participants with a dot or a score in the round
+    budget: int  # dots per participant (the round's own, else the workshop's)
+    cap: int  # most dots on one project (likewise)
 
     @property
     def top(self) -> list[results.Standing]:
@@ -34,8 +36,10 @@ class RoundSummary:
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
             memo: dict[Any, Any]) -> dict[str, Any]:
     round_ = outcome.round or rounds.current_round(session, workshop=workshop)
+    method = methods.of(round_.mode)
     values: dict[str, Any] = {
         "round": round_,
+        "method": method,
         "round_budget": rounds.budget(round_, workshop),
         "round_cap": rounds.cap(round_, workshop),
         "criteria": outcome.criteria,
@@ -46,7 +50,8 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
     if view == "facilitator":
         values["round_summaries"] = summaries(session, workshop=workshop, current=outcome)
         values["default_criteria"] = rounds.default_criteria(workshop.language)
-        if round_.mode == "scoring":
+        values["methods"] = list(methods.METHODS.values())
+        if method.takes_criteria:
             values["scorer_count"] = _took_part(session, [round_.id]).get(round_.id, 0)
             values["scores_cast"] = int(session.exec(select(func.count()).select_from(Score)
                                                      .where(Score.round_id == round_.id)).one())
@@ -78,6 +83,7 @@ def summaries(session: Session, *, workshop: Workshop, current: results.Outcome)
             source_number=numbers.get(r.scope_round_id) if r.scope_round_id else None,
             outcome=current if r.id == current_id else results.compute(session, workshop=workshop, round_id=r.id),
             took_part=took_part.get(r.id, 0),
+            budget=rounds.budget(r, workshop), cap=rounds.cap(r, workshop),
         )
         for r in reversed(all_rounds)
     ]

@@ -1,29 +1,22 @@
-"""Exports of a workshop (JSON to rebuild it, CSV and XLSX for planners) and the JSON import."""
+"""The JSON import: rebuild an exported workshop as a new one (new code, new keys).
+
+Everything is checked before the first write: the shape and limits (app/models/exchange.py),
+then the references between entries and the workshop's rules, each refusal naming the entries.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from itertools import chain, islice, zip_longest
-from datetime import datetime
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
-from app.errors import Conflict, Invalid, TooLarge
+from app.errors import Conflict, Invalid
 from app.models import (
     Agency,
     Participant,
@@ -37,7 +30,6 @@ from app.models import (
     Strategy,
     Vote,
     Workshop,
-    utcnow,
 )
 from app.models.exchange import (
     FORMAT,
@@ -48,141 +40,10 @@ from app.models.exchange import (
     WorkshopSettingsExport,
 )
 from app.services import ceilings as ceiling
-from app.services import participants as participants_service
-from app.services import projects as projects_service
-from app.services import results, rounds, workshops
+from app.services import rounds, workshops
 from app.services.access import hash_key, new_key, screen_key_for
 
-Cell = str | int | None
 Row = TypeVar("Row", bound=SQLModel)
-
-# What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-PROJECT_COLUMNS = [
-    "rank",
-    "project_id",
-    "title",
-    "description",
-    "agency",
-    "strategies",
-    "reform_areas",
-    "dots",
-    "voters",
-    "proposer",
-    "created_at",
-    "status",
-]
-BOLD = Font(bold=True)
-
-
-def neutralise_cell(value: Cell) -> Cell:
-    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-# --- JSON ---
-
-
-def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
-    """Everything needed to rebuild the workshop, and its results for readers."""
-    lang = workshop.language
-    all_rounds = rounds.list_rounds(session, workshop=workshop)
-    number_of = {r.id: r.number for r in all_rounds}
-    votes = session.exec(
-        select(Vote)
-        .where(Vote.workshop_id == workshop.id)
-        .order_by(Vote.round_id, Vote.participant_id, Vote.project_id)
-    )
-    scores = session.exec(
-        select(Score)
-        .where(Score.workshop_id == workshop.id)
-        .order_by(Score.round_id, Score.participant_id, Score.project_id, Score.criterion)
-    )
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": _iso(utcnow()),
-        "workshop": {
-            "title": workshop.title,
-            "description": workshop.description,
-            "language": workshop.language,
-            "phase": str(workshop.phase),
-            "framework": workshop.framework,
-            "dots_per_participant": workshop.dots_per_participant,
-            "max_dots_per_project": workshop.max_dots_per_project,
-            "show_live_tallies": workshop.show_live_tallies,
-            "premoderate": workshop.premoderate,
-            "created_at": _iso(workshop.created_at),
-            "current_round": rounds.current_round(session, workshop=workshop).number,
-        },
-        "strategies": [
-            {"id": s.id, "code": s.code, **_names(s, lang)}
-            for s in workshops.list_strategies(session, workshop=workshop)
-        ],
-        "reform_areas": [
-            {"id": r.id, "code": r.code, **_names(r, lang)}
-            for r in workshops.list_reform_areas(session, workshop=workshop)
-        ],
-        "agencies": [
-            {"id": a.id, **_names(a, lang)}
-            for a in workshops.list_agencies(session, workshop=workshop)
-        ],
-        "participants": [
-            {"id": p.id, "name": p.name, "agency": p.agency, "created_at": _iso(p.created_at)}
-            for p in participants_service.list_participants(session, workshop=workshop)
-        ],
-        "projects": [
-            {**p.model_dump(mode="json", exclude={"edit_pending"}), "created_at": _iso(p.created_at)}
-            for p in projects_service.list_public(session, workshop=workshop, include_removed=True)
-        ],
-        "votes": [
-            {"participant_id": v.participant_id, "project_id": v.project_id, "dots": v.dots,
-             "round": number_of[v.round_id]}
-            for v in votes
-        ],
-        "rounds": [_round_data(session, workshop, r, number_of) for r in all_rounds],
-        "scores": [
-            {"participant_id": c.participant_id, "project_id": c.project_id, "round": number_of[c.round_id],
-             "criterion": c.criterion, "value": c.value}
-            for c in scores
-        ],
-        "results": results.to_public(results.compute(session, workshop=workshop)).model_dump(
-            mode="json"
-        ),
-    }
-
-
-def _round_data(session: Session, workshop: Workshop, round_: Round, number_of: dict[int, int]) -> dict[str, Any]:
-    scope = rounds.scope(session, round_=round_)
-    return {
-        "number": round_.number,
-        "title": round_.title,
-        "mode": round_.mode,
-        "dots_per_participant": round_.dots_per_participant,
-        "max_dots_per_project": round_.max_dots_per_project,
-        "per_strategy_budget": round_.per_strategy_budget,
-        "criteria": [c.model_dump() for c in rounds.criteria(round_)],
-        "scope": None if scope is None else {
-            "top_n": round_.scope_top_n,
-            "from_round": number_of.get(round_.scope_round_id) if round_.scope_round_id else None,
-            "project_ids": sorted(scope),
-        },
-        "created_at": _iso(round_.created_at),
-        "results": results.to_public(results.compute(session, workshop=workshop, round_id=round_.id)).model_dump(
-            mode="json"
-        ),
-    }
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _names(entry: Strategy | ReformArea | Agency, lang: str) -> dict[str, str | None]:
-    return {"name_th": entry.name_th, "name_en": entry.name_en, "name": entry.name_in(lang)}
 
 
 def import_workshop(session: Session, *, data: object,
@@ -406,7 +267,7 @@ def _check_votes(
             )
         pairs.add((who, what, vote.round))
         _usable(projects[what], round_, who)
-        cap = round_.max_dots_per_project or export.workshop.max_dots_per_project
+        cap = rounds.cap(round_, export.workshop)
         if vote.dots > cap:
             raise Invalid(
                 "Participant {participant} has {dots} dots on project {project}, over the cap of "
@@ -421,7 +282,7 @@ def _check_votes(
             used_in_strategy[(who, vote.round, strategy)] += vote.dots
     for (who, number), dots in used.items():
         round_ = rounds_by_number[number]
-        budget = round_.dots_per_participant or export.workshop.dots_per_participant
+        budget = rounds.budget(round_, export.workshop)
         if round_.per_strategy_budget:
             continue
         if dots > budget:
@@ -434,7 +295,7 @@ def _check_votes(
             )
     for (who, number, _strategy), dots in used_in_strategy.items():
         round_ = rounds_by_number[number]
-        budget = round_.dots_per_participant or export.workshop.dots_per_participant
+        budget = rounds.budget(round_, export.workshop)
         if round_.per_strategy_budget and dots > budget:
             raise Invalid("Participant {participant} uses {dots} dots in one strategy in round {number}, over "
                           "its budget of {budget}.", participant=who, dots=dots, number=number, budget=budget)
@@ -628,266 +489,3 @@ def _insert(session: Session, rows: dict[int, Row]) -> dict[int, Row]:
     session.add_all(rows.values())
     session.flush()
     return rows
-
-
-# --- CSV and XLSX ---
-
-
-@dataclass
-class _Report:
-    """What the spreadsheet exports show, read once."""
-
-    lang: str
-    budget: int
-    outcome: results.Outcome
-    removed: list[Project]
-    tags: projects_service.Tags
-    totals: dict[int, tuple[int, int]]
-    people: dict[int, Participant]
-    votes: list[Vote]
-
-    def tag_list(self, ids: Iterable[int], entries: Sequence[Strategy | ReformArea]) -> str:
-        """Codes and names joined by "; ", e.g. "S1 Security; S2 Competitiveness"."""
-        wanted = set(ids)
-        return "; ".join(self.label(e) for e in entries if e.id in wanted)
-
-    def label(self, entry: Strategy | ReformArea) -> str:
-        return f"{entry.code} {entry.name_in(self.lang)}"
-
-
-def _report(session: Session, workshop: Workshop, language: str | None) -> _Report:
-    everything = projects_service.list_projects(session, workshop=workshop, include_removed=True)
-    return _Report(
-        lang=language or workshop.language,
-        budget=workshop.dots_per_participant,
-        outcome=results.compute(session, workshop=workshop),
-        removed=[p for p in everything if p.hidden or p.merged_into_id is not None or not p.approved],
-        tags=projects_service.Tags(session, (p.id for p in everything)),
-        totals=results.tallies(session, workshop=workshop),
-        people=projects_service.participants_by_id(session, workshop=workshop),
-        votes=list(
-            session.exec(select(Vote).where(Vote.workshop_id == workshop.id, Vote.dots > 0,
-                                            Vote.round_id == rounds.current_round(session, workshop=workshop).id))
-        ),
-    )
-
-
-def _project_table(report: _Report) -> list[list[Cell]]:
-    """Ranked projects first, then the hidden and merged-away ones (no rank)."""
-    strategies, areas = report.outcome.strategies, report.outcome.reform_areas
-
-    def row(rank: int | None, project: Project, status: str) -> list[Cell]:
-        dots, voters = report.totals.get(project.id, (0, 0))
-        proposer = report.people.get(project.proposer_id) if project.proposer_id else None
-        return [
-            rank,
-            project.id,
-            project.title,
-            project.description,
-            project.agency,
-            report.tag_list(report.tags.strategies.get(project.id, []), strategies),
-            report.tag_list(report.tags.reform_areas.get(project.id, []), areas),
-            dots,
-            voters,
-            proposer.name if proposer else "",
-            _iso(project.created_at),
-            status,
-        ]
-
-    rows: list[list[Cell]] = [list(PROJECT_COLUMNS)]
-    rows += [row(s.rank, s.project, "active") for s in report.outcome.standings]
-    rows += [
-        row(None, p, f"merged into #{p.merged_into_id}" if p.merged_into_id else
-            "hidden" if p.hidden else "waiting for approval")
-        for p in report.removed
-    ]
-    return rows
-
-
-def export_csv(session: Session, *, workshop: Workshop, language: str | None = None) -> bytes:
-    """The projects as CSV: UTF-8 with a byte-order mark, so spreadsheets read Thai correctly."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(
-        [
-            [neutralise_cell(cell) for cell in row]
-            for row in _project_table(_report(session, workshop, language))
-        ]
-    )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _ranking_table(report: _Report) -> list[list[Cell]]:
-    rows: list[list[Cell]] = [["rank", "title", "dots", "voters", "strategies"]]
-    rows += [
-        [
-            s.rank,
-            s.project.title,
-            s.dots,
-            s.voters,
-            report.tag_list(s.strategy_ids, report.outcome.strategies),
-        ]
-        for s in report.outcome.standings
-    ]
-    return rows
-
-
-def _coverage_table(report: _Report) -> tuple[list[list[Cell]], list[int]]:
-    """Two numeric blocks, strategies down and reform areas across: project counts, then dots.
-
-    Returns the rows and the (1-based) numbers of the header rows.
-    """
-    outcome = report.outcome
-    across = [report.label(r) for r in outcome.reform_areas]
-    rows: list[list[Cell]] = []
-    headers: list[int] = []
-    for title, part in (("Number of projects", 0), ("Total dots", 1)):
-        if rows:
-            rows.append([])
-        rows.append([title, *across])
-        headers.append(len(rows))
-        rows += [
-            [report.label(s), *(outcome.coverage[(s.id, r.id)][part] for r in outcome.reform_areas)]
-            for s in outcome.strategies
-        ]
-    return rows, headers
-
-
-def _dots_table(report: _Report) -> Iterator[list[Cell]]:
-    """One row per participant, one column per ranked project (filled where they put dots)."""
-    standings = report.outcome.standings
-    column = {s.project.id: index for index, s in enumerate(standings, start=4)}
-    given: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for v in report.votes:
-        if v.project_id in column:
-            given[v.participant_id].append((column[v.project_id], v.dots))
-    used: Counter[int] = Counter()
-    for v in report.votes:
-        used[v.participant_id] += v.dots
-    yield ["participant", "agency", "dots used", "dots remaining",
-           *(f"#{s.project.id} {s.project.title}" for s in standings)]
-    blank: list[Cell] = [None] * len(standings)
-    for p in sorted(report.people.values(), key=lambda p: p.id):
-        row: list[Cell] = [p.name, p.agency, used[p.id], report.budget - used[p.id], *blank]
-        for index, dots in given.get(p.id, ()):
-            row[index] = dots
-        yield row
-
-
-def _round_table(report: _Report, outcome: results.Outcome) -> list[list[Cell]]:
-    """A round's ranking: dots and voters, or the weighted score, scorers and each criterion's mean."""
-    scoring = outcome.scoring
-    head: list[Cell] = ["rank", "project_id", "title", "agency", "strategies"]
-    head += (["score", "scorers", *(f"{c.name} (mean)" for c in outcome.criteria)] if scoring
-             else ["dots", "voters"])
-    rows: list[list[Cell]] = [head]
-    for s in outcome.standings:
-        row: list[Cell] = [s.rank, s.project.id, s.project.title, s.project.agency,
-                           report.tag_list(s.strategy_ids, outcome.strategies)]
-        if scoring:
-            row += [_number(s.score), s.scorers, *(_number(s.scores.get(c.key)) for c in outcome.criteria)]
-        else:
-            row += [s.dots, s.voters]
-        rows.append(row)
-    return rows
-
-
-def _number(value: float | None) -> Cell:
-    return None if value is None else round(value, 4)  # type: ignore[return-value]
-
-
-def _rounds_table(session: Session, workshop: Workshop, all_rounds: list[Round], report: _Report) -> list[list[Cell]]:
-    """What each round was: mode, scope, limits or criteria, and which one is current."""
-    current = rounds.current_round(session, workshop=workshop).id
-    number_of = {r.id: r.number for r in all_rounds}
-    rows: list[list[Cell]] = [["round", "title", "mode", "projects", "dots per participant", "max dots per project",
-                               "budget per strategy", "criteria (weight)", "current"]]
-    for r in all_rounds:
-        scope = ("all" if r.scope_top_n is None else
-                 f"top {r.scope_top_n} of round {number_of.get(r.scope_round_id or 0, '?')}")
-        dots = r.mode == "dots"
-        rows.append([
-            r.number, r.title, r.mode, scope,
-            rounds.budget(r, workshop) if dots else None,
-            rounds.cap(r, workshop) if dots else None,
-            ("yes" if r.per_strategy_budget else "no") if dots else None,
-            "; ".join(f"{c.name} ({c.weight:g})" for c in rounds.criteria(r)),
-            "yes" if r.id == current else "no",
-        ])
-    return rows
-
-
-def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = None) -> bytes:
-    """A workbook for the master plan: Projects, Ranking, Coverage and Dots per participant."""
-    report = _report(session, workshop, language)
-    # Write-only: rows go straight to the file instead of becoming a cell object each (a
-    # workshop of 5,000 participants and 400 projects has 2 million cells of dots).
-    book = Workbook(write_only=True)
-    # The workshop's title travels in the file's properties, where spreadsheet programs show it.
-    book.properties.title = ILLEGAL_CHARACTERS_RE.sub("", workshop.title)[:255]
-    book.properties.subject = f"ruamkit workshop {workshop.code}"
-    _add_sheet(book, "Projects", _project_table(report))
-    _add_sheet(book, "Ranking", _ranking_table(report))
-    coverage, coverage_headers = _coverage_table(report)
-    _add_sheet(book, "Coverage", coverage, header_rows=coverage_headers, freeze="B2")
-    _add_sheet(book, "Dots per participant", _dots_table(report), freeze="B2")
-    # One sheet per voting round (its own ranking; per-criterion means for scoring rounds).
-    all_rounds = rounds.list_rounds(session, workshop=workshop)
-    for round_ in all_rounds:
-        outcome = (report.outcome if report.outcome.round is not None and round_.id == report.outcome.round.id
-                   else results.compute(session, workshop=workshop, round_id=round_.id))
-        _add_sheet(book, f"Round {round_.number} - {round_.mode}", _round_table(report, outcome))
-    _add_sheet(book, "Rounds", _rounds_table(session, workshop, all_rounds, report))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-# Column widths are measured on the first rows only: later rows of a long sheet hold the same
-# kind of values, and measuring millions of cells took longer than writing them.
-WIDTH_ROWS = 200
-
-
-def _add_sheet(
-    book: Workbook,
-    title: str,
-    rows: Iterable[list[Cell]],
-    *,
-    header_rows: Sequence[int] = (1,),
-    freeze: str = "A2",
-) -> None:
-    sheet = book.create_sheet(title)
-    rows = iter(rows)
-    first = list(islice(rows, WIDTH_ROWS))
-    # Set before the first row: a write-only sheet writes its columns' widths first.
-    for index, column in enumerate(zip_longest(*first), start=1):
-        widest = max((_display_width(str(v)) for v in column if v is not None), default=0)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
-    sheet.freeze_panes = freeze
-    headers = set(header_rows)
-    for number, row in enumerate(chain(first, rows), start=1):
-        cells = [_xlsx_cell(cell) if type(cell) is str else cell for cell in row]  # noqa: E721 (fast path)
-        if number in headers:
-            sheet.append([_bold(sheet, cell) for cell in cells])
-        else:
-            sheet.append(cells)
-
-
-def _bold(sheet: Any, value: Cell) -> WriteOnlyCell | None:
-    if value is None:
-        return None
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = BOLD
-    return cell
-
-
-def _xlsx_cell(value: Cell) -> Cell:
-    # openpyxl refuses control characters; cleaned input has none, but old rows might.
-    # Stripped before neutralising, so that what is left cannot start a formula.
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return neutralise_cell(value)
-
-
-def _display_width(text: str) -> int:
-    # Thai vowel and tone marks sit above or below their letter and take no width.
-    return sum(1 for ch in text if unicodedata.category(ch) != "Mn")

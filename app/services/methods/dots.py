@@ -1,0 +1,97 @@
+"""Dot voting: each participant spends a budget of dots, up to a cap on one project; the
+ranking sorts by dots, then by voters. A tap on the phone is one dot more or less."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.errors import Invalid
+from app.i18n import N_
+from app.models import Project, Round, Vote
+from app.services.methods.base import Method, Standing, Tags, competition_ranks
+
+
+@dataclass(frozen=True)
+class SetDots:
+    """Set (not add) my dots on a project: the JSON API's PUT; idempotent."""
+
+    project_id: int
+    dots: int
+
+    def check(self) -> None:
+        """Pydantic has checked the body already (a whole number >= 0)."""
+
+    def decide(self, current: int) -> int:
+        return self.dots
+
+
+@dataclass(frozen=True)
+class AddDot:
+    """One dot more (+1) or less (-1): the phone's + and - buttons. The current count is read
+    under the participant's lock, so two quick taps make two dots."""
+
+    project_id: int
+    delta: int
+
+    def check(self) -> None:
+        if self.delta not in (-1, 1):
+            raise Invalid("Tap + or - to change your dots.")
+
+    def decide(self, current: int) -> int:
+        return max(0, current + self.delta)
+
+
+def tallies(session: Session, *, workshop_id: int, round_id: int) -> dict[int, tuple[int, int]]:
+    """project id -> (dots, voters) in a round, votes of one dot or more."""
+    rows = session.exec(
+        select(Vote.project_id, func.sum(Vote.dots), func.count())
+        .where(Vote.workshop_id == workshop_id, Vote.round_id == round_id, Vote.dots > 0)
+        .group_by(Vote.project_id)
+    ).all()
+    return {pid: (int(dots), int(voters)) for pid, dots, voters in rows}
+
+
+class DotVoting(Method):
+    mode = "dots"
+    label = N_("Dot voting")
+    choice = N_("Dot voting")
+    phone_hint = N_("Dot voting")
+    default = True
+    takes_dots = True
+    tap_answer = "partials/_ballot_update.html"
+
+    def tap(self, project_id: int, form: Mapping[str, Any]) -> AddDot:
+        return AddDot(project_id, _whole(form.get("change")))
+
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project], tags: Tags) -> list[Standing]:
+        totals = tallies(session, workshop_id=round_.workshop_id, round_id=round_.id)
+        ordered = sorted(projects, key=lambda p: (-totals.get(p.id, (0, 0))[0], -totals.get(p.id, (0, 0))[1],
+                                                  p.created_at, p.id))
+        ranks = competition_ranks([totals.get(p.id, (0, 0)) for p in ordered])
+        return [
+            Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
+                     strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
+            for r, p in zip(ranks, ordered)
+        ]
+
+    def figure(self, standing: Standing) -> str:
+        return str(standing.dots)
+
+    def bar(self, standing: Standing, standings: list[Standing]) -> int:
+        most = max((s.dots for s in standings), default=0)
+        return (standing.dots * 1000) // most if most else 0
+
+
+def _whole(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0  # refused by the command's own check, once we know who is asking
+
+
+METHOD = DotVoting()

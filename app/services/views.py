@@ -1,0 +1,83 @@
+"""What each live view shows: one context builder per view, used by the page that first
+draws it and by the hub's renderer that redraws it (app/live/renderer.py), so HTTP and
+websocket output cannot drift apart; and the framework's labels, which other pages share."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlmodel import Session
+
+from app.models import Phase, Workshop
+from app.services import facilitation, participation, projects, results, rounds_view, workshops
+
+VIEWS = ("screen", "facilitator", "phone")
+
+
+def framework_labels(session: Session, workshop: Workshop, lang: str) -> dict[str, Any]:
+    strategies = workshops.list_strategies(session, workshop=workshop)
+    areas = workshops.list_reform_areas(session, workshop=workshop)
+    return {
+        "strategies": strategies,
+        "reform_areas": areas,
+        "strategy_names": {s.id: s.name_in(lang) for s in strategies},
+        "strategy_codes": {s.id: s.code for s in strategies},
+        "area_names": {r.id: r.name_in(lang) for r in areas},
+        "area_codes": {r.id: r.code for r in areas},
+    }
+
+
+def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
+    """Changes whenever a phone must redraw its own view (phase, tally visibility, and the list
+    of projects once it is a personal ballot or ranking). Tallies, and the proposal list while
+    proposing, travel in the shared fragment instead: redrawing then would wipe a half-typed
+    proposal on every phone each time anyone sends one."""
+    parts = [workshop.phase, str(workshops.tallies_visible(workshop)), str(workshop.dots_per_participant),
+             str(workshop.max_dots_per_project)]
+    if outcome.round is not None:  # another round (or its mode, limits or criteria): another ballot
+        r = outcome.round
+        parts.append(f"round {r.id}|{r.mode}|{r.title}|{r.dots_per_participant}|{r.max_dots_per_project}|"
+                     f"{r.per_strategy_budget}|{r.criteria}")
+    shared_list = workshop.phase in (Phase.setup, Phase.propose)
+    for s in [] if shared_list else sorted(outcome.standings, key=lambda s: s.project.id):
+        p = s.project
+        parts.append(f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}|{p.pinned}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
+                 base: str = "", memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """Everything the live partial of `view` needs. Views of one workshop drawn together share
+    a `memo`, so the ranking and counts are computed once for all of them."""
+    memo = {} if memo is None else memo
+    if "outcome" not in memo:
+        memo["outcome"] = results.compute(session, workshop=workshop)
+    outcome = memo["outcome"]
+    if ("counts", view == "facilitator") not in memo:
+        memo[("counts", view == "facilitator")] = participation.counts(session, workshop, by_agency=view == "facilitator")
+    if ("labels", lang) not in memo:
+        memo[("labels", lang)] = framework_labels(session, workshop, lang)
+    show = workshops.tallies_visible(workshop, to_facilitator=view == "facilitator")
+    values: dict[str, Any] = {
+        "workshop": workshop,
+        "outcome": outcome,
+        "show_tallies": show,
+        "phase": workshop.phase,
+        "base": base,
+        "join_url": f"{base}/j/{workshop.code}",
+        **memo[("labels", lang)],
+        **memo[("counts", view == "facilitator")],
+    }
+    if view == "phone":
+        values["version"] = phone_version(workshop, outcome)
+    if view == "facilitator":
+        removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)
+                   if p.hidden or p.merged_into_id is not None]
+        values["removed_projects"] = removed
+    if view == "screen" and workshop.phase == Phase.propose:
+        values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
+                                  reverse=True)
+    values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    return values
