@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
             raise
         app.state.engine = engine
-        on_loop = engine.dialect.name == "sqlite" if settings.db_on_loop is None else settings.db_on_loop
+        on_loop = settings.db_on_loop
         hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval})
