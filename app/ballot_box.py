@@ -56,12 +56,13 @@ class BallotBox:
         self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._sqlite = engine.dialect.name == "sqlite"
-        # SQLite: batches are written on the event loop itself. SQLite does its work in this
-        # process without waiting on a network, so a thread bought nothing but contention: it
-        # gave up the interpreter lock at every row it read and waited for the loop to hand it
-        # back (at 2,000 phones and 200 taps/s the server's core sat at 93-99 %, p95 ack 134 ms).
-        # PostgreSQL answers over a socket: its batches keep their own thread, so the loop
-        # never waits on the network.
+        # On the loop (the server's default, RUAMKIT_DB_ON_LOOP): batches are written on the
+        # event loop itself. A writer thread bought nothing but contention: it gave up the
+        # interpreter lock at every row it read and waited for the loop, busy with thousands of
+        # phones, to hand it back (2,000 phones, 200 taps/s, SQLite: the core at 93-99 %, p95 ack
+        # 134 ms; 4,000 phones on two processes with PostgreSQL: ratio 2.0 against 0.97). A
+        # PostgreSQL across a slow network would make the loop wait on each round trip: there the
+        # setting is turned off and the batches have their own thread. Scripts: a thread.
         self.on_loop = self._sqlite if on_loop is None else on_loop
         self._waiting: list[_Queued] = []
         self.gather_seconds = 0.01

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # SQLite only: NORMAL (a committed change survives a server crash, not a power cut) or FULL
     # (an fsync per commit: survives a power cut, but caps the vote rate; see app/db.py).
     sqlite_synchronous: str = "NORMAL"
+    # Write votes and draw the live views on the event loop, not in threads: threads only fought
+    # the loop for the interpreter lock at every row (README, "Running a large event"). Set it
+    # false for a PostgreSQL across a slow network, where the loop would wait on each round trip.
+    db_on_loop: bool = True
     # Ceilings per workshop (app/services/ceilings.py): far above any real workshop, so that
     # only a flood meets them, and what each view and export draws stays bounded.
     max_participants_per_workshop: int = 10_000

@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
             raise
         app.state.engine = engine
+        on_loop = settings.db_on_loop
         hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval,
-                  render_on_loop=engine.dialect.name == "sqlite",
+                  render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval})
         if settings.gc_freeze:
             tune_gc(settings.gc_threshold0)
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
-        ballot_box = BallotBox(engine, on_committed=lambda codes: [publish(code) for code in codes])
+        ballot_box = BallotBox(engine, on_loop=on_loop, on_committed=lambda codes: [publish(code) for code in codes])
         app.state.ballot_box = ballot_box
         ballot_box.start()
         await hub.start()

@@ -94,14 +94,23 @@ class HttpPool:
             while self._idle and conn is None:
                 candidate = self._idle.pop()
                 conn = None if candidate.closed else candidate
+            reused = conn is not None
             if conn is None:
-                loop = asyncio.get_running_loop()
-                _transport, conn = await asyncio.wait_for(
-                    loop.create_connection(_Connection, self.host, self.port), timeout)
-                self._all.add(conn)
+                conn = await self._connect(timeout)
             try:
-                conn.headers = []
-                status, data = await asyncio.wait_for(conn.send(raw), timeout)
+                try:
+                    conn.headers = []
+                    status, data = await asyncio.wait_for(conn.send(raw), timeout)
+                except ConnectionError:
+                    if not reused or conn.headers:
+                        raise
+                    # The server closed this kept-alive connection as the request went out (its
+                    # keep-alive timeout): a browser sends the request again on a new one.
+                    conn.close()
+                    self._all.discard(conn)
+                    conn = await self._connect(timeout)
+                    conn.headers = []
+                    status, data = await asyncio.wait_for(conn.send(raw), timeout)
                 headers = conn.headers
             except BaseException:
                 conn.close()
@@ -113,6 +122,12 @@ class HttpPool:
                 conn.close()
                 self._all.discard(conn)
             return status, data, headers
+
+    async def _connect(self, timeout: float) -> _Connection:
+        loop = asyncio.get_running_loop()
+        _transport, conn = await asyncio.wait_for(loop.create_connection(_Connection, self.host, self.port), timeout)
+        self._all.add(conn)
+        return conn
 
     def close(self) -> None:
         for conn in list(self._all):
