@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from functools import cache
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,13 +14,14 @@ from starlette.requests import HTTPConnection
 
 from app.ballot_box import BallotBox
 from app.config import Settings
-from app.errors import NotFound
+from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.versions import Memo
 from app.models import Workshop
 from app.network import own_base_url
-from app.services import workshops
-from app.services.access import Actor, identify, identify_many
+from app.services import rules, workshops
+from app.services.access import Actor, Role, identify, identify_many
 from app.services.ceilings import Ceilings
+from app.services.rules import Action
 
 
 def get_settings(request: Request) -> Settings:
@@ -90,6 +92,24 @@ def get_api_actor(session: SessionDep, workshop: WorkshopDep,
 ApiActorDep = Annotated[Actor | None, Depends(get_api_actor)]
 
 
+# --- Doors: every way in asks the rules table (app/services/rules.py) whether the asker may ---
+
+# Each door's action, read by the authorisation-matrix test to check a route's rows against it.
+DOOR_ACTIONS: dict[Callable[..., Any], Action] = {}
+
+
+@cache
+def api_door(action: Action) -> Any:
+    """A JSON API route's dependency: who the bearer key stands for, once the rules let them do
+    `action` in this workshop now (401 without a key it knows, 403 for a role that may not, 409
+    in a phase that does not allow it)."""
+    def door(workshop: WorkshopDep, actor: ApiActorDep) -> Actor:
+        return rules.require(action, actor, workshop)
+
+    DOOR_ACTIONS[door] = action
+    return Depends(door)
+
+
 # Pages keep each role's key in its own HttpOnly cookie, named per workshop so one
 # browser can be a participant in one workshop and the facilitator of another.
 def cookie_name(role: str, code: str) -> str:
@@ -119,6 +139,39 @@ def cookie_actors(request: Request, session: Session, workshop: Workshop) -> lis
 def page_actors(held: list[tuple[str, Actor]]) -> dict[str, Actor]:
     """The roles these cookies prove: a key counts only in its own role's cookie."""
     return {role: actor for role, actor in held if actor.role == role}
+
+
+def page_actor(request: Request, session: Session, workshop: Workshop, action: Action) -> Actor:
+    """The strongest role this browser holds here for `action` (the rules table's order), once
+    the rules let it act now. As a page otherwise: 401 without a key this workshop knows, 403
+    with a known key of another role (also one in another role's cookie)."""
+    held = cookie_actors(request, session, workshop)
+    actors = page_actors(held)
+    may = rules.roles(action)
+    actor = next((actors[role] for role in may if role in actors), None)
+    if actor is None:
+        if held:
+            raise Forbidden("This page is not for your role in this workshop.")
+        if Role.participant in may:
+            raise NotAuthenticated("Join the workshop first.")
+        raise NotAuthenticated("This page needs its secret link. Ask the facilitator for it.")
+    return rules.require(action, actor, workshop)
+
+
+@cache
+def page_door(action: Action) -> Any:
+    """A page route's dependency: page_actor() for `action`."""
+    def door(request: Request, session: SessionDep, workshop: WorkshopDep) -> Actor:
+        return page_actor(request, session, workshop, action)
+
+    DOOR_ACTIONS[door] = action
+    return Depends(door)
+
+
+# The three pages' doors: what a page then does is checked by the service it calls.
+FacilitatorPage = Annotated[Actor, page_door(Action.facilitate)]
+ScreenPage = Annotated[Actor, page_door(Action.watch_screen)]
+ParticipantPage = Annotated[Actor, page_door(Action.take_part)]
 
 
 def base_url(connection: HTTPConnection, settings: Settings) -> str:

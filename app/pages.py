@@ -1,6 +1,6 @@
-"""Helpers shared by the route modules (which never import each other): language, roles from
-cookies, errors as pages or toasts, the console's live part, files drawn by render workers,
-and the answer to a new workshop."""
+"""Helpers shared by the route modules (which never import each other): language, cookies,
+errors as pages or toasts, the console's live part, files drawn by render workers, and the
+answer to a new workshop."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ from starlette.responses import Response
 
 from app import i18n
 from app.config import Settings
-from app.deps import DEVICE_COOKIE, base_url, cookie_actors, cookie_name, device_id, page_actors
-from app.errors import Forbidden, NotAuthenticated, Unavailable
+from app.deps import DEVICE_COOKIE, base_url, cookie_name, device_id
+from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import Phase, WorkshopCreated
-from app.services.access import Actor
 from app.services.views import view_context
 from app.web import is_htmx, page
 
@@ -51,21 +50,6 @@ def with_device_cookie(request: Request, response: Response) -> Response:
         response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(16), max_age=60 * 60 * 24 * 365, path="/",
                             httponly=True, samesite="lax", secure=secure_cookies(request))
     return response
-
-
-def require_page_role(request: Request, session: Session, workshop: Workshop, *roles: str) -> Actor:
-    """The strongest of `roles` this browser holds here; as a page otherwise, 401 without a key
-    this workshop knows, 403 with a known key of another role (also one in another role's cookie)."""
-    held = cookie_actors(request, session, workshop)
-    actors = page_actors(held)
-    for role in roles:
-        if role in actors:
-            return actors[role]
-    if held:
-        raise Forbidden("This page is not for your role in this workshop.")
-    if "participant" in roles:
-        raise NotAuthenticated("Join the workshop first.")
-    raise NotAuthenticated("This page needs its secret link. Ask the facilitator for it.")
 
 
 def no_store(response: Response) -> Response:

@@ -22,7 +22,7 @@ def make_workshop(session: Session, **overrides: Any) -> Workshop:
     values.update(overrides)
     workshop, _facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=WorkshopCreate(**values))
     if phase:
-        workshops.set_phase(session, workshop=workshop, phase=Phase(phase))
+        workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase(phase))
     return workshop
 
 

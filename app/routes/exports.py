@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from fastapi import APIRouter, Body, Header, Request, status
 from starlette.responses import Response
 
-from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, limit_create
+from app.deps import CeilingsDep, FacilitatorPage, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create
 from app.models.workshop import WorkshopCreated
-from app.pages import created_answer, file_response, language, require_page_role
-from app.services.access import Role, check_organiser, require
+from app.pages import created_answer, file_response, language
+from app.services.access import check_organiser
 from app.services.exports import json_import, registry
+from app.services.rules import Action
 
 router = APIRouter(tags=["exports"])
 
@@ -30,12 +31,11 @@ else:  # the registered names, so that OpenAPI lists them and any other is answe
             responses={200: {"content": {f.media_type: {} for f in FORMATS.values()},
                              "description": "A file download."},
                        413: {"description": "The workshop is too large to draw as this file on this server."},
-                       503: {"description": "The file is still being drawn: try again after Retry-After seconds."}})
-def export_workshop(request: Request, workshop: WorkshopDep, actor: ApiActorDep,
-                    format: FormatName = registry.DEFAULT) -> Response:
+                       503: {"description": "The file is still being drawn: try again after Retry-After seconds."}},
+            dependencies=[api_door(Action.export)])
+def export_workshop(request: Request, workshop: WorkshopDep, format: FormatName = registry.DEFAULT) -> Response:
     """Download the workshop as CSV (UTF-8 with BOM), XLSX or complete JSON (facilitator); 503
     with Retry-After while a big workshop's file is still being drawn."""
-    require(actor, Role.facilitator, action="export the workshop")
     return file_response(request, workshop, format, FORMATS[format].language(workshop.language), FILES[format])
 
 
@@ -51,8 +51,8 @@ def import_workshop(request: Request, session: SessionDep, settings: SettingsDep
 
 
 @router.get("/w/{code}/facilitate/export.{fmt}", include_in_schema=False)
-def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, session: SessionDep) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+def download_from_console(request: Request, fmt: str, workshop: WorkshopDep,
+                          _facilitator: FacilitatorPage) -> Response:
     chosen = FORMATS.get(fmt) or FORMATS[registry.DEFAULT]
     lang = language(request, workshop)
     return file_response(request, workshop, chosen.name, chosen.language(lang), FILES[chosen.name], page_lang=lang)

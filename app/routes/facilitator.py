@@ -10,16 +10,25 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url, cookie_name, notify
+from app.deps import (
+    FacilitatorPage,
+    SessionDep,
+    SettingsDep,
+    WorkshopDep,
+    base_url,
+    cookie_name,
+    notify,
+)
 from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form
 from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
-from app.pages import FLASH_COOKIE, console_live, language, no_store, require_page_role, set_key_cookie
-from app.services import moderation, projects, timer, workshops
-from app.services.access import Role, identify, screen_key_for
+from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
+from app.services import moderation, projects, rules, timer, workshops
+from app.services.access import Actor, identify, screen_key_for
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
+from app.services.rules import Action
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -28,24 +37,25 @@ router = APIRouter(include_in_schema=False)
 @router.get("/w/{code}/facilitate/{key}")
 def open_facilitator_link(request: Request, key: str, workshop: WorkshopDep, session: SessionDep) -> Response:
     """The secret link: keep the key in an HttpOnly cookie and drop it from the address bar."""
-    actor = identify(session, workshop=workshop, key=key)
-    if actor is None or actor.role != Role.facilitator:
+    # A secret link opens with its own key only: any other is 401, whoever's it is.
+    if not rules.allows(Action.facilitate, identify(session, workshop=workshop, key=key), workshop):
         raise NotAuthenticated("This facilitator link is not valid for this workshop.")
     response = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
     set_key_cookie(request, response, role="facilitator", code=workshop.code, key=key)
     return no_store(response)
 
 
-def _change_settings(request: Request, session, workshop: Workshop, **changes: object) -> Response:  # type: ignore[no-untyped-def]
+def _change_settings(request: Request, session, workshop: Workshop, actor: Actor,  # type: ignore[no-untyped-def]
+                     **changes: object) -> Response:
     """Apply a console toggle, tell every view, and answer with the redrawn console."""
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(**changes))
+    workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=WorkshopSettingsUpdate(**changes))
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.get("/w/{code}/facilitate")
-def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep,
+                     _facilitator: FacilitatorPage) -> Response:
     lang = language(request, workshop)
     key = request.cookies.get(cookie_name("facilitator", workshop.code), "")
     base = base_url(request, settings)
@@ -62,29 +72,27 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
 
 @router.post("/w/{code}/facilitate/phase")
 def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
-                 form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+                 form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     try:
         phase = Phase(str(form.get("phase", "")))
     except ValueError:
         raise Invalid("Unknown phase.") from None
-    workshops.set_phase(session, workshop=workshop, phase=phase)
+    workshops.set_phase(session, workshop=workshop, actor=facilitator, phase=phase)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/tallies")
 def toggle_tallies(request: Request, workshop: WorkshopDep, session: SessionDep,
-                   form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+                   form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     show = form.get("show") == "on"
-    return _change_settings(request, session, workshop, show_live_tallies=show)
+    return _change_settings(request, session, workshop, facilitator, show_live_tallies=show)
 
 
 @router.get("/w/{code}/facilitate/projects/{project_id}")
-def project_editor(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+def project_editor(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                   _facilitator: FacilitatorPage) -> Response:
     """The moderation panel for one project: edit, hide, restore or merge."""
-    require_page_role(request, session, workshop, "facilitator")
     lang = language(request, workshop)
     return _editor(request, session, workshop, lang, project_id)
 
@@ -101,44 +109,44 @@ def _editor(request: Request, session, workshop: Workshop, lang: str, project_id
 
 @router.post("/w/{code}/facilitate/projects/{project_id}")
 def save_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                 form: Annotated[FormData, FormDep]) -> Response:
-    actor = require_page_role(request, session, workshop, "facilitator")
+                 form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     lang = language(request, workshop)
     try:
         project_in = project_update_form(form)
     except ValidationError as exc:
         return _editor(request, session, workshop, lang, project_id, errors=form_errors(exc),
                        values=dict(form), status_code=422)
-    projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id, project_in=project_in)
+    projects.update_project(session, workshop=workshop, actor=facilitator, project_id=project_id,
+                            project_in=project_in)
     notify(request, workshop.code)
     return _editor(request, session, workshop, lang, project_id, message="saved")
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/hide")
-def hide_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
-    projects.hide_project(session, workshop=workshop, project_id=project_id)
+def hide_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                 facilitator: FacilitatorPage) -> Response:
+    projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
     return _editor(request, session, workshop, language(request, workshop), project_id, message="hidden")
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/restore")
-def restore_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
-    projects.restore_project(session, workshop=workshop, project_id=project_id)
+def restore_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                    facilitator: FacilitatorPage) -> Response:
+    projects.restore_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
     return _editor(request, session, workshop, language(request, workshop), project_id, message="restored")
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/merge")
 def merge_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                  form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+                  form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     try:
         into = int(str(form.get("into", "")))
     except ValueError:
         raise Invalid("Choose the project to merge into.") from None
-    target = projects.merge_projects(session, workshop=workshop, project_id=project_id, into_id=into)
+    target = projects.merge_projects(session, workshop=workshop, actor=facilitator, project_id=project_id,
+                                     into_id=into)
     notify(request, workshop.code)
     return _editor(request, session, workshop, language(request, workshop), target.id, message="merged")
 
@@ -158,9 +166,8 @@ def _minutes(value: object) -> float | None:
 
 @router.post("/w/{code}/facilitate/timer")
 def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
-                  form: Annotated[FormData, FormDep]) -> Response:
+                  form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     """The timer's buttons: start (minutes, next phase at zero), +1 min, pause, resume, stop."""
-    require_page_role(request, session, workshop, "facilitator")
     try:
         timer_in = TimerIn.model_validate({
             "action": form.get("action", ""), "minutes": _minutes(form.get("minutes")),
@@ -168,7 +175,7 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
         })
     except ValidationError:
         raise Invalid("The timer needs a known action and a number of minutes above 0 and up to 600.") from None
-    timer.apply(session, workshop=workshop, action=timer_in.action, minutes=timer_in.minutes,
+    timer.apply(session, workshop=workshop, actor=facilitator, action=timer_in.action, minutes=timer_in.minutes,
                 auto_advance=timer_in.auto_advance)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
@@ -176,33 +183,30 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
 
 @router.post("/w/{code}/facilitate/screen-view")
 def choose_screen_view(request: Request, workshop: WorkshopDep, session: SessionDep,
-                       form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
-    workshops.set_screen_view(session, workshop=workshop, view=str(form.get("view", "")))
+                       form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
+    workshops.set_screen_view(session, workshop=workshop, actor=facilitator, view=str(form.get("view", "")))
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/reveal")
-def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep,
+                   facilitator: FacilitatorPage) -> Response:
     """Blind voting's end: show the tallies on the screen and the phones."""
-    require_page_role(request, session, workshop, "facilitator")
-    return _change_settings(request, session, workshop, show_live_tallies=True)
+    return _change_settings(request, session, workshop, facilitator, show_live_tallies=True)
 
 
 @router.post("/w/{code}/facilitate/premoderate")
 def toggle_premoderation(request: Request, workshop: WorkshopDep, session: SessionDep,
-                         form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+                         form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     on = form.get("on") == "on"
-    return _change_settings(request, session, workshop, premoderate=on)
+    return _change_settings(request, session, workshop, facilitator, premoderate=on)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/approve")
 def approve_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                    form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
-    projects.approve_project(session, workshop=workshop, project_id=project_id)
+                    form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
+    projects.approve_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
     lang = language(request, workshop)
     if form.get("back") == "editor":
@@ -211,38 +215,37 @@ def approve_project(request: Request, project_id: int, workshop: WorkshopDep, se
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/reject")
-def reject_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+def reject_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                   facilitator: FacilitatorPage) -> Response:
     """Reject a proposal from the queue: it is hidden (and can be shown again)."""
-    require_page_role(request, session, workshop, "facilitator")
-    projects.hide_project(session, workshop=workshop, project_id=project_id)
+    projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/approve")
-def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                 facilitator: FacilitatorPage) -> Response:
     """Approve a proposer's change to a shown proposal: the new text replaces the old everywhere."""
-    require_page_role(request, session, workshop, "facilitator")
-    projects.approve_edit(session, workshop=workshop, project_id=project_id)
+    projects.approve_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/reject")
-def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep) -> Response:
+def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                facilitator: FacilitatorPage) -> Response:
     """Reject a proposer's change: the proposal keeps the text shown now."""
-    require_page_role(request, session, workshop, "facilitator")
-    projects.reject_edit(session, workshop=workshop, project_id=project_id)
+    projects.reject_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
 
 @router.post("/w/{code}/facilitate/agencies/review")
 def review_agency(request: Request, workshop: WorkshopDep, session: SessionDep,
-                  form: Annotated[FormData, FormDep]) -> Response:
+                  form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     """Approve (the big screen may name it) or reject an agency name typed at join."""
-    require_page_role(request, session, workshop, "facilitator")
-    moderation.review_agency(session, workshop=workshop, name=str(form.get("name", "")),
+    moderation.review_agency(session, workshop=workshop, actor=facilitator, name=str(form.get("name", "")),
                              approved=form.get("decision") == "approve")
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
@@ -250,10 +253,9 @@ def review_agency(request: Request, workshop: WorkshopDep, session: SessionDep,
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/pin")
 def pin_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                form: Annotated[FormData, FormDep]) -> Response:
-    require_page_role(request, session, workshop, "facilitator")
+                form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     pinned = form.get("pinned") == "on"
-    projects.set_pinned(session, workshop=workshop, project_id=project_id, pinned=pinned)
+    projects.set_pinned(session, workshop=workshop, actor=facilitator, project_id=project_id, pinned=pinned)
     notify(request, workshop.code)
     lang = language(request, workshop)
     if form.get("back") == "editor":

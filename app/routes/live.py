@@ -12,15 +12,16 @@ from app.config import Settings
 from app.deps import base_url, client_address, cookie_name, find_workshop
 from app.errors import DomainError
 from app.pages import LANG_COOKIE
-from app.services import workshops
+from app.services import rules, workshops
 from app.security import same_origin
 from app.services.access import Role, hash_key, identify
+from app.services.rules import Action
 
 router = APIRouter()
 
-# Which roles may watch which view; the first role held decides the default view.
-ALLOWED = {"facilitator": {Role.facilitator}, "screen": {Role.screen, Role.facilitator},
-           "phone": {Role.participant}}
+# Each view is its page's, watched by whom the rules let use that page; the first key held
+# decides the default view.
+VIEWS = {"facilitator": Action.facilitate, "screen": Action.watch_screen, "phone": Action.take_part}
 DEFAULT_VIEW = {Role.facilitator: "facilitator", Role.screen: "screen", Role.participant: "phone"}
 
 
@@ -49,18 +50,18 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
             return
         keys = [key] if key else [websocket.cookies.get(cookie_name(r, workshop.code)) for r in
                                   ("facilitator", "screen", "participant")]
-        held = [(k, a.role) for k in keys if k and (a := identify(session, workshop=workshop, key=k))]
+        held = [(k, a) for k in keys if k and (a := identify(session, workshop=workshop, key=k))]
         workshop_code, workshop_language = workshop.code, workshop.language
-    roles = [role for _key, role in held]
-    if not roles:
+    if not held:
         await _deny(websocket, 401, "A valid key for this workshop is required (cookie or ?key=).")
         return
-    view = view or DEFAULT_VIEW[roles[0]]
-    if view not in ALLOWED or not ALLOWED[view] & set(roles):
+    view = view or DEFAULT_VIEW[held[0][1].role]
+    action = VIEWS.get(view)
+    opened_with = next((k for k, actor in held if action and rules.allows(action, actor, workshop)), None)
+    if opened_with is None:
         await _deny(websocket, 403, f"Your key does not allow the '{view[:20]}' view of this workshop.")
         return
     # What one client may hold open at once: per key, and per address (growing with the workshop).
-    opened_with = next(k for k, role in held if role in ALLOWED[view])
     caps = {f"key {hash_key(opened_with)}": settings.ws_per_key,
             f"address {client_address(websocket)} {workshop_code}": settings.ws_per_address + 2 * room
             if settings.ws_per_address else 0}

@@ -17,21 +17,24 @@ from app.deps import (
     BallotBoxDep,
     CeilingsDep,
     MemoDep,
+    ParticipantPage,
     SessionDep,
     WorkshopDep,
     limit,
     limit_join,
     notify,
+    page_actor,
     page_key,
 )
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Conflict, Forbidden, Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_form, project_update_form
 from app.services.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
-from app.pages import language, no_store, require_page_role, set_key_cookie, with_device_cookie
-from app.services import methods, participants, projects, scoring, voting, workshops
+from app.pages import language, no_store, set_key_cookie, with_device_cookie
+from app.services import methods, participants, projects, rules, scoring, voting, workshops
 from app.services.access import Actor
+from app.services.rules import Action
 from app.versions import Memo
 from app.web import page
 
@@ -63,8 +66,8 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, mem
     """A phone's one page: the join form, or the view of the current phase."""
     lang = language(request, workshop)
     try:
-        actor = require_page_role(request, session, workshop, "participant")
-    except Exception:  # noqa: BLE001  (not joined yet: that is what the join form is for)
+        actor = page_actor(request, session, workshop, Action.take_part)
+    except (NotAuthenticated, Forbidden):  # not joined yet: that is what the join form is for
         return with_device_cookie(request, no_store(page(
             request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
             agencies=workshops.list_agencies(session, workshop=workshop))))
@@ -96,9 +99,9 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
 
 
 @router.get("/w/{code}/me")
-def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep) -> Response:
+def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
+               actor: ParticipantPage) -> Response:
     """The phase view alone, fetched again when the phase or the list of projects changes."""
-    actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_phone_main.html", lang,
                          **phone_context(session, memo, workshop, actor, lang)))
@@ -106,9 +109,8 @@ def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, mem
 
 @router.post("/w/{code}/proposals")
 def propose_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep, ceilings: CeilingsDep,
-                       form: Annotated[FormData, FormDep]) -> Response:
+                       actor: ParticipantPage, form: Annotated[FormData, FormDep]) -> Response:
     """Send a proposal; answers with a fresh form (and keeps the typed one on error)."""
-    actor = require_page_role(request, session, workshop, "participant")
     limit(request, "propose", participant_id=actor.participant_id)
     lang = language(request, workshop)
     labels = framework_labels(session, workshop, lang)
@@ -150,9 +152,9 @@ async def vote_from_phone(request: Request, code: str, project_id: int, box: Bal
 
 
 @router.get("/w/{code}/mine")
-def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep) -> Response:
+def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
+                 actor: ParticipantPage) -> Response:
     """The participant's own proposals and what became of them (waiting, shown, hidden, merged)."""
-    actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     return no_store(page(request, "partials/_my_proposals.html", lang,
                          **phone_context(session, memo, workshop, actor, lang)))
@@ -162,8 +164,7 @@ def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, proj
                status_code: int = 200, **values: object) -> Response:
     lang = language(request, workshop)
     project = projects.get_project(session, workshop=workshop, project_id=project_id)
-    if project.proposer_id != actor.participant_id:
-        raise Forbidden("Participants may edit only the projects they proposed.")
+    rules.check(Action.edit_project, actor, project=project)  # their own only (the phase: on saving)
     detail = projects.public(session, project)
     values.setdefault("selected", {"strategy_ids": set(detail.strategy_ids), "reform_area_ids": set(detail.reform_area_ids)})
     values.setdefault("errors", {})
@@ -174,9 +175,8 @@ def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, proj
 
 @router.get("/w/{code}/mine/{project_id}")
 def edit_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                     close: bool = False) -> Response:
+                     actor: ParticipantPage, close: bool = False) -> Response:
     """The edit form for one of my proposals (empty with ?close=1: the form is put away)."""
-    actor = require_page_role(request, session, workshop, "participant")
     if close:
         return Response("", media_type="text/html")
     return _my_editor(request, session, workshop, actor, project_id)
@@ -184,9 +184,8 @@ def edit_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
 
 @router.post("/w/{code}/mine/{project_id}")
 def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
-                     form: Annotated[FormData, FormDep]) -> Response:
+                     actor: ParticipantPage, form: Annotated[FormData, FormDep]) -> Response:
     """Save my changes (while proposing); answers with a note and my refreshed list."""
-    actor = require_page_role(request, session, workshop, "participant")
     lang = language(request, workshop)
     try:
         project_in = project_update_form(form)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from app.deps import SessionDep, WorkshopDep
-from app.pages import file_response, language, no_store, require_page_role
+from app.deps import FacilitatorPage, SessionDep, WorkshopDep
+from app.pages import file_response, language, no_store
 from app.services import report
 from app.web import page
 
@@ -16,17 +16,16 @@ TEMPLATE = "pages/facilitator/report.html"
 
 
 @router.get("/w/{code}/facilitate/report")
-def report_page(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def report_page(request: Request, workshop: WorkshopDep, session: SessionDep,
+                _facilitator: FacilitatorPage) -> Response:
     """The report as a page to read or print (A4 print stylesheet)."""
-    require_page_role(request, session, workshop, "facilitator")
     lang = language(request, workshop)
     return no_store(page(request, TEMPLATE, lang, **report.build(session, workshop=workshop, lang=lang)))
 
 
 @router.get("/w/{code}/facilitate/report.pdf")
-def report_pdf(request: Request, workshop: WorkshopDep, session: SessionDep) -> Response:
+def report_pdf(request: Request, workshop: WorkshopDep, _facilitator: FacilitatorPage) -> Response:
     """The same report as a PDF, drawn by a render worker (or a page saying it is being drawn)."""
-    require_page_role(request, session, workshop, "facilitator")
     lang = language(request, workshop)
     return file_response(request, workshop, "pdf", lang, ("application/pdf", "pdf"), disposition="inline",
                          page_lang=lang)

@@ -10,14 +10,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app import i18n
-from app.deps import BallotBoxDep, SessionDep, WorkshopDep, limit, notify, page_key
+from app.deps import BallotBoxDep, FacilitatorPage, SessionDep, WorkshopDep, limit, notify, page_key
 from app.errors import DomainError, Invalid
 from app.forms import FormDep
 from app.i18n import N_
 from app.services.views import view_context
 from app.models import Workshop
 from app.models.round import RoundCreate
-from app.pages import console_live, language, require_page_role
+from app.pages import console_live, language
 from app.services import methods, round_setup, rounds
 from app.web import page
 
@@ -84,10 +84,9 @@ def _form_page(request: Request, session, workshop: Workshop, lang: str, *,  # t
 
 
 @router.post("/w/{code}/facilitate/rounds")
-def start_round(request: Request, workshop: WorkshopDep, session: SessionDep,
+def start_round(request: Request, workshop: WorkshopDep, session: SessionDep, facilitator: FacilitatorPage,
                 form: Annotated[FormData, FormDep]) -> Response:
     """Start a new voting round from the console; it becomes the current round."""
-    require_page_role(request, session, workshop, "facilitator")
     lang = language(request, workshop)
     try:
         round_in = round_form(form)
@@ -98,7 +97,7 @@ def start_round(request: Request, workshop: WorkshopDep, session: SessionDep,
             errors.setdefault(field, i18n.translate_error(FIELD_MESSAGES.get(field, N_("Check this value.")), {}, lang))
         return _form_page(request, session, workshop, lang, status_code=422, errors=errors, values=dict(form))
     try:
-        round_ = round_setup.create_round(session, workshop=workshop, round_in=round_in)
+        round_ = round_setup.create_round(session, workshop=workshop, actor=facilitator, round_in=round_in)
     except DomainError as exc:
         if exc.status_code not in (409, 422):
             raise
@@ -109,14 +108,13 @@ def start_round(request: Request, workshop: WorkshopDep, session: SessionDep,
 
 
 @router.post("/w/{code}/facilitate/rounds/current")
-def switch_round(request: Request, workshop: WorkshopDep, session: SessionDep,
+def switch_round(request: Request, workshop: WorkshopDep, session: SessionDep, facilitator: FacilitatorPage,
                  form: Annotated[FormData, FormDep]) -> Response:
     """Make another round current again; answers with the console's live part."""
-    require_page_role(request, session, workshop, "facilitator")
     number = _number(form.get("number"))
     if not isinstance(number, int):
         raise Invalid("Choose the round to make current.")
-    rounds.switch_round(session, workshop=workshop, number=number)
+    rounds.switch_round(session, workshop=workshop, actor=facilitator, number=number)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 

@@ -9,13 +9,14 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.deps import SessionDep, SettingsDep, WorkshopDep, base_url, notify
+from app.deps import ScreenPage, SessionDep, SettingsDep, WorkshopDep, base_url, notify
 from app.errors import NotAuthenticated
 from app.forms import FormDep
+from app.pages import language, no_store, set_key_cookie
+from app.services import rules, workshops
+from app.services.access import identify
+from app.services.rules import Action
 from app.services.views import view_context
-from app.pages import language, no_store, require_page_role, set_key_cookie
-from app.services import workshops
-from app.services.access import Role, identify
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +26,8 @@ router = APIRouter(include_in_schema=False)
 def open_screen_link(request: Request, key: str, workshop: WorkshopDep, session: SessionDep) -> Response:
     """The screen's secret link: keep the key in a cookie and drop it from the address bar."""
     actor = identify(session, workshop=workshop, key=key)
-    if actor is None or actor.role not in (Role.screen, Role.facilitator):
+    # A secret link opens with a key that may watch the screen only: any other is 401.
+    if actor is None or not rules.allows(Action.watch_screen, actor, workshop):
         raise NotAuthenticated("This screen link is not valid for this workshop.")
     response = RedirectResponse(f"/w/{workshop.code}/screen", status_code=303)
     set_key_cookie(request, response, role=actor.role.value, code=workshop.code, key=key)
@@ -33,18 +35,17 @@ def open_screen_link(request: Request, key: str, workshop: WorkshopDep, session:
 
 
 @router.get("/w/{code}/screen")
-def screen_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep) -> Response:
-    require_page_role(request, session, workshop, "screen", "facilitator")
+def screen_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep,
+                _screen: ScreenPage) -> Response:
     lang = language(request, workshop)
     values = view_context(session, workshop=workshop, view="screen", lang=lang, base=base_url(request, settings))
     return no_store(page(request, "pages/screen/index.html", lang, **values))
 
 
 @router.post("/w/{code}/screen/view", status_code=204)
-def choose_view_from_screen(request: Request, workshop: WorkshopDep, session: SessionDep,
+def choose_view_from_screen(request: Request, workshop: WorkshopDep, session: SessionDep, screen: ScreenPage,
                             form: Annotated[FormData, FormDep]) -> Response:
     """A key pressed on the big screen: the screen's one power is choosing what it shows."""
-    require_page_role(request, session, workshop, "screen", "facilitator")
-    workshops.set_screen_view(session, workshop=workshop, view=str(form.get("view", "")))
+    workshops.set_screen_view(session, workshop=workshop, actor=screen, view=str(form.get("view", "")))
     notify(request, workshop.code)
     return Response(status_code=204)

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from app.deps import ApiActorDep, BallotBoxDep, MemoDep, SessionDep, WorkshopDep, bearer, limit
+from app.deps import ApiActorDep, BallotBoxDep, MemoDep, SessionDep, WorkshopDep, api_door, bearer, limit
 from app.models.vote import MyVotes, Results, VoteIn, VoteResult
-from app.services import results, rounds, voting
-from app.services.access import Role, require, require_results_access
+from app.services import results, rounds, rules, voting
+from app.services.access import Actor
+from app.services.rules import Action
 
 router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["votes"])
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -31,10 +32,9 @@ async def set_vote(request: Request, code: str, project_id: int, vote_in: VoteIn
 
 
 @router.get("/votes/me", response_model=MyVotes, response_model_exclude_none=True)
-def my_votes(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
+def my_votes(workshop: WorkshopDep, session: SessionDep, actor: Annotated[Actor, api_door(Action.read_own_votes)],
              round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> MyVotes:
     """My allocations (one dot or more), dots used and left, in a round (default: the current one)."""
-    actor = require(actor, Role.participant, action="read their own votes")
     assert actor.participant is not None
     return voting.my_votes(session, workshop=workshop, participant=actor.participant, round_number=round_number)
 
@@ -43,7 +43,7 @@ def my_votes(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep,
 def read_results(workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep, memo: MemoDep,
                  round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> Results:
     """Ranking, rankings per strategy and coverage of a voting round (default: the current one);
-    who may see them depends on phase and tallies."""
-    require_results_access(workshop, actor)
+    who may see them now is the rule every page follows for tallies (API.md)."""
+    rules.check(Action.see_tallies, actor, workshop)
     round_ = rounds.get_round(session, workshop=workshop, number=round_number)
     return results.public(session, workshop=workshop, round_id=round_.id, memo=memo)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, status
 
-from app.deps import ApiActorDep, CeilingsDep, SessionDep, SettingsDep, WorkshopDep, limit_create, limit_join, notify
+from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
@@ -18,9 +18,10 @@ from app.models.workshop import (
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import participants, timer, workshops
 from app.pages import created_answer
-from app.services.access import Role, check_organiser, require
+from app.services import participants, timer, workshops
+from app.services.access import Actor, check_organiser
+from app.services.rules import Action
 
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
 
@@ -43,30 +44,28 @@ def read_workshop(workshop: WorkshopDep, session: SessionDep) -> WorkshopPublic:
 
 @router.put("/workshops/{code}/phase", response_model=WorkshopPublic)
 def set_phase(request: Request, phase_in: PhaseIn, workshop: WorkshopDep, session: SessionDep,
-              actor: ApiActorDep) -> WorkshopPublic:
+              actor: Annotated[Actor, api_door(Action.set_phase)]) -> WorkshopPublic:
     """Move the workshop to any phase (facilitator)."""
-    require(actor, Role.facilitator, action="change the phase")
-    workshops.set_phase(session, workshop=workshop, phase=phase_in.phase)
+    workshops.set_phase(session, workshop=workshop, actor=actor, phase=phase_in.phase)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
 
 
 @router.patch("/workshops/{code}", response_model=WorkshopPublic)
 def update_workshop(request: Request, settings_in: WorkshopSettingsUpdate, workshop: WorkshopDep,
-                    session: SessionDep, actor: ApiActorDep) -> WorkshopPublic:
+                    session: SessionDep,
+                    actor: Annotated[Actor, api_door(Action.change_settings)]) -> WorkshopPublic:
     """Change the title, description or whether live tallies are shown (facilitator)."""
-    require(actor, Role.facilitator, action="change the workshop's settings")
-    workshops.update_settings(session, workshop=workshop, settings_in=settings_in)
+    workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=settings_in)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
 
 
 @router.put("/workshops/{code}/timer", response_model=WorkshopPublic)
 def set_timer(request: Request, timer_in: TimerIn, workshop: WorkshopDep, session: SessionDep,
-              actor: ApiActorDep) -> WorkshopPublic:
+              actor: Annotated[Actor, api_door(Action.control_timer)]) -> WorkshopPublic:
     """Start, extend, pause, resume or stop the phase timer (facilitator); answers with the workshop."""
-    require(actor, Role.facilitator, action="control the timer")
-    timer.apply(session, workshop=workshop, action=timer_in.action, minutes=timer_in.minutes,
+    timer.apply(session, workshop=workshop, actor=actor, action=timer_in.action, minutes=timer_in.minutes,
                 auto_advance=timer_in.auto_advance)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
@@ -74,10 +73,9 @@ def set_timer(request: Request, timer_in: TimerIn, workshop: WorkshopDep, sessio
 
 @router.put("/workshops/{code}/screen-view", response_model=WorkshopPublic)
 def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopDep, session: SessionDep,
-                    actor: ApiActorDep) -> WorkshopPublic:
+                    actor: Annotated[Actor, api_door(Action.choose_screen_view)]) -> WorkshopPublic:
     """Choose what the big screen shows (facilitator or screen key); "auto" follows the phase."""
-    require(actor, Role.facilitator, Role.screen, action="change the screen view")
-    workshops.set_screen_view(session, workshop=workshop, view=view_in.view)
+    workshops.set_screen_view(session, workshop=workshop, actor=actor, view=view_in.view)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
 

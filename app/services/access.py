@@ -14,8 +14,8 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.errors import Forbidden, NotAuthenticated
-from app.models import Participant, Phase, Workshop
+from app.errors import Forbidden
+from app.models import Participant, Workshop
 
 
 class Role(StrEnum):
@@ -98,28 +98,6 @@ def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | 
         else:
             actors.append(None)
     return actors
-
-
-def require(actor: Actor | None, *roles: Role, action: str) -> Actor:
-    """401 for no known key, 403 for a known key whose role may not do this."""
-    if actor is None:
-        raise NotAuthenticated(
-            "A valid key for this workshop is required: send it as 'Authorization: Bearer <key>'."
-        )
-    if actor.role not in roles:
-        allowed = " or ".join(r.value for r in roles)
-        raise Forbidden("Only the {allowed} may {action}; you are signed in as {role}.",
-                        allowed=allowed, action=action, role=actor.role.value)
-    return actor
-
-
-def require_results_access(workshop: Workshop, actor: Actor | None) -> None:
-    """Who may see results now: facilitator and screen before phase results (the screen not while
-    tallies are hidden), anyone with the code from then on. 401/403 otherwise."""
-    if workshop.phase not in (Phase.results, Phase.closed):
-        actor = require(actor, Role.facilitator, Role.screen, action="see results before phase 'results'")
-        if actor.role == Role.screen and workshop.phase == Phase.vote and not workshop.show_live_tallies:
-            require(actor, Role.facilitator, action="see tallies while they are hidden")
 
 
 def check_organiser(settings: Settings, password: str | None) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Workshop, utcnow
 from app.services import timer, workshops
+from app.services.access import Actor, Role
 
 
 def advance_expired(session: Session, *, now: timer.Clock = utcnow) -> list[str]:
@@ -48,5 +49,6 @@ def advance_if_unchanged(session: Session, *, workshop_id: int, seen_ends_at: da
     if following is None or workshop is None:
         session.commit()
         return True
-    workshops.set_phase(session, workshop=workshop, phase=following)  # commits the claim with it
+    # The facilitator set this timer to move the phase at zero: it acts for them. Commits the claim too.
+    workshops.set_phase(session, workshop=workshop, actor=Actor(Role.facilitator), phase=following)
     return True

@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from app.errors import Invalid
 from app.models import AgencyReview, Participant, Workshop
 from app.services import workshops
-from app.services.workshops import require_not_closed
+from app.services.access import Actor
+from app.services.rules import Action, check
 
 # The screen's row for agencies it may not name (a marker, never shown as text).
 OTHER_AGENCIES = None
@@ -61,9 +62,9 @@ def pending_agencies(session: Session, *, workshop: Workshop) -> list[TypedAgenc
             for name, joined, _first in sorted(waiting.values(), key=lambda w: w[2])]
 
 
-def review_agency(session: Session, *, workshop: Workshop, name: str, approved: bool) -> None:
+def review_agency(session: Session, *, workshop: Workshop, actor: Actor, name: str, approved: bool) -> None:
     """Approve or reject a typed agency name (every spelling that differs only in case or spaces)."""
-    require_not_closed(workshop)
+    check(Action.review_agency, actor, workshop)
     key = agency_key(name)
     if not key:
         raise Invalid("Name the agency to approve or reject.")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.errors import Conflict
-from app.models import Participant, Phase, Workshop
+from app.models import Participant, Workshop
 from app.models.participant import ParticipantJoin
 from app.services import ceilings as ceiling
 from app.services.access import hash_key, new_key
+from app.services.rules import Action, check
 
 
 def join(session: Session, *, workshop: Workshop, join_in: ParticipantJoin,
          ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Participant, str]:
     """Add a participant; returns it with its raw token (shown once, stored as a hash)."""
-    if workshop.phase == Phase.closed:
-        raise Conflict("The workshop is in phase 'closed': no one can join any more.")
+    check(Action.join_workshop, None, workshop)
     ceiling.check_room_for_participant(session, workshop=workshop, agency=join_in.agency, ceilings=ceilings)
     token = new_key()
     participant = Participant(workshop_id=workshop.id, name=join_in.name, agency=join_in.agency,

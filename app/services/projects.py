@@ -11,10 +11,9 @@ from sqlalchemy import delete, false, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models import (
     Participant,
-    Phase,
     Project,
     ProjectReformArea,
     ProjectStrategy,
@@ -29,7 +28,7 @@ from app.models.project import Draft, ProjectCreate, ProjectPublic, ProjectUpdat
 from app.services import ceilings as ceiling
 from app.services import rounds
 from app.services.access import Actor, Role
-from app.services.workshops import require_not_closed
+from app.services.rules import Action, check
 
 T = TypeVar("T")
 
@@ -156,11 +155,8 @@ def _set_tags(session: Session, *, project: Project, strategy_ids: list[int] | N
 def create_project(session: Session, *, workshop: Workshop, actor: Actor, project_in: ProjectCreate,
                    ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Project, bool]:
     """Add a proposal; returns (project, created). A repeated client_request_id returns the first."""
-    require_not_closed(workshop)
+    check(Action.propose, actor, workshop)
     proposer_id = actor.participant_id
-    if actor.role == Role.participant and workshop.phase != Phase.propose:
-        raise Conflict("Projects can be proposed only in phase 'propose'; the workshop is in phase '{phase}'.",
-                       phase=workshop.phase)
     if project_in.client_request_id:
         existing = _by_request_id(session, workshop=workshop, proposer_id=proposer_id,
                                   request_id=project_in.client_request_id)
@@ -207,15 +203,10 @@ def _by_request_id(session: Session, *, workshop: Workshop, proposer_id: int | N
 def update_project(session: Session, *, workshop: Workshop, actor: Actor, project_id: int,
                    project_in: ProjectUpdate) -> Project:
     """The facilitator edits in any phase but closed; a proposer edits their own while proposing."""
-    require_not_closed(workshop)
+    check(Action.edit_project, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id,
                           include_removed=actor.role == Role.facilitator)
-    if actor.role == Role.participant:
-        if project.proposer_id != actor.participant_id:
-            raise Forbidden("Participants may edit only the projects they proposed.")
-        if workshop.phase != Phase.propose:
-            raise Conflict("Proposals can be edited only in phase 'propose'; the workshop is in phase '{phase}'.",
-                           phase=workshop.phase)
+    check(Action.edit_project, actor, project=project)  # a proposer: only their own
     changes = project_in.model_dump(exclude_unset=True, exclude={"strategy_ids", "reform_area_ids"})
     if any(v is None for v in changes.values()):
         raise Invalid("Fields of a project cannot be set to null.")
@@ -279,9 +270,9 @@ def list_pending_edits(session: Session, *, workshop: Workshop) -> list[Project]
     ).order_by(col(Project.pending_since), Project.id)))
 
 
-def approve_edit(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+def approve_edit(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:
     """Put the proposer's waiting edit in place of the approved text: now it shows everywhere."""
-    require_not_closed(workshop)
+    check(Action.moderate_edit, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id)
     draft = project.pending_draft
     if draft is None:
@@ -295,9 +286,9 @@ def approve_edit(session: Session, *, workshop: Workshop, project_id: int) -> Pr
     return project
 
 
-def reject_edit(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+def reject_edit(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:
     """Drop the proposer's waiting edit; the approved text stays."""
-    require_not_closed(workshop)
+    check(Action.moderate_edit, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id)
     if project.pending_since is None:
         raise Conflict("This project has no edit waiting for approval.")
@@ -307,9 +298,9 @@ def reject_edit(session: Session, *, workshop: Workshop, project_id: int) -> Pro
     return project
 
 
-def hide_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+def hide_project(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:
     """Hide a project (kept for the export); its dots go back to their owners."""
-    require_not_closed(workshop)
+    check(Action.hide_project, actor, workshop)
     project = _lock_project(session, workshop=workshop, project_id=project_id)
     project.hidden = True
     session.add(project)
@@ -319,9 +310,9 @@ def hide_project(session: Session, *, workshop: Workshop, project_id: int) -> Pr
     return project
 
 
-def restore_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+def restore_project(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:
     """Show a hidden project again (with no dots: those went back when it was hidden)."""
-    require_not_closed(workshop)
+    check(Action.restore_project, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id, include_removed=True)
     if project.merged_into_id is not None:
         raise Conflict("A project merged into another cannot be restored.")
@@ -331,9 +322,9 @@ def restore_project(session: Session, *, workshop: Workshop, project_id: int) ->
     return project
 
 
-def merge_projects(session: Session, *, workshop: Workshop, project_id: int, into_id: int) -> Project:
+def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, into_id: int) -> Project:
     """Merge a duplicate into another: tags united, each owner's dots summed and clipped to the cap."""
-    require_not_closed(workshop)
+    check(Action.merge_projects, actor, workshop)
     if project_id == into_id:
         raise Invalid("A project cannot be merged into itself.")
     # Lock both rows first (in id order): votes on them wait until the merge is done.
@@ -379,22 +370,22 @@ def merge_projects(session: Session, *, workshop: Workshop, project_id: int, int
     return target
 
 
-def approve_project(session: Session, *, workshop: Workshop, project_id: int) -> Project:
+def approve_project(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:
     """Let a proposal waiting for approval show on the screen and the phones; for a shown
     proposal, its proposer's waiting edit."""
-    require_not_closed(workshop)
+    check(Action.approve_project, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id)
     if project.approved and project.pending_since is not None:
-        return approve_edit(session, workshop=workshop, project_id=project_id)
+        return approve_edit(session, workshop=workshop, actor=actor, project_id=project_id)
     project.approved = True
     session.add(project)
     session.commit()
     return project
 
 
-def set_pinned(session: Session, *, workshop: Workshop, project_id: int, pinned: bool) -> Project:
+def set_pinned(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, pinned: bool) -> Project:
     """Pin a project to the top of the phones' lists and the screen's wall (or unpin it)."""
-    require_not_closed(workshop)
+    check(Action.pin_project, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id)
     project.pinned = pinned
     session.add(project)

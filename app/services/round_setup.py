@@ -13,12 +13,14 @@ from app.errors import Invalid
 from app.models import Round, RoundProject, Workshop
 from app.models.round import RoundCreate
 from app.services import methods, results, rounds
+from app.services.access import Actor
+from app.services.rules import Action, check
 
 
-def create_round(session: Session, *, workshop: Workshop, round_in: RoundCreate) -> Round:
+def create_round(session: Session, *, workshop: Workshop, actor: Actor, round_in: RoundCreate) -> Round:
     """A new round, numbered after the last, made current. A scope freezes the top N of an
     earlier round's ranking as it stands now (ties at the cut go by the ranking's own order)."""
-    rounds.require_not_closed(workshop)
+    check(Action.start_round, actor, workshop)
     try:
         # The workshop's row lock: two rounds made at once get different numbers.
         session.exec(update(Workshop).where(col(Workshop.id) == workshop.id).values(id=Workshop.id))

@@ -7,10 +7,12 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict, NotFound
-from app.models import Phase, Project, Round, RoundProject, Workshop
+from app.errors import NotFound
+from app.models import Project, Round, RoundProject, Workshop
 from app.models.round import Criterion, RoundPublic, RoundScope
 from app.models.vote import Results
+from app.services.access import Actor
+from app.services.rules import Action, check
 
 # Default criteria of a scoring round, named in the workshop's language.
 DEFAULT_CRITERIA = {
@@ -102,20 +104,14 @@ def scope(session: Session, *, round_: Round) -> set[int] | None:
     return set(session.exec(select(RoundProject.project_id).where(RoundProject.round_id == round_.id)))
 
 
-def switch_round(session: Session, *, workshop: Workshop, number: int) -> Round:
+def switch_round(session: Session, *, workshop: Workshop, actor: Actor, number: int) -> Round:
     """Make an existing round current again (its votes and scores are kept as they were)."""
-    require_not_closed(workshop)
+    check(Action.switch_round, actor, workshop)
     round_ = get_round(session, workshop=workshop, number=number)
     workshop.current_round_id = round_.id
     session.add(workshop)
     session.commit()
     return round_
-
-
-def require_not_closed(workshop: Workshop) -> None:
-    # As workshops.require_not_closed (which imports this module).
-    if workshop.phase == Phase.closed:
-        raise Conflict("The workshop is in phase 'closed': it is read-only.")
 
 
 def carry_scope(session: Session, *, source_id: int, target_id: int) -> None:

@@ -12,11 +12,13 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Participant, Phase, Project, Round, Score, Workshop
+from app.models import Participant, Project, Round, Score, Workshop
 from app.models.round import MyScores, ProjectScoresResult
 from app.services import methods, rounds
 from app.services import projects as projects_service
+from app.services.access import Actor, Role
 from app.services.methods.scoring import project_scores
+from app.services.rules import Action, check
 
 
 def set_scores(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
@@ -40,9 +42,8 @@ def apply_scores(session: Session, *, workshop: Workshop, participant_id: int, p
     in the session's transaction, no commit; other criteria keep their scores. Only in phase
     vote, in a scoring round, within its scope. Everything is checked before anything is
     written, so a refusal changes nothing."""
-    if workshop.phase != Phase.vote:
-        raise Conflict("Scores can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
-                       phase=workshop.phase)
+    voter = Actor(Role.participant, participant_id=participant_id)
+    check(Action.score, voter, workshop)
     if not 0 < project_id < 2**62:
         raise NotFound("This workshop has no project with id {id}.", id=project_id)
     # The participant's row lock first, as for dots: one person's taps run one after another.
@@ -52,7 +53,8 @@ def apply_scores(session: Session, *, workshop: Workshop, participant_id: int, p
     if not methods.of(round_.mode).takes_criteria:
         raise Conflict("This voting round takes dots; projects are scored only in a scoring round.")
     session.exec(select(Project.id).where(Project.id == project_id).with_for_update(read=True))
-    projects_service.get_project(session, workshop=workshop, project_id=project_id)
+    project = projects_service.get_project(session, workshop=workshop, project_id=project_id)
+    check(Action.score, voter, project=project)  # as for dots: not while it waits for approval
     in_scope = rounds.scope(session, round_=round_)
     if in_scope is not None and project_id not in in_scope:
         raise Conflict("This project is not on the short list of the current voting round.")

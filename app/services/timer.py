@@ -16,6 +16,8 @@ from sqlmodel import Session
 
 from app.errors import Conflict
 from app.models import Phase, Workshop, utcnow
+from app.services.access import Actor
+from app.services.rules import Action, check
 
 Clock = Callable[[], datetime]
 PHASES = [Phase.setup, Phase.propose, Phase.vote, Phase.results, Phase.closed]
@@ -56,10 +58,10 @@ def state(workshop: Workshop, *, now: Clock = utcnow) -> TimerState | None:
     return None
 
 
-def start(session: Session, *, workshop: Workshop, minutes: float, auto_advance: bool | None = None,
-          now: Clock = utcnow) -> Workshop:
+def start(session: Session, *, workshop: Workshop, actor: Actor, minutes: float,
+          auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
     """Count down `minutes` for the current phase (replacing any timer)."""
-    _require_open(workshop)
+    check(Action.run_timer, actor, workshop)
     workshop.timer_ends_at = now() + timedelta(minutes=minutes)
     workshop.timer_remaining = None
     workshop.timer_phase = workshop.phase
@@ -67,11 +69,11 @@ def start(session: Session, *, workshop: Workshop, minutes: float, auto_advance:
     return _save(session, workshop)
 
 
-def add(session: Session, *, workshop: Workshop, minutes: float = 1.0, auto_advance: bool | None = None,
-        now: Clock = utcnow) -> Workshop:
+def add(session: Session, *, workshop: Workshop, actor: Actor, minutes: float = 1.0,
+        auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
     """More time: a running timer ends later (counted from now if it had already reached zero),
     a paused one has more left."""
-    _require_open(workshop)
+    check(Action.run_timer, actor, workshop)
     current = state(workshop, now=now)
     if current is None:
         raise Conflict("No timer is set: start one first.")
@@ -83,10 +85,10 @@ def add(session: Session, *, workshop: Workshop, minutes: float = 1.0, auto_adva
     return _save(session, workshop, auto_advance=auto_advance)
 
 
-def pause(session: Session, *, workshop: Workshop, auto_advance: bool | None = None,
+def pause(session: Session, *, workshop: Workshop, actor: Actor, auto_advance: bool | None = None,
           now: Clock = utcnow) -> Workshop:
     """Freeze the countdown where it is."""
-    _require_open(workshop)
+    check(Action.run_timer, actor, workshop)
     current = state(workshop, now=now)
     if current is None or not current.running:
         raise Conflict("The timer is not running, so it cannot be paused.")
@@ -95,10 +97,10 @@ def pause(session: Session, *, workshop: Workshop, auto_advance: bool | None = N
     return _save(session, workshop, auto_advance=auto_advance)
 
 
-def resume(session: Session, *, workshop: Workshop, auto_advance: bool | None = None,
+def resume(session: Session, *, workshop: Workshop, actor: Actor, auto_advance: bool | None = None,
            now: Clock = utcnow) -> Workshop:
     """Go on counting down from where the timer was paused."""
-    _require_open(workshop)
+    check(Action.run_timer, actor, workshop)
     current = state(workshop, now=now)
     if current is None or current.running:
         raise Conflict("The timer is not paused, so it cannot be resumed.")
@@ -107,8 +109,9 @@ def resume(session: Session, *, workshop: Workshop, auto_advance: bool | None = 
     return _save(session, workshop, auto_advance=auto_advance)
 
 
-def stop(session: Session, *, workshop: Workshop) -> Workshop:
-    """Remove the timer (stopping no timer is fine)."""
+def stop(session: Session, *, workshop: Workshop, actor: Actor) -> Workshop:
+    """Remove the timer (stopping no timer is fine; a closed workshop's too)."""
+    check(Action.control_timer, actor, workshop)
     clear(workshop)
     return _save(session, workshop)
 
@@ -121,26 +124,25 @@ def clear(workshop: Workshop) -> None:
     workshop.timer_auto_advance = False
 
 
-def apply(session: Session, *, workshop: Workshop, action: str, minutes: float | None = None,
+def apply(session: Session, *, workshop: Workshop, actor: Actor, action: str, minutes: float | None = None,
           auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
     """One of the facilitator's timer buttons (the API's and the console's)."""
     if action == "start":
         assert minutes is not None
-        return start(session, workshop=workshop, minutes=minutes, auto_advance=auto_advance, now=now)
+        return start(session, workshop=workshop, actor=actor, minutes=minutes, auto_advance=auto_advance,
+                     now=now)
     if action == "add":
-        return add(session, workshop=workshop, minutes=minutes or 1.0, auto_advance=auto_advance, now=now)
+        return add(session, workshop=workshop, actor=actor, minutes=minutes or 1.0, auto_advance=auto_advance,
+                   now=now)
     if action == "pause":
-        return pause(session, workshop=workshop, auto_advance=auto_advance, now=now)
+        return pause(session, workshop=workshop, actor=actor, auto_advance=auto_advance, now=now)
     if action == "resume":
-        return resume(session, workshop=workshop, auto_advance=auto_advance, now=now)
+        return resume(session, workshop=workshop, actor=actor, auto_advance=auto_advance, now=now)
     if action == "stop":
-        return stop(session, workshop=workshop)
+        return stop(session, workshop=workshop, actor=actor)
     raise ValueError(action)
 
 
-def _require_open(workshop: Workshop) -> None:
-    if workshop.phase == Phase.closed:
-        raise Conflict("The workshop is in phase 'closed': it has no phase to time.")
 
 
 def _save(session: Session, workshop: Workshop, *, auto_advance: bool | None = None) -> Workshop:

@@ -15,13 +15,14 @@ from sqlalchemy import bindparam, delete, exists, func, insert, update
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, DomainError, NotFound
-from app.models import Participant, Phase, Project, ProjectStrategy, Round, Strategy, Vote, Workshop
+from app.models import Participant, Project, ProjectStrategy, Round, Strategy, Vote, Workshop
 from app.models.round import Criterion, MyScores, ProjectScoresResult
 from app.models.vote import MyVotes, VoteResult
-from app.services import access, methods, rounds, scoring, workshops
-from app.services.access import Role
+from app.services import access, methods, rounds, rules, scoring, workshops
+from app.services.access import Actor, Role
 from app.services.methods.dots import AddDot, SetDots
 from app.services.methods.scoring import SetScores
+from app.services.rules import Action
 
 
 # The tables themselves, for the vote path's plain statements (no ORM bookkeeping).
@@ -48,6 +49,9 @@ _ROUND = select(ROUND).where(ROUND.c.id == bindparam("round_id"), ROUND.c.worksh
 
 Command = SetDots | AddDot | SetScores
 Admit = Callable[[int], None]  # the rate limit for a participant id; raises RateLimited
+# Who casts a batch's dots, for the rules that do not depend on which participant it is: every
+# sender was identified as a participant first (record), or is one (set_dots, for scripts).
+VOTER = Actor(Role.participant)
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,9 @@ def record(session: Session, requests: Sequence[Request]) -> tuple[list[Ballot |
         admitted: list[tuple[int, int]] = []  # (request index, participant id)
         for i, actor in zip(indexes, actors, strict=True):
             try:
-                action = "score projects" if isinstance(requests[i].command, SetScores) else "vote"
-                actor = access.require(actor, Role.participant, action=action)
+                # Who, here; the phase and each project once the batch has read them.
+                actor = rules.require(Action.score if isinstance(requests[i].command, SetScores) else Action.vote,
+                                      actor)
                 assert actor.participant_id is not None
                 requests[i].admit(actor.participant_id)
                 requests[i].command.check()
@@ -257,9 +262,7 @@ class _Ballots:
 
     def __init__(self, session: Session, *, workshop: Workshop, participant_ids: set[int],
                  project_ids: set[int]) -> None:
-        if workshop.phase != Phase.vote:
-            raise Conflict("Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'.",
-                           phase=workshop.phase)
+        rules.check(Action.vote, VOTER, workshop)
         self.session, self.workshop = session, workshop
         conn = session.connection()  # plain statements, made once: no ORM bookkeeping on the hot path
         # In id order, so two processes locking overlapping sets cannot deadlock.
@@ -276,7 +279,8 @@ class _Ballots:
         # The batch's projects and those its voters have dots on (their titles redraw "my votes").
         ids = sorted(p for p in project_ids | {p for votes in self.mine.values() for p in votes}
                      if 0 < p < 2**62)  # past what the id column holds
-        self.projects = {row.id: row for row in conn.execute(_PROJECTS, {"ids": ids})} if ids else {}
+        self.projects: dict[int, Any] = ({row.id: row for row in conn.execute(_PROJECTS, {"ids": ids})}
+                                         if ids else {})
         self.in_scope = rounds.scope(session, round_=self.round)
         # What the database holds, so flush() writes only the difference. A per-strategy budget
         # is checked against the database itself, so its changes are written at once instead.
@@ -293,8 +297,7 @@ class _Ballots:
         project = self.projects.get(project_id)
         if project is None or project.workshop_id != self.workshop.id or project.hidden or project.merged_into_id:
             raise no_such_project
-        if not project.approved:
-            raise Conflict("This project is waiting for the facilitator's approval; it cannot take dots yet.")
+        rules.check(Action.vote, VOTER, project=project)  # not while it waits for approval
         if self.in_scope is not None and project_id not in self.in_scope:
             raise Conflict("This project is not on the short list of the current voting round.")
         mine, round_ = self.mine[participant_id], self.round

@@ -23,7 +23,8 @@ from app.models.workshop import (
     WorkshopSettingsUpdate,
 )
 from app.services import presets, rounds, timer
-from app.services.access import hash_key, new_key, screen_key_for
+from app.services.access import Actor, Role, hash_key, new_key, screen_key_for
+from app.services.rules import Action, allows, check
 
 # No 0/O, 1/I/L: a code read off a projector is typed without guessing.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -209,9 +210,10 @@ def timer_public(workshop: Workshop, *, now: timer.Clock = utcnow) -> TimerPubli
                        phase=current.phase, auto_advance=current.auto_advance, server_now=now())
 
 
-def set_phase(session: Session, *, workshop: Workshop, phase: Phase) -> Workshop:
+def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phase) -> Workshop:
     """The facilitator may move to any phase, back included (e.g. reopen voting). A timer
     set for another phase is dropped."""
+    check(Action.set_phase, actor, workshop)
     workshop.phase = phase
     if workshop.timer_phase is not None and workshop.timer_phase != phase:
         timer.clear(workshop)
@@ -220,9 +222,9 @@ def set_phase(session: Session, *, workshop: Workshop, phase: Phase) -> Workshop
     return workshop
 
 
-def update_settings(session: Session, *, workshop: Workshop, settings_in: WorkshopSettingsUpdate) -> Workshop:
-    if workshop.phase == Phase.closed:
-        raise Conflict("The workshop is in phase 'closed': it is read-only. Move it to another phase first.")
+def update_settings(session: Session, *, workshop: Workshop, actor: Actor,
+                    settings_in: WorkshopSettingsUpdate) -> Workshop:
+    check(Action.change_settings, actor, workshop)
     for field, value in settings_in.model_dump(exclude_none=True).items():
         setattr(workshop, field, value)
     session.add(workshop)
@@ -230,9 +232,10 @@ def update_settings(session: Session, *, workshop: Workshop, settings_in: Worksh
     return workshop
 
 
-def set_screen_view(session: Session, *, workshop: Workshop, view: str) -> Workshop:
+def set_screen_view(session: Session, *, workshop: Workshop, actor: Actor, view: str) -> Workshop:
     """What the big screen shows: one of SCREEN_VIEWS ("auto" follows the phase). Allowed in
     every phase: the screen is presentation, not workshop content."""
+    check(Action.choose_screen_view, actor, workshop)
     if view not in SCREEN_VIEWS:
         raise Invalid("Unknown screen view '{view}'; choose one of: {views}.", view=view[:20],
                       views=", ".join(SCREEN_VIEWS))
@@ -260,10 +263,10 @@ def screen_body(workshop: Workshop) -> str:
 
 
 def tallies_visible(workshop: Workshop, *, to_facilitator: bool = False) -> bool:
-    """Whether tallies may be shown on phones and the screen right now."""
-    return to_facilitator or workshop.show_live_tallies or workshop.phase in (Phase.results, Phase.closed)
+    """Whether tallies may be shown on phones and the screen (or the facilitator's console)
+    right now: the one rule /results follows too (app/services/rules.py, see_tallies)."""
+    return allows(Action.see_tallies, _FACILITATOR if to_facilitator else _ROOM, workshop)
 
 
-def require_not_closed(workshop: Workshop) -> None:
-    if workshop.phase == Phase.closed:
-        raise Conflict("The workshop is in phase 'closed': it is read-only.")
+# The screen and the phones see tallies under one rule (LIVE_TALLIES): a participant stands for both.
+_FACILITATOR, _ROOM = Actor(Role.facilitator), Actor(Role.participant)

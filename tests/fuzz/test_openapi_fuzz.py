@@ -31,6 +31,7 @@ from app.models.project import ProjectCreate
 from app.models.workshop import WorkshopCreate
 from app.services import participants, projects, voting, workshops
 from app.services.access import Actor, Role
+from tests.factories import FACILITATOR
 from tests.faults.conftest import record_figures
 
 EXAMPLES_PER_OPERATION = 30
@@ -58,16 +59,16 @@ def build_scene(database_url: str) -> None:
             workshop, facilitator_key, screen_key = workshops.create_workshop(
                 session, workshop_in=WorkshopCreate(title=f"Fuzz {phase}", dots_per_participant=6,
                                                     max_dots_per_project=3, agencies=["สสช."]))
-            workshops.set_phase(session, workshop=workshop, phase=Phase.propose)
+            workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.propose)
             person, token = participants.join(session, workshop=workshop, join_in=ParticipantJoin(name="สมชาย"))
             strategy = workshops.list_strategies(session, workshop=workshop)[0].id
             for title in ("ระบบข้อมูล", "ศูนย์ดิจิทัล", "คลาวด์ภาครัฐ"):
                 project, _ = projects.create_project(session, workshop=workshop, actor=Actor(Role.participant, person),
                                                      project_in=ProjectCreate(title=title, strategy_ids=[strategy]))
                 Scene.project_ids.append(project.id)
-            workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
+            workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
             voting.set_dots(session, workshop=workshop, participant=person, project_id=Scene.project_ids[-1], dots=2)
-            workshops.set_phase(session, workshop=workshop, phase=phase)
+            workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=phase)
             Scene.codes.append(workshop.code)
             Scene.keys.update({(workshop.code, "facilitator"): facilitator_key, (workshop.code, "screen"): screen_key,
                                (workshop.code, "participant"): token})

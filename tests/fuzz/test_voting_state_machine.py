@@ -142,7 +142,7 @@ class VotingRules(RuleBasedStateMachine):
     @rule(phase=st.sampled_from([Phase.vote, Phase.vote, Phase.propose, Phase.setup, Phase.results,
                                  Phase.closed]))
     def change_phase(self, phase: Phase) -> None:
-        self.call(lambda s, w: workshops.set_phase(s, workshop=w, phase=phase), None)
+        self.call(lambda s, w: workshops.set_phase(s, workshop=w, actor=FACILITATOR, phase=phase), None)
         self.phase = phase
 
     @rule(data=st.data())
@@ -206,7 +206,8 @@ class VotingRules(RuleBasedStateMachine):
             expected = NotFound
         else:
             expected = None
-        if self.call(lambda s, w: projects.hide_project(s, workshop=w, project_id=project), expected):
+        if self.call(lambda s, w: projects.hide_project(s, workshop=w, actor=FACILITATOR, project_id=project),
+                     expected):
             self.status[project] = "hidden"
             Counters.dots_returned_by_hides += sum(d for k, d in self.votes.items() if k[1] == project)
             self.votes = {k: d for k, d in self.votes.items() if k[1] != project}  # dots go back
@@ -223,7 +224,8 @@ class VotingRules(RuleBasedStateMachine):
             expected = Conflict
         else:
             expected = None
-        if self.call(lambda s, w: projects.restore_project(s, workshop=w, project_id=project), expected):
+        if self.call(lambda s, w: projects.restore_project(s, workshop=w, actor=FACILITATOR, project_id=project),
+                     expected):
             self.status[project] = "visible"
 
     @rule(data=st.data())
@@ -238,8 +240,8 @@ class VotingRules(RuleBasedStateMachine):
             expected = NotFound
         else:
             expected = None
-        done = self.call(lambda s, w: projects.merge_projects(s, workshop=w, project_id=source, into_id=into),
-                         expected)
+        done = self.call(lambda s, w: projects.merge_projects(s, workshop=w, actor=FACILITATOR, project_id=source,
+                                                              into_id=into), expected)
         if done:
             self.status[source] = "merged"
             for (person, pid), dots in list(self.votes.items()):

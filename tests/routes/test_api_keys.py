@@ -49,8 +49,8 @@ ENDPOINTS = {
     "hide a project": Endpoint("DELETE", "/projects/{a}", None, frozenset({"facilitator"}), "propose", 204),
     "set dots": Endpoint("PUT", "/votes/{b}", {"dots": 2}, frozenset({"participant"}), "vote", 200),
     "read my dots": Endpoint("GET", "/votes/me", None, frozenset({"participant"}), "vote", 200),
-    "read results while voting": Endpoint("GET", "/results", None, frozenset({"facilitator", "screen"}),
-                                          "vote", 200),
+    "read results while voting": Endpoint("GET", "/results", None,
+                                          frozenset({"facilitator", "screen", "participant"}), "vote", 200),
     "export": Endpoint("GET", "/export?format=json", None, frozenset({"facilitator"}), "vote", 200),
 }
 STRANGERS = ["nobody", "malformed header", "unknown key", "another workshop's facilitator",

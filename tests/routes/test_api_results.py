@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.deps import cookie_name
 from tests.routes.helpers import (
     API,
     COVERAGE_FIELDS,
@@ -168,14 +169,15 @@ def test_a_custom_framework_without_reform_areas_has_empty_coverage(client: Test
 
 
 def expected_status(phase: str, tallies: bool, who: str) -> int:
-    """API.md: facilitator and screen always; anyone in results/closed; screen not while tallies are hidden."""
+    """API.md, "Tallies and visibility": the facilitator always; the screen and the participants
+    while tallies are live; anyone with the code in results/closed."""
     if phase in ("results", "closed"):
         return 200
     if who == "facilitator":
         return 200
-    if who == "screen":
-        return 403 if (phase == "vote" and not tallies) else 200
-    return 403 if who == "participant" else 401
+    if who in ("screen", "participant"):
+        return 200 if tallies else 403
+    return 401
 
 
 RESULT_ACCESS = [(phase, tallies, who, expected_status(phase, tallies, who))
@@ -199,6 +201,23 @@ def test_who_may_see_results_depends_on_phase_and_tallies(client: TestClient, ph
         assert response.json()["phase"] == phase
     else:
         assert_error(response, status)
+
+
+@pytest.mark.parametrize("tallies", [True, False])
+def test_a_participant_reads_from_the_api_the_tallies_their_phone_shows(client: TestClient, tallies: bool) -> None:
+    """One rule for pages and the API: while voting, the phone shows tallies exactly when
+    /results answers the same participant's token."""
+    workshop = create_workshop(client, show_live_tallies=tallies, phase="propose")
+    propose(client, workshop, workshop.facilitator, "Flood warning")
+    person = join(client, workshop)
+    set_phase(client, workshop, "vote")
+    client.cookies.set(cookie_name("participant", workshop.code), person.token)
+
+    phone_shows_tallies = 'id="tally-' in client.get(f"/w/{workshop.code}").text
+    api = client.get(f"{workshop.url}/results", headers=person.headers)
+
+    assert phone_shows_tallies == tallies
+    assert api.status_code == (200 if tallies else 403), api.text
 
 
 def test_turning_tallies_on_shows_results_on_the_screen_again(client: TestClient) -> None:

@@ -139,10 +139,17 @@ def test_only_the_facilitator_starts_or_switches_rounds(client: TestClient, work
 def test_who_may_list_rounds_and_see_their_results(client: TestClient, workshop: Workshop,
                                                    voted: dict[str, Any]) -> None:
     assert_error(client.get(f"{workshop.url}/rounds"), 401)
-    # A participant sees the rounds but not their results before phase results.
+    # The rounds' results follow the one rule for tallies: while they are live, the screen and
+    # the participants see them, as on their pages.
     listed = client.get(f"{workshop.url}/rounds", headers=voted["Somchai"].headers).json()
-    assert listed[0]["results"] is None and listed[0]["mode"] == "dots"
+    assert listed[0]["results"] is not None and listed[0]["mode"] == "dots"
     assert client.get(f"{workshop.url}/rounds", headers=workshop.screen).json()[0]["results"] is not None
+    # Hidden tallies: the rounds are listed, their results are the facilitator's alone until phase results.
+    hidden = client.patch(workshop.url, json={"show_live_tallies": False}, headers=workshop.facilitator)
+    assert hidden.status_code == 200, hidden.text
+    for who in (voted["Somchai"].headers, workshop.screen):
+        assert client.get(f"{workshop.url}/rounds", headers=who).json()[0]["results"] is None
+    assert client.get(f"{workshop.url}/rounds", headers=workshop.facilitator).json()[0]["results"] is not None
     set_phase(client, workshop, "results")
     assert client.get(f"{workshop.url}/rounds", headers=voted["Somchai"].headers).json()[0]["results"] is not None
 

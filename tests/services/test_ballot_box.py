@@ -20,7 +20,7 @@ from app.ballot_box import BallotBox
 from app.models.round import RoundCreate
 from app.services import participants, results, round_setup, rounds, voting, workshops
 from app.services.voting import AddDot, Ballot, Request, SetDots, SetScores
-from tests.factories import make_project, make_workshop
+from tests.factories import FACILITATOR, make_project, make_workshop
 
 
 def join(session: Session, workshop: Workshop, name: str) -> tuple[int, str]:
@@ -245,7 +245,7 @@ def test_a_tap_below_zero_stays_at_zero(session: Session) -> None:
 def test_scores_go_through_the_same_batch_and_answer_with_my_scores(session: Session) -> None:
     workshop = make_workshop(session, phase="vote")
     a, b = (make_project(session, workshop, f"โครงการ {n}").id for n in "กข")
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(mode="scoring"))
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(mode="scoring"))
     judge, token = join(session, workshop, "กรรมการ")
     score = lambda pid, values: Request(code=workshop.code, key=token, command=SetScores(pid, values))  # noqa: E731
     key = rounds.criteria(rounds.current_round(session, workshop=workshop))[0].key

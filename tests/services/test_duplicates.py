@@ -26,7 +26,7 @@ import pytest
 from sqlmodel import Session
 
 from app.services import duplicates
-from tests.factories import make_project, make_workshop
+from tests.factories import FACILITATOR, make_project, make_workshop
 
 PAIRS = json.loads((Path(__file__).parent.parent / "data" / "duplicate_pairs.json").read_text("utf-8"))["pairs"]
 PAIR_PRECISION_FLOOR, RECALL_FLOOR, WORKSHOP_PRECISION_FLOOR = 0.85, 0.80, 0.75
@@ -138,5 +138,5 @@ def test_the_workshop_s_visible_proposals_are_paired_earliest_first(session: Ses
     assert (public.project_a, public.project_b, public.title_b) == (older.id, newer.id, newer.title)
     from app.services import projects
 
-    projects.merge_projects(session, workshop=workshop, project_id=newer.id, into_id=older.id)
+    projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=newer.id, into_id=older.id)
     assert duplicates.likely_duplicates(session, workshop=workshop) == []

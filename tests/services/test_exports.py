@@ -101,7 +101,7 @@ def vote(session: Session, story: Story, ballots: dict[str, dict[str, int]]) -> 
 
 
 def set_phase(session: Session, story: Story, phase: Phase) -> None:
-    workshops.set_phase(session, workshop=story.workshop, phase=phase)
+    workshops.set_phase(session, workshop=story.workshop, actor=FACILITATOR, phase=phase)
 
 
 @pytest.fixture
@@ -166,10 +166,11 @@ def thai_workshop(session: Session) -> Story:
     projects.merge_projects(
         session,
         workshop=story.workshop,
+        actor=FACILITATOR,
         project_id=story.projects["copy"].id,
         into_id=story.projects["coding"].id,
     )
-    projects.hide_project(session, workshop=story.workshop, project_id=story.projects["test"].id)
+    projects.hide_project(session, workshop=story.workshop, actor=FACILITATOR, project_id=story.projects["test"].id)
     set_phase(session, story, Phase.results)
     return story
 
@@ -242,11 +243,12 @@ def english_workshop(session: Session) -> Story:
         projects.merge_projects(
             session,
             workshop=story.workshop,
+        actor=FACILITATOR,
             project_id=story.projects[source].id,
             into_id=story.projects[target].id,
         )
     projects.hide_project(
-        session, workshop=story.workshop, project_id=story.projects["rejected"].id
+        session, workshop=story.workshop, actor=FACILITATOR, project_id=story.projects["rejected"].id
     )
     set_phase(session, story, Phase.results)
     return story

@@ -60,7 +60,7 @@ def test_a_waiting_proposal_is_seen_by_the_facilitator_and_its_proposer_only(ses
 def test_approving_shows_the_proposal_everywhere(session: Session) -> None:
     workshop = make_workshop(session, phase="propose", premoderate=True)
     waiting = make_project(session, workshop, "รอตรวจ", by=make_participant(session, workshop))
-    projects.approve_project(session, workshop=workshop, project_id=waiting.id)
+    projects.approve_project(session, workshop=workshop, actor=FACILITATOR, project_id=waiting.id)
     assert waiting.approved and projects.list_pending(session, workshop=workshop) == []
     assert titles(results.compute(session, workshop=workshop).standings) == ["รอตรวจ"]
 
@@ -68,9 +68,9 @@ def test_approving_shows_the_proposal_everywhere(session: Session) -> None:
 def test_rejecting_hides_a_waiting_proposal_and_it_can_come_back_to_the_queue(session: Session) -> None:
     workshop = make_workshop(session, phase="propose", premoderate=True)
     waiting = make_project(session, workshop, "รอตรวจ", by=make_participant(session, workshop))
-    projects.hide_project(session, workshop=workshop, project_id=waiting.id)
+    projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=waiting.id)
     assert projects.list_pending(session, workshop=workshop) == []
-    projects.restore_project(session, workshop=workshop, project_id=waiting.id)
+    projects.restore_project(session, workshop=workshop, actor=FACILITATOR, project_id=waiting.id)
     assert projects.list_pending(session, workshop=workshop) == [waiting]
 
 
@@ -91,7 +91,7 @@ def test_a_waiting_proposal_takes_no_dots(session: Session) -> None:
     workshop = make_workshop(session, phase="propose", premoderate=True)
     malee = make_participant(session, workshop)
     waiting = make_project(session, workshop, by=malee)
-    workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
     with pytest.raises(Conflict, match="waiting for the facilitator's approval"):
         voting.set_dots(session, workshop=workshop, participant=malee, project_id=waiting.id, dots=1)
     assert voting.my_votes(session, workshop=workshop, participant=malee).used == 0
@@ -102,7 +102,8 @@ def test_merging_a_waiting_duplicate_into_a_shown_project(session: Session) -> N
     shown = make_project(session, workshop, "ศูนย์ข้อมูลกลาง", strategies=["S1"])
     duplicate = make_project(session, workshop, "ศูนย์ข้อมูลกลางภาครัฐ", strategies=["S2"],
                              by=make_participant(session, workshop))
-    survivor = projects.merge_projects(session, workshop=workshop, project_id=duplicate.id, into_id=shown.id)
+    survivor = projects.merge_projects(session, workshop=workshop, actor=FACILITATOR,
+                                       project_id=duplicate.id, into_id=shown.id)
     assert survivor.id == shown.id and survivor.approved
     assert projects.list_pending(session, workshop=workshop) == []
     assert len(projects.public(session, survivor).strategy_ids) == 2  # tags united
@@ -112,7 +113,8 @@ def test_merging_a_shown_project_into_a_waiting_one_shows_the_survivor(session: 
     workshop = make_workshop(session, phase="propose", premoderate=True)
     shown = make_project(session, workshop, "แบบเดิม")
     waiting = make_project(session, workshop, "แบบที่เขียนดีกว่า", by=make_participant(session, workshop))
-    survivor = projects.merge_projects(session, workshop=workshop, project_id=shown.id, into_id=waiting.id)
+    survivor = projects.merge_projects(session, workshop=workshop, actor=FACILITATOR,
+                                       project_id=shown.id, into_id=waiting.id)
     assert survivor.id == waiting.id and survivor.approved
 
 
@@ -121,18 +123,18 @@ def test_pinned_projects_come_first_then_by_time(session: Session) -> None:
     made = [make_project(session, workshop, title) for title in ("หนึ่ง", "สอง", "สาม", "สี่")]
     for offset, project in enumerate(made):  # one minute apart, in this order
         project.created_at = made[0].created_at + timedelta(minutes=offset)
-    projects.set_pinned(session, workshop=workshop, project_id=made[2].id, pinned=True)
-    projects.set_pinned(session, workshop=workshop, project_id=made[0].id, pinned=True)
+    projects.set_pinned(session, workshop=workshop, actor=FACILITATOR, project_id=made[2].id, pinned=True)
+    projects.set_pinned(session, workshop=workshop, actor=FACILITATOR, project_id=made[0].id, pinned=True)
     assert titles(projects.pinned_first(made)) == ["หนึ่ง", "สาม", "สอง", "สี่"]
     assert titles(projects.pinned_first(made, newest_first=True)) == ["สาม", "หนึ่ง", "สี่", "สอง"]
-    projects.set_pinned(session, workshop=workshop, project_id=made[2].id, pinned=False)
+    projects.set_pinned(session, workshop=workshop, actor=FACILITATOR, project_id=made[2].id, pinned=False)
     assert titles(projects.pinned_first(made, newest_first=True)) == ["หนึ่ง", "สี่", "สาม", "สอง"]
 
 
 def test_pinning_does_not_change_the_ranking(session: Session) -> None:
     workshop = make_workshop(session, phase="propose")
     first, second = make_project(session, workshop, "ก่อน"), make_project(session, workshop, "หลัง")
-    projects.set_pinned(session, workshop=workshop, project_id=second.id, pinned=True)
+    projects.set_pinned(session, workshop=workshop, actor=FACILITATOR, project_id=second.id, pinned=True)
     outcome = results.compute(session, workshop=workshop)
     assert titles(outcome.standings) == ["ก่อน", "หลัง"]  # no dots: proposal order
     assert titles(projects.pinned_first(outcome.standings, project=lambda s: s.project)) == ["หลัง", "ก่อน"]
@@ -142,20 +144,22 @@ def test_pinning_does_not_change_the_ranking(session: Session) -> None:
 def test_a_closed_workshop_refuses_moderation(session: Session) -> None:
     workshop = make_workshop(session, phase="propose", premoderate=True)
     waiting = make_project(session, workshop, by=make_participant(session, workshop))
-    workshops.set_phase(session, workshop=workshop, phase=Phase.closed)
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.closed)
     with pytest.raises(Conflict, match="closed"):
-        projects.approve_project(session, workshop=workshop, project_id=waiting.id)
+        projects.approve_project(session, workshop=workshop, actor=FACILITATOR, project_id=waiting.id)
     with pytest.raises(Conflict, match="closed"):
-        projects.set_pinned(session, workshop=workshop, project_id=waiting.id, pinned=True)
+        projects.set_pinned(session, workshop=workshop, actor=FACILITATOR, project_id=waiting.id, pinned=True)
     assert not waiting.approved and not waiting.pinned
 
 
 def test_pre_moderation_is_a_setting_the_facilitator_turns_on_and_off(session: Session) -> None:
     workshop = make_workshop(session, phase="propose")
     malee = make_participant(session, workshop)
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(premoderate=True))
+    workshops.update_settings(session, workshop=workshop, actor=FACILITATOR,
+                              settings_in=WorkshopSettingsUpdate(premoderate=True))
     assert not make_project(session, workshop, "รอ", by=malee).approved
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(premoderate=False))
+    workshops.update_settings(session, workshop=workshop, actor=FACILITATOR,
+                              settings_in=WorkshopSettingsUpdate(premoderate=False))
     assert make_project(session, workshop, "ขึ้นเลย", by=malee).approved
     # What already waits still waits: nothing reaches the screen without the facilitator.
     assert titles(projects.list_pending(session, workshop=workshop)) == ["รอ"]
@@ -172,19 +176,20 @@ def test_the_screen_on_auto_follows_the_phase(session: Session, phase: str, show
 def test_the_screen_shows_the_view_the_facilitator_chose(session: Session) -> None:
     workshop = make_workshop(session, phase="propose")
     for view in SCREEN_VIEWS:
-        workshops.set_screen_view(session, workshop=workshop, view=view)
+        workshops.set_screen_view(session, workshop=workshop, actor=FACILITATOR, view=view)
         assert workshops.screen_body(workshop) == ("newest" if view == "auto" else view)
     with pytest.raises(Invalid, match="Unknown screen view"):
-        workshops.set_screen_view(session, workshop=workshop, view="everything")
+        workshops.set_screen_view(session, workshop=workshop, actor=FACILITATOR, view="everything")
     assert workshop.screen_view == SCREEN_VIEWS[-1]  # unchanged
 
 
 @pytest.mark.parametrize("view", sorted(SCREEN_VIEWS))
 def test_blind_voting_hides_every_view_that_shows_dots_or_scores(session: Session, view: str) -> None:
     workshop = make_workshop(session, phase="vote", show_live_tallies=False)
-    workshops.set_screen_view(session, workshop=workshop, view=view)
+    workshops.set_screen_view(session, workshop=workshop, actor=FACILITATOR, view=view)
     hidden = view in TALLY_VIEWS or view == "auto"  # auto in vote is the live tallies
     assert workshops.screen_body(workshop) == ("hidden" if hidden else view)
     # Revealed (or in results), the same view shows.
-    workshops.update_settings(session, workshop=workshop, settings_in=WorkshopSettingsUpdate(show_live_tallies=True))
+    workshops.update_settings(session, workshop=workshop, actor=FACILITATOR,
+                              settings_in=WorkshopSettingsUpdate(show_live_tallies=True))
     assert workshops.screen_body(workshop) != "hidden"

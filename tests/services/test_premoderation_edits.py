@@ -25,7 +25,7 @@ def approved_proposal(session: Session, title: str = "ศูนย์ข้อ�
     workshop = make_workshop(session, phase="propose", premoderate=True)
     malee = make_participant(session, workshop, "มาลี")
     project = make_project(session, workshop, title, strategies=["S1"], by=malee)
-    projects.approve_project(session, workshop=workshop, project_id=project.id)
+    projects.approve_project(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
     return workshop, malee, project
 
 
@@ -50,7 +50,7 @@ def test_approving_the_edit_puts_the_new_text_and_tags_everywhere(session: Sessi
     s2 = workshops.list_strategies(session, workshop=workshop)[1].id
     edit(session, workshop, malee, project, title="ฉบับแก้ไข", strategy_ids=[s2])
     assert projects.public(session, project).strategy_ids != [s2]  # tags wait too
-    projects.approve_edit(session, workshop=workshop, project_id=project.id)
+    projects.approve_edit(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
     assert shown_titles(session, workshop) == ["ฉบับแก้ไข"]
     assert projects.public(session, project).strategy_ids == [s2]
     assert not project.edit_pending and projects.list_pending_edits(session, workshop=workshop) == []
@@ -60,17 +60,17 @@ def test_the_api_approve_of_a_shown_proposal_approves_its_waiting_edit(session: 
     workshop, malee, project = approved_proposal(session)
     edit(session, workshop, malee, project, title="ฉบับแก้ไข")
     assert shown_titles(session, workshop) == ["ศูนย์ข้อมูลเกษตร"]
-    projects.approve_project(session, workshop=workshop, project_id=project.id)
+    projects.approve_project(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
     assert shown_titles(session, workshop) == ["ฉบับแก้ไข"]
 
 
 def test_rejecting_the_edit_keeps_the_approved_text(session: Session) -> None:
     workshop, malee, project = approved_proposal(session)
     edit(session, workshop, malee, project, title="ข้อความที่ไม่เหมาะสม")
-    projects.reject_edit(session, workshop=workshop, project_id=project.id)
+    projects.reject_edit(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
     assert shown_titles(session, workshop) == ["ศูนย์ข้อมูลเกษตร"] and not project.edit_pending
     with pytest.raises(Conflict, match="no edit waiting"):
-        projects.approve_edit(session, workshop=workshop, project_id=project.id)
+        projects.approve_edit(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
 
 
 def test_a_second_edit_builds_on_the_waiting_one_and_an_edit_back_withdraws_it(session: Session) -> None:
@@ -89,7 +89,7 @@ def test_edits_that_need_no_approval_apply_at_once(session: Session, case: str) 
     malee = make_participant(session, workshop)
     project = make_project(session, workshop, "ร่างแรก", by=malee)
     if case != "waiting proposal":
-        projects.approve_project(session, workshop=workshop, project_id=project.id)
+        projects.approve_project(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
     edit(session, workshop, None if case == "facilitator" else malee, project, title="ร่างที่สอง")
     assert project.title == "ร่างที่สอง" and not project.edit_pending
 
@@ -111,8 +111,8 @@ def test_typed_agencies_reach_the_screen_only_once_approved(session: Session) ->
     assert [(a.name, a.joined) for a in moderation.pending_agencies(session, workshop=workshop)] == [
         ("หน่วยงานที่พิมพ์เอง", 2), ("ข้อความไม่เหมาะสม", 1)]
     assert screen() == [("", 1), ("other", 3), ("กรมอุตุนิยมวิทยา", 1)]
-    moderation.review_agency(session, workshop=workshop, name="หน่วยงานที่พิมพ์เอง", approved=True)
-    moderation.review_agency(session, workshop=workshop, name="ข้อความไม่เหมาะสม", approved=False)
+    moderation.review_agency(session, workshop=workshop, actor=FACILITATOR, name="หน่วยงานที่พิมพ์เอง", approved=True)
+    moderation.review_agency(session, workshop=workshop, actor=FACILITATOR, name="ข้อความไม่เหมาะสม", approved=False)
     assert moderation.pending_agencies(session, workshop=workshop) == []
     assert screen() == [("", 1), ("other", 1), ("กรมอุตุนิยมวิทยา", 1), ("หน่วยงานที่พิมพ์เอง", 2)]
 

@@ -28,7 +28,21 @@ def test_nothing_changes_in_a_closed_workshop(session: Session) -> None:
     with pytest.raises(Conflict, match="closed"):
         make_project(session, workshop)
     with pytest.raises(Conflict, match="closed"):
-        projects.hide_project(session, workshop=workshop, project_id=project.id)
+        projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
+
+
+def test_only_the_facilitator_moderates_whoever_calls_the_service(session: Session) -> None:
+    """The rule lives in the service too, not only in the routes: a script acting for a
+    participant or the screen is refused and nothing changes."""
+    workshop = make_workshop(session, phase="propose")
+    somchai = Actor(Role.participant, make_participant(session, workshop))
+    duplicate, kept = make_project(session, workshop, "A"), make_project(session, workshop, "B")
+    for who in (somchai, Actor(Role.screen)):
+        with pytest.raises(Forbidden, match="Only the facilitator may merge projects"):
+            projects.merge_projects(session, workshop=workshop, actor=who, project_id=duplicate.id, into_id=kept.id)
+        with pytest.raises(Forbidden, match="Only the facilitator may hide projects"):
+            projects.hide_project(session, workshop=workshop, actor=who, project_id=duplicate.id)
+    assert [p.title for p in projects.list_projects(session, workshop=workshop)] == ["A", "B"]
 
 
 def test_a_retried_submission_makes_one_project(session: Session) -> None:
@@ -71,7 +85,7 @@ def test_hiding_a_project_returns_its_dots_to_their_owners(session: Session) -> 
     project = make_project(session, workshop)
     voter = make_participant(session, workshop)
     voting.set_dots(session, workshop=workshop, participant=voter, project_id=project.id, dots=3)
-    projects.hide_project(session, workshop=workshop, project_id=project.id)
+    projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=project.id)
     mine = voting.my_votes(session, workshop=workshop, participant=voter)
     assert (mine.used, mine.remaining) == (0, 5)
     assert projects.list_projects(session, workshop=workshop) == []
@@ -87,7 +101,8 @@ def test_merging_unites_tags_and_sums_dots_clipped_to_the_cap(session: Session) 
     voting.set_dots(session, workshop=workshop, participant=both, project_id=survivor.id, dots=2)
     voting.set_dots(session, workshop=workshop, participant=only_duplicate, project_id=duplicate.id, dots=3)
 
-    merged = projects.merge_projects(session, workshop=workshop, project_id=duplicate.id, into_id=survivor.id)
+    merged = projects.merge_projects(session, workshop=workshop, actor=FACILITATOR,
+                                     project_id=duplicate.id, into_id=survivor.id)
 
     public = projects.public(session, merged)
     codes = {s.id: s.code for s in results.compute(session, workshop=workshop).strategies}
@@ -108,12 +123,12 @@ def test_merges_that_make_no_sense_are_refused(session: Session, case: str) -> N
     a, b, c = (make_project(session, workshop, t) for t in "ABC")
     if case == "itself":
         with pytest.raises(Invalid):
-            projects.merge_projects(session, workshop=workshop, project_id=a.id, into_id=a.id)
+            projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=a.id, into_id=a.id)
     elif case == "hidden target":
-        projects.hide_project(session, workshop=workshop, project_id=b.id)
+        projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=b.id)
         with pytest.raises(NotFound):
-            projects.merge_projects(session, workshop=workshop, project_id=a.id, into_id=b.id)
+            projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=a.id, into_id=b.id)
     else:
-        projects.merge_projects(session, workshop=workshop, project_id=a.id, into_id=b.id)
+        projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=a.id, into_id=b.id)
         with pytest.raises(NotFound):
-            projects.merge_projects(session, workshop=workshop, project_id=a.id, into_id=c.id)
+            projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=a.id, into_id=c.id)

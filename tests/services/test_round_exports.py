@@ -16,7 +16,7 @@ from app.models import Phase, Workshop
 from app.models.round import Criterion, RoundCreate, ScopeIn
 from app.services import results, round_setup, rounds, scoring, voting, workshops
 from app.services.exports import json_export, json_import, xlsx_export
-from tests.factories import make_participant, make_project, make_workshop
+from tests.factories import FACILITATOR, make_participant, make_project, make_workshop
 
 
 def as_file(data: dict[str, Any]) -> dict[str, Any]:
@@ -47,21 +47,21 @@ def three_rounds(session: Session) -> Workshop:
            for t, s in (("ศูนย์ข้อมูลน้ำ", ["S1"]), ("ระบบเตือนภัย", ["S1", "S2"]), ("คลาวด์กลาง", ["S3"]),
                         ("ตลาดออนไลน์", []))}
     people = [make_participant(session, workshop, n) for n in ("สมชาย", "มาลี", "ดาว")]
-    workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
     for who, ballot in zip(people, ({"ศูนย์ข้อมูลน้ำ": 3, "ระบบเตือนภัย": 2}, {"คลาวด์กลาง": 3},
                                     {"ระบบเตือนภัย": 1, "ตลาดออนไลน์": 1})):
         for title, n in ballot.items():
             voting.set_dots(session, workshop=workshop, participant=who, project_id=ids[title], dots=n)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
         title="คัดเลือก", mode="scoring", scope=ScopeIn(top_n=3),
         criteria=[Criterion(key="impact", name="ผลกระทบ", weight=2), Criterion(key="feasibility", name="ทำได้จริง")]))
     for who, values in zip(people, ({"impact": 5, "feasibility": 2}, {"impact": 3}, {"feasibility": 4})):
         for title in ("ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง"):
             scoring.set_scores(session, workshop=workshop, participant=who, project_id=ids[title], scores=values)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
         dots_per_participant=2, per_strategy_budget=True, scope=ScopeIn(top_n=2, from_round=2)))
     voting.set_dots(session, workshop=workshop, participant=people[0], project_id=ids["ศูนย์ข้อมูลน้ำ"], dots=2)
-    rounds.switch_round(session, workshop=workshop, number=2)
+    rounds.switch_round(session, workshop=workshop, actor=FACILITATOR, number=2)
     return workshop
 
 
@@ -159,8 +159,9 @@ def test_the_dots_sheet_counts_what_is_left_of_the_current_rounds_own_budget(ses
     workshop = make_workshop(session, phase="propose", dots_per_participant=5, max_dots_per_project=3)
     water, cloud = (make_project(session, workshop, t).id for t in ("ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง"))
     somchai = make_participant(session, workshop, "สมชาย")
-    workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(title="รอบสุดท้าย", dots_per_participant=8))
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR,
+                             round_in=RoundCreate(title="รอบสุดท้าย", dots_per_participant=8))
     for project_id in (water, cloud):
         voting.set_dots(session, workshop=workshop, participant=somchai, project_id=project_id, dots=3)
 

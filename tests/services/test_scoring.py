@@ -10,15 +10,16 @@ from app.errors import Conflict, Invalid, NotFound
 from app.models import Participant, Phase, Workshop
 from app.models.round import Criterion, RoundCreate, ScopeIn
 from app.services import projects, results, round_setup, scoring, voting, workshops
-from tests.factories import make_participant, make_project, make_workshop
+from tests.factories import FACILITATOR, make_participant, make_project, make_workshop
 
 
 def scoring_workshop(session: Session, *titles: str, criteria: list[Criterion] | None = None,
                      ) -> tuple[Workshop, dict[str, int]]:
     workshop = make_workshop(session, phase="propose", language="en")
     by_title = {t: make_project(session, workshop, t).id for t in titles}
-    workshops.set_phase(session, workshop=workshop, phase=Phase.vote)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(mode="scoring", criteria=criteria))
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR,
+                             round_in=RoundCreate(mode="scoring", criteria=criteria))
     return workshop, by_title
 
 
@@ -129,10 +130,11 @@ def test_projects_off_the_short_list_or_gone_cannot_be_scored(session: Session) 
     kept, dropped, hidden = (make_project(session, workshop, t) for t in ("kept", "dropped", "hidden"))
     voter = make_participant(session, workshop)
     voting.set_dots(session, workshop=workshop, participant=voter, project_id=kept.id, dots=1)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(mode="scoring", scope=ScopeIn(top_n=1)))
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR,
+                             round_in=RoundCreate(mode="scoring", scope=ScopeIn(top_n=1)))
     with pytest.raises(Conflict, match="short list"):
         score(session, workshop, voter, dropped.id, impact=3)
-    projects.hide_project(session, workshop=workshop, project_id=hidden.id)
+    projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=hidden.id)
     with pytest.raises(NotFound):
         score(session, workshop, voter, hidden.id, impact=3)
     with pytest.raises(NotFound):
@@ -140,11 +142,25 @@ def test_projects_off_the_short_list_or_gone_cannot_be_scored(session: Session) 
     score(session, workshop, voter, kept.id, impact=3)
 
 
+def test_a_proposal_waiting_for_approval_takes_no_score_as_it_takes_no_dots(session: Session) -> None:
+    """One rule for both ways of voting: a project takes a vote or a score once it is shown."""
+    workshop = make_workshop(session, phase="propose", premoderate=True, language="en")
+    malee = make_participant(session, workshop, "Malee")
+    waiting = make_project(session, workshop, "Waiting", by=malee)
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.vote)
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(mode="scoring"))
+
+    with pytest.raises(Conflict, match="waiting for the facilitator's approval"):
+        score(session, workshop, malee, waiting.id, impact=5)
+
+    assert scoring.my_scores(session, workshop=workshop, participant=malee).scores == {}
+
+
 def test_my_scores_are_kept_per_round(session: Session) -> None:
     workshop, by_title = scoring_workshop(session, "A")
     voter = make_participant(session, workshop)
     score(session, workshop, voter, by_title["A"], impact=4)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(mode="scoring"))
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(mode="scoring"))
     assert scoring.my_scores(session, workshop=workshop, participant=voter).scores == {}
     earlier = scoring.my_scores(session, workshop=workshop, participant=voter, round_number=2)
     assert (earlier.round, earlier.scores) == (2, {str(by_title["A"]): {"impact": 4}})
@@ -165,9 +181,9 @@ def test_the_matrix_uses_the_latest_round_that_scores_impact_and_feasibility(ses
     workshop, by_title = scoring_workshop(session, "A")
     voter = make_participant(session, workshop)
     score(session, workshop, voter, by_title["A"], impact=2, feasibility=3)
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate(
-        mode="scoring", criteria=[Criterion(key="cost", name="Cost")]))
-    round_setup.create_round(session, workshop=workshop, round_in=RoundCreate())  # dots
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate(
+             mode="scoring", criteria=[Criterion(key="cost", name="Cost")]))
+    round_setup.create_round(session, workshop=workshop, actor=FACILITATOR, round_in=RoundCreate())  # dots
     assert [(p.x, p.y) for p in scoring.matrix_points(session, workshop=workshop)] == [(3.0, 2.0)]
     no_matrix = make_workshop(session)
     assert scoring.matrix_points(session, workshop=no_matrix) == []

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.db import with_retry
 from app.errors import Conflict, NotFound
 from app.services import projects, voting
-from tests.factories import make_participant, make_project, make_workshop
+from tests.factories import FACILITATOR, make_participant, make_project, make_workshop
 
 
 @pytest.mark.parametrize("phase", ["setup", "propose", "results", "closed"])
@@ -72,8 +72,8 @@ def test_no_votes_on_hidden_or_merged_projects(session: Session) -> None:
     workshop = make_workshop(session, phase="vote")
     hidden, merged, kept = (make_project(session, workshop, t) for t in "ABC")
     voter = make_participant(session, workshop)
-    projects.hide_project(session, workshop=workshop, project_id=hidden.id)
-    projects.merge_projects(session, workshop=workshop, project_id=merged.id, into_id=kept.id)
+    projects.hide_project(session, workshop=workshop, actor=FACILITATOR, project_id=hidden.id)
+    projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=merged.id, into_id=kept.id)
     for project in (hidden, merged):
         with pytest.raises(NotFound):
             voting.set_dots(session, workshop=workshop, participant=voter, project_id=project.id, dots=1)

@@ -10,7 +10,7 @@ from app.models import Phase
 from app.models.workshop import CustomFramework, WorkshopCreate
 from app.services import workshops
 from app.services.access import Role, hash_key, identify, screen_key_for
-from tests.factories import make_participant, make_workshop
+from tests.factories import FACILITATOR, make_participant, make_workshop
 
 
 def test_join_codes_are_short_unambiguous_and_found_ignoring_case(session: Session) -> None:
@@ -70,7 +70,7 @@ def test_keys_are_stored_only_as_hashes_and_the_screen_key_follows_from_the_faci
 def test_the_facilitator_may_move_to_any_phase_and_back(session: Session) -> None:
     workshop = make_workshop(session)
     for phase in ("propose", "vote", "results", "vote", "closed", "propose", "setup"):
-        workshops.set_phase(session, workshop=workshop, phase=Phase(phase))
+        workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase(phase))
         assert workshop.phase == phase
 
 
@@ -79,6 +79,6 @@ def test_participants_join_in_any_phase_but_closed(session: Session) -> None:
 
     workshop = make_workshop(session, phase="results")
     assert make_participant(session, workshop).id
-    workshops.set_phase(session, workshop=workshop, phase=Phase.closed)
+    workshops.set_phase(session, workshop=workshop, actor=FACILITATOR, phase=Phase.closed)
     with pytest.raises(Conflict, match="closed"):
         make_participant(session, workshop)
