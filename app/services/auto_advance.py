@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import true, update
 from sqlmodel import Session, col, select
 
 from app.models import Workshop, utcnow
@@ -21,7 +21,7 @@ def advance_expired(session: Session, *, now: timer.Clock = utcnow) -> list[str]
     conditional UPDATE on the deadline that was seen, so exactly one process makes it."""
     moment = now()
     due = session.exec(select(Workshop.id, Workshop.code, Workshop.timer_ends_at, Workshop.phase).where(
-        col(Workshop.timer_auto_advance),
+        col(Workshop.timer_auto_advance) == true(),
         col(Workshop.timer_ends_at).is_not(None),
         col(Workshop.timer_ends_at) <= moment,
     )).all()
