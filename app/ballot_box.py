@@ -22,6 +22,7 @@ retries; one that still cannot be written gets a "try again" (503).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -89,10 +90,8 @@ class BallotBox:
         """Write what is queued, then stop: for the server's shutdown, on its loop."""
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
             while self._waiting:
                 self._write_waiting()
@@ -107,23 +106,24 @@ class BallotBox:
              admit: Admit = lambda _participant_id: None) -> Future[Ballot]:
         """Queue a command with the key that sends it; the future holds the ballot once committed,
         or the domain error that refused it. Not started (a script, a test): written here and now."""
-        queued = _Queued(voting.Request(code=code, key=key, command=command, admit=admit))
+        future: Future[Ballot] = Future()
+        queued = _Queued(voting.Request(code=code, key=key, command=command, admit=admit), future=future)
         if self._thread is None:
             self._write_alone(queued)
         else:
             self._queue.put(queued)
-        return queued.future
+        return future
 
     async def submit(self, *, code: str, key: str | None, command: Command,
                      admit: Admit = lambda _participant_id: None) -> Ballot:
         """cast() for a request handler: waits for the commit without holding a thread."""
         if self._task is not None:
-            queued = _Queued(voting.Request(code=code, key=key, command=command, admit=admit),
-                             future=asyncio.get_running_loop().create_future())
-            self._waiting.append(queued)
+            future: asyncio.Future[Ballot] = asyncio.get_running_loop().create_future()
+            self._waiting.append(_Queued(voting.Request(code=code, key=key, command=command, admit=admit),
+                                         future=future))
             assert self._wake is not None
             self._wake.set()
-            return await queued.future
+            return await future
         if self._thread is None:  # never block the event loop on an inline write
             return await asyncio.to_thread(
                 lambda: self.cast(code=code, key=key, command=command, admit=admit).result())
@@ -159,7 +159,7 @@ class BallotBox:
                 if getattr(raw, "try_hold", lambda: True)():
                     self._write(batch, session)
                     return True
-        except Exception:  # noqa: BLE001  (never let the writer die: the next batch must run)
+        except Exception:  # never let the writer die: the next batch must run
             log.exception("Writing a batch of %d commands failed", len(batch))
             for queued in batch:
                 _settle(queued, _try_again())
@@ -193,7 +193,7 @@ class BallotBox:
                 batch.append(more)
             try:
                 self._write(batch)
-            except Exception:  # noqa: BLE001  (never let the writer die: the next batch must run)
+            except Exception:  # never let the writer die: the next batch must run
                 log.exception("Writing a batch of %d commands failed", len(batch))
                 for queued in batch:
                     if not queued.future.done():
@@ -210,7 +210,7 @@ class BallotBox:
                     session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 answers, codes = voting.record(session, [q.request for q in batch])
                 session.commit()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.warning("A batch of %d commands failed as a whole; writing them one by one", len(batch),
                         exc_info=True)
             for queued in batch:
@@ -239,7 +239,7 @@ class BallotBox:
         except DomainError as error:
             _settle(queued, error)
             return
-        except Exception:  # noqa: BLE001  (the database is away: the caller is told to try again)
+        except Exception:  # the database is away: the caller is told to try again
             log.warning("A %s could not be written", type(queued.request.command).__name__, exc_info=True)
             _settle(queued, _try_again())
             return

@@ -149,25 +149,37 @@ def bench(
     clients: Annotated[int, typer.Option(min=1, help="Phones: participants who join and hold a websocket.")] = 2000,
     rate: Annotated[float, typer.Option(min=0.1, help="Taps (+1 dot) per second, sent open-loop.")] = 200.0,
     seconds: Annotated[float, typer.Option(min=0.1, help="How long to tap.")] = 30.0,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes, each on its own port; clients split across them.")] = 1,
-    database_url: Annotated[str | None, typer.Option(help="Database for the servers (default: a new SQLite file in a temp folder).")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Server processes, each on its own port; clients split across them.")] = 1,
+    database_url: Annotated[str | None, typer.Option(
+        help="Database for the servers (default: a new SQLite file in a temp folder).")] = None,
     redis_url: Annotated[str | None, typer.Option(help="Redis for change notices between server processes.")] = None,
-    interval: Annotated[float, typer.Option(help="Coalescing interval (RUAMKIT_BROADCAST_INTERVAL) for ruamkit and the baseline.")] = 0.1,
-    phone_interval: Annotated[float, typer.Option(help="Seconds between tally redraws on the phones (RUAMKIT_PHONE_INTERVAL), for ruamkit and the baseline.")] = 0.5,
-    baseline: Annotated[bool, typer.Option(help="Also run the bare uvicorn fan-out baseline and report ratios.")] = True,
-    cpu_split: Annotated[bool, typer.Option(help="Pin the servers and this load generator to different cores.")] = False,
-    projects: Annotated[int, typer.Option(min=1, max=200, help="Projects in the bench workshop, titled with real Thai project names.")] = 20,
-    path: Annotated[str, typer.Option(help="'phone': simulate phones as the page does (join form, cookie, + button); 'api': the JSON API.")] = "phone",
-    browsers: Annotated[int, typer.Option(min=0, max=50, help="Add this many real Chromium phones (/usr/bin/chromium) tapping + on the real page.")] = 0,
-    server_env: Annotated[list[str] | None, typer.Option(help="Extra KEY=VALUE settings for the ruamkit servers (repeatable).")] = None,
+    interval: Annotated[float, typer.Option(
+        help="Coalescing interval (RUAMKIT_BROADCAST_INTERVAL) for ruamkit and the baseline.")] = 0.1,
+    phone_interval: Annotated[float, typer.Option(
+        help="Seconds between tally redraws on the phones (RUAMKIT_PHONE_INTERVAL), "
+             "for ruamkit and the baseline.")] = 0.5,
+    baseline: Annotated[bool, typer.Option(
+        help="Also run the bare uvicorn fan-out baseline and report ratios.")] = True,
+    cpu_split: Annotated[bool, typer.Option(
+        help="Pin the servers and this load generator to different cores.")] = False,
+    projects: Annotated[int, typer.Option(
+        min=1, max=200, help="Projects in the bench workshop, titled with real Thai project names.")] = 20,
+    path: Annotated[str, typer.Option(
+        help="'phone': simulate phones as the page does (join form, cookie, + button); "
+             "'api': the JSON API.")] = "phone",
+    browsers: Annotated[int, typer.Option(
+        min=0, max=50, help="Add this many real Chromium phones (/usr/bin/chromium) tapping + on the real page.")] = 0,
+    server_env: Annotated[list[str] | None, typer.Option(
+        help="Extra KEY=VALUE settings for the ruamkit servers (repeatable).")] = None,
 ) -> None:
     """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
     from bench.run import Options, main
 
     env = dict(item.split("=", 1) for item in server_env or [] if "=" in item)
     main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
-                 redis_url=redis_url, interval=interval, phone_interval=phone_interval, baseline=baseline, cpu_split=cpu_split,
-                 projects=projects, path=path, browsers=browsers, server_env=env))
+                 redis_url=redis_url, interval=interval, phone_interval=phone_interval, baseline=baseline,
+                 cpu_split=cpu_split, projects=projects, path=path, browsers=browsers, server_env=env))
 
 
 @db_cli.command("upgrade")

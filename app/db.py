@@ -6,20 +6,26 @@ import functools
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast, overload
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
 from app.paths import repository_path
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 T = TypeVar("T")
+_CursorT = TypeVar("_CursorT", bound=sqlite3.Cursor)
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -62,12 +68,12 @@ def _writer_queue(timeout: float) -> type[sqlite3.Connection]:
     lock = threading.Lock()
 
     class QueuedCursor(sqlite3.Cursor):
-        def execute(self, sql, parameters=(), /):  # type: ignore[no-untyped-def,override]
-            self.connection._queue_for(sql)  # type: ignore[attr-defined]
+        def execute(self, sql: str, parameters: Any = (), /) -> Self:
+            cast(QueuedConnection, self.connection)._queue_for(sql)
             return super().execute(sql, parameters)
 
-        def executemany(self, sql, seq_of_parameters, /):  # type: ignore[no-untyped-def,override]
-            self.connection._queue_for(sql)  # type: ignore[attr-defined]
+        def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> Self:
+            cast(QueuedConnection, self.connection)._queue_for(sql)
             return super().executemany(sql, seq_of_parameters)
 
     class QueuedConnection(sqlite3.Connection):
@@ -88,8 +94,12 @@ def _writer_queue(timeout: float) -> type[sqlite3.Connection]:
                 self._holding = False
                 lock.release()
 
-        def cursor(self, factory=QueuedCursor):  # type: ignore[no-untyped-def,override]
-            return super().cursor(factory)
+        @overload
+        def cursor(self, factory: None = None) -> sqlite3.Cursor: ...
+        @overload
+        def cursor(self, factory: Callable[[sqlite3.Connection], _CursorT]) -> _CursorT: ...
+        def cursor(self, factory: Callable[[sqlite3.Connection], sqlite3.Cursor] | None = None) -> sqlite3.Cursor:
+            return super().cursor(factory or QueuedCursor)  # every cursor queues its writes
 
         def commit(self) -> None:
             try:
@@ -112,7 +122,8 @@ def _writer_queue(timeout: float) -> type[sqlite3.Connection]:
     return QueuedConnection
 
 
-def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "NORMAL") -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry,
+                    synchronous: str = "NORMAL") -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -126,7 +137,7 @@ def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "NORMAL") -> N
     cursor.close()
 
 
-def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+def alembic_config(database_url: str) -> Config:
     from alembic.config import Config
 
     # Not read from alembic.ini (that is for the `alembic` command in a checkout): a wheel has none.

@@ -132,8 +132,8 @@ PAGE_ROLES = ("facilitator", "screen", "participant")
 def cookie_actors(request: Request, session: Session, workshop: Workshop) -> list[tuple[str, Actor]]:
     """(the cookie's role, who its key stands for) for each cookie holding a key this workshop knows."""
     keys = [request.cookies.get(cookie_name(role, workshop.code)) for role in PAGE_ROLES]
-    return [(role, actor) for role, actor in zip(PAGE_ROLES, identify_many(session, workshop=workshop, keys=keys))
-            if actor is not None]
+    actors = identify_many(session, workshop=workshop, keys=keys)
+    return [(role, actor) for role, actor in zip(PAGE_ROLES, actors, strict=True) if actor is not None]
 
 
 def page_actors(held: list[tuple[str, Actor]]) -> dict[str, Actor]:

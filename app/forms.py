@@ -20,11 +20,12 @@ async def read_form(request: Request) -> FormData:
 FormDep = Depends(read_form)
 
 
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+def _lines(text: object) -> list[str]:
+    # A form field may also be an uploaded file: that is no text, so no lines.
+    return [line.strip() for line in (text if isinstance(text, str) else "").splitlines() if line.strip()]
 
 
-def _entries(text: str | None, prefix: str) -> list[dict[str, str]]:
+def _entries(text: object, prefix: str) -> list[dict[str, str]]:
     """'CODE | name' per line, or just a name (coded S1, S2... / R1, R2...)."""
     entries = []
     for number, line in enumerate(_lines(text), start=1):

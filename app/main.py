@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,7 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
-        ballot_box = BallotBox(engine, on_loop=on_loop, on_committed=lambda codes: [publish(code) for code in codes])
+        def publish_all(codes: set[str]) -> None:
+            for code in codes:
+                publish(code)
+
+        ballot_box = BallotBox(engine, on_loop=on_loop, on_committed=publish_all)
         app.state.ballot_box = ballot_box
         ballot_box.start()
         await hub.start()
@@ -186,7 +190,7 @@ def _document_error_shape(app: FastAPI) -> None:
     "errors": [...]}), not FastAPI's default (a list under "detail"); clients and fuzzers read it."""
     generate = app.openapi
 
-    def openapi() -> dict:  # type: ignore[type-arg]
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
             schema.get("components", {}).get("schemas", {})["HTTPValidationError"] = {
@@ -200,7 +204,7 @@ def _document_error_shape(app: FastAPI) -> None:
             }
         return app.openapi_schema or generate()
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def _jsonable(errors: object) -> object:

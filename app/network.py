@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import socket
@@ -20,10 +21,8 @@ def lan_address() -> str | None:
         candidates += out.split()
     except (OSError, subprocess.SubprocessError):
         pass
-    try:
+    with contextlib.suppress(OSError):
         candidates += socket.gethostbyname_ex(socket.gethostname())[2]
-    except OSError:
-        pass
     for address in candidates:
         if "." in address and not address.startswith(("127.", "169.254.")):
             return address

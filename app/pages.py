@@ -17,7 +17,7 @@ from app.config import Settings
 from app.deps import DEVICE_COOKIE, base_url, cookie_name, device_id
 from app.errors import Unavailable
 from app.models import Workshop
-from app.models.workshop import WorkshopCreated
+from app.models.workshop import Phase, WorkshopCreated
 from app.services.views import view_context
 from app.web import is_htmx, page
 
@@ -108,7 +108,7 @@ def created_answer(request: Request, settings: Settings, workshop: Workshop, fac
     """A new workshop's code, keys and links (from the API, an import or the home page's form)."""
     base = base_url(request, settings)
     return WorkshopCreated(
-        code=workshop.code, title=workshop.title, phase=workshop.phase,
+        code=workshop.code, title=workshop.title, phase=Phase(workshop.phase),
         facilitator_key=facilitator_key, screen_key=screen_key,
         join_url=f"{base}/j/{workshop.code}",
         screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}",

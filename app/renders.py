@@ -170,7 +170,7 @@ class RenderPool:
         result: bytes | Failure
         try:
             result = self._run_worker(job, me)
-        except Exception as exc:  # noqa: BLE001 (a worker that could not even start)
+        except Exception as exc:  # a worker that could not even start
             log.exception("A render worker could not run")
             result = Failure(N_("This file could not be drawn ({problem}); try again in {seconds} seconds."),
                              {"problem": type(exc).__name__, "seconds": RETRY_SECONDS}, 503)
@@ -215,7 +215,7 @@ class RenderPool:
         if self._closing.is_set():
             return _stopping()
         if status == "ok":
-            return detail  # type: ignore[no-any-return]
+            return detail
         if status == "refused":
             template, params, status_code = detail
             return Failure(template, params, status_code)

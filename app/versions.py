@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ class Memo:
                 kept = self._values.get(full)
                 if kept is not None and kept[0] == version:
                     self._values.move_to_end(full)
-                    return kept[1]  # type: ignore[return-value]
+                    return cast(T, kept[1])  # what compute() gave for this key
                 gate = self._computing.setdefault(full, threading.Lock())
             if gate.acquire(blocking=False):
                 break

@@ -13,5 +13,9 @@ if ! command -v pdftotext >/dev/null; then
   echo "Installing poppler-utils (pdftotext) for the PDF report test ..."
   apt_install poppler-utils || echo "Could not install poppler-utils; the PDF test will skip." >&2
 fi
+# Static checks on app/ first, with the rules in pyproject.toml: ruff's lint, then mypy's types.
+# Either one's findings fail this script (set -e) before any test runs.
+.venv/bin/ruff check app
+.venv/bin/mypy app
 # pytest exits 5 when it collects no test: that fails this script like any other failure.
 .venv/bin/python -m pytest "$@"

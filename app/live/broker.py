@@ -7,8 +7,13 @@ by one worker process reaches screens held by any other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.asyncio.client import PubSub
 
 log = logging.getLogger(__name__)
 CHANNEL = "ruamkit:changes"
@@ -70,7 +75,7 @@ class RedisBroker(LocalBroker):
         await pubsub.subscribe(CHANNEL)
         self._task = asyncio.create_task(self._listen(pubsub))
 
-    async def _listen(self, pubsub) -> None:  # type: ignore[no-untyped-def]
+    async def _listen(self, pubsub: PubSub) -> None:
         while True:
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -82,18 +87,15 @@ class RedisBroker(LocalBroker):
             except Exception:
                 log.exception("Redis subscription failed; retrying in 1 s")
                 await asyncio.sleep(1.0)
-                try:
+                # Still down: the next read fails, is logged and comes back here.
+                with contextlib.suppress(Exception):
                     await pubsub.subscribe(CHANNEL)
-                except Exception:  # noqa: BLE001
-                    pass
 
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # shutting down: its end is of no use
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
         await self._async.aclose()
         self._sync.close()
 

@@ -10,6 +10,7 @@ reading is dropped without slowing the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
@@ -178,10 +179,8 @@ class Hub:
         for task in (self._task, self._watchdog, *self._fan_outs.values()):
             if task:
                 task.cancel()
-                try:
+                with contextlib.suppress(asyncio.CancelledError):
                     await task
-                except asyncio.CancelledError:
-                    pass
         for connections in list(self._views.values()):
             for conn in list(connections):
                 if conn.task:
@@ -197,10 +196,8 @@ class Hub:
     def notify(self, code: str) -> None:
         if self._loop is None or self._loop.is_closed():
             return
-        try:
+        with contextlib.suppress(RuntimeError):  # loop shutting down
             self._loop.call_soon_threadsafe(self._mark_dirty, code)
-        except RuntimeError:  # loop shutting down
-            pass
 
     def _mark_dirty(self, code: str) -> None:
         for key in self._by_code.get(code, ()):
@@ -245,10 +242,8 @@ class Hub:
 
     async def _drop(self, conn: Connection) -> None:
         self.disconnect(conn)
-        try:
+        with contextlib.suppress(Exception):  # its send already failed: so may its close
             await conn.websocket.close(code=1011)
-        except Exception:  # noqa: BLE001
-            pass
 
     async def _watch_sends(self) -> None:
         """Drop connections whose send has been stuck for send_timeout (a phone that stopped reading)."""
@@ -335,7 +330,8 @@ class Hub:
             codes, self._dirty = self._dirty, set()
             for code in codes:
                 keys = list(self._by_code.get(code, ()))
-                due = [key for key in keys if started - self._sent_at.get(key, -1e9) >= self.view_intervals.get(key[1], 0)]
+                due = [key for key in keys
+                       if started - self._sent_at.get(key, -1e9) >= self.view_intervals.get(key[1], 0)]
                 if len(due) < len(keys):  # the phones' turn comes later: keep the change for them
                     self._dirty.add(code)
                     self._dirty_event.set()

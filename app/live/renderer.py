@@ -21,26 +21,29 @@ TEMPLATE = {
 }
 
 
-def make_renderer(engine: Engine, templates: Jinja2Templates):  # type: ignore[no-untyped-def]
+class LiveRenderer:
     """The hub's renderer: (code, view, lang) -> the view's HTML, or None if the workshop is gone."""
-    base_by_code: dict[str, str] = {}
 
-    def render(code: str, view: str, lang: str) -> str | None:
-        return render_many(code, [(code, view, lang)])[(code, view, lang)]
+    def __init__(self, engine: Engine, templates: Jinja2Templates) -> None:
+        self.engine, self.templates = engine, templates
+        self.base_by_code: dict[str, str] = {}  # the site's address per workshop (links in the views)
 
-    def render_many(code: str, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str | None]:
+    def __call__(self, code: str, view: str, lang: str) -> str | None:
+        return self.render_many(code, [(code, view, lang)])[(code, view, lang)]
+
+    def render_many(self, code: str, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str | None]:
         """Every asked view of one workshop from one session and one ranking (one flush)."""
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             try:
                 workshop = workshops.get_workshop(session, code=code)
             except NotFound:
                 return dict.fromkeys(keys)
             memo: dict[Any, Any] = {}
-            return {key: render_text(templates, TEMPLATE[key[1]], key[2],
+            return {key: render_text(self.templates, TEMPLATE[key[1]], key[2],
                                      **view_context(session, workshop=workshop, view=key[1], lang=key[2],
-                                                    base=base_by_code.get(code, ""), memo=memo))
+                                                    base=self.base_by_code.get(code, ""), memo=memo))
                     for key in keys}
 
-    render.base_by_code = base_by_code  # type: ignore[attr-defined]
-    render.render_many = render_many  # type: ignore[attr-defined]
-    return render
+
+def make_renderer(engine: Engine, templates: Jinja2Templates) -> LiveRenderer:
+    return LiveRenderer(engine, templates)

@@ -7,6 +7,7 @@ several processes the phase still moves once, and the winner tells every process
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -31,10 +32,8 @@ class TimerWatch:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
 
     def tick(self) -> list[str]:
         """One check (in a worker thread: it reads the database and may publish to Redis):

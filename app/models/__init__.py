@@ -1,5 +1,8 @@
 """All tables, imported here so Alembic's autogenerate sees every one."""
 
+from sqlalchemy import Table, inspect
+from sqlmodel import SQLModel
+
 from app.models.participant import AgencyReview, Participant
 from app.models.project import Project, ProjectReformArea, ProjectStrategy
 from app.models.vote import Round, RoundProject, Score, Vote
@@ -20,5 +23,13 @@ __all__ = [
     "Strategy",
     "Vote",
     "Workshop",
+    "core_table",
     "utcnow",
 ]
+
+
+def core_table(model: type[SQLModel]) -> Table:
+    """A table model's SQLAlchemy Core table, for the hot paths written in Core."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table

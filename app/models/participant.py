@@ -12,7 +12,7 @@ from app.models.workshop import utcnow
 
 
 class Participant(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=100)
     agency: str = Field(default="", max_length=200)

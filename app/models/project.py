@@ -17,7 +17,7 @@ from app.models.workshop import utcnow
 
 class Project(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workshop_id", "proposer_id", "client_request_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)

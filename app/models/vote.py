@@ -15,7 +15,7 @@ from app.models.workshop import utcnow
 class Round(SQLModel, table=True):
     """One voting round: dot voting or multi-criteria scoring, on all projects or an earlier top N."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     number: int = 1
     title: str = Field(default="", max_length=200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
@@ -26,7 +26,9 @@ class Phase(StrEnum):
 
 
 class Workshop(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    # None until the row is flushed, but typed int: every row the app reads or links to has
+    # one, so readers need no None checks. The same for every table's `id`.
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=8, unique=True, index=True)
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
@@ -68,7 +70,7 @@ class _Named(SQLModel):
 
 class Strategy(_Named, table=True):
     __table_args__ = (UniqueConstraint("workshop_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=20)
     position: int = 0
@@ -77,14 +79,14 @@ class Strategy(_Named, table=True):
 class ReformArea(_Named, table=True):
     __tablename__ = "reform_area"
     __table_args__ = (UniqueConstraint("workshop_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=20)
     position: int = 0
 
 
 class Agency(_Named, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     position: int = 0
 
@@ -112,11 +114,15 @@ class CustomFramework(BaseModel):
         return self
 
 
+# The frameworks a new workshop can copy (app/services/presets.py), besides a custom one.
+PresetKey = Literal["th-national-2018"]
+
+
 class WorkshopCreate(BaseModel):
     title: Title
     description: Description = ""
     language: Literal["th", "en"] = "th"
-    framework: Literal["th-national-2018"] | CustomFramework = "th-national-2018"
+    framework: PresetKey | CustomFramework = "th-national-2018"
     agencies: list[Annotated[OptionalName, PydField(min_length=1)]] = PydField(
         default_factory=list, max_length=500
     )
@@ -141,7 +147,7 @@ class PhaseIn(BaseModel):
 # What the big screen can show; "auto" follows the phase.
 ScreenView = Literal["auto", "join", "wall", "tallies", "ranking", "strategies", "coverage", "matrix",
                      "agencies"]
-SCREEN_VIEWS: tuple[str, ...] = ScreenView.__args__  # type: ignore[attr-defined]
+SCREEN_VIEWS: tuple[str, ...] = get_args(ScreenView)
 # The views that show dots or scores: hidden from the screen while tallies are hidden.
 TALLY_VIEWS = frozenset({"tallies", "ranking", "strategies", "coverage", "matrix"})
 

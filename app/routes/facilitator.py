@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -45,10 +46,10 @@ def open_facilitator_link(request: Request, key: str, workshop: WorkshopDep, ses
     return no_store(response)
 
 
-def _change_settings(request: Request, session, workshop: Workshop, actor: Actor,  # type: ignore[no-untyped-def]
-                     **changes: object) -> Response:
+def _change_settings(request: Request, session: Session, workshop: Workshop, actor: Actor,
+                     settings_in: WorkshopSettingsUpdate) -> Response:
     """Apply a console toggle, tell every view, and answer with the redrawn console."""
-    workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=WorkshopSettingsUpdate(**changes))
+    workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=settings_in)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 
@@ -86,7 +87,7 @@ def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
 def toggle_tallies(request: Request, workshop: WorkshopDep, session: SessionDep,
                    form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     show = form.get("show") == "on"
-    return _change_settings(request, session, workshop, facilitator, show_live_tallies=show)
+    return _change_settings(request, session, workshop, facilitator, WorkshopSettingsUpdate(show_live_tallies=show))
 
 
 @router.get("/w/{code}/facilitate/projects/{project_id}")
@@ -97,8 +98,8 @@ def project_editor(request: Request, project_id: int, workshop: WorkshopDep, ses
     return _editor(request, session, workshop, lang, project_id)
 
 
-def _editor(request: Request, session, workshop: Workshop, lang: str, project_id: int,  # type: ignore[no-untyped-def]
-            errors: dict | None = None, values: dict | None = None, status_code: int = 200,
+def _editor(request: Request, session: Session, workshop: Workshop, lang: str, project_id: int,
+            errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, status_code: int = 200,
             message: str = "") -> Response:
     project = projects.get_project(session, workshop=workshop, project_id=project_id, include_removed=True)
     others = [p for p in projects.list_projects(session, workshop=workshop) if p.id != project.id]
@@ -171,7 +172,8 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
     try:
         timer_in = TimerIn.model_validate({
             "action": form.get("action", ""), "minutes": _minutes(form.get("minutes")),
-            "auto_advance": (form.get("auto_advance") in ("on", "true", "1")) if form.get("action") == "start" else None,
+            "auto_advance": ((form.get("auto_advance") in ("on", "true", "1")) if form.get("action") == "start"
+                             else None),
         })
     except ValidationError:
         raise Invalid("The timer needs a known action and a number of minutes above 0 and up to 600.") from None
@@ -193,14 +195,14 @@ def choose_screen_view(request: Request, workshop: WorkshopDep, session: Session
 def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep,
                    facilitator: FacilitatorPage) -> Response:
     """Blind voting's end: show the tallies on the screen and the phones."""
-    return _change_settings(request, session, workshop, facilitator, show_live_tallies=True)
+    return _change_settings(request, session, workshop, facilitator, WorkshopSettingsUpdate(show_live_tallies=True))
 
 
 @router.post("/w/{code}/facilitate/premoderate")
 def toggle_premoderation(request: Request, workshop: WorkshopDep, session: SessionDep,
                          form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     on = form.get("on") == "on"
-    return _change_settings(request, session, workshop, facilitator, premoderate=on)
+    return _change_settings(request, session, workshop, facilitator, WorkshopSettingsUpdate(premoderate=on))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/approve")

@@ -79,7 +79,8 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
         response.headers["Retry-After"] = str(exc.params["seconds"])
         return response
     try:
-        check_organiser(settings, form.get("organiser_password"))  # type: ignore[arg-type]
+        password = form.get("organiser_password")
+        check_organiser(settings, password if isinstance(password, str) else None)  # a file is no password
     except Forbidden:
         # Shown again with what was typed (but not the password), the error beside the field.
         return page(request, "pages/new.html", lang, status_code=403, values=raw,
@@ -91,10 +92,10 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc),
                     preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
     workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
-    response = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
-    set_key_cookie(request, response, role="facilitator", code=workshop.code, key=facilitator_key)
+    redirect = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
+    set_key_cookie(request, redirect, role="facilitator", code=workshop.code, key=facilitator_key)
     # The secret links are shown once, on the page this redirect lands on.
-    response.set_cookie(FLASH_COOKIE, workshop.code, httponly=True, samesite="lax", max_age=300,
+    redirect.set_cookie(FLASH_COOKIE, workshop.code, httponly=True, samesite="lax", max_age=300,
                         secure=secure_cookies(request))
-    return no_store(response)
+    return no_store(redirect)
 

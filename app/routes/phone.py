@@ -50,13 +50,15 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
     phone served a context a moment stale asks again: the live message's version then differs."""
     values = dict(memo.get(workshop.code, ("view", "phone", lang),
                            lambda: view_context(session, workshop=workshop, view="phone", lang=lang)))
-    values["me"] = actor.participant
-    values["mine"] = voting.my_votes(session, workshop=workshop, participant=actor.participant)
-    values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=actor.participant)
+    me = actor.participant
+    assert me is not None  # a participant page's actor
+    values["me"] = me
+    values["mine"] = voting.my_votes(session, workshop=workshop, participant=me)
+    values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=me)
     values["request_id"] = uuid.uuid4().hex
     values.update(errors={}, values={}, selected={})
     values["agencies"] = workshops.list_agencies(session, workshop=workshop)
-    values["my_projects"] = projects.list_by_proposer(session, workshop=workshop, participant_id=actor.participant_id)
+    values["my_projects"] = projects.list_by_proposer(session, workshop=workshop, participant_id=me.id)
     values["project_titles"] = {str(s.project.id): s.project.title for s in values["outcome"].standings}
     return values
 
@@ -87,7 +89,7 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
                     values=dict(form), errors=form_errors(exc),
                     agencies=workshops.list_agencies(session, workshop=workshop))
     try:
-        participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
+        _participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
     except Conflict as exc:  # full, or too many typed agencies: the form again, with what was typed
         return page(request, "pages/phone/join.html", lang, status_code=409, workshop=workshop, values=dict(form),
                     errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
@@ -136,7 +138,8 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
 
 
 def _selected(form: FormData) -> dict[str, set[str]]:
-    return {"strategy_ids": set(form.getlist("strategy_ids")), "reform_area_ids": set(form.getlist("reform_area_ids"))}
+    # Ticked ids are text; a file sent under their name is none of them.
+    return {name: {v for v in form.getlist(name) if isinstance(v, str)} for name in ("strategy_ids", "reform_area_ids")}
 
 
 @router.post("/w/{code}/ballot/{project_id}")
@@ -160,13 +163,14 @@ def my_proposals(request: Request, workshop: WorkshopDep, session: SessionDep, m
                          **phone_context(session, memo, workshop, actor, lang)))
 
 
-def _my_editor(request: Request, session, workshop: Workshop, actor: Actor, project_id: int, *,  # type: ignore[no-untyped-def]
-               status_code: int = 200, **values: object) -> Response:
+def _my_editor(request: Request, session: Session, workshop: Workshop, actor: Actor, project_id: int, *,
+               status_code: int = 200, **values: Any) -> Response:
     lang = language(request, workshop)
     project = projects.get_project(session, workshop=workshop, project_id=project_id)
     rules.check(Action.edit_project, actor, project=project)  # their own only (the phase: on saving)
     detail = projects.public(session, project)
-    values.setdefault("selected", {"strategy_ids": set(detail.strategy_ids), "reform_area_ids": set(detail.reform_area_ids)})
+    values.setdefault("selected", {"strategy_ids": set(detail.strategy_ids),
+                                   "reform_area_ids": set(detail.reform_area_ids)})
     values.setdefault("errors", {})
     values.setdefault("values", None)
     return page(request, "partials/_my_proposal_editor.html", lang, status_code=status_code, workshop=workshop,

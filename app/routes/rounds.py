@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from app.deps import BallotBoxDep, SessionDep, WorkshopDep, api_door, bearer, limit, notify
 from app.models import Round, Workshop
-from app.models.vote import Results
 from app.models.round import (
     CurrentRoundIn,
     MyScores,
@@ -63,7 +62,8 @@ def switch_round(request: Request, round_in: CurrentRoundIn, workshop: WorkshopD
 
 @router.put("/scores/{project_id}", response_model=ProjectScoresResult)
 async def set_scores(request: Request, code: str, project_id: int, scores_in: ScoresIn, box: BallotBoxDep,
-                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> ProjectScoresResult:
+                     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                     ) -> ProjectScoresResult:
     """Score a project 1-5 on criteria of the current scoring round (null takes a score back)."""
     ballot = await box.submit(
         code=code, key=credentials.credentials if credentials else None,

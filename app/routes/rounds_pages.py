@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -74,7 +75,7 @@ def round_form(form: FormData) -> RoundCreate:
     return RoundCreate.model_validate(data)
 
 
-def _form_page(request: Request, session, workshop: Workshop, lang: str, *,  # type: ignore[no-untyped-def]
+def _form_page(request: Request, session: Session, workshop: Workshop, lang: str, *,
                status_code: int = 200, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
                message: str = "") -> Response:
     """The round form, and the console's live part with it (picked out by hx-select-oob)."""

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.errors import Forbidden
-from app.models import Participant, Workshop
+from app.models import Participant, Workshop, core_table
 
 
 class Role(StrEnum):
@@ -56,7 +56,7 @@ def _same(key_hash: str, stored: str | None) -> bool:
     return stored is not None and hmac.compare_digest(key_hash, stored)
 
 
-_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_PARTICIPANTS = core_table(Participant)
 _PARTICIPANT_IDS = (select(_PARTICIPANTS.c.id, _PARTICIPANTS.c.token_hash)
                     .where(_PARTICIPANTS.c.token_hash.in_(bindparam("hashes", expanding=True)),
                            _PARTICIPANTS.c.workshop_id == bindparam("workshop_id")))
@@ -82,7 +82,7 @@ def identify_many(session: Session, *, workshop: Workshop, keys: Sequence[str | 
         is_screen = _same(key_hash, workshop.screen_key_hash)
         found.append(Role.facilitator if is_facilitator else Role.screen if is_screen else key_hash)
     wanted = sorted({f for f in found if isinstance(f, str) and not isinstance(f, Role)})
-    known: dict[str, Actor] = {}
+    known: dict[str | None, Actor] = {}  # keyed by token hash (the query leaves out None)
     if wanted and load:
         known = {p.token_hash: Actor(Role.participant, p) for p in session.exec(
             select(Participant).where(col(Participant.token_hash).in_(wanted), Participant.workshop_id == workshop.id))}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import true, update
 from sqlmodel import Session, col, select
 
 from app.models import Workshop, utcnow
@@ -21,13 +21,14 @@ def advance_expired(session: Session, *, now: timer.Clock = utcnow) -> list[str]
     conditional UPDATE on the deadline that was seen, so exactly one process makes it."""
     moment = now()
     due = session.exec(select(Workshop.id, Workshop.code, Workshop.timer_ends_at, Workshop.phase).where(
-        Workshop.timer_auto_advance == True,
+        col(Workshop.timer_auto_advance) == true(),
         col(Workshop.timer_ends_at).is_not(None),
         col(Workshop.timer_ends_at) <= moment,
     )).all()
     session.rollback()  # end the read transaction before the writes
     moved = []
     for workshop_id, code, seen, phase in due:
+        assert seen is not None  # the query asked for a deadline
         if advance_if_unchanged(session, workshop_id=workshop_id, seen_ends_at=seen, seen_phase=phase):
             moved.append(code)
     return moved

@@ -18,7 +18,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,11 +65,11 @@ _WORD = re.compile(r"[\u0e01-\u0e5ba-z0-9]")
 _LETTER = re.compile(r"[\u0e01-\u0e2ea-z]")
 
 _lock = threading.Lock()
-_tokenize = None
+_tokenize: Callable[[str], list[str]] | None = None
 _stop_words: frozenset[str] = frozenset()
 
 
-def _tokenizer():  # type: ignore[no-untyped-def]
+def _tokenizer() -> Callable[[str], list[str]]:
     """PyThaiNLP's newmm with its bundled dictionary, loaded once (about two seconds)."""
     global _tokenize, _stop_words
     with _lock:

@@ -75,7 +75,7 @@ def matrix(session: Session, workshop: Workshop) -> dict[str, Any]:
     """Impact (y) against feasibility (x) of the projects scored in a scoring round, placed on a
     1-5 square; `points` is empty when no scoring round has scores yet."""
     points = list(scoring.matrix_points(session, workshop=workshop))
-    placed = []
+    placed: list[dict[str, Any]] = []
     for point in points:
         x, y = getattr(point, "x", None), getattr(point, "y", None)
         if x is None or y is None:

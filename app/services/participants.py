@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Participant, Workshop
 from app.models.participant import ParticipantJoin
@@ -26,4 +26,4 @@ def join(session: Session, *, workshop: Workshop, join_in: ParticipantJoin,
 
 def list_participants(session: Session, *, workshop: Workshop) -> list[Participant]:
     return list(session.exec(select(Participant).where(Participant.workshop_id == workshop.id)
-                             .order_by(Participant.id)))
+                             .order_by(col(Participant.id))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Participant, Vote, Workshop
 from app.services import rounds
@@ -27,10 +27,11 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
         joined = session.exec(select(agency, func.count(), func.min(Participant.id))
                               .where(Participant.workshop_id == workshop.id).group_by(agency)).all()
         voted = dict(session.exec(select(agency, func.count(func.distinct(Vote.participant_id)))
-                                  .join(Participant, Participant.id == Vote.participant_id)
+                                  .join(Participant, col(Participant.id) == Vote.participant_id)
                                   .where(*in_round, Vote.dots > 0).group_by(agency)).all())
         # Most participants first; ties in order of first arrival.
-        agency_rows = [(a, int(n), int(voted.get(a, 0))) for a, n, _first in sorted(joined, key=lambda r: (-r[1], r[2]))]
+        agency_rows = [(a, int(n), int(voted.get(a, 0)))
+                       for a, n, _first in sorted(joined, key=lambda r: (-r[1], r[2]))]
     return {
         "participant_count": int(participant_count),
         "voter_count": int(voter_count),

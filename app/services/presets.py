@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.models.workshop import PresetKey
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -14,7 +16,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Framework:
-    key: str
+    key: PresetKey
     title_th: str
     title_en: str
     strategies: tuple[Entry, ...]

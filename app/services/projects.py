@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
-from sqlalchemy import delete, false, or_, update
+from sqlalchemy import delete, false, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -46,11 +46,11 @@ class Tags:
         # links, and building an object for each was most of the time of its ranking.
         for project_id, strategy_id in session.exec(
                 select(ProjectStrategy.project_id, ProjectStrategy.strategy_id)
-                .where(col(ProjectStrategy.project_id).in_(ids)).order_by(ProjectStrategy.strategy_id)):
+                .where(col(ProjectStrategy.project_id).in_(ids)).order_by(col(ProjectStrategy.strategy_id))):
             self.strategies[project_id].append(strategy_id)
         for project_id, reform_area_id in session.exec(
                 select(ProjectReformArea.project_id, ProjectReformArea.reform_area_id)
-                .where(col(ProjectReformArea.project_id).in_(ids)).order_by(ProjectReformArea.reform_area_id)):
+                .where(col(ProjectReformArea.project_id).in_(ids)).order_by(col(ProjectReformArea.reform_area_id))):
             self.reform_areas[project_id].append(reform_area_id)
 
 
@@ -72,11 +72,11 @@ def list_projects(session: Session, *, workshop: Workshop, include_removed: bool
     (include_pending; a proposer_id brings that participant's own)."""
     query = select(Project).where(Project.workshop_id == workshop.id)
     if not include_removed:
-        query = query.where(Project.hidden == False, col(Project.merged_into_id).is_(None))
+        query = query.where(col(Project.hidden) == false(), col(Project.merged_into_id).is_(None))
         if not include_pending:
-            own = Project.proposer_id == proposer_id if proposer_id is not None else false()
-            query = query.where(or_(Project.approved == True, own))
-    return list(session.exec(query.order_by(Project.created_at, Project.id)))
+            own = col(Project.proposer_id) == proposer_id if proposer_id is not None else false()
+            query = query.where(or_(col(Project.approved) == true(), own))
+    return list(session.exec(query.order_by(col(Project.created_at), col(Project.id))))
 
 
 def list_public(session: Session, *, workshop: Workshop, include_removed: bool = False,
@@ -97,9 +97,9 @@ def visible_to(session: Session, *, workshop: Workshop, actor: Actor) -> list[Pr
 def list_pending(session: Session, *, workshop: Workshop) -> list[Project]:
     """Proposals waiting for the facilitator's approval, oldest first (the queue)."""
     return list(session.exec(select(Project).where(
-        Project.workshop_id == workshop.id, Project.approved == False,
-        Project.hidden == False, col(Project.merged_into_id).is_(None),
-    ).order_by(Project.created_at, Project.id)))
+        Project.workshop_id == workshop.id, col(Project.approved) == false(),
+        col(Project.hidden) == false(), col(Project.merged_into_id).is_(None),
+    ).order_by(col(Project.created_at), col(Project.id))))
 
 
 def list_by_proposer(session: Session, *, workshop: Workshop, participant_id: int) -> list[Project]:
@@ -109,11 +109,15 @@ def list_by_proposer(session: Session, *, workshop: Workshop, participant_id: in
     ).order_by(col(Project.created_at).desc(), col(Project.id).desc())))
 
 
-def pinned_first(items: Iterable[T], *, project: Callable[[T], Project] | None = None,
-                 newest_first: bool = False) -> list[T]:
+@overload
+def pinned_first(items: Iterable[Project], *, newest_first: bool = False) -> list[Project]: ...
+@overload
+def pinned_first(items: Iterable[T], *, project: Callable[[T], Project], newest_first: bool = False) -> list[T]: ...
+def pinned_first(items: Iterable[Any], *, project: Callable[[Any], Project] | None = None,
+                 newest_first: bool = False) -> list[Any]:
     """The order of the phones' lists and the screen's wall: pinned projects first, then by
     proposal time (newest first when asked), then id. `project` finds the project in an item."""
-    of: Callable[[T], Project] = project or (lambda item: item)  # type: ignore[assignment,return-value]
+    of: Callable[[Any], Project] = project or (lambda item: item)
     ordered = sorted(items, key=lambda i: (of(i).created_at, of(i).id), reverse=newest_first)
     return sorted(ordered, key=lambda i: not of(i).pinned)
 
@@ -145,10 +149,10 @@ def _check_tags(session: Session, *, workshop: Workshop, strategy_ids: list[int]
 def _set_tags(session: Session, *, project: Project, strategy_ids: list[int] | None,
               reform_area_ids: list[int] | None) -> None:
     if strategy_ids is not None:
-        session.exec(delete(ProjectStrategy).where(ProjectStrategy.project_id == project.id))
+        session.exec(delete(ProjectStrategy).where(col(ProjectStrategy.project_id) == project.id))
         session.add_all(ProjectStrategy(project_id=project.id, strategy_id=i) for i in strategy_ids)
     if reform_area_ids is not None:
-        session.exec(delete(ProjectReformArea).where(ProjectReformArea.project_id == project.id))
+        session.exec(delete(ProjectReformArea).where(col(ProjectReformArea.project_id) == project.id))
         session.add_all(ProjectReformArea(project_id=project.id, reform_area_id=i) for i in reform_area_ids)
 
 
@@ -266,8 +270,8 @@ def list_pending_edits(session: Session, *, workshop: Workshop) -> list[Project]
     """Shown projects whose proposer's edit waits for approval, oldest edit first (the queue)."""
     return list(session.exec(select(Project).where(
         Project.workshop_id == workshop.id, col(Project.pending_since).is_not(None),
-        Project.hidden == False, col(Project.merged_into_id).is_(None),
-    ).order_by(col(Project.pending_since), Project.id)))
+        col(Project.hidden) == false(), col(Project.merged_into_id).is_(None),
+    ).order_by(col(Project.pending_since), col(Project.id))))
 
 
 def approve_edit(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:
@@ -304,8 +308,8 @@ def hide_project(session: Session, *, workshop: Workshop, actor: Actor, project_
     project = _lock_project(session, workshop=workshop, project_id=project_id)
     project.hidden = True
     session.add(project)
-    session.exec(delete(Vote).where(Vote.project_id == project.id))
-    session.exec(delete(Score).where(Score.project_id == project.id))
+    session.exec(delete(Vote).where(col(Vote.project_id) == project.id))
+    session.exec(delete(Score).where(col(Score.project_id) == project.id))
     session.commit()
     return project
 
@@ -397,7 +401,7 @@ def _lock_project(session: Session, *, workshop: Workshop, project_id: int) -> P
     """Take the project's row lock (PostgreSQL; SQLite locks the database on first write)."""
     if not 0 < project_id < 2**62:  # past what the id column holds: the UPDATE would overflow
         raise NotFound("This workshop has no project with id {id}.", id=project_id)
-    result = session.exec(update(Project).where(Project.id == project_id, Project.workshop_id == workshop.id)
+    result = session.exec(update(Project).where(col(Project.id) == project_id, col(Project.workshop_id) == workshop.id)
                           .values(id=Project.id))
     if result.rowcount == 0:
         raise NotFound("This workshop has no project with id {id}.", id=project_id)

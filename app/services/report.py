@@ -71,7 +71,7 @@ def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | No
         "ranking": shown,
         "ranking_more": len(outcome.standings) - len(shown),
         "strategy_top": max(5, min(STRATEGY_TOP, STRATEGY_ITEMS // max(1, len(outcome.strategies)))),
-        "coverage_shown": 0 < cells and (not pdf or cells <= PDF_COVERAGE_CELLS),
+        "coverage_shown": cells > 0 and (not pdf or cells <= PDF_COVERAGE_CELLS),
         "framework_title": (preset.title_en if lang == "en" else preset.title_th) if preset else "",
         "created_when": i18n.format_when(workshop.created_at, lang),
         "made_when": i18n.format_when(now, lang),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -84,9 +85,9 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     for standing in standings:
         for sid in standing.strategy_ids:
             outcome.by_strategy[sid].append(standing)
-        pairs = product(standing.strategy_ids, standing.reform_area_ids)
+        pairs: Iterable[tuple[int, int]] = product(standing.strategy_ids, standing.reform_area_ids)
         if standing.dots:
-            pairs = list(pairs)  # type: ignore[assignment]
+            pairs = list(pairs)
             dots_in.update(dict.fromkeys(pairs, standing.dots))
         projects_in.update(pairs)
     outcome.coverage = {(s.id, r.id): (projects_in[(s.id, r.id)], dots_in[(s.id, r.id)])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import Invalid
 from app.models import Round, RoundProject, Workshop
@@ -23,7 +23,7 @@ def create_round(session: Session, *, workshop: Workshop, actor: Actor, round_in
     check(Action.start_round, actor, workshop)
     try:
         # The workshop's row lock: two rounds made at once get different numbers.
-        session.exec(update(Workshop).where(Workshop.id == workshop.id).values(id=Workshop.id))
+        session.exec(update(Workshop).where(col(Workshop.id) == workshop.id).values(id=Workshop.id))
         existing = rounds.list_rounds(session, workshop=workshop)
         source: Round | None = None
         chosen: list[int] = []

@@ -43,7 +43,7 @@ def current_round(session: Session, *, workshop: Workshop) -> Round:
 
 
 def list_rounds(session: Session, *, workshop: Workshop) -> list[Round]:
-    return list(session.exec(select(Round).where(Round.workshop_id == workshop.id).order_by(Round.number)))
+    return list(session.exec(select(Round).where(Round.workshop_id == workshop.id).order_by(col(Round.number))))
 
 
 def get_round(session: Session, *, workshop: Workshop, number: int | None = None) -> Round:
@@ -133,9 +133,9 @@ def to_public(session: Session, *, workshop: Workshop, round_: Round, results: R
     if scoped:
         # In proposal order, as every list of projects is.
         project_ids = list(session.exec(select(Project.id).where(col(Project.id).in_(scoped))
-                                        .order_by(Project.created_at, Project.id)))
+                                        .order_by(col(Project.created_at), col(Project.id))))
     return RoundPublic(
-        number=round_.number, title=round_.title, mode=round_.mode,  # type: ignore[arg-type]
+        number=round_.number, title=round_.title, mode=round_.mode,  # type: ignore[arg-type]  # str column, one of RoundCreate's modes
         current=round_.id == current_round(session, workshop=workshop).id,
         dots_per_participant=budget(round_, workshop), max_dots_per_project=cap(round_, workshop),
         per_strategy_budget=round_.per_strategy_budget, criteria=criteria(round_),

@@ -1,6 +1,7 @@
 """What voting rounds, scores and duplicate hints add to each live view: the current round
 (its voting method, limits, criteria) everywhere, and for the console each round's results
-summary, the methods a new round may use and the duplicate hints. Called from `views.view_context`, so pages and websocket messages agree."""
+summary, the methods a new round may use and the duplicate hints. Called from `views.view_context`,
+so pages and websocket messages agree."""
 
 from __future__ import annotations
 
@@ -64,8 +65,8 @@ def _took_part(session: Session, round_ids: list[int]) -> dict[int, int]:
     """round id -> participants with a dot or a score in it."""
     people: dict[int, set[int]] = {}
     for model in (Vote, Score):
-        rows = session.exec(select(model.round_id, model.participant_id)  # type: ignore[attr-defined]
-                            .where(col(model.round_id).in_(round_ids)).distinct())  # type: ignore[attr-defined]
+        rows = session.exec(select(model.round_id, model.participant_id)
+                            .where(col(model.round_id).in_(round_ids)).distinct())
         for round_id, participant_id in rows:
             people.setdefault(round_id, set()).add(participant_id)
     return {rid: len(who) for rid, who in people.items()}

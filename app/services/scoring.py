@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Participant, Project, Round, Score, Workshop
@@ -47,7 +47,7 @@ def apply_scores(session: Session, *, workshop: Workshop, participant_id: int, p
     if not 0 < project_id < 2**62:
         raise NotFound("This workshop has no project with id {id}.", id=project_id)
     # The participant's row lock first, as for dots: one person's taps run one after another.
-    session.exec(update(Participant).where(Participant.id == participant_id)  # type: ignore[call-overload]
+    session.exec(update(Participant).where(col(Participant.id) == participant_id)
                  .values(ballot_version=Participant.ballot_version + 1))
     round_ = rounds.current_round(session, workshop=workshop)
     if not methods.of(round_.mode).takes_criteria:
@@ -87,7 +87,7 @@ def scores_of(session: Session, *, participant_id: int, round_id: int,
     if project_id is not None:
         query = query.where(Score.project_id == project_id)
     mine: dict[int, dict[str, int]] = defaultdict(dict)
-    for score in session.exec(query.order_by(Score.project_id, Score.criterion)):
+    for score in session.exec(query.order_by(col(Score.project_id), col(Score.criterion))):
         mine[score.project_id][score.criterion] = score.value
     return dict(mine)
 
@@ -99,7 +99,7 @@ def my_scores(session: Session, *, workshop: Workshop, participant: Participant,
     criteria = rounds.criteria(round_)
     keys = {c.key for c in criteria}
     mine = scores_of(session, participant_id=participant.id, round_id=round_.id)
-    return MyScores(round=round_.number, mode=round_.mode, criteria=criteria,  # type: ignore[arg-type]
+    return MyScores(round=round_.number, mode=round_.mode, criteria=criteria,  # type: ignore[arg-type]  # as in rounds.to_public
                     scores={str(pid): {k: v for k, v in by_key.items() if k in keys}
                             for pid, by_key in mine.items()})
 

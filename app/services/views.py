@@ -55,7 +55,8 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         memo["outcome"] = results.compute(session, workshop=workshop)
     outcome = memo["outcome"]
     if ("counts", view == "facilitator") not in memo:
-        memo[("counts", view == "facilitator")] = participation.counts(session, workshop, by_agency=view == "facilitator")
+        memo[("counts", view == "facilitator")] = participation.counts(session, workshop,
+                                                                       by_agency=view == "facilitator")
     if ("labels", lang) not in memo:
         memo[("labels", lang)] = framework_labels(session, workshop, lang)
     show = workshops.tallies_visible(workshop, to_facilitator=view == "facilitator")

@@ -12,10 +12,11 @@ from typing import Any
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, exists, func, insert, update
+from sqlalchemy import select as core_select  # Core statements on tables: any number of columns
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, DomainError, NotFound
-from app.models import Participant, Project, ProjectStrategy, Round, Strategy, Vote, Workshop
+from app.models import Participant, Project, ProjectStrategy, Round, Strategy, Vote, Workshop, core_table
 from app.models.round import Criterion, MyScores, ProjectScoresResult
 from app.models.vote import MyVotes, VoteResult
 from app.services import access, methods, rounds, rules, scoring, workshops
@@ -26,8 +27,8 @@ from app.services.rules import Action
 
 
 # The tables themselves, for the vote path's plain statements (no ORM bookkeeping).
-PARTICIPANT, VOTE = Participant.__table__, Vote.__table__  # type: ignore[attr-defined]
-PROJECT, ROUND = Project.__table__, Round.__table__  # type: ignore[attr-defined]
+PARTICIPANT, VOTE = core_table(Participant), core_table(Vote)
+PROJECT, ROUND = core_table(Project), core_table(Round)
 # A batch's writes, made once and sent with many rows each (one statement per kind per batch).
 _THIS_VOTE = (VOTE.c.participant_id == bindparam("p"), VOTE.c.project_id == bindparam("j"),
               VOTE.c.round_id == bindparam("r"))
@@ -37,12 +38,14 @@ _DELETE_VOTES = delete(VOTE).where(*_THIS_VOTE)
 # What a batch reads, likewise made once (building a statement cost as much as running it).
 _LOCK_PARTICIPANTS = (update(PARTICIPANT).where(PARTICIPANT.c.id.in_(bindparam("ids", expanding=True)))
                       .values(ballot_version=PARTICIPANT.c.ballot_version + 1))
-_VOTES_OF = (select(VOTE.c.participant_id, VOTE.c.project_id, VOTE.c.dots)
-             .where(VOTE.c.round_id == bindparam("round_id"), VOTE.c.participant_id.in_(bindparam("ids", expanding=True))))
-_PROJECTS = (select(PROJECT.c.id, PROJECT.c.workshop_id, PROJECT.c.hidden, PROJECT.c.merged_into_id,
-                    PROJECT.c.approved, PROJECT.c.title)
+_VOTES_OF = (core_select(VOTE.c.participant_id, VOTE.c.project_id, VOTE.c.dots)
+             .where(VOTE.c.round_id == bindparam("round_id"),
+                    VOTE.c.participant_id.in_(bindparam("ids", expanding=True))))
+_PROJECTS = (core_select(PROJECT.c.id, PROJECT.c.workshop_id, PROJECT.c.hidden, PROJECT.c.merged_into_id,
+                         PROJECT.c.approved, PROJECT.c.title)
              .where(PROJECT.c.id.in_(bindparam("ids", expanding=True))).with_for_update(read=True))
-_ROUND = select(ROUND).where(ROUND.c.id == bindparam("round_id"), ROUND.c.workshop_id == bindparam("workshop_id"))
+_ROUND = core_select(ROUND).where(ROUND.c.id == bindparam("round_id"),
+                                  ROUND.c.workshop_id == bindparam("workshop_id"))
 
 
 # --- Commands: what one tap or one API call asks for (each voting method defines its own) ---
@@ -83,10 +86,10 @@ class Ballot:
     titles: dict[int, str] = field(default_factory=dict)  # this project's and those in my votes or scores
     strategy_codes: dict[int, str] = field(default_factory=dict)  # per-strategy budgets only
 
-    def view(self) -> dict[str, object]:
+    def view(self) -> dict[str, Any]:
         """What the phone's partials need to redraw this project's control, the budget and my
         votes or scores (the same names the full page gives them)."""
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "workshop": {"code": self.code, "language": self.language},
             "project": {"id": self.project_id, "title": self.titles.get(self.project_id, "")},
             "project_titles": {str(pid): title for pid, title in self.titles.items()},
@@ -174,7 +177,7 @@ def _record_dots(session: Session, workshop: Workshop, requests: Sequence[Reques
     ballots.flush()
     if done:
         titles = {pid: row.title for pid, row in ballots.projects.items()}
-        codes = ({s.id: s.code for s in workshops.list_strategies(session, workshop=workshop)}  # type: ignore[misc]
+        codes = ({s.id: s.code for s in workshops.list_strategies(session, workshop=workshop)}
                  if ballots.round.per_strategy_budget else {})
         for i, _p, _v in done:
             ballot = answers[i]
@@ -208,7 +211,7 @@ def _titles(session: Session, project_ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {pid: title for pid, title in session.connection().execute(
-        select(PROJECT.c.id, PROJECT.c.title).where(PROJECT.c.id.in_(ids)))}
+        core_select(PROJECT.c.id, PROJECT.c.title).where(PROJECT.c.id.in_(ids)))}
 
 
 def set_dots(session: Session, *, workshop: Workshop, participant: Participant, project_id: int,
@@ -224,7 +227,8 @@ def add_dots(session: Session, *, workshop: Workshop, participant: Participant, 
     return _apply_alone(session, workshop, participant, AddDot(project_id, delta))
 
 
-def _apply_alone(session: Session, workshop: Workshop, participant: Participant, command: SetDots | AddDot) -> VoteResult:
+def _apply_alone(session: Session, workshop: Workshop, participant: Participant,
+                 command: SetDots | AddDot) -> VoteResult:
     assert participant.id is not None
     request = Request(code=workshop.code, key=None, command=command)
     try:
@@ -361,14 +365,14 @@ def _strategy_dots(session: Session, *, participant_id: int, round_id: int,
     others = () if except_project is None else (Vote.project_id != except_project,)
     tagged = session.exec(
         select(ProjectStrategy.strategy_id, func.coalesce(func.sum(Vote.dots), 0))
-        .join(ProjectStrategy, ProjectStrategy.project_id == Vote.project_id)
+        .join(ProjectStrategy, col(ProjectStrategy.project_id) == Vote.project_id)
         .where(Vote.participant_id == participant_id, Vote.round_id == round_id, *others)
-        .group_by(ProjectStrategy.strategy_id)
+        .group_by(col(ProjectStrategy.strategy_id))
     ).all()
     untagged = session.exec(
         select(func.coalesce(func.sum(Vote.dots), 0))
         .where(Vote.participant_id == participant_id, Vote.round_id == round_id, *others,
-               ~exists().where(ProjectStrategy.project_id == Vote.project_id))
+               ~exists().where(col(ProjectStrategy.project_id) == Vote.project_id))
     ).one()
     return {**{str(sid): int(dots) for sid, dots in tagged}, NO_STRATEGY: int(untagged)}
 
@@ -387,12 +391,13 @@ def _check_strategy_budgets(session: Session, *, participant_id: int, round_id: 
                            left=budget - used.get(key, 0), budget=budget, dots=dots)
 
 
-def remaining_by_strategy(session: Session, *, workshop: Workshop, participant_id: int, round_: Round) -> dict[str, int]:
+def remaining_by_strategy(session: Session, *, workshop: Workshop, participant_id: int,
+                          round_: Round) -> dict[str, int]:
     """Dots left in each strategy's budget ("<strategy id>" and "none") in a per-strategy round."""
     budget = rounds.budget(round_, workshop)
     used = _strategy_dots(session, participant_id=participant_id, round_id=round_.id)
     strategy_ids = session.exec(select(Strategy.id).where(Strategy.workshop_id == workshop.id)
-                                .order_by(Strategy.position, Strategy.id)).all()
+                                .order_by(col(Strategy.position), col(Strategy.id))).all()
     return {key: max(0, budget - used.get(key, 0)) for key in [*map(str, strategy_ids), NO_STRATEGY]}
 
 
@@ -403,7 +408,7 @@ def my_votes(session: Session, *, workshop: Workshop, participant: Participant,
     in each)."""
     round_ = rounds.get_round(session, workshop=workshop, number=round_number)
     votes = session.exec(select(Vote).where(Vote.participant_id == participant.id, Vote.round_id == round_.id,
-                                            Vote.dots > 0).order_by(Vote.project_id)).all()
+                                            Vote.dots > 0).order_by(col(Vote.project_id))).all()
     used = sum(v.dots for v in votes)
     allocations = {str(v.project_id): v.dots for v in votes}
     takes_dots = methods.of(round_.mode).takes_dots

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop, utcnow
+from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop, core_table, utcnow
 from app.models.workshop import (
     SCREEN_VIEWS,
     TALLY_VIEWS,
@@ -59,7 +59,7 @@ def get_workshop(session: Session, *, code: str) -> Workshop:
     return workshop
 
 
-WORKSHOP = Workshop.__table__  # type: ignore[attr-defined]
+WORKSHOP = core_table(Workshop)
 # What the vote path reads of a workshop: a plain row with the entity's attribute names.
 VOTING_COLUMNS = [WORKSHOP.c[name] for name in ("id", "code", "phase", "language", "dots_per_participant",
                                                 "max_dots_per_project", "current_round_id",
@@ -157,17 +157,17 @@ def rotate_keys(session: Session, *, workshop: Workshop) -> tuple[str, str]:
 
 def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:
     return list(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.id)
-                             .order_by(Strategy.position, Strategy.id)))
+                             .order_by(col(Strategy.position), col(Strategy.id))))
 
 
 def list_reform_areas(session: Session, *, workshop: Workshop) -> list[ReformArea]:
     return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.id)
-                             .order_by(ReformArea.position, ReformArea.id)))
+                             .order_by(col(ReformArea.position), col(ReformArea.id))))
 
 
 def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
     return list(session.exec(select(Agency).where(Agency.workshop_id == workshop.id)
-                             .order_by(Agency.position, Agency.id)))
+                             .order_by(col(Agency.position), col(Agency.id))))
 
 
 def participant_count(session: Session, *, workshop: Workshop) -> int:

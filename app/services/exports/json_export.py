@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import Agency, ReformArea, Round, Score, Strategy, Vote, Workshop, utcnow
 from app.models.exchange import FORMAT, VERSION
@@ -25,12 +25,12 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
     votes = session.exec(
         select(Vote)
         .where(Vote.workshop_id == workshop.id)
-        .order_by(Vote.round_id, Vote.participant_id, Vote.project_id)
+        .order_by(col(Vote.round_id), col(Vote.participant_id), col(Vote.project_id))
     )
     scores = session.exec(
         select(Score)
         .where(Score.workshop_id == workshop.id)
-        .order_by(Score.round_id, Score.participant_id, Score.project_id, Score.criterion)
+        .order_by(col(Score.round_id), col(Score.participant_id), col(Score.project_id), col(Score.criterion))
     )
     return {
         "format": FORMAT,

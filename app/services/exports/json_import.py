@@ -278,7 +278,9 @@ def _check_votes(
                 cap=cap,
             )
         used[(who, vote.round)] += vote.dots
-        for strategy in projects[what].strategy_ids or [None]:
+        # A project with no strategy still spends the dots (under None).
+        strategies: list[int | None] = [*projects[what].strategy_ids] or [None]
+        for strategy in strategies:
             used_in_strategy[(who, vote.round, strategy)] += vote.dots
     for (who, number), dots in used.items():
         round_ = rounds_by_number[number]
@@ -465,8 +467,9 @@ def _insert_rounds(session: Session, *, workshop: Workshop, export: WorkshopExpo
             criteria=json.dumps([c.model_dump() for c in r.criteria], ensure_ascii=False),
             scope_top_n=r.scope.top_n if r.scope else None,
             scope_round_id=round_ids.get(r.scope.from_round) if r.scope and r.scope.from_round else None,
-            **({"created_at": r.created_at} if r.created_at else {}),
         )
+        if r.created_at:
+            row.created_at = r.created_at
         session.add(row)
         session.flush()
         round_ids[r.number] = row.id

@@ -74,7 +74,7 @@ def _add_sheet(
     sheet.freeze_panes = freeze
     headers = set(header_rows)
     for number, row in enumerate(chain(first, rows), start=1):
-        cells = [_xlsx_cell(cell) if type(cell) is str else cell for cell in row]  # noqa: E721 (fast path)
+        cells = [_xlsx_cell(cell) if type(cell) is str else cell for cell in row]  # fast path: most cells are text
         if number in headers:
             sheet.append([_bold(sheet, cell) for cell in cells])
         else:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Invalid
 from app.i18n import N_
@@ -51,7 +51,7 @@ def tallies(session: Session, *, workshop_id: int, round_id: int) -> dict[int, t
     rows = session.exec(
         select(Vote.project_id, func.sum(Vote.dots), func.count())
         .where(Vote.workshop_id == workshop_id, Vote.round_id == round_id, Vote.dots > 0)
-        .group_by(Vote.project_id)
+        .group_by(col(Vote.project_id))
     ).all()
     return {pid: (int(dots), int(voters)) for pid, dots, voters in rows}
 
@@ -76,7 +76,7 @@ class DotVoting(Method):
         return [
             Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
                      strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
-            for r, p in zip(ranks, ordered)
+            for r, p in zip(ranks, ordered, strict=True)
         ]
 
     def figure(self, standing: Standing) -> str:

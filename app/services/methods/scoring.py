@@ -57,7 +57,7 @@ def project_scores(session: Session, *, round_: Round) -> dict[int, ProjectScore
     table: dict[int, ProjectScore] = defaultdict(ProjectScore)
     for project_id, criterion, total, count in session.exec(
         select(Score.project_id, Score.criterion, func.sum(Score.value), func.count())
-        .where(Score.round_id == round_.id).group_by(Score.project_id, Score.criterion)
+        .where(Score.round_id == round_.id).group_by(col(Score.project_id), col(Score.criterion))
     ):
         if criterion in known:
             table[project_id].means[criterion] = int(total) / int(count)
@@ -65,7 +65,7 @@ def project_scores(session: Session, *, round_: Round) -> dict[int, ProjectScore
     for project_id, scorers in session.exec(
         select(Score.project_id, func.count(func.distinct(Score.participant_id)))
         .where(Score.round_id == round_.id, col(Score.criterion).in_(known or {""}))
-        .group_by(Score.project_id)
+        .group_by(col(Score.project_id))
     ):
         table[project_id].scorers = int(scorers)
     for entry in table.values():
@@ -106,11 +106,11 @@ class Scoring(Method):
                      strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []),
                      score=table.get(p.id, empty).score, scores=dict(table.get(p.id, empty).means),
                      scorers=table.get(p.id, empty).scorers)
-            for r, p in zip(competition_ranks(keys), ordered)
+            for r, p in zip(competition_ranks(keys), ordered, strict=True)
         ]
 
     def figure(self, standing: Standing) -> str:
-        return "–" if standing.score is None else f"{standing.score:.1f}"
+        return "\N{EN DASH}" if standing.score is None else f"{standing.score:.1f}"
 
     def bar(self, standing: Standing, standings: list[Standing]) -> int:
         return int((standing.score or 0) * 200)  # a score of 5 fills the bar
