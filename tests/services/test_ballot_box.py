@@ -5,7 +5,9 @@ refused one leaves the others standing."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -21,6 +23,13 @@ from app.models.round import RoundCreate
 from app.services import participants, results, round_setup, rounds, voting, workshops
 from app.services.voting import AddDot, Ballot, Request, SetDots, SetScores
 from tests.factories import FACILITATOR, make_project, make_workshop
+
+
+def run_in_fresh_loop(scene: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """A server's event loop of its own, in a thread (Playwright's sync API may have left a loop
+    running in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(scene())).result(timeout=60)
 
 
 def join(session: Session, workshop: Workshop, name: str) -> tuple[int, str]:
@@ -150,7 +159,7 @@ def test_the_server_writes_on_its_event_loop_in_batches(engine: Engine, session:
         finally:
             await box.close()
 
-    box, answers = asyncio.run(storm())
+    box, answers = run_in_fresh_loop(storm)
     assert all(isinstance(a, Ballot) and a.vote and a.vote.dots == 2 for a in answers[:-1])
     assert isinstance(answers[-1], Conflict)
     assert box.commands == 31 and box.batches < 31
@@ -183,7 +192,7 @@ def test_a_tap_waits_in_a_thread_not_on_the_loop_while_another_writer_holds_sqli
         await box.close()
         return ballot, ticks
 
-    ballot, ticks = asyncio.run(tap_while_an_import_writes())
+    ballot, ticks = run_in_fresh_loop(tap_while_an_import_writes)
     assert ballot.vote is not None and ballot.vote.dots == 1 and ticks == ["tick"] * 5
 
 
