@@ -66,7 +66,7 @@ class BallotBox:
         # setting is turned off and the batches have their own thread. Scripts: a thread.
         self.on_loop = self._sqlite if on_loop is None else on_loop
         self._waiting: list[_Queued] = []
-        self.gather_seconds = 0.005
+        self.gather_seconds = 0.01
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self.batches = self.commands = 0
