@@ -139,7 +139,7 @@ class Connection:
 
 class Hub:
     SLICE = 100  # a view with more connections than this is written in a task of its own ...
-    SLICE_SECONDS = 0.005  # ... giving the event loop a turn every 5 ms
+    SLICE_SECONDS = 0.002  # ... giving the event loop a turn every 2 ms
 
     def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0,
                  render_on_loop: bool = False, view_intervals: dict[str, float] | None = None) -> None:
