@@ -24,6 +24,16 @@ def clean_block(value: object) -> object:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def clean_title(value: object) -> object:
+    """A project's or workshop's title: as clean_block, keeping single line breaks (Thai has no
+    spaces between words, so a pasted break folded to a space would split a word) but no
+    blank lines."""
+    cleaned = clean_block(value)
+    if not isinstance(cleaned, str):
+        return cleaned
+    return re.sub(r"\n+", "\n", cleaned)
+
+
 def clean_line(value: object) -> object:
     """One-line text (titles, names): as clean_block, with line breaks folded to spaces."""
     cleaned = clean_block(value)

@@ -18,8 +18,8 @@ from pydantic import Field as PydField
 
 from app.models.project import TagIds
 from app.models.round import CriterionKey
-from app.models.schemas import MAX_TAGS, Code, Description, Id, Name, OptionalName, Title
-from app.models.workshop import Phase
+from app.models.schemas import MAX_TAGS, Code, Description, Id, LongTitle, Name, OptionalName, Title
+from app.models.workshop import DEFAULT_TIME_ZONE, Phase, TimeZone
 
 FORMAT = "ruamkit-workshop"
 VERSION = 1
@@ -58,7 +58,7 @@ class AgencyExport(_NamedEntry):
 
 
 class WorkshopSettingsExport(_Entry):
-    title: Title
+    title: LongTitle
     description: Description = ""
     language: Literal["th", "en"] = "th"
     phase: Phase = Phase.setup
@@ -67,6 +67,11 @@ class WorkshopSettingsExport(_Entry):
     max_dots_per_project: Setting = 3
     show_live_tallies: Flag = True
     premoderate: Flag = False
+    time_zone: TimeZone = DEFAULT_TIME_ZONE
+    shuffle_projects: Flag = False
+    require_strategy: Flag = False
+    # Exports made before the invited-agency rule let participants type any agency.
+    typed_agencies: Flag = True
     created_at: AwareDatetime | None = None
     # The number of the round votes go to; default the last round (exports before rounds: 1).
     current_round: RoundNumber | None = None
@@ -81,7 +86,7 @@ class ParticipantExport(_Entry):
 
 class ProjectExport(_Entry):
     id: Id
-    title: Title
+    title: LongTitle
     description: Description = ""
     agency: OptionalName = ""
     proposer_id: Id | None = None

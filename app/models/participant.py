@@ -22,6 +22,8 @@ class Participant(SQLModel, table=True):
     # serialises one participant's concurrent votes on SQLite and PostgreSQL alike.
     ballot_version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    # A message the phone shows once at its next update (e.g. dots given back by a merge).
+    notice: str | None = Field(default=None, max_length=1000)
 
 
 # --- API models ---

@@ -11,7 +11,7 @@ from pydantic import BaseModel, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.schemas import MAX_TAGS, Description, Id, OptionalName, Title
+from app.models.schemas import MAX_TAGS, MAX_TITLE, Description, Id, LongTitle, OptionalName
 from app.models.workshop import utcnow
 
 
@@ -19,7 +19,7 @@ class Project(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("workshop_id", "proposer_id", "client_request_id"),)
     id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=MAX_TITLE)
     description: str = Field(default="", max_length=5000)
     agency: str = Field(default="", max_length=200)
     proposer_id: int | None = Field(default=None, foreign_key="participant.id", ondelete="SET NULL")
@@ -32,12 +32,14 @@ class Project(SQLModel, table=True):
     approved: bool = True
     # Pre-moderation: the proposer's edit of an approved proposal waits here (pending_since set)
     # while the approved text above stays on the screen, the phones and in the ranking.
-    pending_title: str | None = Field(default=None, max_length=200)
+    pending_title: str | None = Field(default=None, max_length=MAX_TITLE)
     pending_description: str | None = Field(default=None, max_length=5000)
     pending_agency: str | None = Field(default=None, max_length=200)
     # {"strategy_ids": [...], "reform_area_ids": [...]} as JSON text.
     pending_tags: str | None = Field(default=None, max_length=2000)
     pending_since: datetime | None = None
+    # Agencies of the proposals merged into this one (co-proposers), one per line.
+    co_agencies: str = Field(default="", max_length=2000)
 
     @property
     def edit_pending(self) -> bool:
@@ -87,7 +89,7 @@ def _unique(ids: list[int]) -> list[int]:
 
 
 class ProjectCreate(BaseModel):
-    title: Title
+    title: LongTitle
     description: Description = ""
     agency: OptionalName = ""
     strategy_ids: TagIds = PydField(default_factory=list)
@@ -106,7 +108,7 @@ class ProjectCreate(BaseModel):
 
 
 class ProjectUpdate(BaseModel):
-    title: Title | None = None
+    title: LongTitle | None = None
     description: Description | None = None
     agency: OptionalName | None = None
     strategy_ids: TagIds | None = None

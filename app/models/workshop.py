@@ -5,16 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from app.models.schemas import Code, Description, OptionalName, Title
+from app.models.schemas import MAX_TITLE, Code, Description, LongTitle, OptionalName, Title
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+DEFAULT_TIME_ZONE = "Asia/Bangkok"
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"'{name}' is not a time zone name such as 'Asia/Bangkok'.") from exc
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_zone)]
 
 
 class Phase(StrEnum):
@@ -30,7 +45,7 @@ class Workshop(SQLModel, table=True):
     # one, so readers need no None checks. The same for every table's `id`.
     id: int = Field(default=None, primary_key=True)
     code: str = Field(max_length=8, unique=True, index=True)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=MAX_TITLE)
     description: str = Field(default="", max_length=5000)
     language: str = Field(default="th", max_length=2)
     phase: str = Field(default=Phase.setup, max_length=10)
@@ -53,6 +68,18 @@ class Workshop(SQLModel, table=True):
     timer_auto_advance: bool = False
     # The voting round that votes and scores go to (a round of this workshop; no FK: circular).
     current_round_id: int | None = None
+    # Exports' dates are shown in this zone (and, in Thai, the Buddhist era).
+    time_zone: str = Field(default=DEFAULT_TIME_ZONE, max_length=64)
+    # Each phone lists the projects in its own order (stable per participant), so that the first
+    # listed do not collect dots for being first.
+    shuffle_projects: bool = False
+    # A proposal should name at least one strategy: the phone warns (gently) before sending one without.
+    require_strategy: bool = False
+    # Whether a participant may type an agency that is not on the invited list (a workshop without
+    # a list always lets them).
+    typed_agencies: bool = False
+    # The page of a long big-screen list the facilitator holds (None: the screen turns the pages).
+    screen_page: int | None = None
 
 
 class _Named(SQLModel):
@@ -119,7 +146,7 @@ PresetKey = Literal["th-national-2018"]
 
 
 class WorkshopCreate(BaseModel):
-    title: Title
+    title: LongTitle
     description: Description = ""
     language: Literal["th", "en"] = "th"
     framework: PresetKey | CustomFramework = "th-national-2018"
@@ -130,14 +157,22 @@ class WorkshopCreate(BaseModel):
     max_dots_per_project: Annotated[int, PydField(strict=True, ge=1, le=1000)] = 3
     show_live_tallies: Annotated[bool, PydField(strict=True)] = True
     premoderate: Annotated[bool, PydField(strict=True)] = False
+    time_zone: TimeZone = DEFAULT_TIME_ZONE
+    shuffle_projects: Annotated[bool, PydField(strict=True)] = False
+    require_strategy: Annotated[bool, PydField(strict=True)] = False
+    typed_agencies: Annotated[bool, PydField(strict=True)] = False
 
 
 class WorkshopSettingsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: Title | None = None
+    title: LongTitle | None = None
     description: Description | None = None
     show_live_tallies: Annotated[bool, PydField(strict=True)] | None = None
     premoderate: Annotated[bool, PydField(strict=True)] | None = None
+    time_zone: TimeZone | None = None
+    shuffle_projects: Annotated[bool, PydField(strict=True)] | None = None
+    require_strategy: Annotated[bool, PydField(strict=True)] | None = None
+    typed_agencies: Annotated[bool, PydField(strict=True)] | None = None
 
 
 class PhaseIn(BaseModel):
@@ -209,6 +244,10 @@ class WorkshopPublic(BaseModel):
     premoderate: bool = False
     screen_view: str = "auto"
     timer: TimerPublic | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    shuffle_projects: bool = False
+    require_strategy: bool = False
+    typed_agencies: bool = False
 
 
 class WorkshopCreated(BaseModel):

@@ -95,6 +95,10 @@ def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
             max_dots_per_project=workshop_in.max_dots_per_project,
             show_live_tallies=workshop_in.show_live_tallies,
             premoderate=workshop_in.premoderate,
+            time_zone=workshop_in.time_zone,
+            shuffle_projects=workshop_in.shuffle_projects,
+            require_strategy=workshop_in.require_strategy,
+            typed_agencies=workshop_in.typed_agencies,
             facilitator_key_hash=hash_key(facilitator_key),
             screen_key_hash=hash_key(screen_key),
         )
@@ -199,6 +203,10 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         premoderate=workshop.premoderate,
         screen_view=workshop.screen_view,
         timer=timer_public(workshop),
+        time_zone=workshop.time_zone,
+        shuffle_projects=workshop.shuffle_projects,
+        require_strategy=workshop.require_strategy,
+        typed_agencies=workshop.typed_agencies,
     )
 
 

@@ -171,7 +171,7 @@ def test_a_secret_link_with_a_wrong_key_opens_nothing(client: TestClient, worksh
 @pytest.mark.parametrize(("body", "problem"), [
     ({"title": ""}, "empty title"),
     ({"title": "   "}, "blank title"),
-    ({"title": "x" * 201}, "title of 201 characters"),
+    ({"title": "x" * 501}, "title of 501 characters"),
     ({}, "no title"),
     ({"title": None}, "null title"),
     ({"title": 42}, "number as title"),

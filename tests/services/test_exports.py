@@ -472,9 +472,9 @@ def an_export_from_a_newer_ruamkit(data: dict) -> dict:
     return {**data, "version": 2}
 
 
-@malformed("projects[0].title: String should have at most 200 characters")
+@malformed("projects[0].title: String should have at most 500 characters")
 def a_title_too_long(data: dict) -> None:
-    titled(data, LAW)["title"] = "ก" * 201
+    titled(data, LAW)["title"] = "ก" * 501
 
 
 @malformed("votes[0].participant_id: Input should be a valid integer")

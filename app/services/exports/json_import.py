@@ -346,6 +346,10 @@ def _insert_workshop(
             max_dots_per_project=settings.max_dots_per_project,
             show_live_tallies=settings.show_live_tallies,
             premoderate=settings.premoderate,
+            time_zone=settings.time_zone,
+            shuffle_projects=settings.shuffle_projects,
+            require_strategy=settings.require_strategy,
+            typed_agencies=settings.typed_agencies,
             facilitator_key_hash=key_hashes[0],
             screen_key_hash=key_hashes[1],
         )
