@@ -46,7 +46,7 @@ def _int(value: Any) -> Any:
 
 
 def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
-    framework: Any = "th-national-2018"
+    framework: Any = form.get("framework") or "th-national-2018"  # a preset's key
     if form.get("framework") == "custom":
         framework = {"strategies": _entries(form.get("custom_strategies"), "S"),
                      "reform_areas": _entries(form.get("custom_reform_areas"), "R")}

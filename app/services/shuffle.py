@@ -1,8 +1,8 @@
 """Each phone's own order of the projects, when the workshop asks for it (workshop.shuffle_projects):
 the first listed would otherwise collect dots for being first. The order is stable for a
 participant (a hash of their seed and the project id, not a random draw), so it stays the same
-across redraws; app.js applies the same hash to lists that reach every phone alike (FNV-1a, 32 bit,
-over ASCII text, so Python and JavaScript agree). Pinned projects still lead."""
+across redraws; app.js applies the same hash to lists that reach every phone alike (FNV-1a with a
+32-bit finaliser, over ASCII text, so Python and JavaScript agree). Pinned projects still lead."""
 
 from __future__ import annotations
 
@@ -15,10 +15,16 @@ T = TypeVar("T")
 
 
 def fnv1a(text: str) -> int:
+    """FNV-1a, then MurmurHash3's finaliser: FNV alone keeps ids that differ in their last digit
+    in order (the shuffle would be a mere reversal)."""
     value = 0x811C9DC5
     for byte in text.encode():
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value
+    value ^= value >> 16
+    value = (value * 0x85EBCA6B) & 0xFFFFFFFF
+    value ^= value >> 13
+    value = (value * 0xC2B2AE35) & 0xFFFFFFFF
+    return value ^ (value >> 16)
 
 
 def seed(*, workshop_id: int, participant_id: int) -> int:

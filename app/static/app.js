@@ -285,9 +285,12 @@
       .filter(function (line) { return line !== ""; });
     return Array.from(lines.join("\n")).length;
   }
+  // Grown through its rows, not an inline style (the pages' CSP forbids style attributes, and
+  // htmx copies attributes when it swaps).
   function grow(box) {
-    box.style.height = "auto";
-    box.style.height = box.scrollHeight + 4 + "px";
+    if (!box.offsetParent) return;  // not shown (another tab): grown when it is
+    box.rows = 2;
+    while (box.scrollHeight > box.clientHeight + 1 && box.rows < 40) box.rows += 1;
   }
   function updateCounter(box) {
     var counter = document.querySelector("[data-counter-for='" + box.id + "']");
@@ -299,7 +302,8 @@
     var over = counter.querySelector(".over");
     var isOver = n > limit;
     counter.classList.toggle("is-over", isOver);
-    box.toggleAttribute("aria-invalid", isOver || box.hasAttribute("data-server-invalid"));
+    if (isOver || box.hasAttribute("data-server-invalid")) box.setAttribute("aria-invalid", "true");
+    else box.removeAttribute("aria-invalid");
     if (over) over.textContent = isOver ? over.dataset.over.replace("{n}", String(n - limit)) : "";
   }
   function setUpTitles() {
@@ -351,7 +355,11 @@
       h ^= text.charCodeAt(i);
       h = Math.imul(h, 0x01000193) >>> 0;
     }
-    return h;
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    return (h ^ (h >>> 16)) >>> 0;
   }
   function applyOrder() {
     var main = document.getElementById("phone-main");
@@ -449,7 +457,10 @@
   document.addEventListener("htmx:oobAfterSwap", function () { syncPluses(); refreshClamps(); });
   document.addEventListener("htmx:wsAfterMessage", refresh);
   document.addEventListener("change", function (event) {
-    if (event.target && event.target.classList && event.target.classList.contains("tab-radio")) refreshClamps();
+    if (event.target && event.target.classList && event.target.classList.contains("tab-radio")) {
+      refreshClamps();
+      document.querySelectorAll("textarea.title-input").forEach(grow);
+    }
   });
   window.addEventListener("resize", refreshClamps);
 })();
