@@ -44,8 +44,8 @@ def shoot(page: Page, screenshots: Path, name: str) -> Path:
 
 
 CLAMP = """el => { const s = getComputedStyle(el); const line = parseFloat(s.lineHeight);
-  return {height: el.getBoundingClientRect().height, scroll: el.scrollHeight, line, lines: el.getBoundingClientRect().height / line,
-          size: parseFloat(s.fontSize),
+  const height = el.getBoundingClientRect().height;
+  return {height, scroll: el.scrollHeight, line, lines: height / line, size: parseFloat(s.fontSize),
           text: el.innerText}; }"""
 
 
@@ -53,8 +53,8 @@ def test_long_thai_titles_on_a_phone(live_server: str, new_context: Any, screens
                                     request: pytest.FixtureRequest) -> None:
     expect.set_options(timeout=TIMEOUT_MS)
     titles = real_titles()
-    made = make_workshop(live_server, tuple(titles), title=titles[-1], require_strategy=True, shuffle_projects=True, dots_per_participant=4,
-                         max_dots_per_project=3)
+    made = make_workshop(live_server, tuple(titles), title=titles[-1], require_strategy=True, shuffle_projects=True,
+                         dots_per_participant=4, max_dots_per_project=3)
     request.addfinalizer(made.api.close)
     context = new_context(locale="th-TH", **PHONE)
     context.set_default_timeout(TIMEOUT_MS)
@@ -122,8 +122,8 @@ def test_long_thai_titles_on_a_phone(live_server: str, new_context: Any, screens
     projects = made.api.get(f"/api/v1/workshops/{made.code}/projects", headers=made.facilitator).json()
     assert new_title in [p["title"] for p in projects], "the line break reached the server"
     # The list every phone receives alike keeps this phone's own order (app.js, same hash as the server).
-    phone.wait_for_function("document.querySelectorAll('#proposal-list > li[data-project-id]').length === %d"
-                            % len(projects))
+    phone.wait_for_function(
+        f"document.querySelectorAll('#proposal-list > li[data-project-id]').length === {len(projects)}")
     seed = int(phone.locator("#phone-main").get_attribute("data-shuffle-seed") or 0)
     wanted = [p["id"] for p in sorted(projects, key=lambda p: (shuffle.fnv1a(f"{seed}:{p['id']}"), p["id"]))]
     shown = phone.locator("#proposal-list > li[data-project-id]").evaluate_all(

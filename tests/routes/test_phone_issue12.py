@@ -90,7 +90,8 @@ def test_a_title_of_500_characters_is_taken_and_501_refused_in_thai_keeping_what
 def test_line_breaks_typed_or_pasted_are_kept_and_shown(client: TestClient, workshop: Workshop,
                                                         phone: TestClient) -> None:
     pasted = LONG_TITLE.replace("\n", "\r\n")
-    assert phone.post(f"/w/{workshop.code}/proposals", data={"title": pasted, "client_request_id": "r"}).status_code == 200
+    sent = phone.post(f"/w/{workshop.code}/proposals", data={"title": pasted, "client_request_id": "r"})
+    assert sent.status_code == 200
     assert [p["title"] for p in list_projects(client, workshop)] == [LONG_TITLE]
     page = phone.get(f"/w/{workshop.code}").text
     assert re.search(r'<h3 id="pl-title-\d+" class="long-title" data-clamp>' + re.escape(LONG_TITLE) + "</h3>", page)
@@ -205,8 +206,10 @@ def test_a_proposal_without_a_strategy_gets_a_warning_but_is_still_taken(app: Fa
         page = phone.get(f"/w/{workshop.code}").text
         assert "data-require-strategy" in page
         assert "การประชุมนี้ขอให้แต่ละข้อเสนอเลือกยุทธศาสตร์อย่างน้อยหนึ่งยุทธศาสตร์" in page
-        assert re.search(r'<p class="warning" data-strategy-warning role="alert" tabindex="-1" hidden>ยังไม่ได้เลือกยุทธศาสตร์', page)
-        sent = phone.post(f"/w/{workshop.code}/proposals", data={"title": "ไม่มียุทธศาสตร์", "client_request_id": "x"})
+        warning = r'<p class="warning" data-strategy-warning role="alert" tabindex="-1" hidden>ยังไม่ได้เลือกยุทธศาสตร์'
+        assert re.search(warning, page)
+        sent = phone.post(f"/w/{workshop.code}/proposals",
+                          data={"title": "ไม่มียุทธศาสตร์", "client_request_id": "x"})
         assert sent.status_code == 200 and "sent-note" in sent.text
     plain = create_workshop(client, phase="propose")
     with joined(app, plain, "มาลี") as phone:
@@ -236,7 +239,8 @@ def test_the_console_changes_the_four_settings(app: FastAPI, client: TestClient,
         page = facilitator.get(f"/w/{workshop.code}/facilitate").text
         assert 'id="workshop-settings"' in page and 'name="time_zone"' in page
         url = f"/w/{workshop.code}/facilitate/settings"
-        saved = facilitator.post(url, data={"shuffle_projects": "on", "typed_agencies": "on", "time_zone": "Asia/Singapore"})
+        saved = facilitator.post(url, data={"shuffle_projects": "on", "typed_agencies": "on",
+                                            "time_zone": "Asia/Singapore"})
         assert saved.status_code == 200 and "บันทึกการตั้งค่าแล้ว" in saved.text
         info = read_workshop(client, workshop)
         assert (info["shuffle_projects"], info["require_strategy"], info["typed_agencies"], info["time_zone"]) == (
