@@ -8,8 +8,11 @@ from fastapi import Depends, Request
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from app import i18n
+from app.i18n import N_
 from app.models.project import ProjectCreate, ProjectUpdate
-from app.models.workshop import WorkshopCreate
+from app.models.workshop import WorkshopCreate, WorkshopSettingsUpdate
+from app.text import clean_title
 
 
 async def read_form(request: Request) -> FormData:
@@ -43,7 +46,7 @@ def _int(value: Any) -> Any:
 
 
 def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
-    framework: Any = "th-national-2018"
+    framework: Any = form.get("framework") or "th-national-2018"  # a preset's key
     if form.get("framework") == "custom":
         framework = {"strategies": _entries(form.get("custom_strategies"), "S"),
                      "reform_areas": _entries(form.get("custom_reform_areas"), "R")}
@@ -57,6 +60,24 @@ def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
         "max_dots_per_project": _int(form.get("max_dots_per_project", 3)),
         "show_live_tallies": form.get("show_live_tallies") in ("on", "true", "1"),
         "premoderate": form.get("premoderate") in ("on", "true", "1"),
+        "time_zone": form.get("time_zone") or "Asia/Bangkok",
+        "shuffle_projects": _checked(form, "shuffle_projects"),
+        "require_strategy": _checked(form, "require_strategy"),
+        "typed_agencies": _checked(form, "typed_agencies"),
+    })
+
+
+def _checked(form: FormData | dict[str, Any], name: str) -> bool:
+    return form.get(name) in ("on", "true", "1")
+
+
+def settings_form(form: FormData) -> WorkshopSettingsUpdate:
+    """The console's settings form: every box is sent, so an unticked one turns its setting off."""
+    return WorkshopSettingsUpdate.model_validate({
+        "time_zone": form.get("time_zone") or None,
+        "shuffle_projects": _checked(form, "shuffle_projects"),
+        "require_strategy": _checked(form, "require_strategy"),
+        "typed_agencies": _checked(form, "typed_agencies"),
     })
 
 
@@ -85,10 +106,77 @@ def project_update_form(form: FormData) -> ProjectUpdate:
     })
 
 
-def form_errors(exc: ValidationError) -> dict[str, str]:
-    """First message per top-level field, for showing beside it."""
-    errors: dict[str, str] = {}
+# A sentence per kind of pydantic error, in the page's language (never the library's English).
+# Placeholders are the error's context: {min}, {max}, {count}.
+_MESSAGES = {
+    "missing": N_("Please fill this in."),
+    "string_too_short": N_("Please fill this in."),
+    "string_too_long": N_("This is too long: at most {max} characters. Please shorten it."),
+    "too_short": N_("Add at least {min}."),
+    "too_long": N_("At most {max} entries, please."),
+    "literal_error": N_("Please choose one of the options offered."),
+    "int_type": N_("Please enter a whole number."),
+    "int_parsing": N_("Please enter a whole number."),
+    "int_from_float": N_("Please enter a whole number."),
+    "greater_than_equal": N_("Please enter a number of at least {min}."),
+    "greater_than": N_("Please enter a number above {min}."),
+    "less_than_equal": N_("Please enter a number of at most {max}."),
+    "less_than": N_("Please enter a number below {max}."),
+    "bool_type": N_("Please choose yes or no."),
+    "bool_parsing": N_("Please choose yes or no."),
+}
+# Where a field needs its own words.
+_FIELD_MESSAGES = {
+    ("strategy_ids", "too_long"): N_("Tick at most {max} strategies."),
+    ("reform_area_ids", "too_long"): N_("Tick at most {max} reform areas."),
+    ("strategy_ids", "int_type"): N_("Choose strategies from the list only."),
+    ("reform_area_ids", "int_type"): N_("Choose reform areas from the list only."),
+    ("framework", "too_short"): N_("List at least one strategy, one per line."),
+    ("framework", "literal_error"): N_("Please choose one of the frameworks offered."),
+    ("time_zone", "value_error"): N_("Please choose a time zone from the list."),
+    ("agencies", "too_long"): N_("At most {max} agencies, please."),
+}
+# Messages our own validators raise (ValueError), by their start.
+_VALUE_ERRORS = {
+    "A project can have at most": N_("A project can have at most {max} tags in all."),
+    "Each strategy code must be unique": N_("Each strategy code must be unique."),
+    "Each reform area code must be unique": N_("Each reform area code must be unique."),
+}
+_TOO_LONG_WITH_COUNT = N_("This is too long: at most {max} characters, and it has {count}. Please shorten it.")
+_CHECK = N_("Check this value.")
+# A union's alternatives each report an error; the ones saying "not this kind" are the least useful.
+_VAGUE = {"literal_error", "model_type", "dict_type"}
+
+
+def _message(error: Any, field: str) -> tuple[str, dict[str, object]]:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    params: dict[str, object] = {
+        "min": ctx.get("min_length", ctx.get("ge", ctx.get("gt", ""))),
+        "max": ctx.get("max_length", ctx.get("le", ctx.get("lt", ""))),
+    }
+    if kind == "value_error":
+        text = str(error.get("msg", "")).removeprefix("Value error, ")
+        for start, template in _VALUE_ERRORS.items():
+            if text.startswith(start):
+                return template, {"max": "".join(c for c in text if c.isdigit()) or params["max"]}
+    if kind == "string_too_long" and isinstance(error.get("input"), str):
+        # The count the server holds against the limit: after cleaning (NFC, spaces, blank lines).
+        cleaned = clean_title(error["input"])
+        return _TOO_LONG_WITH_COUNT, {**params, "count": len(cleaned) if isinstance(cleaned, str) else 0}
+    template = _FIELD_MESSAGES.get((field, kind)) or _MESSAGES.get(kind, _CHECK)
+    return template, params
+
+
+def form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
+    """First message per top-level field, for showing beside it: a sentence in the page's language."""
+    by_field: dict[str, list[Any]] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error.get("loc") else "form"
-        errors.setdefault(field, str(error.get("msg", "")).removeprefix("Value error, "))
+        by_field.setdefault(field, []).append(error)
+    errors: dict[str, str] = {}
+    for field, found in by_field.items():
+        precise = [e for e in found if e.get("type") not in _VAGUE] or found
+        template, params = _message(precise[0], field)
+        errors[field] = i18n.translate_error(template, params, lang)
     return errors

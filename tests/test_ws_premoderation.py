@@ -97,7 +97,7 @@ def test_a_change_sent_from_the_phone_says_it_waits(client: TestClient) -> None:
     assert saved.status_code == 200
     assert "Sent for approval" in saved.text and "Your change waits for approval" in saved.text
     # Editing again starts from the waiting change, not from the text shown now.
-    assert f'value="{CHANGED}"' in client.get(f"/w/{scene.code}/mine/{mine}").text
+    assert f">{CHANGED}</textarea>" in client.get(f"/w/{scene.code}/mine/{mine}").text
 
 
 def test_a_typed_agency_reaches_the_screens_agencies_view_only_once_approved(client: TestClient) -> None:

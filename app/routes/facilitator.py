@@ -21,7 +21,7 @@ from app.deps import (
     notify,
 )
 from app.errors import Invalid, NotAuthenticated
-from app.forms import FormDep, form_errors, project_update_form
+from app.forms import FormDep, form_errors, project_update_form, settings_form
 from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
@@ -115,7 +115,7 @@ def save_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
     try:
         project_in = project_update_form(form)
     except ValidationError as exc:
-        return _editor(request, session, workshop, lang, project_id, errors=form_errors(exc),
+        return _editor(request, session, workshop, lang, project_id, errors=form_errors(exc, lang),
                        values=dict(form), status_code=422)
     projects.update_project(session, workshop=workshop, actor=facilitator, project_id=project_id,
                             project_in=project_in)
@@ -196,6 +196,21 @@ def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep,
                    facilitator: FacilitatorPage) -> Response:
     """Blind voting's end: show the tallies on the screen and the phones."""
     return _change_settings(request, session, workshop, facilitator, WorkshopSettingsUpdate(show_live_tallies=True))
+
+
+@router.post("/w/{code}/facilitate/settings")
+def save_settings(request: Request, workshop: WorkshopDep, session: SessionDep,
+                  form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
+    """The settings card: shuffle, at least one strategy, typed agencies, time zone."""
+    lang = language(request, workshop)
+    try:
+        settings_in = settings_form(form)
+    except ValidationError as exc:
+        return page(request, "partials/_workshop_settings.html", lang, status_code=422, workshop=workshop,
+                    values=dict(form), errors=form_errors(exc, lang))
+    workshops.update_settings(session, workshop=workshop, actor=facilitator, settings_in=settings_in)
+    notify(request, workshop.code)
+    return page(request, "partials/_workshop_settings.html", lang, workshop=workshop, saved=True)
 
 
 @router.post("/w/{code}/facilitate/premoderate")

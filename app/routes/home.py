@@ -89,7 +89,7 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
     try:
         workshop_in = workshop_form(form)
     except ValidationError as exc:
-        return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc),
+        return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc, lang),
                     preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
     workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
     redirect = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)

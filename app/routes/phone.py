@@ -32,7 +32,7 @@ from app.services.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.pages import language, no_store, set_key_cookie, with_device_cookie
-from app.services import methods, participants, projects, rules, scoring, voting, workshops
+from app.services import methods, participants, projects, rules, scoring, shuffle, voting, workshops
 from app.services.access import Actor
 from app.services.rules import Action
 from app.versions import Memo
@@ -60,6 +60,10 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
     values["agencies"] = workshops.list_agencies(session, workshop=workshop)
     values["my_projects"] = projects.list_by_proposer(session, workshop=workshop, participant_id=me.id)
     values["project_titles"] = {str(s.project.id): s.project.title for s in values["outcome"].standings}
+    if workshop.shuffle_projects:  # this participant's own order, the same on every redraw
+        values["shuffle_seed"] = seed = shuffle.seed(workshop_id=workshop.id, participant_id=me.id)
+        for key in ("newest_first", "ballot_order"):
+            values[key] = shuffle.order(values[key], seed=seed, project=lambda s: s.project)
     return values
 
 
@@ -86,7 +90,7 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
         join_in = ParticipantJoin.model_validate({"name": form.get("name", ""), "agency": form.get("agency", "")})
     except ValidationError as exc:
         return page(request, "pages/phone/join.html", lang, status_code=422, workshop=workshop,
-                    values=dict(form), errors=form_errors(exc),
+                    values=dict(form), errors=form_errors(exc, lang),
                     agencies=workshops.list_agencies(session, workshop=workshop))
     try:
         _participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
@@ -122,7 +126,7 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
         project_in = project_form(form)
     except ValidationError as exc:
         return page(request, "partials/_propose_form.html", lang, status_code=422, values=dict(form),
-                    selected=_selected(form), errors=form_errors(exc),
+                    selected=_selected(form), errors=form_errors(exc, lang),
                     request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
     try:
         project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in,
@@ -194,7 +198,7 @@ def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
     try:
         project_in = project_update_form(form)
     except ValidationError as exc:
-        return _my_editor(request, session, workshop, actor, project_id, status_code=422, errors=form_errors(exc),
+        return _my_editor(request, session, workshop, actor, project_id, status_code=422, errors=form_errors(exc, lang),
                           values=dict(form), selected={k: {int(v) for v in ids if v.isdigit()}
                                                        for k, ids in _selected(form).items()})
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,

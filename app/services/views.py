@@ -40,6 +40,8 @@ def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
         parts.append(f"round {r.id}|{r.mode}|{r.title}|{r.dots_per_participant}|{r.max_dots_per_project}|"
                      f"{r.per_strategy_budget}|{r.criteria}")
     shared_list = workshop.phase in (Phase.setup, Phase.propose)
+    if not shared_list:  # a phone's own order (while proposing, its list is reordered in place: app.js)
+        parts.append(f"shuffle {workshop.shuffle_projects}")
     for s in [] if shared_list else sorted(outcome.standings, key=lambda s: s.project.id):
         p = s.project
         parts.append(f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}|{p.pinned}")

@@ -268,3 +268,199 @@
   });
   document.addEventListener("DOMContentLoaded", function () { tickTimers(); measureClock(); });
 })();
+
+// --- The phone's long titles, title counters, the confirmation after sending, the + at the cap,
+// the per-participant order and the "at least one strategy" warning (issue 12). ---
+(function () {
+  "use strict";
+
+  // What the server counts against a title's limit (app/text.py clean_title): NFC, no control
+  // characters, runs of spaces as one, each line trimmed, no empty lines; then code points.
+  var CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff\ufff9-\ufffb]/g;
+  function titleLength(value) {
+    var text = value.replace(/\r\n?/g, "\n");
+    if (text.normalize) text = text.normalize("NFC");
+    text = text.replace(CONTROLS, "");
+    var lines = text.split("\n").map(function (line) { return line.replace(/[ \t\u00a0\u3000]+/g, " ").trim(); })
+      .filter(function (line) { return line !== ""; });
+    return Array.from(lines.join("\n")).length;
+  }
+  // Grown through its rows, not an inline style (the pages' CSP forbids style attributes, and
+  // htmx copies attributes when it swaps).
+  function grow(box) {
+    if (!box.offsetParent) return;  // not shown (another tab): grown when it is
+    box.rows = 2;
+    while (box.scrollHeight > box.clientHeight + 1 && box.rows < 40) box.rows += 1;
+  }
+  function updateCounter(box) {
+    var counter = document.querySelector("[data-counter-for='" + box.id + "']");
+    if (!counter) return;
+    var limit = Number(box.dataset.limit);
+    var n = titleLength(box.value);
+    var count = counter.querySelector("[data-count]");
+    if (count) count.textContent = String(n);
+    var over = counter.querySelector(".over");
+    var isOver = n > limit;
+    counter.classList.toggle("is-over", isOver);
+    if (isOver || box.hasAttribute("data-server-invalid")) box.setAttribute("aria-invalid", "true");
+    else box.removeAttribute("aria-invalid");
+    if (over) over.textContent = isOver ? over.dataset.over.replace("{n}", String(n - limit)) : "";
+  }
+  function setUpTitles() {
+    document.querySelectorAll("textarea.title-input").forEach(function (box) {
+      if (!box.dataset.ready) {
+        box.dataset.ready = "1";
+        if (box.getAttribute("aria-invalid") === "true") box.setAttribute("data-server-invalid", "");
+      }
+      updateCounter(box);
+      grow(box);
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (box.matches && box.matches("textarea.title-input")) {
+      box.removeAttribute("data-server-invalid");
+      updateCounter(box);
+      grow(box);
+    }
+  });
+
+  // Clamped titles: the "show the whole title" button appears only when lines are hidden; what
+  // a person opened stays open across redraws.
+  var expanded = {};
+  function refreshClamps() {
+    document.querySelectorAll("[data-clamp][id]").forEach(function (title) {
+      var button = title.nextElementSibling;
+      if (!button || !button.classList.contains("more-toggle")) return;
+      var open = !!expanded[title.id];
+      title.classList.toggle("expanded", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.textContent = open ? button.dataset.less : button.dataset.more;
+      button.hidden = !open && title.scrollHeight <= title.clientHeight + 1;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.more-toggle");
+    if (!button) return;
+    var id = button.getAttribute("aria-controls");
+    if (expanded[id]) delete expanded[id]; else expanded[id] = true;
+    refreshClamps();
+  });
+
+  // Each phone's own order (data-shuffle-seed): the same hash as app/services/shuffle.py, applied
+  // to the lists every phone receives alike.
+  function fnv1a(text) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+  function applyOrder() {
+    var main = document.getElementById("phone-main");
+    var seed = main && main.dataset.shuffleSeed;
+    if (!seed) return;
+    ["proposal-list", "ballot"].forEach(function (id) {
+      var list = document.getElementById(id);
+      if (!list) return;
+      var items = Array.prototype.slice.call(list.querySelectorAll(":scope > li[data-project-id]"));
+      if (items.length < 2) return;
+      var key = function (li) {
+        return [li.hasAttribute("data-pinned") ? 0 : 1, fnv1a(seed + ":" + li.dataset.projectId), Number(li.dataset.projectId)];
+      };
+      var sorted = items.slice().sort(function (a, b) {
+        var ka = key(a), kb = key(b);
+        for (var i = 0; i < 3; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+        return 0;
+      });
+      if (sorted.some(function (li, i) { return li !== items[i]; })) {
+        sorted.forEach(function (li) { list.appendChild(li); });
+      }
+    });
+  }
+
+  // + after a tap: the answer redraws that project's control and #budget; the other +s follow the
+  // budget here (disabled, with the reason, once every dot is used).
+  var lastPlus = null;
+  function syncPluses() {
+    var budget = document.getElementById("budget");
+    if (!budget || budget.dataset.remaining === undefined) return;
+    var spent = Number(budget.dataset.remaining) <= 0;
+    document.querySelectorAll("#ballot .vote[data-at-cap]").forEach(function (control) {
+      if (control.dataset.atCap === "1") return;
+      var plus = control.querySelector("button.plus");
+      var why = control.querySelector(".cap-reason");
+      if (!plus) return;
+      plus.disabled = spent;
+      plus.classList.toggle("spent", spent);
+      if (why) why.textContent = spent ? budget.dataset.spentReason : "";
+    });
+    // A + that just became disabled cannot keep the focus: give it to its −.
+    if (lastPlus) {
+      var plus = document.getElementById(lastPlus);
+      if (plus && plus.disabled && (document.activeElement === document.body || document.activeElement === plus)) {
+        var minus = document.getElementById(lastPlus.replace("plus-", "minus-"));
+        if (minus) minus.focus();
+      }
+      lastPlus = null;
+    }
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var el = event.detail && event.detail.elt;
+    if (el && el.classList && el.classList.contains("plus")) lastPlus = el.id;
+  });
+
+  // After sending a proposal the note replaces the form's top: bring it into view and focus it.
+  function showSentNote() {
+    var note = document.querySelector(".sent-note:not([data-shown])");
+    if (!note) return;
+    note.dataset.shown = "1";
+    note.scrollIntoView({ block: "start" });
+    note.focus({ preventScroll: true });
+  }
+
+  // "At least one strategy": the first send without one is held and the warning shown.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-require-strategy")) return;
+    var warning = form.querySelector("[data-strategy-warning]");
+    if (!warning || form.querySelector("input[name=strategy_ids]:checked") || form.dataset.warned === "1") return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    form.dataset.warned = "1";
+    warning.hidden = false;
+    warning.focus();
+  }, true);
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[name=strategy_ids]") || !box.checked) return;
+    var warning = box.form && box.form.querySelector("[data-strategy-warning]");
+    if (warning) warning.hidden = true;
+  });
+
+  function refresh() {
+    setUpTitles();
+    applyOrder();
+    refreshClamps();
+    syncPluses();
+  }
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    refresh();
+    showSentNote();
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () { syncPluses(); refreshClamps(); });
+  document.addEventListener("htmx:wsAfterMessage", refresh);
+  document.addEventListener("change", function (event) {
+    if (event.target && event.target.classList && event.target.classList.contains("tab-radio")) {
+      refreshClamps();
+      document.querySelectorAll("textarea.title-input").forEach(grow);
+    }
+  });
+  window.addEventListener("resize", refreshClamps);
+})();

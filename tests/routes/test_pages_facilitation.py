@@ -145,7 +145,7 @@ def test_a_participant_edits_their_proposal_from_the_phone(client: TestClient, w
     phone.post(f"/w/{workshop.code}/proposals", data={"title": "ร่างแรก", "client_request_id": "r1"})
     project = list_projects(client, workshop)[0]
     form = phone.get(f"/w/{workshop.code}/mine/{project['id']}")
-    assert form.status_code == 200 and 'value="ร่างแรก"' in form.text
+    assert form.status_code == 200 and '>ร่างแรก</textarea>' in form.text
     strategy = workshop.strategy_ids[1]
     saved = phone.post(f"/w/{workshop.code}/mine/{project['id']}",
                        data={"title": "ร่างที่สอง", "description": "", "agency": "", "strategy_ids": str(strategy)})

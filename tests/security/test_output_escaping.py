@@ -130,7 +130,7 @@ def test_hostile_text_is_escaped_on_every_page_and_fragment(client: TestClient, 
 @pytest.mark.parametrize("text", HOSTILE[:4], ids=[repr(h)[:24] for h in HOSTILE[:4]])
 def test_hostile_text_sent_back_in_a_form_with_errors_is_escaped(client: TestClient, text: str) -> None:
     """A refused form is shown again with what was typed: in value attributes and textareas."""
-    too_long = text + "ก" * 500
+    too_long = text + "ก" * 500  # over the 500-character title limit
     answer = client.post("/new", data={"title": too_long, "description": text, "agencies": text})
     assert answer.status_code == 422
     assert_escaped(answer.text, text, "the new-workshop form")
