@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import dataclasses
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import delete, false, or_, true, update
+from sqlalchemy import delete, false, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -447,6 +447,60 @@ def _tell_refunds(session: Session, *, workshop: Workshop, source: Project, targ
                                                     "dots": refunds[participant.id]}, workshop.language)
         participants.add_notice(participant, text)
         session.add(participant)
+
+
+@dataclasses.dataclass
+class Side:
+    """One of two projects as the merge's compare shows it: its text, tags, agencies and the
+    current round's dots and voters."""
+
+    project: Project
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
+    dots: int
+    voters: int
+
+
+@dataclasses.dataclass
+class MergePreview:
+    """What merging `source` into `target` would make: both sides, the survivor's united tags
+    and agencies, and the dots the cap would give back (to how many participants)."""
+
+    source: Side
+    target: Side
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
+    agencies: list[str]
+    refunded_dots: int
+    refunded_people: int
+
+
+def merge_preview(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, into_id: int) -> MergePreview:
+    """The side-by-side compare the console shows before a merge (nothing is changed)."""
+    check(Action.merge_projects, actor, workshop)
+    if project_id == into_id:
+        raise Invalid("A project cannot be merged into itself.")
+    source = get_project(session, workshop=workshop, project_id=project_id)
+    target = get_project(session, workshop=workshop, project_id=into_id)
+    tags = Tags(session, [source.id, target.id])
+    round_id = rounds.current_round(session, workshop=workshop).id
+    figures = {pid: (int(dots), int(voters)) for pid, dots, voters in session.exec(
+        select(Vote.project_id, func.sum(Vote.dots), func.count())
+        .where(col(Vote.project_id).in_([source.id, target.id]), Vote.round_id == round_id, Vote.dots > 0)
+        .group_by(col(Vote.project_id)))}
+    plan = merged_dots(session, workshop=workshop, source=source, target=target)
+
+    def side(project: Project) -> Side:
+        dots, voters = figures.get(project.id, (0, 0))
+        return Side(project, tags.strategies[project.id], tags.reform_areas[project.id], dots, voters)
+
+    return MergePreview(
+        source=side(source), target=side(target),
+        strategy_ids=sorted(set(tags.strategies[source.id]) | set(tags.strategies[target.id])),
+        reform_area_ids=sorted(set(tags.reform_areas[source.id]) | set(tags.reform_areas[target.id])),
+        agencies=[name for name in united_agencies(target, source) if name],
+        refunded_dots=sum(plan.refunds.values()), refunded_people=len(plan.refunds),
+    )
 
 
 def _short(title: str, length: int = 120) -> str:
