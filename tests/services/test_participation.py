@@ -4,6 +4,7 @@ a merge does to the agencies and to the dots it gives back."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -13,6 +14,7 @@ from app.errors import Invalid
 from app.models import Phase
 from app.models.round import RoundCreate
 from app.services import agencies, participants, participation, projects, round_setup, scoring, voting, workshops
+from app.services.exports import json_export, json_import
 from tests.factories import FACILITATOR, make_participant, make_project, make_workshop
 
 INVITED = ["กระทรวงดิจิทัลเพื่อเศรษฐกิจและสังคม", "สำนักงานสถิติแห่งชาติ", "กรมอุตุนิยมวิทยา"]
@@ -204,3 +206,26 @@ def test_the_merge_preview_shows_both_sides_and_the_dots_that_would_come_back(se
     assert len(preview.strategy_ids) == 2
     # Nothing changed.
     assert voting.my_votes(session, workshop=workshop, participant=voter).used == 5
+
+
+def test_co_proposers_survive_a_json_export_and_import(session: Session) -> None:
+    workshop = make_workshop(session, phase="propose")
+    survivor = make_project(session, workshop, "ศูนย์ข้อมูลน้ำ", agency="กรมชลประทาน")
+    for title, agency in (("ศูนย์ข้อมูลน้ำแห่งชาติ", "กรมทรัพยากรน้ำ"), ("คลังข้อมูลน้ำ", "สำนักงานทรัพยากรน้ำแห่งชาติ")):
+        duplicate = make_project(session, workshop, title, agency=agency)
+        projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=duplicate.id,
+                                into_id=survivor.id)
+    data = json.loads(json.dumps(json_export.export_data(session, workshop=workshop), ensure_ascii=False))
+    exported = next(p for p in data["projects"] if p["id"] == survivor.id)
+    assert exported["co_agencies"] == ["กรมทรัพยากรน้ำ", "สำนักงานทรัพยากรน้ำแห่งชาติ"]
+
+    imported, _facilitator_key, _screen_key = json_import.import_workshop(session, data=data)
+    (again,) = projects.list_projects(session, workshop=imported)
+    assert again.agencies == ["กรมชลประทาน", "กรมทรัพยากรน้ำ", "สำนักงานทรัพยากรน้ำแห่งชาติ"]
+    # Exports made before merges united agencies carry none: still read.
+    del data["projects"][0]["co_agencies"]
+    json_import.import_workshop(session, data=data)
+    # A misspelt or oversized field is refused, not dropped.
+    data["projects"][0]["co_agencies"] = ["ก" * 200] * 11
+    with pytest.raises(Invalid):
+        json_import.import_workshop(session, data=data)
