@@ -104,7 +104,9 @@ def test_a_merge_and_an_approval_reach_the_phone_and_the_screen_live(
     row.locator("td.row-actions button").first.click()  # Manage
     expect(console.locator("#editor #e-title")).to_have_value(DUPLICATE)
     console.select_option("#merge-into", value=str(survivor["id"]))
-    console.click("#editor form.merge button[type=submit]")
+    # The compare of the chosen pair is drawn, with the button that merges (after a confirmation).
+    expect(console.locator(f"#merge-compare table[data-target='{survivor['id']}']")).to_be_visible()
+    console.click("#editor .merge-confirm")
     expect(console.locator("#editor #e-title")).to_have_value(SURVIVOR)
 
     # Phone and screen follow without a reload.
