@@ -101,7 +101,7 @@ def test_a_change_sent_from_the_phone_says_it_waits(client: TestClient) -> None:
 
 
 def test_a_typed_agency_reaches_the_screens_agencies_view_only_once_approved(client: TestClient) -> None:
-    scene = Scene(client, agencies=["กรมอุตุนิยมวิทยา"])
+    scene = Scene(client, agencies=["กรมอุตุนิยมวิทยา"], typed_agencies=True)
     assert client.put(f"{scene.url}/screen-view", json={"view": "agencies"}, headers=scene.facilitator).status_code == 200
     scene.join("สมชาย", "กรมอุตุนิยมวิทยา")
     with scene.ws(scene.screen_key) as screen, scene.ws(scene.facilitator_key, "facilitator") as console:

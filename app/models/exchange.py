@@ -22,6 +22,7 @@ from app.models.schemas import MAX_TAGS, Code, Description, Id, LongTitle, Name,
 from app.models.workshop import DEFAULT_TIME_ZONE, Phase, TimeZone
 
 FORMAT = "ruamkit-workshop"
+CO_AGENCIES_LENGTH = 2000  # Project.co_agencies, one per line
 VERSION = 1
 
 Dots = Annotated[int, PydField(strict=True, ge=0, le=100_000)]
@@ -97,6 +98,8 @@ class ProjectExport(_Entry):
     merged_into_id: Id | None = None
     pinned: Flag = False
     approved: Flag = True
+    # Agencies of the proposals merged into this one (exports before merges united them: none).
+    co_agencies: list[Annotated[OptionalName, PydField(min_length=1)]] = PydField(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def tags_are_distinct(self) -> ProjectExport:
@@ -108,6 +111,8 @@ class ProjectExport(_Entry):
                 raise ValueError(f"{label} lists the same id twice")
         if len(self.strategy_ids) + len(self.reform_area_ids) > MAX_TAGS:
             raise ValueError(f"a project can have at most {MAX_TAGS} tags")
+        if len("\n".join(self.co_agencies)) > CO_AGENCIES_LENGTH:
+            raise ValueError(f"co_agencies may hold at most {CO_AGENCIES_LENGTH} characters in all")
         return self
 
 

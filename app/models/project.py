@@ -42,6 +42,12 @@ class Project(SQLModel, table=True):
     co_agencies: str = Field(default="", max_length=2000)
 
     @property
+    def agencies(self) -> list[str]:
+        """Every agency behind the project: its own first, then the co-proposers of the
+        proposals merged into it (empty entries left out). Exports and lists show these."""
+        return [name for name in (self.agency, *self.co_agencies.splitlines()) if name.strip()]
+
+    @property
     def edit_pending(self) -> bool:
         return self.pending_since is not None
 
@@ -146,6 +152,8 @@ class ProjectPublic(BaseModel):
     pinned: bool = False
     approved: bool = True
     edit_pending: bool = False
+    # The agencies of the proposals merged into this one (co-proposers), besides `agency`.
+    co_agencies: list[str] = PydField(default_factory=list)
 
 
 class PinIn(BaseModel):

@@ -26,8 +26,8 @@ from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
 from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
-from app.services import moderation, projects, rules, timer, workshops
-from app.services.access import Actor, identify, screen_key_for
+from app.services import duplicates, moderation, projects, rules, timer, workshops
+from app.services.access import Actor, Role, identify, screen_key_for
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
 from app.web import page
@@ -103,9 +103,29 @@ def _editor(request: Request, session: Session, workshop: Workshop, lang: str, p
             message: str = "") -> Response:
     project = projects.get_project(session, workshop=workshop, project_id=project_id, include_removed=True)
     others = [p for p in projects.list_projects(session, workshop=workshop) if p.id != project.id]
+    # The merge form starts on the likeliest duplicate (else the first project), compared side by side.
+    facilitator = Actor(Role.facilitator)  # every route drawing the editor is the facilitator's
+    preview = suggested = None
+    if others and not (project.hidden or project.merged_into_id) and rules.allows(Action.merge_projects, facilitator,
+                                                                                   workshop):
+        suggested = duplicates.suggested_target(session, workshop=workshop, project=project)
+        preview = projects.merge_preview(session, workshop=workshop, actor=facilitator, project_id=project.id,
+                                         into_id=(suggested or others[0]).id)
     return page(request, "partials/_project_editor.html", lang, status_code=status_code, workshop=workshop,
                 project=project, detail=projects.public(session, project), others=others, errors=errors or {},
-                values=values, message=message, **framework_labels(session, workshop, lang))
+                values=values, message=message, preview=preview, suggested_id=suggested.id if suggested else None,
+                **framework_labels(session, workshop, lang))
+
+
+@router.get("/w/{code}/facilitate/projects/{project_id}/merge")
+def compare_for_merge(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
+                      facilitator: FacilitatorPage, into: int = 0) -> Response:
+    """The two projects side by side, with what the merge would make, and the button that merges."""
+    lang = language(request, workshop)
+    preview = projects.merge_preview(session, workshop=workshop, actor=facilitator, project_id=project_id,
+                                     into_id=into)
+    return page(request, "partials/_merge_compare.html", lang, workshop=workshop, preview=preview,
+                **framework_labels(session, workshop, lang))
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}")

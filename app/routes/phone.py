@@ -74,11 +74,24 @@ def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, mem
     try:
         actor = page_actor(request, session, workshop, Action.take_part)
     except (NotAuthenticated, Forbidden):  # not joined yet: that is what the join form is for
-        return with_device_cookie(request, no_store(page(
-            request, "pages/phone/join.html", lang, workshop=workshop, values={}, errors={},
-            agencies=workshops.list_agencies(session, workshop=workshop))))
-    return no_store(page(request, "pages/phone/index.html", lang,
+        return with_device_cookie(request, no_store(_join_page(request, session, workshop, lang)))
+    return no_store(page(request, "pages/phone/index.html", lang, notice=_notice(session, actor),
                          **phone_context(session, memo, workshop, actor, lang)))
+
+
+def _notice(session: Session, actor: Actor) -> str | None:
+    """A message left for this phone (dots a merge gave back), shown on this drawing only."""
+    assert actor.participant is not None  # a participant page's actor
+    return participants.take_notice(session, participant=actor.participant)
+
+
+def _join_page(request: Request, session: Session, workshop: Workshop, lang: str, *, status_code: int = 200,
+               values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Response:
+    """The join form: the invited agencies to pick from (a typed name only where the workshop takes one)."""
+    invited = workshops.list_agencies(session, workshop=workshop)
+    return page(request, "pages/phone/join.html", lang, status_code=status_code, workshop=workshop,
+                values=values or {}, errors=errors or {}, agencies=invited,
+                typing_allowed=participants.typing_allowed(workshop, invited))
 
 
 @router.post("/w/{code}/join")
@@ -89,15 +102,16 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
     try:
         join_in = ParticipantJoin.model_validate({"name": form.get("name", ""), "agency": form.get("agency", "")})
     except ValidationError as exc:
-        return page(request, "pages/phone/join.html", lang, status_code=422, workshop=workshop,
-                    values=dict(form), errors=form_errors(exc, lang),
-                    agencies=workshops.list_agencies(session, workshop=workshop))
+        return _join_page(request, session, workshop, lang, status_code=422, values=dict(form),
+                          errors=form_errors(exc, lang))
     try:
         _participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
+    except Invalid as exc:  # an agency off the invited list: said beside the agency, the name kept
+        return _join_page(request, session, workshop, lang, status_code=422, values=dict(form),
+                          errors={"agency": i18n.translate_error(exc.template, exc.params, lang)})
     except Conflict as exc:  # full, or too many typed agencies: the form again, with what was typed
-        return page(request, "pages/phone/join.html", lang, status_code=409, workshop=workshop, values=dict(form),
-                    errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
-                    agencies=workshops.list_agencies(session, workshop=workshop))
+        return _join_page(request, session, workshop, lang, status_code=409, values=dict(form),
+                          errors={"form": i18n.translate_error(exc.template, exc.params, lang)})
     notify(request, workshop.code)
     response = RedirectResponse(f"/w/{workshop.code}", status_code=303)
     set_key_cookie(request, response, role="participant", code=workshop.code, key=token)
@@ -109,7 +123,7 @@ def phone_main(request: Request, workshop: WorkshopDep, session: SessionDep, mem
                actor: ParticipantPage) -> Response:
     """The phase view alone, fetched again when the phase or the list of projects changes."""
     lang = language(request, workshop)
-    return no_store(page(request, "partials/_phone_main.html", lang,
+    return no_store(page(request, "partials/_phone_main.html", lang, notice=_notice(session, actor),
                          **phone_context(session, memo, workshop, actor, lang)))
 
 

@@ -218,3 +218,14 @@ def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float 
     docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
     return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score, shared_words=pair.shared_words)
             for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+
+
+def suggested_target(session: Session, *, workshop: Workshop, project: Project) -> Project | None:
+    """The project this one most probably duplicates (its likeliest hint's other project): what
+    the console's merge form offers first. None when no hint names it."""
+    for hint in likely_duplicates(session, workshop=workshop):  # most similar first
+        if hint.project_b.id == project.id:
+            return hint.project_a
+        if hint.project_a.id == project.id:
+            return hint.project_b
+    return None

@@ -48,6 +48,8 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
             # Typed agency names the facilitator has not approved stay off the screen.
             values["agency_rows"] = moderation.screen_agency_rows(session, workshop=workshop,
                                                                   rows=memo[("counts", True)]["agency_rows"])
+            values["agency_roster"] = participation.screen_roster(session, workshop=workshop,
+                                                                  roster=memo[("counts", True)]["agency_roster"])
         if body == "matrix":
             values["matrix"] = matrix(session, workshop)
     return values

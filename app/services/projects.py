@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+import dataclasses
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import delete, false, or_, true, update
+from sqlalchemy import delete, false, func, or_, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.errors import Conflict, Invalid, NotFound
+from app.i18n import N_
 from app.models import (
     Participant,
     Project,
@@ -26,7 +29,7 @@ from app.models import (
 )
 from app.models.project import Draft, ProjectCreate, ProjectPublic, ProjectUpdate
 from app.services import ceilings as ceiling
-from app.services import rounds
+from app.services import participants, rounds
 from app.services.access import Actor, Role
 from app.services.rules import Action, check
 
@@ -62,6 +65,7 @@ def to_public(project: Project, tags: Tags) -> ProjectPublic:
         proposer_id=project.proposer_id, created_at=project.created_at,
         hidden=project.hidden, merged_into_id=project.merged_into_id,
         pinned=project.pinned, approved=project.approved, edit_pending=project.edit_pending,
+        co_agencies=[name for name in project.co_agencies.splitlines() if name.strip()],
     )
 
 
@@ -327,7 +331,9 @@ def restore_project(session: Session, *, workshop: Workshop, actor: Actor, proje
 
 
 def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, into_id: int) -> Project:
-    """Merge a duplicate into another: tags united, each owner's dots summed and clipped to the cap."""
+    """Merge a duplicate into another: tags united, agencies united (the duplicate's become the
+    survivor's co-proposers), each owner's dots summed and clipped to the cap; a participant
+    whose dots were clipped is told on their phone how many came back to them."""
     check(Action.merge_projects, actor, workshop)
     if project_id == into_id:
         raise Invalid("A project cannot be merged into itself.")
@@ -340,14 +346,15 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
     _set_tags(session, project=target,
               strategy_ids=sorted(set(tags.strategies[source.id]) | set(tags.strategies[target.id])),
               reform_area_ids=sorted(set(tags.reform_areas[source.id]) | set(tags.reform_areas[target.id])))
+    target.co_agencies = _co_agencies(united_agencies(target, source)[1:])
     # Per participant and round: dots summed and clipped to that round's cap. Clipped dots need
     # no bookkeeping: a budget is what its votes do not use.
-    caps = {r.id: rounds.cap(r, workshop) for r in rounds.list_rounds(session, workshop=workshop)}
+    plan = merged_dots(session, workshop=workshop, source=source, target=target)
     target_votes = {(v.participant_id, v.round_id): v
                     for v in session.exec(select(Vote).where(Vote.project_id == target.id))}
     for vote in session.exec(select(Vote).where(Vote.project_id == source.id)).all():
         kept = target_votes.get((vote.participant_id, vote.round_id))
-        total = min(caps[vote.round_id], vote.dots + (kept.dots if kept else 0))
+        total = plan.totals[(vote.participant_id, vote.round_id)]
         session.delete(vote)
         if kept is not None:
             kept.dots = total
@@ -365,6 +372,7 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
             session.add(Score(participant_id=score.participant_id, project_id=target.id, round_id=score.round_id,
                               criterion=score.criterion, workshop_id=workshop.id, value=score.value))
     rounds.carry_scope(session, source_id=source.id, target_id=target.id)
+    _tell_refunds(session, workshop=workshop, source=source, target=target, refunds=plan.refunds)
     session.flush()
     source.merged_into_id = target.id
     # Merging a shown proposal into one still waiting shows the survivor: the facilitator chose it.
@@ -372,6 +380,132 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
     session.add_all([source, target])
     session.commit()
     return target
+
+
+def united_agencies(*merged: Project) -> list[str]:
+    """The agencies of projects merged into one: the first's own agency first, then the others'
+    agencies and co-proposers, each once (compared ignoring case and spaces), empty ones left out."""
+    seen: set[str] = set()
+    united: list[str] = []
+    for project in merged:
+        for name in project.agencies:
+            key = " ".join(name.split()).casefold()
+            if key and key not in seen:
+                seen.add(key)
+                united.append(name.strip())
+    if merged and not merged[0].agency.strip():
+        united.insert(0, "")  # the survivor names no agency of its own: the others stay co-proposers
+    return united
+
+
+def _co_agencies(names: list[str], limit: int = 2000) -> str:
+    """One per line, as many as the column holds (a name is never cut in half)."""
+    kept: list[str] = []
+    for name in names:
+        if len("\n".join([*kept, name])) > limit:
+            break
+        kept.append(name)
+    return "\n".join(kept)
+
+
+@dataclasses.dataclass
+class MergedDots:
+    """What a merge does to dots: (participant, round) -> the dots on the survivor afterwards,
+    and participant -> the dots the cap gave back to them."""
+
+    totals: dict[tuple[int, int], int] = dataclasses.field(default_factory=dict)
+    refunds: dict[int, int] = dataclasses.field(default_factory=dict)
+
+
+def merged_dots(session: Session, *, workshop: Workshop, source: Project, target: Project) -> MergedDots:
+    """Each participant's dots on both projects, summed and clipped to their round's cap."""
+    caps = {r.id: rounds.cap(r, workshop) for r in rounds.list_rounds(session, workshop=workshop)}
+    kept = {(v.participant_id, v.round_id): v.dots
+            for v in session.exec(select(Vote).where(Vote.project_id == target.id))}
+    plan = MergedDots()
+    for vote in session.exec(select(Vote).where(Vote.project_id == source.id)).all():
+        key = (vote.participant_id, vote.round_id)
+        summed = vote.dots + kept.get(key, 0)
+        plan.totals[key] = min(caps[vote.round_id], summed)
+        if summed > plan.totals[key]:
+            plan.refunds[vote.participant_id] = plan.refunds.get(vote.participant_id, 0) + summed - plan.totals[key]
+    return plan
+
+
+REFUND_NOTICE = N_("“{source}” was merged into “{target}”. You had more dots on the two than one project "
+                   "may hold, so {dots} dot(s) came back to you: you can give them again.")
+
+
+def _tell_refunds(session: Session, *, workshop: Workshop, source: Project, target: Project,
+                  refunds: dict[int, int]) -> None:
+    """Leave each participant whose dots the cap gave back a notice for their phone, in the
+    workshop's language (the phone shows it once)."""
+    if not refunds:
+        return
+    for participant in session.exec(select(Participant).where(col(Participant.id).in_(list(refunds)))):
+        text = i18n.translate_error(REFUND_NOTICE, {"source": _short(source.title), "target": _short(target.title),
+                                                    "dots": refunds[participant.id]}, workshop.language)
+        participants.add_notice(participant, text)
+        session.add(participant)
+
+
+@dataclasses.dataclass
+class Side:
+    """One of two projects as the merge's compare shows it: its text, tags, agencies and the
+    current round's dots and voters."""
+
+    project: Project
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
+    dots: int
+    voters: int
+
+
+@dataclasses.dataclass
+class MergePreview:
+    """What merging `source` into `target` would make: both sides, the survivor's united tags
+    and agencies, and the dots the cap would give back (to how many participants)."""
+
+    source: Side
+    target: Side
+    strategy_ids: list[int]
+    reform_area_ids: list[int]
+    agencies: list[str]
+    refunded_dots: int
+    refunded_people: int
+
+
+def merge_preview(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, into_id: int) -> MergePreview:
+    """The side-by-side compare the console shows before a merge (nothing is changed)."""
+    check(Action.merge_projects, actor, workshop)
+    if project_id == into_id:
+        raise Invalid("A project cannot be merged into itself.")
+    source = get_project(session, workshop=workshop, project_id=project_id)
+    target = get_project(session, workshop=workshop, project_id=into_id)
+    tags = Tags(session, [source.id, target.id])
+    round_id = rounds.current_round(session, workshop=workshop).id
+    figures = {pid: (int(dots), int(voters)) for pid, dots, voters in session.exec(
+        select(Vote.project_id, func.sum(Vote.dots), func.count())
+        .where(col(Vote.project_id).in_([source.id, target.id]), Vote.round_id == round_id, Vote.dots > 0)
+        .group_by(col(Vote.project_id)))}
+    plan = merged_dots(session, workshop=workshop, source=source, target=target)
+
+    def side(project: Project) -> Side:
+        dots, voters = figures.get(project.id, (0, 0))
+        return Side(project, tags.strategies[project.id], tags.reform_areas[project.id], dots, voters)
+
+    return MergePreview(
+        source=side(source), target=side(target),
+        strategy_ids=sorted(set(tags.strategies[source.id]) | set(tags.strategies[target.id])),
+        reform_area_ids=sorted(set(tags.reform_areas[source.id]) | set(tags.reform_areas[target.id])),
+        agencies=[name for name in united_agencies(target, source) if name],
+        refunded_dots=sum(plan.refunds.values()), refunded_people=len(plan.refunds),
+    )
+
+
+def _short(title: str, length: int = 120) -> str:
+    one_line = " ".join(title.split())
+    return one_line if len(one_line) <= length else one_line[:length - 1] + "…"
 
 
 def approve_project(session: Session, *, workshop: Workshop, actor: Actor, project_id: int) -> Project:

@@ -104,7 +104,9 @@ def test_a_merge_and_an_approval_reach_the_phone_and_the_screen_live(
     row.locator("td.row-actions button").first.click()  # Manage
     expect(console.locator("#editor #e-title")).to_have_value(DUPLICATE)
     console.select_option("#merge-into", value=str(survivor["id"]))
-    console.click("#editor form.merge button[type=submit]")
+    # The compare of the chosen pair is drawn, with the button that merges (after a confirmation).
+    expect(console.locator(f"#merge-compare table[data-target='{survivor['id']}']")).to_be_visible()
+    console.click("#editor .merge-confirm")
     expect(console.locator("#editor #e-title")).to_have_value(SURVIVOR)
 
     # Phone and screen follow without a reload.
@@ -237,8 +239,8 @@ def test_the_timer_counts_down_in_step_on_the_screen_and_a_phone_with_a_wrong_cl
 
 VIEWS = [("1", "join"), ("2", "wall"), ("3", "tallies"), ("4", "ranking"), ("5", "strategies"),
          ("6", "coverage"), ("8", "agencies")]
-AGENCIES = ["สำนักงานปลัดกระทรวงดิจิทัลฯ", "กรมอุตุนิยมวิทยา", "สำนักงานสถิติแห่งชาติ", "กรมการปกครอง",
-            "สำนักงานพัฒนารัฐบาลดิจิทัล"]
+# The demo invites its agencies and takes no other names: these are spellings of invited ones.
+AGENCIES = ["สำนักงานปลัดกระทรวงดิจิทัลฯ", "กรมอุตุนิยมวิทยา", "สำนักงานสถิติแห่งชาติ", "ETDA", "depa"]
 
 
 def test_every_screen_view_fits_the_big_screen(live_server: str, new_context: Any, engine: Engine,

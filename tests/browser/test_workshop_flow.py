@@ -127,7 +127,7 @@ def test_workshop_from_setup_to_export(live_server: str, new_context: Any, scree
     for page, name in zip(phones, ("สมหญิง ใจดี", "ประเสริฐ ศรีสุข"), strict=True):
         expect(page.locator("h1")).to_have_text(WORKSHOP_TITLE)
         page.fill("#name", name)
-        page.fill("#agency", AGENCY)
+        page.select_option("#agency", AGENCY)  # picked from the invited list
         page.click("form button[type=submit]")
         expect(page.locator("#phone-main.phase-setup")).to_be_visible()
         wait_live(page)

@@ -273,6 +273,8 @@ ROWS: list[Row] = [
         f"{PAGE}/facilitate/projects/{{a}}/restore", "cookie", (CONSOLE, A.restore_project)),
     Row("POST", f"{PAGE}/facilitate/projects/{{project_id}}/merge", f"{PAGE}/facilitate/projects/{{a}}/merge",
         "cookie", (CONSOLE, A.merge_projects), body=lambda client, scene: {"into": str(scene.b)}),
+    Row("GET", f"{PAGE}/facilitate/projects/{{project_id}}/merge", f"{PAGE}/facilitate/projects/{{a}}/merge?into={{b}}",
+        "cookie", (CONSOLE, A.merge_projects)),  # the compare before a merge
     Row("GET", f"{PAGE}/facilitate/export.{{fmt}}", f"{PAGE}/facilitate/export.csv", "cookie", (CONSOLE,)),
     Row("POST", f"{PAGE}/facilitate/projects/{{project_id}}/approve", f"{PAGE}/facilitate/projects/{{a}}/approve",
         "cookie", (CONSOLE, A.approve_project)),

@@ -31,7 +31,7 @@ def test_a_full_workshop_refuses_one_more_participant_and_says_why(client_with: 
 
 def test_typed_agencies_stop_at_their_ceiling_but_listed_and_known_ones_still_join(client_with: Any) -> None:
     venue = client_with(max_typed_agencies_per_workshop=2)
-    workshop = create_workshop(venue, agencies=[LISTED])
+    workshop = create_workshop(venue, agencies=[LISTED], typed_agencies=True)
     url = f"{workshop.url}/participants"
     for agency in ("สำนักงาน ก", "สำนักงาน ข"):
         join(venue, workshop, agency=agency)
@@ -66,7 +66,7 @@ def test_a_workshop_takes_no_project_past_its_ceiling(client_with: Any) -> None:
 
 
 def test_an_import_is_held_to_the_same_ceilings(client: TestClient, client_with: Any) -> None:
-    workshop = create_workshop(client, phase="propose", agencies=[LISTED])
+    workshop = create_workshop(client, phase="propose", agencies=[LISTED], typed_agencies=True)
     for agency in ("สำนักงาน ก", "สำนักงาน ข", LISTED):
         join(client, workshop, agency=agency)
     for title in ("หนึ่ง", "สอง"):

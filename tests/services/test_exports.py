@@ -835,7 +835,8 @@ def test_the_dots_sheet_shows_what_each_participant_used_and_has_left(
     assert rows[0][4] == f"#{thai_workshop.projects['law'].id} {LAW}"
     assert [row[:4] for row in rows[1:]] == [
         ("สมชาย ใจดี", "สำนักงานสถิติแห่งชาติ", 5, 0),
-        ("Nok", "EGA", 4, 1),  # 1 + 2 + 2, of which 1 was clipped when the copy was merged
+        # Nok typed "EGA": the invited agency's abbreviation, so Nok counts for it.
+        ("Nok", "สำนักงานรัฐบาลอิเล็กทรอนิกส์ (EGA)", 4, 1),  # 1 + 2 + 2, 1 clipped when the copy was merged
         ("ดาว", None, 3, 2),  # the dot on the hidden project came back
     ]
     assert rows[1][4:] == (3, 2, None, None)

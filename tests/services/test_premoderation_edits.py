@@ -95,7 +95,8 @@ def test_edits_that_need_no_approval_apply_at_once(session: Session, case: str) 
 
 
 def test_typed_agencies_reach_the_screen_only_once_approved(session: Session) -> None:
-    workshop = make_workshop(session, phase="propose", premoderate=True, agencies=["กรมอุตุนิยมวิทยา"])
+    workshop = make_workshop(session, phase="propose", premoderate=True, agencies=["กรมอุตุนิยมวิทยา"],
+                             typed_agencies=True)  # names beyond the list are welcome here
     make_participant(session, workshop, "สมชาย", "กรมอุตุนิยมวิทยา")  # on the workshop's list
     make_participant(session, workshop, "มาลี", "หน่วยงานที่พิมพ์เอง")
     make_participant(session, workshop, "สุดา", " หน่วยงานที่พิมพ์เอง ")

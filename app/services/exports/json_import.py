@@ -416,6 +416,7 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
                 title=p.title,
                 description=p.description,
                 agency=p.agency,
+                co_agencies="\n".join(p.co_agencies),
                 hidden=p.hidden,
                 pinned=p.pinned,
                 approved=p.approved,

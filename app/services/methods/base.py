@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel import Session
 
 from app.models import Project, Round
@@ -78,4 +79,9 @@ class Method:
 
     def bar(self, standing: Standing, standings: list[Standing]) -> int:
         """A project's bar on the big screen, 0 to 1000."""
+        raise NotImplementedError
+
+    def took_part(self, round_id: int) -> SelectOfScalar[int]:
+        """The ids of the participants who have voted in a round of this method (a dot, a score:
+        whatever the method counts), possibly repeated: the "voted" of every participation count."""
         raise NotImplementedError

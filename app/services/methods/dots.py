@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
+from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel import Session, col, select
 
 from app.errors import Invalid
@@ -85,6 +86,9 @@ class DotVoting(Method):
     def bar(self, standing: Standing, standings: list[Standing]) -> int:
         most = max((s.dots for s in standings), default=0)
         return (standing.dots * 1000) // most if most else 0
+
+    def took_part(self, round_id: int) -> SelectOfScalar[int]:
+        return select(Vote.participant_id).where(Vote.round_id == round_id, Vote.dots > 0)
 
 
 def _whole(value: object) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func
+from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel import Session, col, select
 
 from app.i18n import N_
@@ -114,6 +115,9 @@ class Scoring(Method):
 
     def bar(self, standing: Standing, standings: list[Standing]) -> int:
         return int((standing.score or 0) * 200)  # a score of 5 fills the bar
+
+    def took_part(self, round_id: int) -> SelectOfScalar[int]:
+        return select(Score.participant_id).where(Score.round_id == round_id)
 
 
 def _whole(value: object) -> int | None:
