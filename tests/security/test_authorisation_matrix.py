@@ -292,6 +292,8 @@ ROWS: list[Row] = [
         (CONSOLE, A.review_agency), form={"name": "กรมที่พิมพ์เอง", "decision": "approve"}),
     Row("POST", f"{PAGE}/facilitate/premoderate", f"{PAGE}/facilitate/premoderate", "cookie",
         (CONSOLE, A.change_settings), form={"on": "on"}),
+    Row("POST", f"{PAGE}/facilitate/settings", f"{PAGE}/facilitate/settings", "cookie",
+        (CONSOLE, A.change_settings), form={"shuffle_projects": "on", "time_zone": "Asia/Bangkok"}),
     Row("POST", f"{PAGE}/facilitate/reveal", f"{PAGE}/facilitate/reveal", "cookie", (CONSOLE, A.change_settings),
         phase="vote", workshop={"show_live_tallies": False}),
     Row("POST", f"{PAGE}/facilitate/timer", f"{PAGE}/facilitate/timer", "cookie", (CONSOLE, A.run_timer),
