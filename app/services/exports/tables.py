@@ -27,7 +27,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # The projects table's columns, in English (the catalogs translate them); the round measures go
 # between reform areas and proposer.
-PROJECT_HEAD = [N_("Rank"), N_("Project ID"), N_("Title"), N_("Description"), N_("Agency"), N_("Strategies"),
+PROJECT_HEAD = [N_("Rank"), N_("Project ID"), N_("Project title"), N_("Description"), N_("Agency"), N_("Strategies"),
                 N_("Reform areas")]
 PROJECT_TAIL = [N_("Proposer"), N_("Proposed at"), N_("Status")]
 STATUS = {standings.ACTIVE: N_("Active"), standings.HIDDEN: N_("Hidden"),
@@ -148,7 +148,7 @@ def project_table(report: Report) -> list[list[Cell]]:
 def ranking_table(report: Report) -> list[list[Cell]]:
     """The active projects in overall order: rank, title, each round's figures, strategies."""
     model = report.model
-    rows: list[list[Cell]] = [[report._("Rank"), report._("Title"), *_measure_heads(report, ranks=True),
+    rows: list[list[Cell]] = [[report._("Rank"), report._("Project title"), *_measure_heads(report, ranks=True),
                                report._("Strategies")]]
     rows += [[e.rank, e.project.title, *_measures(report, e, ranks=True), report.tag_list(e.strategy_ids,
                                                                                          model.strategies)]
@@ -202,7 +202,7 @@ def dots_table(report: Report, column: RoundColumn) -> Iterator[list[Cell]]:
 def round_table(report: Report, column: RoundColumn) -> list[list[Cell]]:
     """A round's own ranking: dots and voters, or the weighted score, scorers and each criterion's mean."""
     model = report.model
-    head: list[Cell] = [report._(h) for h in ("Rank", "Project ID", "Title", "Agency", "Strategies")]
+    head: list[Cell] = [report._(h) for h in ("Rank", "Project ID", "Project title", "Agency", "Strategies")]
     head += ([report._("Score"), report._("Scorers"), *(report._(MEAN, criterion=c.name) for c in column.criteria)]
              if column.scoring else [report._("Dots"), report._("Voters")])
     rows: list[list[Cell]] = [head]

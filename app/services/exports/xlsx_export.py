@@ -18,6 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from app.models import Workshop
@@ -27,6 +28,7 @@ from app.services.exports.tables import Cell, Report, neutralise_cell
 
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 # Sheet names: at most 31 characters, none of these.
 SHEET_NAME_BAD = re.compile(r"[\\/*?:\[\]]")
 
@@ -48,8 +50,8 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
     measures = len(tables._measure_heads(report, ranks=True))
     # Titles, descriptions, agencies and tags wrap in columns of a set width (index: width).
     _add_sheet(book, names, _("Projects"), tables.project_table(report),
-               wide={2: 45, 3: 40, 4: 20, 5: 28, 6: 22, 7 + measures: 16})
-    _add_sheet(book, names, _("Ranking"), tables.ranking_table(report), wide={1: 60, 2 + measures: 40})
+               wide={2: 40, 3: 30, 4: 18, 5: 24, 6: 18, 7 + measures: 14})
+    _add_sheet(book, names, _("Ranking"), tables.ranking_table(report), wide={1: 60, 2 + measures: 36})
     coverage, coverage_headers = tables.coverage_table(report)
     _add_sheet(book, names, _("Coverage"), coverage, header_rows=coverage_headers, freeze="B2",
                wide={0: 40, **{i: 14 for i in range(1, len(report.model.reform_areas) + 1)}})
@@ -57,7 +59,7 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
     for column in dot_rounds:
         title = (_("Dots per participant") if len(dot_rounds) == 1
                  else _("Dots per participant, round {number}", number=column.number))
-        _add_sheet(book, names, title, tables.dots_table(report, column), freeze="B2",
+        _add_sheet(book, names, title, tables.dots_table(report, column), freeze="B2", align_top=False,
                    wide={0: 24, 1: 20, **{i: 12 for i in range(4, len(report.model.ranked_in(column.number)) + 4)}})
     # One sheet per voting round (its own ranking; per-criterion means for scoring rounds).
     for column in report.model.rounds:
@@ -95,6 +97,7 @@ def _add_sheet(
     header_rows: Sequence[int] = (1,),
     freeze: str = "A2",
     wide: dict[int, int] | None = None,
+    align_top: bool = True,
 ) -> None:
     sheet = book.create_sheet(_sheet_name(names, title))
     wide = wide or {}
@@ -103,22 +106,44 @@ def _add_sheet(
     headers = set(header_rows)
     # Set before the first row: a write-only sheet writes its columns' widths first. Measured
     # on the values, not the headers: headers wrap.
+    widths: list[int] = []
     for index, column in enumerate(zip_longest(*first)):
         values = [v for number, v in enumerate(column, start=1) if v is not None and number not in headers]
         widest = max((_display_width(str(v)) for v in values), default=0)
-        width = wide.get(index) or min(max(widest + 2, 8), NARROW)
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+        widths.append(wide.get(index) or min(max(widest + 2, 7), NARROW))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = widths[-1]
     _print_setup(sheet, freeze)
-    wrapped = set(wide)
+    wrapped = [index for index in wide if index < len(widths)]
     for number, row in enumerate(chain(first, rows), start=1):
         cells = [_xlsx_cell(cell) if type(cell) is str else cell for cell in row]  # fast path: most cells are text
         if number in headers:
+            _height(sheet, number, cells, widths, range(len(cells)))
             sheet.append([_styled(sheet, cell, font=BOLD, alignment=WRAP) for cell in cells])
         elif wrapped:
-            sheet.append([_styled(sheet, cell, alignment=WRAP) if index in wrapped and type(cell) is str else cell
+            _height(sheet, number, cells, widths, wrapped)
+            sheet.append([_styled(sheet, cell, alignment=WRAP if index in wide and type(cell) is str else TOP)
+                          if align_top or (index in wide and type(cell) is str) else cell
                           for index, cell in enumerate(cells)])
         else:
             sheet.append(cells)
+
+
+# Points per line of wrapped text (Thai stacks its marks: a little more than Latin's 15).
+LINE_POINTS = 16
+
+
+def _height(sheet: Any, number: int, cells: list[Cell], widths: list[int], columns: Iterable[int]) -> None:
+    """Give a row with wrapped text the height of its tallest cell: spreadsheet programs keep the
+    stored height when they open a file (LibreOffice and Excel alike), so unset it would print
+    every wrapped title as one line over the next row's."""
+    lines = 1
+    for index in columns:
+        value = cells[index] if index < len(cells) else None
+        if type(value) is str and index < len(widths):
+            room = max(widths[index] - 1, 4)
+            lines = max(lines, sum(-(-_display_width(part) // room) or 1 for part in value.split("\n")))
+    if lines > 1:
+        sheet.row_dimensions[number].height = min(lines, 30) * LINE_POINTS + 2
 
 
 def _print_setup(sheet: Any, freeze: str) -> None:
@@ -126,7 +151,7 @@ def _print_setup(sheet: Any, freeze: str) -> None:
     every printed page, frozen on screen."""
     sheet.freeze_panes = freeze
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
