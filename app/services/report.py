@@ -16,15 +16,14 @@ from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app import i18n
 from app.assets import FONTS, local_file
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Strategy, Workshop
+from app.models import Participant, Score, Strategy, Vote, Workshop
 from app.services import presets, standings, workshops
-from app.services.participation import counts
 from app.services.views import framework_labels
 
 # The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
@@ -66,7 +65,7 @@ def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | No
     PDF's bounds."""
     now = now or datetime.now(UTC)
     model = standings.read(session, workshop=workshop, round_number=round_number)
-    tally = counts(session, workshop)
+    took_part = _took_part(session, model)
     preset = presets.PRESETS.get(workshop.framework)
     shown = model.entries[:PDF_RANKING_TOP] if pdf else model.entries
     cells = len(model.strategies) * len(model.reform_areas)
@@ -85,8 +84,8 @@ def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | No
         "framework_title": (preset.title_en if lang == "en" else preset.title_th) if preset else "",
         "created_when": i18n.format_when(workshop.created_at, lang, workshop.time_zone),
         "made_when": i18n.format_when(now, lang, workshop.time_zone),
-        "agency_rows": _agency_rows(session, workshop, lang, tally["agency_rows"]),
-        "participant_count": tally["participant_count"],
+        "agency_rows": _agency_rows(session, workshop, lang, took_part),
+        "participant_count": sum(joined for _agency, joined, _voted in took_part),
         **framework_labels(session, workshop, lang),
     }
 
@@ -98,6 +97,24 @@ def _blocks(items: list[Strategy], most: int) -> list[list[Strategy]]:
     count = -(-len(items) // most)
     size = -(-len(items) // count)
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _took_part(session: Session, model: standings.Standings) -> list[tuple[str, int, int]]:
+    """(agency as typed, participants, of whom voted or scored in a round of the report): three
+    aggregate reads, whatever the size."""
+    round_ids = [c.round.id for c in model.rounds]
+    active: set[int] = set(session.exec(
+        select(Vote.participant_id).where(Vote.workshop_id == model.workshop.id, Vote.dots > 0,
+                                          col(Vote.round_id).in_(round_ids)).distinct()))
+    active.update(session.exec(
+        select(Score.participant_id).where(Score.workshop_id == model.workshop.id,
+                                           col(Score.round_id).in_(round_ids)).distinct()))
+    joined: dict[str, list[int]] = {}
+    for participant_id, agency in session.exec(
+            select(Participant.id, Participant.agency).where(Participant.workshop_id == model.workshop.id)
+            .order_by(col(Participant.id))):
+        joined.setdefault(agency or "", []).append(participant_id)
+    return [(agency, len(ids), sum(1 for i in ids if i in active)) for agency, ids in joined.items()]
 
 
 def _agency_rows(session: Session, workshop: Workshop, lang: str,
