@@ -118,7 +118,7 @@ def content_disposition(disposition: str, workshop: Workshop, extension: str, ro
     title = " ".join(UNSAFE_IN_NAME.sub(" ", workshop.title).split())[:80].strip()
     full = "-".join(p for p in ("ruamkit", workshop.code, title) if p) + f"{part}.{extension}"
     header = f'{disposition}; filename="{ascii_name}"'
-    if full != ascii_name:
+    if not workshop.title.isascii():
         header += f"; filename*=UTF-8''{quote(full, safe='')}"
     return header
 
