@@ -76,6 +76,16 @@ def test_the_csv_from_the_api_lists_every_proposal_and_can_be_limited_to_a_round
     assert len(list(csv.DictReader(io.StringIO(console.text.removeprefix("\ufeff"))))) == 16
 
 
+def test_the_console_offers_each_file_for_one_round_only(client: TestClient, office: Office) -> None:
+    code = office.workshop.code
+    console = client.get(f"/w/{code}/facilitate").text
+    card = console.split('class="export-rounds"', 1)[1].split("</details>", 1)[0]
+    for n in (1, 2):
+        for path in (f"export.xlsx?round={n}", f"export.csv?round={n}", f"report?round={n}", f"report.pdf?round={n}"):
+            assert f'href="/w/{code}/facilitate/{path}"' in card
+    assert "export.json?round" not in card  # the JSON is always the whole workshop
+
+
 def test_an_unknown_round_is_a_clear_404(client: TestClient, office: Office) -> None:
     url, headers = api(office)
     answer = client.get(f"{url}/export", params={"format": "xlsx", "round": 7}, headers=headers)

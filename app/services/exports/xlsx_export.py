@@ -59,7 +59,7 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
     for column in dot_rounds:
         title = (_("Dots per participant") if len(dot_rounds) == 1
                  else _("Dots per participant, round {number}", number=column.number))
-        _add_sheet(book, names, title, tables.dots_table(report, column), freeze="B2", align_top=False,
+        _add_sheet(book, names, title, tables.dots_table(report, column), freeze="B2", align_top=False, wrap=(0, 1),
                    wide={0: 24, 1: 20, **{i: 12 for i in range(4, len(report.model.ranked_in(column.number)) + 4)}})
     # One sheet per voting round (its own ranking; per-criterion means for scoring rounds).
     for column in report.model.rounds:
@@ -97,6 +97,7 @@ def _add_sheet(
     header_rows: Sequence[int] = (1,),
     freeze: str = "A2",
     wide: dict[int, int] | None = None,
+    wrap: Iterable[int] | None = None,
     align_top: bool = True,
 ) -> None:
     sheet = book.create_sheet(_sheet_name(names, title))
@@ -113,7 +114,9 @@ def _add_sheet(
         widths.append(wide.get(index) or min(max(widest + 2, 7), NARROW))
         sheet.column_dimensions[get_column_letter(index + 1)].width = widths[-1]
     _print_setup(sheet, freeze)
-    wrapped = [index for index in wide if index < len(widths)]
+    # Wrapped below the header: the wide columns unless told otherwise.
+    wrapped = [index for index in (wide if wrap is None else wrap) if index < len(widths)]
+    wrapping = set(wrapped)
     for number, row in enumerate(chain(first, rows), start=1):
         cells = [_xlsx_cell(cell) if type(cell) is str else cell for cell in row]  # fast path: most cells are text
         if number in headers:
@@ -121,8 +124,8 @@ def _add_sheet(
             sheet.append([_styled(sheet, cell, font=BOLD, alignment=WRAP) for cell in cells])
         elif wrapped:
             _height(sheet, number, cells, widths, wrapped)
-            sheet.append([_styled(sheet, cell, alignment=WRAP if index in wide and type(cell) is str else TOP)
-                          if align_top or (index in wide and type(cell) is str) else cell
+            sheet.append([_styled(sheet, cell, alignment=WRAP if index in wrapping and type(cell) is str else TOP)
+                          if align_top or (index in wrapping and type(cell) is str) else cell
                           for index, cell in enumerate(cells)])
         else:
             sheet.append(cells)
