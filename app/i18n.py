@@ -1,8 +1,8 @@
 """Thai and English interface text from Babel catalogs (app/locale/<lang>/LC_MESSAGES/messages.po).
 
 The .po files are compiled in memory at start-up, so no build step is needed to run from
-a checkout. Dates are shown in Thailand's time; for `th` they follow Thai custom: Buddhist-era
-years.
+a checkout. Dates are shown in the workshop's time zone (default Thailand's); for `th` they
+follow Thai custom: Buddhist-era years.
 """
 
 from __future__ import annotations
