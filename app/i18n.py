@@ -1,16 +1,17 @@
 """Thai and English interface text from Babel catalogs (app/locale/<lang>/LC_MESSAGES/messages.po).
 
 The .po files are compiled in memory at start-up, so no build step is needed to run from
-a checkout. Dates are shown in Thailand's time; for `th` they follow Thai custom: Buddhist-era
-years.
+a checkout. Dates are shown in the workshop's time zone (default Thailand's); for `th` they
+follow Thai custom: Buddhist-era years.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
@@ -51,15 +52,39 @@ def pick_language(*candidates: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-def format_when(value: datetime, language: str) -> str:
-    """A date and time for people, in Thailand's time (naive values are taken as UTC, as stored).
+@cache
+def zone(time_zone: str | None) -> tzinfo:
+    """A workshop's time zone (an IANA name such as Asia/Bangkok); Thailand's time when it has
+    none or the name is unknown to this machine."""
+    try:
+        return ZoneInfo(time_zone) if time_zone else THAI_TIME
+    except (ZoneInfoNotFoundError, ValueError):
+        return THAI_TIME
+
+
+def _local(value: datetime, time_zone: str | None) -> datetime:
+    if value.tzinfo is None:  # stored naive, in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone(time_zone))
+
+
+def format_stamp(value: datetime, language: str, time_zone: str | None = None) -> str:
+    """A date and time as a planning office files it, in the workshop's time zone: Thai with
+    the Buddhist-era year (30/11/2569 20:15), English as 2026-11-30 20:15."""
+    local = _local(value, time_zone)
+    if language == "th":
+        return f"{local:%d/%m}/{local.year + BUDDHIST_ERA_OFFSET} {local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def format_when(value: datetime, language: str, time_zone: str | None = None) -> str:
+    """A date and time for people, in the workshop's time zone (default Thailand's; naive values
+    are taken as UTC, as stored).
 
     Thai: day, abbreviated month, Buddhist-era year and "น." (26 พ.ย. 2569 16:30 น.);
     English: 26 Nov 2026 16:30.
     """
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(THAI_TIME)
+    local = _local(value, time_zone)
     if language == "th":
         day_month = format_datetime(local, "d MMM", locale="th")
         return f"{day_month} {local.year + BUDDHIST_ERA_OFFSET} {local:%H:%M} น."

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from sqlmodel import Session
@@ -80,12 +81,14 @@ def console_live(request: Request, session: Session, workshop: Workshop, lang: s
 
 
 def file_response(request: Request, workshop: Workshop, kind: str, lang: str, file_type: tuple[str, str], *,
-                  disposition: str = "attachment", page_lang: str | None = None) -> Response:
+                  disposition: str = "attachment", page_lang: str | None = None,
+                  round_number: int | None = None) -> Response:
     """A file of the workshop drawn by a render worker (app/renders.py), or, while it is being
     drawn, for a page (page_lang given): a page that says so and tries again by itself; for
-    the API: 503 with Retry-After."""
+    the API: 503 with Retry-After. With a round number, the file covers that round only."""
+    drawn = kind if round_number is None else f"{kind}:{round_number}"
     try:
-        body = request.app.state.renders.get(workshop.code, kind, lang)
+        body = request.app.state.renders.get(workshop.code, drawn, lang)
     except Unavailable as exc:
         if page_lang is None:
             raise
@@ -94,13 +97,30 @@ def file_response(request: Request, workshop: Workshop, kind: str, lang: str, fi
                         seconds=exc.params.get("seconds", 3))
         response.headers["Retry-After"] = str(exc.params.get("seconds", 3))
         return no_store(response)
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40] or "workshop"
     media_type, extension = file_type  # e.g. ("text/csv; charset=utf-8", "csv")
-    filename = f"ruamkit-{workshop.code}-{slug}.{extension}"
     return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Content-Disposition": content_disposition(disposition, workshop, extension, round_number),
         "Cache-Control": "no-store",
     })
+
+
+# Not in a file name on any system: path separators, Windows' reserved characters, controls.
+UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def content_disposition(disposition: str, workshop: Workshop, extension: str, round_number: int | None) -> str:
+    """The download's name (RFC 6266): an ASCII one for old clients, `ruamkit-<code>-<title>`
+    with what the title has of ASCII letters and digits, and the title as it is (Thai) in
+    `filename*` (RFC 5987: UTF-8, percent-encoded), which every current browser prefers."""
+    part = "" if round_number is None else f"-r{round_number}"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", workshop.title).strip("-")[:40]
+    ascii_name = "-".join(p for p in ("ruamkit", workshop.code, slug) if p) + f"{part}.{extension}"
+    title = " ".join(UNSAFE_IN_NAME.sub(" ", workshop.title).split())[:80].strip()
+    full = "-".join(p for p in ("ruamkit", workshop.code, title) if p) + f"{part}.{extension}"
+    header = f'{disposition}; filename="{ascii_name}"'
+    if not workshop.title.isascii():
+        header += f"; filename*=UTF-8''{quote(full, safe='')}"
+    return header
 
 
 def created_answer(request: Request, settings: Settings, workshop: Workshop, facilitator_key: str,

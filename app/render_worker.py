@@ -13,7 +13,6 @@ import ctypes
 import os
 import resource
 import signal
-from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -25,31 +24,34 @@ from app.errors import DomainError
 from app.models import Workshop
 from app.services import report, workshops
 from app.services.exports import registry
+from app.services.exports.format import Writer
 from app.web import make_templates, render_text
 
 REPORT_TEMPLATE = "pages/facilitator/report.html"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _pdf(session: Session, workshop: Workshop, lang: str) -> bytes:
+def _pdf(session: Session, workshop: Workshop, lang: str, round_number: int | None = None) -> bytes:
     html = render_text(make_templates(), REPORT_TEMPLATE, lang, pdf=True,
-                       **report.build(session, workshop=workshop, lang=lang, pdf=True))
+                       **report.build(session, workshop=workshop, lang=lang, pdf=True, round_number=round_number))
     return report.to_pdf(html)
 
 
 # Every file a workshop can be drawn as, by name: the report's PDF and every export format.
-DRAWERS: dict[str, Callable[[Session, Workshop, str], bytes]] = {
+DRAWERS: dict[str, Writer] = {
     "pdf": _pdf, **{name: entry.write for name, entry in registry.FORMATS.items()},
 }
 
 
 def draw(settings: Settings, code: str, kind: str, lang: str) -> bytes:
-    """The file `kind` of workshop `code`, read from the database now."""
+    """The file `kind` of workshop `code` ("xlsx", or "xlsx:2" for round 2 only), read from the
+    database now."""
+    name, _, number = kind.partition(":")
     engine = db.make_engine(settings)
     try:
         with Session(engine, expire_on_commit=False) as session:
             workshop = workshops.get_workshop(session, code=code)
-            return DRAWERS[kind](session, workshop, lang)
+            return DRAWERS[name](session, workshop, lang, int(number) if number else None)
     finally:
         engine.dispose()
 

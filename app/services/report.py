@@ -16,15 +16,14 @@ from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app import i18n
 from app.assets import FONTS, local_file
 from app.errors import DomainError
 from app.i18n import N_
-from app.models import Workshop
-from app.services import presets, results, workshops
-from app.services.participation import counts
+from app.models import Participant, Score, Strategy, Vote, Workshop
+from app.services import presets, standings, workshops
 from app.services.views import framework_labels
 
 # The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
@@ -40,6 +39,9 @@ STRATEGY_ITEMS = 600
 # and the coverage matrix only when it fits a page. The page printed by the browser shows all.
 PDF_RANKING_TOP = 300
 PDF_COVERAGE_CELLS = 25 * 25
+# The coverage map is drawn in blocks of at most this many strategies across, so a 17- or
+# 23-strategy framework fits a landscape A4 page (and the printed page) without clipping.
+COVERAGE_COLUMNS = 12
 
 
 class ReportUnavailable(DomainError):
@@ -56,31 +58,63 @@ class AgencyRow:
 
 
 def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | None = None,
-          pdf: bool = False) -> dict[str, Any]:
-    """Everything the report template shows, in the reader's language (dates in Thai time;
-    Buddhist-era years for Thai); for the PDF, within the PDF's bounds."""
+          pdf: bool = False, round_number: int | None = None) -> dict[str, Any]:
+    """Everything the report template shows, in the reader's language (dates in the workshop's
+    time zone; Buddhist-era years for Thai): every visible project with its measure in every
+    round (or in the one round asked for: NotFound if there is none); for the PDF, within the
+    PDF's bounds."""
     now = now or datetime.now(UTC)
-    outcome = results.compute(session, workshop=workshop)
-    tally = counts(session, workshop)
+    model = standings.read(session, workshop=workshop, round_number=round_number)
+    took_part = _took_part(session, model)
     preset = presets.PRESETS.get(workshop.framework)
-    shown = outcome.standings[:PDF_RANKING_TOP] if pdf else outcome.standings
-    cells = len(outcome.strategies) * len(outcome.reform_areas)
+    shown = model.entries[:PDF_RANKING_TOP] if pdf else model.entries
+    cells = len(model.strategies) * len(model.reform_areas)
+    dot_rounds = model.dot_rounds
     return {
         "workshop": workshop,
-        "outcome": outcome,
+        "model": model,
+        "round_number": round_number,
         "ranking": shown,
-        "ranking_more": len(outcome.standings) - len(shown),
-        "strategy_top": max(5, min(STRATEGY_TOP, STRATEGY_ITEMS // max(1, len(outcome.strategies)))),
+        "ranking_more": len(model.entries) - len(shown),
+        "strategy_top": max(5, min(STRATEGY_TOP, STRATEGY_ITEMS // max(1, len(model.strategies)))),
         "coverage_shown": cells > 0 and (not pdf or cells <= PDF_COVERAGE_CELLS),
+        "coverage_blocks": _blocks(model.strategies, COVERAGE_COLUMNS),
+        # The dots in brackets in the coverage map: those of the first dot round.
+        "coverage_round": dot_rounds[0].number if dot_rounds else None,
         "framework_title": (preset.title_en if lang == "en" else preset.title_th) if preset else "",
-        "created_when": i18n.format_when(workshop.created_at, lang),
-        "made_when": i18n.format_when(now, lang),
-        "agency_rows": _agency_rows(session, workshop, lang, tally["agency_rows"]),
-        "participant_count": tally["participant_count"],
-        "voter_count": tally["voter_count"],
-        "dots_cast": tally["dots_cast"],
+        "created_when": i18n.format_when(workshop.created_at, lang, workshop.time_zone),
+        "made_when": i18n.format_when(now, lang, workshop.time_zone),
+        "agency_rows": _agency_rows(session, workshop, lang, took_part),
+        "participant_count": sum(joined for _agency, joined, _voted in took_part),
         **framework_labels(session, workshop, lang),
     }
+
+
+def _blocks(items: list[Strategy], most: int) -> list[list[Strategy]]:
+    """Items cut into as few blocks of at most `most` as it takes, of even size (17 -> 9 + 8)."""
+    if not items:
+        return []
+    count = -(-len(items) // most)
+    size = -(-len(items) // count)
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _took_part(session: Session, model: standings.Standings) -> list[tuple[str, int, int]]:
+    """(agency as typed, participants, of whom voted or scored in a round of the report): three
+    aggregate reads, whatever the size."""
+    round_ids = [c.round.id for c in model.rounds]
+    active: set[int] = set(session.exec(
+        select(Vote.participant_id).where(Vote.workshop_id == model.workshop.id, Vote.dots > 0,
+                                          col(Vote.round_id).in_(round_ids)).distinct()))
+    active.update(session.exec(
+        select(Score.participant_id).where(Score.workshop_id == model.workshop.id,
+                                           col(Score.round_id).in_(round_ids)).distinct()))
+    joined: dict[str, list[int]] = {}
+    for participant_id, agency in session.exec(
+            select(Participant.id, Participant.agency).where(Participant.workshop_id == model.workshop.id)
+            .order_by(col(Participant.id))):
+        joined.setdefault(agency or "", []).append(participant_id)
+    return [(agency, len(ids), sum(1 for i in ids if i in active)) for agency, ids in joined.items()]
 
 
 def _agency_rows(session: Session, workshop: Workshop, lang: str,

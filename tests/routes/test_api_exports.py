@@ -97,7 +97,11 @@ def test_the_csv_is_utf8_with_a_bom_and_a_row_per_project(client: TestClient, fi
 
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
-    assert {"rank", "title", "strategies", "reform_areas", "dots", "voters"} <= set(rows[0])
+    # Headed in the workshop's language (Thai), read here by their English names.
+    english = {"ลำดับ": "rank", "ชื่อโครงการ": "title", "ยุทธศาสตร์": "strategies", "ด้านการปฏิรูป": "reform_areas",
+               "จุด": "dots", "ผู้ลงคะแนน": "voters"}
+    assert set(english) <= set(rows[0])
+    rows = [{english.get(k, k): v for k, v in row.items()} for row in rows]
     assert len(rows) == len(finished.projects)  # hidden and merged-away ones too
     ranked = [(row["rank"], row["title"], row["dots"], row["voters"]) for row in rows if row["rank"]]
     assert ranked == [(str(rank), title, str(dots), str(voters))
@@ -110,10 +114,10 @@ def test_the_csv_is_utf8_with_a_bom_and_a_row_per_project(client: TestClient, fi
 def test_the_xlsx_opens_in_a_spreadsheet_library(client: TestClient, finished: Workshop) -> None:
     book = openpyxl.load_workbook(io.BytesIO(export(client, finished, "xlsx").content))
 
-    assert "Projects" in book.sheetnames
-    rows = list(book["Projects"].iter_rows(values_only=True))
-    assert "title" in rows[0]
-    titles = {row[rows[0].index("title")] for row in rows[1:]}
+    assert "โครงการ" in book.sheetnames
+    rows = list(book["โครงการ"].iter_rows(values_only=True))
+    assert "ชื่อโครงการ" in rows[0]
+    titles = {row[rows[0].index("ชื่อโครงการ")] for row in rows[1:]}
     assert titles == set(finished.projects)
 
 
@@ -124,13 +128,13 @@ def test_exported_cells_never_start_a_formula(client: TestClient, start: str) ->
     propose(client, workshop, workshop.facilitator, title, description=f"{start}1+2")
 
     csv_rows = list(csv.reader(io.StringIO(export(client, workshop, "csv").content.decode("utf-8-sig"))))
-    sheet = openpyxl.load_workbook(io.BytesIO(export(client, workshop, "xlsx").content))["Projects"]
+    sheet = openpyxl.load_workbook(io.BytesIO(export(client, workshop, "xlsx").content))["โครงการ"]
     xlsx_rows = [list(row) for row in sheet.iter_rows(values_only=True)]
 
     for rows in (csv_rows, xlsx_rows):
         header, row = rows[0], rows[1]
-        assert row[header.index("title")] == "'" + title
-        assert row[header.index("description")] == f"'{start}1+2"
+        assert row[header.index("ชื่อโครงการ")] == "'" + title
+        assert row[header.index("รายละเอียด")] == f"'{start}1+2"
 
 
 def test_the_json_export_carries_no_keys_or_tokens(client: TestClient, finished: Workshop) -> None:

@@ -88,7 +88,7 @@ def test_a_new_format_is_one_new_module_the_registry_finds(tmp_path: Path, monke
     (tmp_path / "tsv_export.py").write_text(
         "from app.services.exports.format import ExportFormat\n"
         "EXPORT = ExportFormat(name='tsv', media_type='text/tab-separated-values', extension='tsv',\n"
-        "                      label='TSV', write=lambda session, workshop, lang: b'', position=25)\n",
+        "                      label='TSV', write=lambda session, workshop, lang, round_number: b'', position=25)\n",
         encoding="utf-8")
     monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
     try:

@@ -207,7 +207,7 @@ def test_the_export_keeps_pre_moderation_pins_and_waiting_proposals(client: Test
     assert projects["รอตรวจ"]["approved"] is False and projects["ปักหมุด"]["pinned"] is True
     assert waiting["approved"] is False
     csv = client.get(f"{original.url}/export?format=csv", headers=original.facilitator).content.decode("utf-8-sig")
-    assert "waiting for approval" in csv
+    assert "รออนุมัติ" in csv  # "waiting for approval", in the workshop's Thai
 
 
 def test_a_vote_cannot_go_to_a_waiting_proposal(client: TestClient) -> None:

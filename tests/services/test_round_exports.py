@@ -135,23 +135,29 @@ def test_a_per_strategy_round_s_budget_is_checked_on_import(session: Session, th
 
 def test_the_workbook_has_a_sheet_per_round_with_per_criterion_means(session: Session,
                                                                      three_rounds: Workshop) -> None:
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=three_rounds)))
-    assert book.sheetnames[4:] == ["Round 1 - dots", "Round 2 - scoring", "Round 3 - dots", "Rounds"]
-    scored = [list(row) for row in book["Round 2 - scoring"].iter_rows(values_only=True)]
-    assert scored[0] == ["rank", "project_id", "title", "agency", "strategies", "score", "scorers",
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=three_rounds,
+                                                                     language="en")))
+    # A dots sheet for each dot round (1 and 3), then a sheet per round and the list of rounds.
+    assert book.sheetnames[3:] == ["Dots per participant, round 1", "Dots per participant, round 3",
+                                   "Round 1 - Dot voting", "Round 2 - Scoring", "Round 3 - Dot voting", "Rounds"]
+    scored = [list(row) for row in book["Round 2 - Scoring"].iter_rows(values_only=True)]
+    assert scored[0] == ["Rank", "Project ID", "Project title", "Agency", "Strategies", "Score", "Scorers",
                          "ผลกระทบ (mean)", "ทำได้จริง (mean)"]
     # ศูนย์ข้อมูลน้ำ and คลาวด์กลาง: impact (5 + 3) / 2 = 4, feasibility (2 + 4) / 2 = 3, score (2*4 + 3) / 3.
     assert [row[2] for row in scored[1:]] == ["ศูนย์ข้อมูลน้ำ", "คลาวด์กลาง", "ระบบเตือนภัย"]
     assert scored[1][5:] == [round(11 / 3, 4), 3, 4, 3]
     assert scored[3][5:] == [None, 0, None, None]
-    dots = [list(row) for row in book["Round 1 - dots"].iter_rows(values_only=True)]
-    assert dots[0][5:] == ["dots", "voters"]
+    dots = [list(row) for row in book["Round 1 - Dot voting"].iter_rows(values_only=True)]
+    assert dots[0][5:] == ["Dots", "Voters"]
     assert [(row[0], row[2], row[5], row[6]) for row in dots[1:]] == [
         (1, "ระบบเตือนภัย", 3, 2), (2, "ศูนย์ข้อมูลน้ำ", 3, 1), (2, "คลาวด์กลาง", 3, 1), (4, "ตลาดออนไลน์", 1, 1)]
     listed = [list(row) for row in book["Rounds"].iter_rows(values_only=True)]
     assert [(r[0], r[2], r[3], r[8]) for r in listed[1:]] == [
-        (1, "dots", "all", "no"), (2, "scoring", "top 3 of round 1", "yes"), (3, "dots", "top 2 of round 2", "no")]
-    assert listed[2][7] == "ผลกระทบ (2); ทำได้จริง (1)" and listed[3][6] == "yes"
+        (1, "Dot voting", "All", "No"), (2, "Scoring", "Top 3 of round 1", "Yes"),
+        (3, "Dot voting", "Top 2 of round 2", "No")]
+    assert listed[2][7] == "ผลกระทบ (2); ทำได้จริง (1)" and listed[3][6] == "Yes"
+    # Each round's headline: projects in it, dots cast (dot rounds), who voted or scored.
+    assert [(r[9], r[10], r[11]) for r in listed[1:]] == [(4, 10, 3), (3, None, 3), (2, 2, 1)]
 
 
 def test_the_dots_sheet_counts_what_is_left_of_the_current_rounds_own_budget(session: Session) -> None:
@@ -165,8 +171,9 @@ def test_the_dots_sheet_counts_what_is_left_of_the_current_rounds_own_budget(ses
     for project_id in (water, cloud):
         voting.set_dots(session, workshop=workshop, participant=somchai, project_id=project_id, dots=3)
 
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=workshop)))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=workshop, language="en")))
 
-    rows = list(book["Dots per participant"].iter_rows(values_only=True))
-    assert rows[0][2:4] == ("dots used", "dots remaining")
+    rows = list(book["Dots per participant, round 2"].iter_rows(values_only=True))
+    assert rows[0][2:4] == ("Dots used", "Dots remaining")
     assert rows[1][:4] == ("สมชาย", None, 6, 2)
+    assert list(book["Dots per participant, round 1"].iter_rows(values_only=True))[1][:4] == ("สมชาย", None, 0, 5)

@@ -9,9 +9,10 @@ from sqlmodel import Session
 
 from app.models import Workshop
 
-# (session, workshop, language of the file's labels) -> the file's bytes. Run in a render
-# worker (app/render_worker.py), never in the server's own process.
-Writer = Callable[[Session, Workshop, str], bytes]
+# (session, workshop, language of the file's labels, round number or None for every round) ->
+# the file's bytes. Run in a render worker (app/render_worker.py), never in the server's own
+# process. A format that has no use for the round (the JSON, always the whole workshop) ignores it.
+Writer = Callable[[Session, Workshop, str, int | None], bytes]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class ExportFormat:
     localised: bool = True
     # Where its button stands in the console (and its line in README's list): lowest first.
     position: int = 100
+    # False for a file that is always the whole workshop whatever round is asked for.
+    by_round: bool = True
 
     def language(self, lang: str) -> str:
         """The language the file is drawn in ("" for a file that has none)."""

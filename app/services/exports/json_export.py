@@ -120,11 +120,12 @@ def _names(entry: Strategy | ReformArea | Agency, lang: str) -> dict[str, str | 
     return {"name_th": entry.name_th, "name_en": entry.name_en, "name": entry.name_in(lang)}
 
 
-def write(session: Session, workshop: Workshop, lang: str) -> bytes:
-    """The export as a file: UTF-8 with Thai written as it is (no escapes), indented."""
+def write(session: Session, workshop: Workshop, lang: str, round_number: int | None = None) -> bytes:
+    """The export as a file: UTF-8 with Thai written as it is (no escapes), indented; always the
+    whole workshop (it rebuilds it), whatever round is asked for."""
     return json.dumps(export_data(session, workshop=workshop), ensure_ascii=False, indent=2).encode()
 
 
 # The same file whatever the reader's language: the data carries both names of every tag.
 EXPORT = ExportFormat(name="json", media_type="application/json", extension="json", label="JSON",
-                      write=write, localised=False, position=30)
+                      write=write, localised=False, position=30, by_round=False)

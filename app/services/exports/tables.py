@@ -1,7 +1,9 @@
 """The tables the spreadsheet exports are made of: the rows every format writes.
 
-Each table is a list (or a stream) of rows; the first row is the header. What the rows show
-is read once per file (`Report`), so a workbook of many sheets asks the database once.
+Each table is a list (or a stream) of rows; the first row is the header, in the file's language
+(a planning office files them as they are). What the rows show is read once per file (`Report`,
+on the one results model of app/services/standings.py), so a workbook of many sheets asks the
+database once.
 """
 
 from __future__ import annotations
@@ -10,31 +12,29 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.models import Participant, Project, ReformArea, Round, Strategy, Vote, Workshop
-from app.services import projects as projects_service
-from app.services import results, rounds
+from app import i18n
+from app.i18n import N_
+from app.models import ReformArea, Strategy, Vote, Workshop
+from app.services import rounds, standings
+from app.services.standings import Entry, RoundColumn, Standings
 
 Cell = str | int | float | None
 
 # What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-PROJECT_COLUMNS = [
-    "rank",
-    "project_id",
-    "title",
-    "description",
-    "agency",
-    "strategies",
-    "reform_areas",
-    "dots",
-    "voters",
-    "proposer",
-    "created_at",
-    "status",
-]
+# The projects table's columns, in English (the catalogs translate them); the round measures go
+# between reform areas and proposer.
+PROJECT_HEAD = [N_("Rank"), N_("Project ID"), N_("Project title"), N_("Description"), N_("Agency"), N_("Strategies"),
+                N_("Reform areas")]
+PROJECT_TAIL = [N_("Proposer"), N_("Proposed at"), N_("Status")]
+STATUS = {standings.ACTIVE: N_("Active"), standings.HIDDEN: N_("Hidden"),
+          standings.WAITING: N_("Waiting for approval"), standings.MERGED: N_("Merged into #{id}")}
+DOTS, VOTERS, SCORE, SCORERS, ROUND_RANK = N_("Dots"), N_("Voters"), N_("Score"), N_("Scorers"), N_("Rank in round")
+PER_ROUND = N_("Round {number}: {measure}")
+MEAN = N_("{criterion} (mean)")
 
 
 def neutralise_cell(value: Cell) -> Cell:
@@ -46,16 +46,16 @@ def neutralise_cell(value: Cell) -> Cell:
 
 @dataclass
 class Report:
-    """What the spreadsheet exports show, read once: the current round's ranking and dots."""
+    """What the spreadsheet exports show, read once: every project's measure in every round
+    (or in the one round asked for), in the file's language."""
 
     lang: str
-    budget: int  # of the current round: its own, else the workshop's
-    outcome: results.Outcome
-    removed: list[Project]
-    tags: projects_service.Tags
-    totals: dict[int, tuple[int, int]]
-    people: dict[int, Participant]
-    votes: list[Vote]
+    model: Standings
+    votes: list[tuple[int, int, int, int]]  # (round number, participant, project, dots) of the dot rounds
+
+    def _(self, message: str, **params: object) -> str:
+        text = i18n.translations(self.lang).gettext(message)
+        return text.format(**params) if params else text
 
     def tag_list(self, ids: Iterable[int], entries: Sequence[Strategy | ReformArea]) -> str:
         """Codes and names joined by "; ", e.g. "S1 Security; S2 Competitiveness"."""
@@ -65,150 +65,185 @@ class Report:
     def label(self, entry: Strategy | ReformArea) -> str:
         return f"{entry.code} {entry.name_in(self.lang)}"
 
+    def when(self, entry: Entry) -> str:
+        return i18n.format_stamp(entry.project.created_at, self.lang, self.model.workshop.time_zone)
+
+    def status(self, entry: Entry) -> str:
+        return self._(STATUS[entry.status], id=entry.project.merged_into_id)
+
+    def measure_head(self, column: RoundColumn, measure: str) -> str:
+        """"Dots", or "Round 2: Score" when the file covers several rounds."""
+        name = self._(measure)
+        return self._(PER_ROUND, number=column.number, measure=name) if self.model.many_rounds else name
+
+    def method_name(self, column: RoundColumn) -> str:
+        return self._(column.method.label)
+
     @classmethod
-    def read(cls, session: Session, workshop: Workshop, language: str | None) -> Report:
-        everything = projects_service.list_projects(session, workshop=workshop, include_removed=True)
-        current = rounds.current_round(session, workshop=workshop)
-        return cls(
-            lang=language or workshop.language,
-            budget=rounds.budget(current, workshop),
-            outcome=results.compute(session, workshop=workshop),
-            removed=[p for p in everything if p.hidden or p.merged_into_id is not None or not p.approved],
-            tags=projects_service.Tags(session, (p.id for p in everything)),
-            totals=results.tallies(session, workshop=workshop),
-            people=projects_service.participants_by_id(session, workshop=workshop),
-            votes=list(session.exec(select(Vote).where(Vote.workshop_id == workshop.id, Vote.dots > 0,
-                                                       Vote.round_id == current.id))),
-        )
-
-
-def project_table(report: Report) -> list[list[Cell]]:
-    """Ranked projects first, then the hidden and merged-away ones (no rank)."""
-    strategies, areas = report.outcome.strategies, report.outcome.reform_areas
-
-    def row(rank: int | None, project: Project, status: str) -> list[Cell]:
-        dots, voters = report.totals.get(project.id, (0, 0))
-        proposer = report.people.get(project.proposer_id) if project.proposer_id else None
-        return [
-            rank,
-            project.id,
-            project.title,
-            project.description,
-            project.agency,
-            report.tag_list(report.tags.strategies.get(project.id, []), strategies),
-            report.tag_list(report.tags.reform_areas.get(project.id, []), areas),
-            dots,
-            voters,
-            proposer.name if proposer else "",
-            project.created_at.isoformat(),
-            status,
-        ]
-
-    rows: list[list[Cell]] = [list(PROJECT_COLUMNS)]
-    rows += [row(s.rank, s.project, "active") for s in report.outcome.standings]
-    rows += [
-        row(None, p, f"merged into #{p.merged_into_id}" if p.merged_into_id else
-            "hidden" if p.hidden else "waiting for approval")
-        for p in report.removed
-    ]
-    return rows
-
-
-def ranking_table(report: Report) -> list[list[Cell]]:
-    rows: list[list[Cell]] = [["rank", "title", "dots", "voters", "strategies"]]
-    rows += [
-        [
-            s.rank,
-            s.project.title,
-            s.dots,
-            s.voters,
-            report.tag_list(s.strategy_ids, report.outcome.strategies),
-        ]
-        for s in report.outcome.standings
-    ]
-    return rows
-
-
-def coverage_table(report: Report) -> tuple[list[list[Cell]], list[int]]:
-    """Two numeric blocks, strategies down and reform areas across: project counts, then dots.
-
-    Returns the rows and the (1-based) numbers of the header rows.
-    """
-    outcome = report.outcome
-    across = [report.label(r) for r in outcome.reform_areas]
-    rows: list[list[Cell]] = []
-    headers: list[int] = []
-    for title, part in (("Number of projects", 0), ("Total dots", 1)):
-        if rows:
-            rows.append([])
-        rows.append([title, *across])
-        headers.append(len(rows))
-        rows += [
-            [report.label(s), *(outcome.coverage[(s.id, r.id)][part] for r in outcome.reform_areas)]
-            for s in outcome.strategies
-        ]
-    return rows, headers
-
-
-def dots_table(report: Report) -> Iterator[list[Cell]]:
-    """One row per participant, one column per ranked project (filled where they put dots)."""
-    standings = report.outcome.standings
-    column = {s.project.id: index for index, s in enumerate(standings, start=4)}
-    given: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for v in report.votes:
-        if v.project_id in column:
-            given[v.participant_id].append((column[v.project_id], v.dots))
-    used: Counter[int] = Counter()
-    for v in report.votes:
-        used[v.participant_id] += v.dots
-    yield ["participant", "agency", "dots used", "dots remaining",
-           *(f"#{s.project.id} {s.project.title}" for s in standings)]
-    blank: list[Cell] = [None] * len(standings)
-    for p in sorted(report.people.values(), key=lambda p: p.id):
-        row: list[Cell] = [p.name, p.agency, used[p.id], report.budget - used[p.id], *blank]
-        for index, dots in given.get(p.id, ()):
-            row[index] = dots
-        yield row
-
-
-def round_table(report: Report, outcome: results.Outcome) -> list[list[Cell]]:
-    """A round's ranking: dots and voters, or the weighted score, scorers and each criterion's mean."""
-    scoring = outcome.scoring
-    head: list[Cell] = ["rank", "project_id", "title", "agency", "strategies"]
-    head += (["score", "scorers", *(f"{c.name} (mean)" for c in outcome.criteria)] if scoring
-             else ["dots", "voters"])
-    rows: list[list[Cell]] = [head]
-    for s in outcome.standings:
-        row: list[Cell] = [s.rank, s.project.id, s.project.title, s.project.agency,
-                           report.tag_list(s.strategy_ids, outcome.strategies)]
-        if scoring:
-            row += [_number(s.score), s.scorers, *(_number(s.scores.get(c.key)) for c in outcome.criteria)]
-        else:
-            row += [s.dots, s.voters]
-        rows.append(row)
-    return rows
+    def read(cls, session: Session, workshop: Workshop, language: str | None,
+             round_number: int | None = None) -> Report:
+        model = standings.read(session, workshop=workshop, round_number=round_number)
+        number_of = {c.round.id: c.number for c in model.dot_rounds}
+        votes = [] if not number_of else [
+            (number_of[round_id], participant_id, project_id, dots)
+            for round_id, participant_id, project_id, dots in session.exec(
+                select(Vote.round_id, Vote.participant_id, Vote.project_id, Vote.dots)
+                .where(Vote.workshop_id == workshop.id, Vote.dots > 0, col(Vote.round_id).in_(number_of)))]
+        return cls(lang=language or workshop.language, model=model, votes=votes)
 
 
 def _number(value: float | None) -> Cell:
     return None if value is None else round(value, 4)
 
 
-def rounds_table(session: Session, workshop: Workshop, all_rounds: list[Round]) -> list[list[Cell]]:
-    """What each round was: mode, scope, limits or criteria, and which one is current."""
+def _measure_heads(report: Report, *, ranks: bool) -> list[Cell]:
+    head: list[Cell] = []
+    for column in report.model.rounds:
+        names = [SCORE, SCORERS] if column.scoring else [DOTS, VOTERS]
+        if ranks and report.model.many_rounds:
+            names.append(ROUND_RANK)
+        head += [report.measure_head(column, name) for name in names]
+    return head
+
+
+def _measures(report: Report, entry: Entry, *, ranks: bool) -> list[Cell]:
+    """Each round's figures of a project; blank where it was not in the round."""
+    cells: list[Cell] = []
+    for column in report.model.rounds:
+        measure = entry.at(column.number)
+        if measure is None:
+            figures: list[Cell] = [None, None]
+        elif column.scoring:
+            figures = [_number(measure.score), measure.scorers]
+        else:
+            figures = [measure.dots, measure.voters]
+        if ranks and report.model.many_rounds:
+            figures.append(None if measure is None else measure.rank)
+        cells += figures
+    return cells
+
+
+def project_table(report: Report) -> list[list[Cell]]:
+    """Every active project once, in overall order, then the hidden, merged-away and waiting
+    ones (no rank, no measure), with their tags and each round's dots, voters (or score,
+    scorers) and rank."""
+    model = report.model
+
+    def row(entry: Entry) -> list[Cell]:
+        project = entry.project
+        proposer = model.people.get(project.proposer_id) if project.proposer_id else None
+        return [entry.rank, project.id, project.title, project.description, project.agency,
+                report.tag_list(entry.strategy_ids, model.strategies),
+                report.tag_list(entry.reform_area_ids, model.reform_areas),
+                *(_measures(report, entry, ranks=True) if entry.status == standings.ACTIVE
+                  else [None] * len(_measure_heads(report, ranks=True))),
+                proposer.name if proposer else "", report.when(entry), report.status(entry)]
+
+    rows: list[list[Cell]] = [[*(report._(h) for h in PROJECT_HEAD), *_measure_heads(report, ranks=True),
+                               *(report._(h) for h in PROJECT_TAIL)]]
+    rows += [row(entry) for entry in model.everyone]
+    return rows
+
+
+def ranking_table(report: Report) -> list[list[Cell]]:
+    """The active projects in overall order: rank, title, each round's figures, strategies."""
+    model = report.model
+    rows: list[list[Cell]] = [[report._("Rank"), report._("Project title"), *_measure_heads(report, ranks=True),
+                               report._("Strategies")]]
+    rows += [[e.rank, e.project.title, *_measures(report, e, ranks=True), report.tag_list(e.strategy_ids,
+                                                                                         model.strategies)]
+             for e in model.entries]
+    return rows
+
+
+def coverage_table(report: Report) -> tuple[list[list[Cell]], list[int]]:
+    """Numeric blocks, strategies down and reform areas across: project counts, then the dots of
+    each dot round. Returns the rows and the (1-based) numbers of the header rows."""
+    model = report.model
+    across = [report.label(r) for r in model.reform_areas]
+    blocks: list[tuple[str, dict[tuple[int, int], int]]] = [(report._("Number of projects"), model.coverage)]
+    for column in model.dot_rounds:
+        title = (report._("Total dots, round {number}", number=column.number) if model.many_rounds
+                 else report._("Total dots"))
+        blocks.append((title, model.coverage_dots[column.number]))
+    rows: list[list[Cell]] = []
+    headers: list[int] = []
+    for title, cells in blocks:
+        if rows:
+            rows.append([])
+        rows.append([title, *across])
+        headers.append(len(rows))
+        rows += [[report.label(s), *(cells[(s.id, r.id)] for r in model.reform_areas)] for s in model.strategies]
+    return rows, headers
+
+
+def dots_table(report: Report, column: RoundColumn) -> Iterator[list[Cell]]:
+    """One row per participant, one column per project of a dot round (filled where they put dots)."""
+    ranked = report.model.ranked_in(column.number)
+    place = {e.project.id: index for index, e in enumerate(ranked, start=4)}
+    given: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    used: Counter[int] = Counter()
+    for number, participant_id, project_id, dots in report.votes:
+        if number != column.number:
+            continue
+        used[participant_id] += dots
+        if project_id in place:
+            given[participant_id].append((place[project_id], dots))
+    yield [report._("Participant"), report._("Agency"), report._("Dots used"), report._("Dots remaining"),
+           *(f"#{e.project.id} {e.project.title}" for e in ranked)]
+    blank: list[Cell] = [None] * len(ranked)
+    for p in sorted(report.model.people.values(), key=lambda p: p.id):
+        row: list[Cell] = [p.name, p.agency, used[p.id], column.budget - used[p.id], *blank]
+        for index, dots in given.get(p.id, ()):
+            row[index] = dots
+        yield row
+
+
+def round_table(report: Report, column: RoundColumn) -> list[list[Cell]]:
+    """A round's own ranking: dots and voters, or the weighted score, scorers and each criterion's mean."""
+    model = report.model
+    head: list[Cell] = [report._(h) for h in ("Rank", "Project ID", "Project title", "Agency", "Strategies")]
+    head += ([report._("Score"), report._("Scorers"), *(report._(MEAN, criterion=c.name) for c in column.criteria)]
+             if column.scoring else [report._("Dots"), report._("Voters")])
+    rows: list[list[Cell]] = [head]
+    for e in model.ranked_in(column.number):
+        measure = e.measures[column.number]
+        row: list[Cell] = [measure.rank, e.project.id, e.project.title, e.project.agency,
+                           report.tag_list(e.strategy_ids, model.strategies)]
+        if column.scoring:
+            row += [_number(measure.score), measure.scorers, *(_number(measure.means.get(c.key))
+                                                               for c in column.criteria)]
+        else:
+            row += [measure.dots, measure.voters]
+        rows.append(row)
+    return rows
+
+
+def rounds_table(session: Session, report: Report) -> list[list[Cell]]:
+    """What each round was (method, scope, limits or criteria, which one is current) and its
+    headline counts."""
+    workshop = report.model.workshop
     current = rounds.current_round(session, workshop=workshop).id
-    number_of = {r.id: r.number for r in all_rounds}
-    rows: list[list[Cell]] = [["round", "title", "mode", "projects", "dots per participant", "max dots per project",
-                               "budget per strategy", "criteria (weight)", "current"]]
-    for r in all_rounds:
-        scope = ("all" if r.scope_top_n is None else
-                 f"top {r.scope_top_n} of round {number_of.get(r.scope_round_id or 0, '?')}")
-        dots = r.mode == "dots"
+    number_of = {r.id: r.number for r in rounds.list_rounds(session, workshop=workshop)}
+    yes, no = report._("Yes"), report._("No")
+    rows: list[list[Cell]] = [[report._(h) for h in (
+        N_("Round"), N_("Title"), N_("Method"), N_("Short list"), N_("Dots per participant"),
+        N_("Max dots per project"), N_("Budget per strategy"), N_("Criteria (weight)"), N_("Current"),
+        N_("Projects in the round"),
+        N_("Dots cast"), N_("Voters or scorers"))]]
+    for column in report.model.rounds:
+        r = column.round
+        scope = (report._("All") if r.scope_top_n is None else
+                 report._("Top {n} of round {number}", n=r.scope_top_n,
+                          number=number_of.get(r.scope_round_id or 0, "?")))
+        dots = not column.scoring
         rows.append([
-            r.number, r.title, r.mode, scope,
-            rounds.budget(r, workshop) if dots else None,
-            rounds.cap(r, workshop) if dots else None,
-            ("yes" if r.per_strategy_budget else "no") if dots else None,
-            "; ".join(f"{c.name} ({c.weight:g})" for c in rounds.criteria(r)),
-            "yes" if r.id == current else "no",
+            r.number, r.title, report.method_name(column), scope,
+            column.budget if dots else None,
+            column.cap if dots else None,
+            (yes if r.per_strategy_budget else no) if dots else None,
+            "; ".join(f"{c.name} ({c.weight:g})" for c in column.criteria),
+            yes if r.id == current else no,
+            column.projects, column.dots if dots else None, column.people,
         ])
     return rows
