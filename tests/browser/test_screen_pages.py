@@ -80,7 +80,7 @@ FITS = """() => {
   const live = document.getElementById('screen-live');
   const out = [];
   const on = el => el.checkVisibility({opacityProperty: true, visibilityProperty: true});
-  const clipsOnPurpose = el => el.matches('.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend li');
+  const clipsOnPurpose = el => el.matches('.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend-under .legend li');
   const W = innerWidth, H = innerHeight;
   for (const el of live.querySelectorAll('*')) {
     if (!on(el) || el.closest('svg, .visually-hidden')) continue;
@@ -102,7 +102,7 @@ FITS = """() => {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
     if (!node.textContent.trim() || !on(el) || el.closest('svg, .visually-hidden')) continue;
-    const clip = el.closest('.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend li');
+    const clip = el.closest('.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend-under .legend li');
     let box = el;
     while (getComputedStyle(box).display === 'inline' && box.parentElement) box = box.parentElement;
     const b = (clip || box).getBoundingClientRect();
@@ -123,6 +123,53 @@ FITS = """() => {
   }
   return out;
 }"""
+
+
+# Splits each clamped text on the screen where its first hidden line starts (the hidden part in
+# a span of its own): with `hide`, that span's text is made transparent. Returns the boxes.
+SPLIT_HIDDEN = """(hide) => {
+  const boxes = [];
+  for (const el of document.querySelectorAll('.screen-page:not([hidden]) .clamp')) {
+    if (el.scrollHeight <= el.clientHeight || el.children.length > 1) continue;
+    if (!el.dataset.split) {
+      const text = el.textContent, node = el.firstChild, lh = parseFloat(getComputedStyle(el).lineHeight);
+      const bottom = el.getBoundingClientRect().top + el.clientHeight;
+      const range = document.createRange();
+      let cut = -1;
+      for (let i = 0; i < text.length && cut < 0; i++) {
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const r = range.getClientRects()[0];
+        if (r && r.top >= bottom - lh / 4) cut = i;
+      }
+      if (cut < 0) continue;
+      el.textContent = text.slice(0, cut);
+      const tail = document.createElement('span');
+      tail.className = 'hidden-tail';
+      tail.textContent = text.slice(cut);
+      el.appendChild(tail);
+      el.dataset.split = '1';
+    }
+    el.querySelector('.hidden-tail').style.color = hide ? 'transparent' : '';
+    const b = el.getBoundingClientRect();
+    boxes.push({x: b.x, y: b.y, width: b.width, height: b.height});
+  }
+  return boxes;
+}"""
+
+
+def assert_whole_lines(screen: Page, shot: Path | None = None) -> None:
+    """Clamped Thai shows whole lines: the hidden next line leaves no mark in the box (its upper
+    vowels and tone marks would show as "ปีงบประมุาณ"): each box looks the same with the hidden
+    lines' text made transparent."""
+    boxes = screen.evaluate(SPLIT_HIDDEN, False)
+    assert boxes, "no clamped title on this page"
+    shown = [screen.screenshot(clip=box, caret="initial") for box in boxes]
+    screen.evaluate(SPLIT_HIDDEN, True)
+    hidden = [screen.screenshot(clip=box, caret="initial") for box in boxes]
+    bleeding = [n for n, (a, b) in enumerate(zip(shown, hidden, strict=True)) if a != b]
+    if shot:
+        shot.write_bytes(shown[0])
+    assert bleeding == [], f"{len(bleeding)} of {len(boxes)} clamped titles show marks of their hidden next line"
 
 
 class Api:
@@ -238,6 +285,11 @@ def test_every_view_fits_and_pages_through_everything_it_counts(
 
     for view in VIEWS:  # a dot round
         check_view(api, screen, made, view, shots)
+        if view in ("wall", "ranking"):
+            show(api, screen, made, view)
+            show(api, screen, made, view, 1)
+            assert_whole_lines(screen, DOCS_SHOTS / f"screen-{shots}-clamp-{view}.png" if shots else None)
+            api("PUT", f"/workshops/{made['code']}/screen-view", made["key"], page=None)
 
     # A scoring round of every project: the rankings show each project's score, not 0.
     api("POST", f"/workshops/{made['code']}/rounds", made["key"], 201, mode="scoring", title="รอบให้คะแนน")
