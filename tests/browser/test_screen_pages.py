@@ -80,7 +80,8 @@ FITS = """() => {
   const live = document.getElementById('screen-live');
   const out = [];
   const on = el => el.checkVisibility({opacityProperty: true, visibilityProperty: true});
-  const clipsOnPurpose = el => el.matches('.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend-under .legend li');
+  const PURPOSE = '.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend-under .legend li';
+  const clipsOnPurpose = el => el.matches(PURPOSE);
   const W = innerWidth, H = innerHeight;
   for (const el of live.querySelectorAll('*')) {
     if (!on(el) || el.closest('svg, .visually-hidden')) continue;
@@ -88,7 +89,8 @@ FITS = """() => {
     if (cs.display === 'inline') continue;
     if (clipsOnPurpose(el)) {
       const lh = parseFloat(cs.lineHeight), lines = el.clientHeight / lh;
-      if (Math.abs(lines - Math.round(lines)) > 0.02) out.push(`part of a line shows: ${el.className} ${lines.toFixed(2)} lines`);
+      if (Math.abs(lines - Math.round(lines)) > 0.02)
+        out.push(`part of a line shows: ${el.className} ${lines.toFixed(2)} lines`);
       continue;
     }
     // A box that clips or scrolls, and the view's frames and lists, must hold all their content
@@ -96,13 +98,14 @@ FITS = """() => {
     const strict = cs.overflowX !== 'visible' || cs.overflowY !== 'visible'
       || el.matches('#screen-live, .screen-body, .pager, .screen-page, ol, ul, table, .strategy-grid, .join-hero');
     if (strict && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1))
-      out.push(`overflows: ${el.tagName}.${el.className} ${el.scrollWidth}x${el.scrollHeight} in ${el.clientWidth}x${el.clientHeight}`);
+      out.push(`overflows: ${el.tagName}.${el.className} ${el.scrollWidth}x${el.scrollHeight}`
+               + ` in ${el.clientWidth}x${el.clientHeight}`);
   }
   const walker = document.createTreeWalker(live, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
     if (!node.textContent.trim() || !on(el) || el.closest('svg, .visually-hidden')) continue;
-    const clip = el.closest('.clamp, h1, .tally-title, .wall-meta, .rank-meta, .row-name, .legend-under .legend li');
+    const clip = el.closest(PURPOSE);
     let box = el;
     while (getComputedStyle(box).display === 'inline' && box.parentElement) box = box.parentElement;
     const b = (clip || box).getBoundingClientRect();
@@ -118,7 +121,7 @@ FITS = """() => {
       if (v.left < -1 || v.top < -1 || v.right > W + 1 || v.bottom > H + 1)
         out.push(`off the screen: ${node.textContent.trim().slice(0, 30)}`);
       else if (v.left < b.left - 1 || v.right > b.right + 1 || v.top < b.top - slack || v.bottom > b.bottom + slack)
-        out.push(`outside its box: ${node.textContent.trim().slice(0, 30)} ${JSON.stringify([r.top, r.bottom, b.top, b.bottom])}`);
+        out.push(`outside its box: ${node.textContent.trim().slice(0, 30)} ${JSON.stringify([v, b])}`);
     }
   }
   return out;
@@ -257,8 +260,6 @@ def check_view(api: Api, screen: Page, made: dict[str, Any], view: str, shots: s
     for number in range(1, pages + 1):
         show(api, screen, made, view, number)
         problems = screen.evaluate(FITS)
-        if problems:
-            print(screen.evaluate("""() => [...document.querySelectorAll('#screen-live > *, .pager, .screen-page:not([hidden]), .screen-page:not([hidden]) > *')].map(e => e.className + ' ' + JSON.stringify(e.getBoundingClientRect()))"""))
         assert problems == [], f"{view}, page {number} of {pages}: {problems}"
         current = screen.locator(f".screen-page[data-page='{number}']")
         expect(current).to_be_visible()
