@@ -91,7 +91,7 @@ def test_every_ranking_on_the_big_screen_shows_the_score_in_a_scoring_round(clie
                       json={"scores": {"impact": 5, "feasibility": 4}}).status_code == 200
     client.put(f"{API}/{code}/phase", headers=facilitator, json={"phase": "results"})
     figures = {"tallies": r'class="tally-num">([^<]*)<', "ranking": r'class="tally-num">([^<]*)<',
-               "strategies": r'<span class="dots">([^<]*)</span>'}
+               "strategies": r'<span class="figure">([^<]*)</span>'}
     shown: dict[str, str] = {}
     for view, figure in figures.items():
         assert client.put(f"{API}/{code}/screen-view", headers=facilitator, json={"view": view}).status_code == 200

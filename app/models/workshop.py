@@ -188,8 +188,17 @@ TALLY_VIEWS = frozenset({"tallies", "ranking", "strategies", "coverage", "matrix
 
 
 class ScreenViewIn(BaseModel):
+    """The view, the page held (null: the screen turns its pages), or both; at least one."""
+
     model_config = ConfigDict(extra="forbid")
-    view: ScreenView
+    view: ScreenView | None = None
+    page: Annotated[int, PydField(strict=True, ge=1, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def view_or_page(self) -> ScreenViewIn:
+        if self.view is None and "page" not in self.model_fields_set:
+            raise ValueError("Give 'view', 'page' (null: turn the pages), or both.")
+        return self
 
 
 class TimerIn(BaseModel):
@@ -243,6 +252,7 @@ class WorkshopPublic(BaseModel):
     participant_count: int
     premoderate: bool = False
     screen_view: str = "auto"
+    screen_page: int | None = None  # the page the facilitator holds (None: the screen turns them)
     timer: TimerPublic | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     shuffle_projects: bool = False

@@ -26,7 +26,7 @@ from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import TimerIn, WorkshopSettingsUpdate
 from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
-from app.services import duplicates, moderation, projects, rules, timer, workshops
+from app.services import duplicates, moderation, projects, rules, screen_control, timer, workshops
 from app.services.access import Actor, Role, identify, screen_key_for
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
@@ -207,6 +207,15 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
 def choose_screen_view(request: Request, workshop: WorkshopDep, session: SessionDep,
                        form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     workshops.set_screen_view(session, workshop=workshop, actor=facilitator, view=str(form.get("view", "")))
+    notify(request, workshop.code)
+    return console_live(request, session, workshop, language(request, workshop))
+
+
+@router.post("/w/{code}/facilitate/screen-page")
+def step_screen_page(request: Request, workshop: WorkshopDep, session: SessionDep,
+                     form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
+    """The console's page buttons: previous, next, hold this page, or let the pages turn."""
+    screen_control.step_page(session, workshop=workshop, actor=facilitator, step=str(form.get("step", "")))
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop))
 

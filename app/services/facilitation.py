@@ -20,7 +20,7 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         "timer": timer.state(workshop, now=lambda: now),
         "server_now_ms": int(now.timestamp() * 1000),
     }
-    if view in ("phone", "screen"):
+    if view in ("phone", "screen", "facilitator"):
         values["newest_first"] = projects.pinned_first(outcome.standings, project=_project, newest_first=True)
     if view == "phone":
         values["ballot_order"] = projects.pinned_first(outcome.standings, project=_project)
@@ -37,7 +37,7 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         values["pending_tags"] = projects.Tags(session, [*(p.id for p in pending), *(p.id for p in edits)])
         values["pending_agencies"] = moderation.pending_agencies(session, workshop=workshop)
         values["screen_body"] = workshops.screen_body(workshop)
-    if view == "screen":
+    if view in ("screen", "facilitator"):  # the console counts the screen's pages too
         body = workshops.screen_body(workshop)
         values["screen_body"] = body
         if body == "wall":

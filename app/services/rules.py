@@ -32,6 +32,7 @@ class Action(StrEnum):
     control_timer = "control_timer"  # stopping it: also in a closed workshop
     run_timer = "run_timer"  # starting, extending, pausing, resuming it
     choose_screen_view = "choose_screen_view"
+    hold_screen_page = "hold_screen_page"
     join_workshop = "join_workshop"
     # proposals
     list_projects = "list_projects"
@@ -127,6 +128,8 @@ RULES: dict[Action, Rule] = {
                            closed=N_("The workshop is in phase 'closed': it has no phase to time.")),
     # The big screen's one power: choosing what it shows (presentation, so in every phase).
     Action.choose_screen_view: Rule("change the screen view", {F: ALWAYS, S: ALWAYS}),
+    # Which page of a long list the room looks at is the facilitator's call (the screen turns them).
+    Action.hold_screen_page: Rule("hold a page of the big screen", {F: ALWAYS}),
     Action.join_workshop: Rule("join", {ANYONE: OPEN},
                                closed=N_("The workshop is in phase 'closed': no one can join any more.")),
     Action.list_projects: Rule("list projects", {P: ALWAYS, F: ALWAYS, S: ALWAYS}),

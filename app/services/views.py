@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import facilitation, participation, projects, results, rounds_view, workshops
+from app.services import facilitation, participation, projects, results, rounds_view, screen_pages, workshops
 
 VIEWS = ("screen", "facilitator", "phone")
 
@@ -83,4 +83,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                                   reverse=True)
     values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
     values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    if view in ("screen", "facilitator"):
+        values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
+                                               now_ms=values["server_now_ms"])
     return values

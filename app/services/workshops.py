@@ -202,6 +202,7 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         participant_count=participant_count(session, workshop=workshop),
         premoderate=workshop.premoderate,
         screen_view=workshop.screen_view,
+        screen_page=workshop.screen_page,
         timer=timer_public(workshop),
         time_zone=workshop.time_zone,
         shuffle_projects=workshop.shuffle_projects,
@@ -247,9 +248,38 @@ def set_screen_view(session: Session, *, workshop: Workshop, actor: Actor, view:
     if view not in SCREEN_VIEWS:
         raise Invalid("Unknown screen view '{view}'; choose one of: {views}.", view=view[:20],
                       views=", ".join(SCREEN_VIEWS))
+    if view != workshop.screen_view:
+        workshop.screen_page = None  # another view: its pages turn from the start
     workshop.screen_view = view
     session.add(workshop)
     session.commit()
+    return workshop
+
+
+def set_screen_page(session: Session, *, workshop: Workshop, actor: Actor, page: int | None) -> Workshop:
+    """Hold the big screen on one page of its view (1-based; a page past the last holds the
+    last), or let it turn them again (None). The facilitator's call, in every phase."""
+    check(Action.hold_screen_page, actor, workshop)
+    if page is not None and not 1 <= page <= 1000:
+        raise Invalid("A screen page is a number from 1 to 1000.")
+    workshop.screen_page = page
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
+def set_screen(session: Session, *, workshop: Workshop, actor: Actor, view: str | None = None,
+               page: int | None = None, hold: bool = False) -> Workshop:
+    """The API's screen door: the view, the page held (hold=True: `page`, None to turn), or
+    both; everything is checked before anything changes."""
+    if view is not None:
+        check(Action.choose_screen_view, actor, workshop)
+    if hold:
+        check(Action.hold_screen_page, actor, workshop)
+    if view is not None:
+        set_screen_view(session, workshop=workshop, actor=actor, view=view)
+    if hold:
+        set_screen_page(session, workshop=workshop, actor=actor, page=page)
     return workshop
 
 

@@ -199,6 +199,37 @@
   }
   setInterval(tickTimers, 200);
 
+  // The big screen's pages (app/services/screen_pages.py): the page the clock points at, in
+  // server time, so every screen shows the same one and a redraw keeps it; or the held one.
+  function turnPages() {
+    document.querySelectorAll(".pager").forEach(function (pager) {
+      if (!pager.dataset.sampled) {
+        pager.dataset.sampled = "1";
+        addClockSample(Number(pager.dataset.serverNow), Date.now());
+      }
+      var pages = pager.querySelectorAll(":scope > .screen-page");
+      if (!pages.length) return;
+      var held = Number(pager.dataset.held || 0);
+      var seconds = Number(pager.dataset.seconds) || 10;
+      var shown = held ? Math.min(held, pages.length)
+        : Math.floor((Date.now() + clockOffset()) / (seconds * 1000)) % pages.length + 1;
+      pages.forEach(function (page, i) {
+        var hide = i + 1 !== shown;
+        if (page.hidden !== hide) page.hidden = hide;
+      });
+      if (pager.dataset.shown !== String(shown)) pager.dataset.shown = String(shown);
+    });
+  }
+  setInterval(turnPages, 250);
+
+  // The big screen is laid out for 1920x1080 and zoomed as a whole to the display it is on.
+  function fitScreen() {
+    if (!document.body || !document.body.classList.contains("screen")) return;
+    var zoom = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
+    document.body.style.setProperty("--screen-zoom", String(Math.round(zoom * 1000) / 1000));
+  }
+  window.addEventListener("resize", fitScreen);
+
   // The big screen's keys: 1-8 choose a view, 0 (or A) goes back to following the phase.
   var VIEW_KEYS = { "1": "join", "2": "wall", "3": "tallies", "4": "ranking", "5": "strategies",
                     "6": "coverage", "7": "matrix", "8": "agencies", "0": "auto", "a": "auto" };
@@ -259,14 +290,14 @@
   }
 
   document.addEventListener("htmx:wsBeforeMessage", function () { rememberTallies(); keepInputs(); });
-  document.addEventListener("htmx:wsAfterMessage", function () { markReveal(); restoreInputs(); syncMine(); tickTimers(); });
+  document.addEventListener("htmx:wsAfterMessage", function () { markReveal(); restoreInputs(); syncMine(); tickTimers(); turnPages(); });
   document.addEventListener("htmx:wsOpen", measureClock);
   document.addEventListener("htmx:beforeSwap", keepInputs);
   document.addEventListener("htmx:afterSwap", function () { restoreInputs(); tickTimers(); });
   document.addEventListener("change", function (event) {
     if (event.target && event.target.id === "tab-mine") syncMine();
   });
-  document.addEventListener("DOMContentLoaded", function () { tickTimers(); measureClock(); });
+  document.addEventListener("DOMContentLoaded", function () { fitScreen(); tickTimers(); turnPages(); measureClock(); });
 })();
 
 // --- The phone's long titles, title counters, the confirmation after sending, the + at the cap,

@@ -173,6 +173,9 @@ ROWS: list[Row] = [
     # The big screen's one power: choosing what it shows.
     Row("PUT", f"{API}/{{code}}/screen-view", f"{API}/{{code}}/screen-view", "bearer", (A.choose_screen_view,),
         json={"view": "wall"}),
+    # Holding a page of the screen's long lists is the facilitator's alone (the screen key: 403).
+    Row("PUT", f"{API}/{{code}}/screen-view", f"{API}/{{code}}/screen-view", "bearer",
+        (A.choose_screen_view, A.hold_screen_page), json={"view": "wall", "page": 2}),
     Row("GET", "/api/v1/time", "/api/v1/time", "bearer", Public(200)),
     # --- JSON API: projects ---
     Row("GET", f"{API}/{{code}}/projects", f"{API}/{{code}}/projects", "bearer", (A.list_projects,)),
@@ -300,6 +303,8 @@ ROWS: list[Row] = [
         form={"action": "start", "minutes": "5"}),
     Row("POST", f"{PAGE}/facilitate/screen-view", f"{PAGE}/facilitate/screen-view", "cookie",
         (CONSOLE, A.choose_screen_view), form={"view": "wall"}),
+    Row("POST", f"{PAGE}/facilitate/screen-page", f"{PAGE}/facilitate/screen-page", "cookie",
+        (CONSOLE, A.hold_screen_page), form={"step": "next"}),
     Row("POST", f"{PAGE}/facilitate/rounds", f"{PAGE}/facilitate/rounds", "cookie", (CONSOLE, A.start_round),
         form={"mode": "scoring", "scoped": "on", "top_n": "1"}),
     Row("POST", f"{PAGE}/facilitate/rounds/current", f"{PAGE}/facilitate/rounds/current", "cookie",
