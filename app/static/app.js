@@ -18,10 +18,14 @@
     var main = document.getElementById("phone-main");
     var shell = document.getElementById("phone-shell");
     if (!sync || !main || !shell) return;
-    if (sync.dataset.version !== main.dataset.version && !shell.dataset.fetching) {
-      shell.dataset.fetching = "1";
-      htmx.ajax("GET", shell.dataset.mainUrl, { target: "#phone-main", swap: "outerHTML" })
-        .finally(function () { delete shell.dataset.fetching; syncPhone(); });
+    // One redraw at a time; one that never settles (a dropped connection) is given up after 10 s.
+    var since = Number(shell.dataset.fetching || 0);
+    if (sync.dataset.version !== main.dataset.version && (!since || Date.now() - since > 10000)) {
+      shell.dataset.fetching = String(Date.now());
+      // Sent from the shell, not from <body>: htmx queues requests per element, and a queued one
+      // settles at once, so sharing <body> with "My proposals" could spin this check.
+      htmx.ajax("GET", shell.dataset.mainUrl, { source: shell, target: "#phone-main", swap: "outerHTML" })
+        .finally(function () { delete shell.dataset.fetching; setTimeout(syncPhone, 50); });
     }
   }
 
@@ -262,7 +266,7 @@
     if (!sync || !mine || !tab || !tab.checked || mine.dataset.fetching) return;
     if (sync.dataset.projects && sync.dataset.projects !== mine.dataset.projects) {
       mine.dataset.fetching = "1";
-      htmx.ajax("GET", mine.dataset.url, { target: "#my-proposals", swap: "outerHTML" })
+      htmx.ajax("GET", mine.dataset.url, { source: mine, target: "#my-proposals", swap: "outerHTML" })
         .finally(function () { delete mine.dataset.fetching; });
     }
   }
