@@ -91,10 +91,11 @@ class Phone:
                 ("Cookie", self.cookies), *COMMON]
 
     def redraw(self) -> Raw:
-        """htmx.ajax('GET', /w/{code}/me) from app.js when the phase (the shared version) moves on."""
+        """htmx.ajax('GET', /w/{code}/me, {source: #phone-shell}) from app.js when the phase (the
+        shared version) moves on."""
         return Raw("GET", f"/w/{self.code}/me", [
             ("Host", self.host), ("HX-Request", "true"), ("HX-Current-URL", self.page_url),
-            ("HX-Target", "phone-main"), ("Accept", "*/*"), ("Sec-Fetch-Site", "same-origin"),
+            ("HX-Trigger", "phone-shell"), ("HX-Target", "phone-main"), ("Accept", "*/*"), ("Sec-Fetch-Site", "same-origin"),
             ("Sec-Fetch-Mode", "cors"), ("Sec-Fetch-Dest", "empty"), ("Cookie", self.cookies), *COMMON])
 
     def tap(self, project_id: int, change: int = 1) -> Raw:

@@ -128,7 +128,7 @@ def run(browser: Any, base: str, *, throttle: bool = True, votes: int = VOTES) -
         started = time.monotonic()
         page.goto(join_url, wait_until="load")
         page.fill("#name", "สมหญิง ใจดี")
-        page.fill("#agency", "กรมอุตุนิยมวิทยา")
+        page.select_option("#agency", label="กรมอุตุนิยมวิทยา")  # picked from the invited list
         page.click("form button[type=submit]")
         page.wait_for_selector("#phone-main.phase-vote")
         page.wait_for_selector("body[data-ws=open]")

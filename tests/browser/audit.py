@@ -156,7 +156,18 @@ def wait_live(page: Page) -> None:
 
 def join(page: Page, name: str = "สมหญิง ใจดี", agency: str = AGENCY) -> None:
     page.fill("#name", name)
-    page.fill("#agency", agency)
+    pick_agency(page, agency)
     page.click("form button[type=submit]")
     page.wait_for_selector("#phone-main", timeout=TIMEOUT_MS)
     wait_live(page)
+
+
+def pick_agency(page: Page, agency: str) -> None:
+    """The join page's agency: picked from the invited list when the workshop has one (the
+    agency if it is listed, else the first), typed otherwise."""
+    field = page.locator("#agency")
+    if field.evaluate("e => e.tagName") != "SELECT":
+        field.fill(agency)
+        return
+    labels = [label.strip() for label in field.locator("option").all_inner_texts()]
+    field.select_option(label=agency if agency in labels else next(label for label in labels[1:] if label))
