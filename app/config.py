@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # Seconds between checks for phase timers that reached zero and move to the next phase.
     timer_check_interval: float = 0.5
     max_body_bytes: int = 1_000_000
+    # Spreadsheets of projects (API.md, "Importing projects from a spreadsheet") may be larger:
+    # 10,000 real Thai titles make a CSV of about 3 MB and an XLSX of about 1.5 MB. Only the two
+    # import routes take up to this (app/main.py BodyLimit); every other body keeps the limit above.
+    max_import_bytes: int = 16_000_000
     # A request body must arrive within body_timeout seconds plus its length at body_min_rate
     # bytes/s, or it gets 408; bodies are read before their request takes one of the places
     # for work (app/admission.py), so slow uploads cannot hold the server. Far slower than any

@@ -114,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AdmissionLimit, body_timeout=settings.body_timeout,  # innermost: see app/admission.py
                        body_min_rate=settings.body_min_rate)
     app.add_middleware(Compression, minimum_size=500, compresslevel=6)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       larger=(IMPORT_PATHS, settings.max_import_bytes))
     app.add_middleware(CsrfGuard)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RawSend)  # outermost: app/live/hub.py
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         home,
         live,
         phone,
+        project_import,
         projects,
         report,
         rounds,
@@ -139,9 +141,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # Routes are tried in order: the taps of a vote storm (phone, votes, rounds_pages) first,
-    # where matching them costs least. report before facilitator: /w/{code}/facilitate/{key}
-    # would take "report" for a key.
-    for module in (phone, votes, rounds_pages, workshops, projects, rounds, exports, report, home, facilitator,
+    # where matching them costs least. report and project_import before facilitator:
+    # /w/{code}/facilitate/{key} would take "report" or "import" for a key.
+    for module in (phone, votes, rounds_pages, workshops, project_import, projects, rounds, exports, report, home,
+                   facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
@@ -229,24 +232,35 @@ class Compression(GZipMiddleware):
         await super().__call__(scope, receive, send)
 
 
-class BodyLimit:
-    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent."""
+# The routes that take a spreadsheet of projects: the API's and the console's upload and import.
+IMPORT_PATHS = re.compile(r"/api/v1/workshops/[^/]+/projects/import|/w/[^/]+/facilitate/import(/commit)?")
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+
+class BodyLimit:
+    """Refuse request bodies over the limit with 413, whether or not Content-Length is sent.
+    `larger`: (paths, bytes), a higher limit for the POSTs to those paths only."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: tuple[re.Pattern[str], int] | None = None) -> None:
+        self.app, self.default_bytes, self.larger = app, max_bytes, larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.default_bytes
+        if self.larger and scope["method"] == "POST" and self.larger[0].fullmatch(scope["path"]):
+            max_bytes = max(max_bytes, self.larger[1])
+        await self._limited(scope, receive, send, max_bytes)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > max_bytes
                 except ValueError:
                     too_big = False
                 if too_big:
-                    await self._refuse(scope, receive, send)
+                    await self._refuse(scope, receive, send, max_bytes)
                     return
         received = 0
         response_started = False
@@ -256,8 +270,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if received > max_bytes:
+                    raise _TooLarge(max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -269,11 +283,11 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not response_started:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = JSONResponse(
-            {"detail": f"The request body is larger than this server's limit of {self.max_bytes} bytes."},
+            {"detail": f"The request body is larger than this server's limit of {max_bytes} bytes."},
             status_code=413,
         )
         await response(scope, receive, send)

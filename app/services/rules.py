@@ -45,6 +45,7 @@ class Action(StrEnum):
     moderate_edit = "moderate_edit"
     pin_project = "pin_project"
     review_agency = "review_agency"
+    import_projects = "import_projects"  # from a spreadsheet (API.md)
     # votes, scores and what they add up to
     vote = "vote"
     score = "score"
@@ -145,6 +146,7 @@ RULES: dict[Action, Rule] = {
     Action.moderate_edit: Rule("moderate projects", {F: OPEN}),
     Action.pin_project: Rule("pin projects", {F: OPEN}),
     Action.review_agency: Rule("review agency names", {F: OPEN}),
+    Action.import_projects: Rule("import projects", {F: OPEN}),
     Action.vote: Rule("vote", {P: VOTING}, closed=None, not_now=N_(
         "Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'."),
         shown_only=SHOWN_FOR_DOTS),
