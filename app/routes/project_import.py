@@ -80,6 +80,7 @@ def _read_form(session: Session, workshop: Workshop, form: FormData) -> tuple[An
     if not isinstance(upload, StarletteUpload) or not upload.filename:
         raise Invalid("Choose an .xlsx or .csv file first.")
     data = upload.file.read()
+    upload.file.close()
     if not data:
         raise Invalid("The file is empty.")
     fingerprint = hashlib.sha256(data).hexdigest()[:16]
@@ -89,7 +90,7 @@ def _read_form(session: Session, workshop: Workshop, form: FormData) -> tuple[An
     if same_file and form.get("mapped_sheet") == sheet:
         mapping = {f: (str(form.get(f"map_{f}") or "") or None) for f in FIELDS if f"map_{f}" in form}
     analysis = project_import.analyse(session, workshop=workshop, data=data, filename=upload.filename,
-                                      sheet=sheet or None, mapping=mapping)
+                                      sheet=sheet or None, mapping=mapping, lenient=True)
     return analysis, fingerprint
 
 
@@ -108,7 +109,8 @@ def review_file(request: Request, workshop: WorkshopDep, session: SessionDep, fo
         analysis, fingerprint = _read_form(session, workshop, form)
     except DomainError as refused:
         return _review(request, workshop, lang, 422, problem=translate_error(refused.template, refused.params, lang))
-    return _review(request, workshop, lang, analysis=analysis, file_id=fingerprint,
+    problem = translate_error(analysis.problem[0], analysis.problem[1], lang) if analysis.problem else None
+    return _review(request, workshop, lang, analysis=analysis, file_id=fingerprint, mapping_problem=problem,
                    errors=[(e.row, e.message(lang)) for e in analysis.errors],
                    tags=_tag_labels(session, workshop, lang))
 
@@ -126,6 +128,8 @@ def commit_file(request: Request, workshop: WorkshopDep, session: SessionDep, fo
     rules.require(Action.import_projects, facilitator, workshop)
     try:
         analysis, _ = _read_form(session, workshop, form)
+        if analysis.problem:
+            raise Invalid(analysis.problem[0], **analysis.problem[1])
         if analysis.errors:
             raise Invalid(
                 "{count} rows of the file are not valid: nothing was imported. Correct them and import again.",

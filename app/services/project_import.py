@@ -108,6 +108,7 @@ class Analysis:
     mapping: dict[str, str | None]
     valid: list[ValidRow]
     errors: list[RowError]
+    problem: tuple[str, dict[str, object]] | None = None  # why no row could be read (lenient only)
 
     @property
     def rows(self) -> int:
@@ -340,10 +341,18 @@ class TagIndex:
 
 
 def analyse(session: Session, *, workshop: Workshop, data: bytes, filename: str = "", sheet: str | None = None,
-            mapping: Mapping[str, str | None] | None = None) -> Analysis:
-    """Read the file and check every row as a proposal would be checked; stores nothing."""
+            mapping: Mapping[str, str | None] | None = None, lenient: bool = False) -> Analysis:
+    """Read the file and check every row as a proposal would be checked; stores nothing. A
+    mapping that cannot be used is refused (422), or with `lenient` kept as the analysis's problem."""
     table = read_table(data, filename=filename, sheet=sheet)
-    chosen = resolve_mapping(table.header, mapping)
+    try:
+        chosen = resolve_mapping(table.header, mapping)
+    except Invalid as unmapped:
+        if not lenient:
+            raise
+        # The console still shows the sheets and columns, so the facilitator can choose others.
+        guessed = guess_mapping(table.header)
+        return Analysis(table=table, mapping=guessed, valid=[], errors=[], problem=(unmapped.template, unmapped.params))
     column = {f: table.header.index(c) for f, c in chosen.items() if c is not None}
     tags = TagIndex.of(session, workshop)
     valid: list[ValidRow] = []
