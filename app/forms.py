@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Depends, Request
@@ -21,6 +22,19 @@ async def read_form(request: Request) -> FormData:
 
 
 FormDep = Depends(read_form)
+
+
+async def read_upload_form(request: Request) -> AsyncIterator[FormData]:
+    """A form with a file in it: its spooled files are closed once the request is answered,
+    refused or not."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
+
+
+UploadFormDep = Depends(read_upload_form)
 
 
 def _lines(text: object) -> list[str]:

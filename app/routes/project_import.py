@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from app.deps import CeilingsDep, FacilitatorPage, SessionDep, WorkshopDep, api_door, notify
 from app.errors import DomainError, Invalid, NotFound
-from app.forms import FormDep
+from app.forms import UploadFormDep
 from app.i18n import translate_error
 from app.models import Project, Workshop
 from app.pages import language, no_store
@@ -80,7 +80,6 @@ def _read_form(session: Session, workshop: Workshop, form: FormData) -> tuple[An
     if not isinstance(upload, StarletteUpload) or not upload.filename:
         raise Invalid("Choose an .xlsx or .csv file first.")
     data = upload.file.read()
-    upload.file.close()
     if not data:
         raise Invalid("The file is empty.")
     fingerprint = hashlib.sha256(data).hexdigest()[:16]
@@ -100,7 +99,7 @@ def _review(request: Request, workshop: Workshop, lang: str, status_code: int = 
 
 
 @router.post("/w/{code}/facilitate/import", include_in_schema=False)
-def review_file(request: Request, workshop: WorkshopDep, session: SessionDep, form: Annotated[FormData, FormDep],
+def review_file(request: Request, workshop: WorkshopDep, session: SessionDep, form: Annotated[FormData, UploadFormDep],
                 facilitator: FacilitatorPage) -> Response:
     """Upload (or a new sheet or column chosen): the mapping, the preview and every refused row."""
     lang = language(request, workshop)
@@ -109,7 +108,7 @@ def review_file(request: Request, workshop: WorkshopDep, session: SessionDep, fo
         analysis, fingerprint = _read_form(session, workshop, form)
     except DomainError as refused:
         return _review(request, workshop, lang, 422, problem=translate_error(refused.template, refused.params, lang))
-    problem = translate_error(analysis.problem[0], analysis.problem[1], lang) if analysis.problem else None
+    problem = translate_error(*analysis.problem, lang) if analysis.problem else None
     return _review(request, workshop, lang, analysis=analysis, file_id=fingerprint, mapping_problem=problem,
                    errors=[(e.row, e.message(lang)) for e in analysis.errors],
                    tags=_tag_labels(session, workshop, lang))
@@ -121,15 +120,15 @@ def _tag_labels(session: Session, workshop: Workshop, lang: str) -> dict[str, di
 
 
 @router.post("/w/{code}/facilitate/import/commit", include_in_schema=False)
-def commit_file(request: Request, workshop: WorkshopDep, session: SessionDep, form: Annotated[FormData, FormDep],
+def commit_file(request: Request, workshop: WorkshopDep, session: SessionDep, form: Annotated[FormData, UploadFormDep],
                 facilitator: FacilitatorPage, ceilings: CeilingsDep) -> Response:
-    """Import every row, in the background: the page polls its progress."""
+    """Import every row; a long list in the background, while the page polls its progress."""
     lang = language(request, workshop)
     rules.require(Action.import_projects, facilitator, workshop)
     try:
         analysis, _ = _read_form(session, workshop, form)
         if analysis.problem:
-            raise Invalid(analysis.problem[0], **analysis.problem[1])
+            return _progress(request, workshop, lang, 422, problem=translate_error(*analysis.problem, lang))
         if analysis.errors:
             raise Invalid(
                 "{count} rows of the file are not valid: nothing was imported. Correct them and import again.",
@@ -138,6 +137,11 @@ def commit_file(request: Request, workshop: WorkshopDep, session: SessionDep, fo
             raise Invalid("The file has no rows to import.")
     except DomainError as refused:
         return _progress(request, workshop, lang, 422, problem=translate_error(refused.template, refused.params, lang))
+    if len(analysis.valid) <= project_import.CHUNK:  # a short list: done before the answer
+        created = project_import.import_projects(session, workshop=workshop, actor=facilitator, analysis=analysis,
+                                                 ceilings=ceilings)
+        notify(request, workshop.code)
+        return _progress(request, workshop, lang, done=created)
     before = _project_count(session, workshop)
     job = _jobs(request).start(request.app.state.engine, workshop=workshop, actor=facilitator, analysis=analysis,
                                ceilings=ceilings, on_done=request.app.state.publish)

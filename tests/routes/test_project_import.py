@@ -65,8 +65,9 @@ TITLES = real_titles()
 
 
 def thai_rows(count: int) -> list[list[str]]:
-    return [THAI_HEAD] + [[str(n), TITLES[n % len(TITLES)], "", "กรมส่งเสริมการปกครองท้องถิ่น", "S1; ด้านการสร้างความสามารถในการแข่งขัน",
-                           "r5"] for n in range(count)]
+    tags = "S1; ด้านการสร้างความสามารถในการแข่งขัน"  # a code and a Thai name
+    return [THAI_HEAD] + [[str(n), TITLES[n % len(TITLES)], "", "กรมส่งเสริมการปกครองท้องถิ่น", tags, "r5"]
+                          for n in range(count)]
 
 
 @pytest.fixture
@@ -353,3 +354,24 @@ def test_a_participant_cannot_open_the_import_page(app: FastAPI, client: TestCli
         phone.post(f"/w/{proposing.code}/join", data={"name": "สมหญิง"})
         assert phone.get(f"/w/{proposing.code}/facilitate/import").status_code == 403
 
+
+
+def test_a_long_list_imports_in_the_background_with_a_progress_bar(client: TestClient, console: TestClient,
+                                                                    proposing: Workshop) -> None:
+    code = proposing.code
+    files = {"file": ("big.csv", csv_bytes(thai_rows(2_500)), "text/csv")}
+    started = console.post(f"/w/{code}/facilitate/import/commit", files=files)
+    assert started.status_code == 200, started.text
+    assert "<progress" in started.text and 'hx-trigger="every 500ms"' in started.text
+    assert "กำลังนำเข้า" in started.text and "2500" in started.text
+    done = wait_for_import(console, started.text)
+    assert "นำเข้าแล้ว 2500 โครงการ" in done, done
+    assert len(list_projects(client, proposing)) == 2_500
+
+
+def test_an_import_that_would_pass_the_workshop_ceiling_stores_nothing(client_with: Any) -> None:
+    small = client_with(max_projects_per_workshop=3)
+    workshop = create_workshop(small, phase="propose")
+    answer = send(small, workshop, csv_bytes(thai_rows(4)), commit=True)
+    assert answer.status_code == 409 and "3" in answer.json()["detail"]
+    assert list_projects(small, workshop) == []

@@ -64,6 +64,7 @@ class Row:
     workshop: dict[str, Any] = field(default_factory=dict)  # fields of W when it is created
     check: Callable[[str, Any], None] | None = None  # more to check about an allowed answer
     setup: Callable[[TestClient, Scene], None] | None = None  # more to prepare in W before asking
+    files: dict[str, tuple[str, bytes, str]] | None = None  # a multipart upload
 
     @property
     def name(self) -> str:
@@ -142,6 +143,7 @@ def phone_or_join_form(role: str, response: Any) -> None:
 
 API = "/api/v1/workshops"
 PAGE = "/w/{code}"
+SPREADSHEET = {"file": ("projects.csv", "ชื่อโครงการ\nศูนย์ข้อมูลกลาง\n".encode(), "text/csv")}
 CONSOLE = A.facilitate  # the console's door (FacilitatorPage); what a button does is the service's
 PHONE = A.take_part  # the phone's door (ParticipantPage)
 
@@ -202,6 +204,11 @@ ROWS: list[Row] = [
         (A.pin_project,), json={"pinned": True}),
     Row("POST", f"{API}/{{code}}/projects/{{project_id}}/approve", f"{API}/{{code}}/projects/{{a}}/approve",
         "bearer", (A.approve_project,), setup=pending_edit_on_a),
+    # Projects from a spreadsheet (the facilitator, in any phase but closed).
+    Row("POST", f"{API}/{{code}}/projects/import", f"{API}/{{code}}/projects/import", "bearer",
+        (A.import_projects,), 201, form={"commit": "true"}, files=SPREADSHEET),
+    Row("POST", f"{API}/{{code}}/projects/import", f"{API}/{{code}}/projects/import", "bearer",
+        (A.import_projects,), 201, phase="closed", form={"commit": "true"}, files=SPREADSHEET),
     Row("DELETE", f"{API}/{{code}}/projects/{{project_id}}/pending-edit",
         f"{API}/{{code}}/projects/{{a}}/pending-edit", "bearer", (A.moderate_edit,), setup=pending_edit_on_a),
     # --- JSON API: dots and results ---
@@ -309,6 +316,15 @@ ROWS: list[Row] = [
         form={"mode": "scoring", "scoped": "on", "top_n": "1"}),
     Row("POST", f"{PAGE}/facilitate/rounds/current", f"{PAGE}/facilitate/rounds/current", "cookie",
         (CONSOLE, A.switch_round), form={"number": "1"}),
+    Row("GET", f"{PAGE}/facilitate/import", f"{PAGE}/facilitate/import", "cookie", (CONSOLE,)),
+    Row("POST", f"{PAGE}/facilitate/import", f"{PAGE}/facilitate/import", "cookie", (CONSOLE, A.import_projects),
+        files=SPREADSHEET),
+    Row("POST", f"{PAGE}/facilitate/import/commit", f"{PAGE}/facilitate/import/commit", "cookie",
+        (CONSOLE, A.import_projects), files=SPREADSHEET),
+    Row("POST", f"{PAGE}/facilitate/import/commit", f"{PAGE}/facilitate/import/commit", "cookie",
+        (CONSOLE, A.import_projects), phase="closed", files=SPREADSHEET),
+    Row("GET", f"{PAGE}/facilitate/import/progress/{{job_id}}", f"{PAGE}/facilitate/import/progress/gone",
+        "cookie", (CONSOLE,)),
     Row("GET", f"{PAGE}/facilitate/report", f"{PAGE}/facilitate/report", "cookie", (CONSOLE,), phase="results"),
     Row("GET", f"{PAGE}/facilitate/report.pdf", f"{PAGE}/facilitate/report.pdf", "cookie", (CONSOLE,),
         phase="results"),
@@ -435,7 +451,8 @@ def ask(client: TestClient, scene: Scene, row: Row, role: str) -> tuple[int, Any
     json = row.json if row.json is not None else (payload if row.auth != "cookie" else None)
     form = row.form if row.form is not None else (payload if row.auth == "cookie" else None)
     verb = "GET" if row.method == "MOUNT" else row.method
-    response = client.request(verb, url, headers=headers, json=json, data=form, follow_redirects=False)
+    response = client.request(verb, url, headers=headers, json=json, data=form, files=row.files,
+                              follow_redirects=False)
     return response.status_code, response
 
 
