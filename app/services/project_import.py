@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 FIELDS = ("title", "description", "agency", "strategies", "reform_areas")
 PREVIEW_ROWS = 20
 CHUNK = 1000  # rows per bulk insert: each chunk moves the progress bar
+MAX_ROWS = 20_000  # twice the most projects a workshop may hold (RUAMKIT_MAX_PROJECTS_PER_WORKSHOP)
 
 # What a column of each field is called in the sheets offices send, in Thai and English (the
 # exports' own headers, in both catalogs, are added below, so an export comes back in as it is).
@@ -57,6 +58,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "strategies": ("ยุทธศาสตร์", "ยุทธศาสตร์ชาติ", "strategies", "strategy"),
     "reform_areas": ("ด้านการปฏิรูป", "การปฏิรูป", "แผนการปฏิรูป", "reform areas", "reform area", "reform"),
 }
+GENERIC = {"project", "โครงการ", "name", "ชื่อ", "reform", "owner", "details", "summary"}
 EXPORT_HEADS = dict(zip(FIELDS, PROJECT_HEAD[2:7], strict=True))  # title .. reform areas
 
 # Why a row is refused (the API answers in English, a page in its language).
@@ -156,7 +158,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> Table:
             raise Invalid("The workbook has no sheet '{sheet}'; its sheets are: {sheets}.",
                           sheet=sheet, sheets=", ".join(names))
         chosen = sheet or names[0]
-        rows = book[chosen].iter_rows(values_only=True)
+        rows = iter(_bounded(book[chosen].iter_rows(values_only=True)))
         header = [_cell_text(c) for c in next(rows, ())]
         body = [(number, cells) for number, values in enumerate(rows, start=2)
                 if any(cells := [_cell_text(c) for c in values])]
@@ -181,15 +183,10 @@ def _read_csv(data: bytes) -> Table:
     text = _decode(data)
     if not text.strip():
         raise Invalid("The file is empty.")
-    sample = text[:20_000]
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar='"',
-                            doublequote=True, skipinitialspace=False, strict=False)
-        lines = list(reader)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), quotechar='"',
+                            doublequote=True, strict=False)
+        lines = list(_bounded(reader))
     except csv.Error:
         raise Invalid("This file is not a spreadsheet this server can read: save it as .xlsx or .csv and "
                       "try again.") from None
@@ -198,6 +195,23 @@ def _read_csv(data: bytes) -> Table:
     # but a spreadsheet shows it as one row, so records are numbered as rows.
     body = [(number, cells) for number, cells in enumerate(lines[1:], start=2) if any(c.strip() for c in cells)]
     return Table(sheets=[], sheet=None, header=_tidy_header(header), rows=body)
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (Excel where the comma is the decimal mark) or tab: the one the header
+    line holds most of (column names rarely hold any), else a comma."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _bounded(rows: Iterable[Any]) -> Iterator[Any]:
+    """The rows of a sheet, refused past MAX_ROWS (a file must not fill the server's memory)."""
+    for number, row in enumerate(rows):
+        if number > MAX_ROWS:
+            raise Invalid("The sheet has more than {limit} rows; import it in parts.", limit=f"{MAX_ROWS:,}")
+        yield row
 
 
 def _decode(data: bytes) -> str:
@@ -235,7 +249,7 @@ def _names_of(field_name: str) -> list[str]:
 
 def guess_mapping(header: list[str]) -> dict[str, str | None]:
     """Each field's column, by its header in Thai or English: exact names first, then a header
-    that contains a field's name (e.g. "ชื่อโครงการ (ภาษาไทย)")."""
+    that starts with a field's name (e.g. "ชื่อโครงการ (ภาษาไทย)")."""
     keys = [_key(h) for h in header]
     mapping: dict[str, str | None] = dict.fromkeys(FIELDS)
     used: set[int] = set()
@@ -248,9 +262,11 @@ def guess_mapping(header: list[str]) -> dict[str, str | None]:
     for field_name in FIELDS:
         if mapping[field_name] is not None:
             continue
+        # A header that starts with a field's name ("ชื่อโครงการ (ภาษาไทย)", "Title in Thai");
+        # not the bare words, which also start "Project budget" or "โครงการย่อย".
+        names = [n for n in _names_of(field_name) if n not in GENERIC]
         for index, key in enumerate(keys):
-            if index not in used and key and any(len(n) >= 4 and n in key for n in _names_of(field_name)) \
-                    and not any(word in key for word in ("รหัส", " id", "code")):
+            if index not in used and any(key.startswith(n) for n in names):
                 used.add(index)
                 mapping[field_name] = header[index]
                 break

@@ -375,3 +375,22 @@ def test_an_import_that_would_pass_the_workshop_ceiling_stores_nothing(client_wi
     answer = send(small, workshop, csv_bytes(thai_rows(4)), commit=True)
     assert answer.status_code == 409 and "3" in answer.json()["detail"]
     assert list_projects(small, workshop) == []
+
+
+def test_headers_that_start_with_a_field_s_name_are_guessed_but_not_bare_words(client: TestClient,
+                                                                               proposing: Workshop) -> None:
+    rows = [["งบประมาณโครงการ", "ชื่อโครงการ (ภาษาไทย)", "หน่วยงานรับผิดชอบ"], ["5000000", "ถนนลาดยาง", "อบต.ผาเสวย"]]
+    answer = send(client, proposing, csv_bytes(rows)).json()
+    assert answer["preview"][0]["title"] == "ถนนลาดยาง" and answer["preview"][0]["agency"] == "อบต.ผาเสวย"
+    refused = send(client, proposing, csv_bytes([["Project budget"], ["5000000"]]))
+    assert refused.status_code == 422 and "titles" in refused.json()["detail"]
+
+
+def test_a_sheet_past_the_row_limit_is_refused_before_it_fills_memory(client: TestClient, proposing: Workshop,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import project_import
+
+    monkeypatch.setattr(project_import, "MAX_ROWS", 5)
+    answer = send(client, proposing, csv_bytes(thai_rows(10)))
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == "The sheet has more than 5 rows; import it in parts."
