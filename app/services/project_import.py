@@ -216,7 +216,12 @@ def _bounded(rows: Iterable[Any]) -> Iterator[Any]:
 
 def _decode(data: bytes) -> str:
     """UTF-8 (a BOM is dropped), else cp874/TIS-620, what Thai Excel writes; anything else with
-    control bytes in it is not a table of text."""
+    control bytes in it is not a table of text. Excel's "Unicode text" (UTF-16 with its BOM) too."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:65536]:
         raise Invalid("This file is not a spreadsheet this server can read: save it as .xlsx or .csv and try again.")
     try:
@@ -316,36 +321,47 @@ class TagIndex:
     """Each strategy and reform area of the workshop by code, name (either language) and "code name"
     (as the exports write them), matched ignoring case and surrounding spaces."""
 
+    KINDS = ("strategies", "reform_areas")
+
     def __init__(self, strategies: Iterable[Strategy], reform_areas: Iterable[ReformArea]) -> None:
-        self.by_name: dict[str, tuple[str, int]] = {}
-        for kind, entries in (("reform_areas", reform_areas), ("strategies", strategies)):
-            for entry in entries:  # strategies last: they win a name both dimensions share
+        self.by_kind: dict[str, dict[str, int]] = {kind: {} for kind in self.KINDS}
+        for kind, entries in (("strategies", strategies), ("reform_areas", reform_areas)):
+            names = self.by_kind[kind]
+            for entry in entries:
                 for name in (entry.code, entry.name_th, entry.name_en):
                     if name:
-                        self.by_name[_key(name)] = (kind, entry.id)
+                        names.setdefault(_key(name), entry.id)
                 for name in (entry.name_th, entry.name_en):
                     if name:
-                        self.by_name[_key(f"{entry.code} {name}")] = (kind, entry.id)
+                        names.setdefault(_key(f"{entry.code} {name}"), entry.id)
 
     @classmethod
     def of(cls, session: Session, workshop: Workshop) -> TagIndex:
         return cls(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.id)).all(),
                    session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.id)).all())
 
-    def find(self, cell: str) -> tuple[dict[str, list[int]], list[str]]:
+    def _lookup(self, name: str, prefer: str) -> tuple[str, int] | None:
+        # The column's own dimension first: a name both dimensions hold means the column's.
+        for kind in (prefer, *(k for k in self.KINDS if k != prefer)):
+            found = self.by_kind[kind].get(_key(name))
+            if found is not None:
+                return kind, found
+        return None
+
+    def find(self, cell: str, prefer: str = "strategies") -> tuple[dict[str, list[int]], list[str]]:
         """The ids a cell names per dimension, and the names it holds that match nothing. A part
         between semicolons or line breaks is tried whole first (a name may hold a comma), then
         split at its commas."""
-        found: dict[str, list[int]] = {"strategies": [], "reform_areas": []}
+        found: dict[str, list[int]] = {kind: [] for kind in self.KINDS}
         unknown: list[str] = []
         for part in _TAG_SPLIT.split(cell):
             if not part.strip():
                 continue
-            pieces = [part] if _key(part) in self.by_name else part.split(",")
+            pieces = [part] if self._lookup(part, prefer) else part.split(",")
             for piece in pieces:
                 if not piece.strip():
                     continue
-                hit = self.by_name.get(_key(piece))
+                hit = self._lookup(piece, prefer)
                 if hit is None:
                     unknown.append(piece.strip())
                 else:
@@ -397,7 +413,7 @@ def check_row(number: int, cells: Mapping[str, str], tags: TagIndex) -> ValidRow
     ids: dict[str, list[int]] = {"strategies": [], "reform_areas": []}
     for dimension in ("strategies", "reform_areas"):
         # A tag counts in its own dimension whichever of the two columns names it.
-        found, unknown = tags.find(cells.get(dimension, ""))
+        found, unknown = tags.find(cells.get(dimension, ""), prefer=dimension)
         for kind, found_ids in found.items():
             ids[kind] += found_ids
         errors += [RowError(number, UNKNOWN_TAG, {"tag": name}) for name in unknown]

@@ -108,6 +108,13 @@ def test_csv_in_utf8_with_or_without_bom_and_in_thai_windows_encoding(client: Te
                                   "agency": "สำนักงานสถิติแห่งชาติ", "strategy_ids": [], "reform_area_ids": []}]
 
 
+def test_excel_unicode_text_utf16_with_tabs_is_read(client: TestClient, proposing: Workshop) -> None:
+    rows = [["ชื่อโครงการ", "ด้านการปฏิรูป"], ["ระบบเตือนภัยน้ำท่วมชุมชน", "R6"]]
+    answer = send(client, proposing, csv_bytes(rows, encoding="utf-16", delimiter="\t"), name="list.txt").json()
+    assert answer["preview"][0]["title"] == "ระบบเตือนภัยน้ำท่วมชุมชน"
+    assert answer["preview"][0]["reform_area_ids"] == [proposing.reform_area_ids[5]]
+
+
 def test_semicolon_and_tab_separated_files_are_read(client: TestClient, proposing: Workshop) -> None:
     for delimiter in (";", "\t"):
         rows = [["title", "agency", "strategies"], ["Digital ID, phase 2", "DGA", "S1, S3"]]
@@ -394,3 +401,12 @@ def test_a_sheet_past_the_row_limit_is_refused_before_it_fills_memory(client: Te
     answer = send(client, proposing, csv_bytes(thai_rows(10)))
     assert answer.status_code == 422
     assert answer.json()["detail"] == "The sheet has more than 5 rows; import it in parts."
+
+
+def test_a_name_both_dimensions_share_is_read_as_its_column_s(client: TestClient) -> None:
+    """The SDGs and the five Ps both have "Peace": the reform-area column means the P."""
+    shared = create_workshop(client, phase="propose", framework={
+        "strategies": [{"code": "G16", "name": "Peace"}], "reform_areas": [{"code": "P4", "name": "Peace"}]})
+    rows = [["title", "strategies", "reform areas"], ["Mediation centres", "peace", "Peace"]]
+    preview = send(client, shared, csv_bytes(rows)).json()["preview"][0]
+    assert (preview["strategy_ids"], preview["reform_area_ids"]) == (shared.strategy_ids, shared.reform_area_ids)
