@@ -220,8 +220,9 @@ def test_a_sheet_that_does_not_exist_is_named_in_the_refusal(client: TestClient,
     assert answer.json()["detail"] == "The workbook has no sheet 'Budget'; its sheets are: Projects."
 
 
-def test_our_own_csv_and_xlsx_exports_come_back_in(client: TestClient, proposing: Workshop) -> None:
-    source = create_workshop(client, phase="propose")
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_our_own_csv_and_xlsx_exports_come_back_in(client: TestClient, proposing: Workshop, language: str) -> None:
+    source = create_workshop(client, phase="propose", language=language)
     s = source.strategy_ids
     client.post(f"{source.url}/projects", headers=source.facilitator,
                 json={"title": "ศูนย์ข้อมูลกลาง\nระยะที่ 2", "description": "- ข้อแรก", "agency": "สำนักงานสถิติแห่งชาติ",
@@ -410,3 +411,24 @@ def test_a_name_both_dimensions_share_is_read_as_its_column_s(client: TestClient
     rows = [["title", "strategies", "reform areas"], ["Mediation centres", "peace", "Peace"]]
     preview = send(client, shared, csv_bytes(rows)).json()["preview"][0]
     assert (preview["strategy_ids"], preview["reform_area_ids"]) == (shared.strategy_ids, shared.reform_area_ids)
+
+
+def test_the_import_page_of_a_closed_workshop_says_how_to_import(client: TestClient, console: TestClient,
+                                                                 proposing: Workshop) -> None:
+    set_phase(client, proposing, "closed")
+    page = console.get(f"/w/{proposing.code}/facilitate/import")
+    assert page.status_code == 200 and 'type="file"' not in page.text
+    assert "เวิร์กช็อปปิดแล้ว" in page.text
+    refused = console.post(f"/w/{proposing.code}/facilitate/import",
+                           files={"file": ("a.csv", csv_bytes([["title"], ["A"]]), "text/csv")})
+    assert refused.status_code == 409
+
+
+def test_an_import_run_by_another_server_process_is_followed_by_the_project_count(
+        client: TestClient, console: TestClient, proposing: Workshop) -> None:
+    url = f"/w/{proposing.code}/facilitate/import/progress/elsewhere"
+    waiting = console.get(url, params={"expect": 2, "total": 2})
+    assert 'hx-trigger="every 500ms"' in waiting.text
+    send(client, proposing, csv_bytes([["title"], ["A"], ["B"]]), commit=True)
+    landed = console.get(url, params={"expect": 2, "total": 2})
+    assert "every 500ms" not in landed.text and "นำเข้าแล้ว 2 โครงการ" in landed.text
