@@ -432,3 +432,17 @@ def test_an_import_run_by_another_server_process_is_followed_by_the_project_coun
     send(client, proposing, csv_bytes([["title"], ["A"], ["B"]]), commit=True)
     landed = console.get(url, params={"expect": 2, "total": 2})
     assert "every 500ms" not in landed.text and "นำเข้าแล้ว 2 โครงการ" in landed.text
+
+
+def test_refused_rows_of_a_workbook_are_numbered_as_the_sheet_shows_them(client: TestClient,
+                                                                         proposing: Workshop) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ชื่อโครงการ", "หน่วยงาน"])
+    sheet.append(["ระบบคลังข้อมูลสุขภาพ", "กรมอนามัย"])
+    sheet["B6"] = "กรมอนามัย"  # rows 3 to 5 are empty; row 6 has an agency but no title
+    buffer = io.BytesIO()
+    book.save(buffer)
+    answer = send(client, proposing, buffer.getvalue(), name="gaps.xlsx").json()
+    assert (answer["rows"], answer["valid"]) == (2, 1)
+    assert answer["errors"] == [{"row": 6, "message": "The title is empty."}]
