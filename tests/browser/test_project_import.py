@@ -92,6 +92,7 @@ def test_a_facilitator_previews_and_imports_a_workbook(live_server: str, new_con
     expect(button).to_be_visible()
     button.click()
     expect(console.locator("#import-progress")).to_contain_text("นำเข้าแล้ว 1500 โครงการ", timeout=30_000)
+    expect(console.locator("#import-review button")).to_have_count(0)  # no second import of the same file
     console.click("#import-progress a.button")
     expect(console.locator(".counts")).to_contain_text("1500")
     assert not problems, problems
