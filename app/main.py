@@ -29,6 +29,7 @@ from app.live.timer_watch import TimerWatch
 from app.live.renderer import make_renderer
 from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
+from app.services.project_import import Jobs
 from app.versions import Memo, Versions
 from app.web import make_templates
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.rate_limiter = RateLimiter()
     app.state.socket_counts = SocketCounts()
+    app.state.import_jobs = Jobs()  # spreadsheet imports running in this process (the console's progress bars)
     # Outermost last: headers on every answer, then CSRF, then the body limit, then compression
     # (HTTP only: websockets pass straight through; see Compression for what is left as it is.
     # Level 6 compresses pages nearly as well as 9 for less CPU.)

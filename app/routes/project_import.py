@@ -59,10 +59,7 @@ def import_projects(request: Request, workshop: WorkshopDep, session: SessionDep
 
 
 def _jobs(request: Request) -> Jobs:
-    state = request.app.state
-    if not hasattr(state, "import_jobs"):
-        state.import_jobs = Jobs()
-    jobs: Jobs = state.import_jobs
+    jobs: Jobs = request.app.state.import_jobs
     return jobs
 
 
