@@ -112,16 +112,55 @@ def normalise(token: str) -> str | None:
     return word
 
 
+# Numbers and place names tell apart the proposals one template yields by the dozen
+# ("...บ้านดอนเพิ่ม หมู่ที่ 7 จุดที่ 6" and "...บ้านร่มเย็น หมู่ที่ 14 จุดที่ 9" are other works):
+# a bare number means nothing, so each number is kept together with the word that labels it
+# ("หมู่ 7", "จุด 6", "ขก. 1234", "งบ 1500000"), and a place is kept whole ("บ้านดอนเพิ่ม",
+# "ตำบลหนองบัว") besides its pieces, whose parts (ดอน, หนอง...) name half the villages.
+_NUMBER = re.compile(r"[0-9\u0e50-\u0e59][0-9\u0e50-\u0e59,.]*")
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+NUMBER_LABELS = {"ม.": "หมู่", "หมู่ที่": "หมู่"}  # ม.7 is หมู่ที่ 7
+_PLACE = re.compile(r"(บ้าน|ชุมชน|ตำบล|อำเภอ|จังหวัด|(?<![\u0e01-\u0e4e])[ตอจ]\.)\s*([\u0e01-\u0e4e]{2,})")
+PLACE_MARKERS = {"ต.": "ตำบล", "อ.": "อำเภอ", "จ.": "จังหวัด"}
+
+
+def _numbered(tokens: list[str]) -> list[str]:
+    """Each number with its label: the token before it, skipping ที่ ("หมู่ที่ 7") and gluing the
+    letters of an abbreviation the tokenizer cut (ข|ก.|1234 is the road code ขก. 1234)."""
+    out = []
+    for i, token in enumerate(tokens):
+        if not _NUMBER.fullmatch(token.strip()):
+            continue
+        number = token.strip().translate(_THAI_DIGITS).replace(",", "").rstrip(".")
+        j = i - 1
+        while j >= 0 and tokens[j].strip() in ("", "ที่"):
+            j -= 1
+        label = tokens[j].strip().lower() if j >= 0 else ""
+        if label.endswith("."):
+            while j > 0 and len(tokens[j - 1].strip()) == 1 and _LETTER.match(tokens[j - 1].strip()):
+                j -= 1
+                label = tokens[j].strip() + label
+        label = NUMBER_LABELS.get(label, label)
+        out.append(f"{label} {number}" if _LETTER.search(label) else number)
+    return out
+
+
+def _places(text: str) -> list[str]:
+    return [PLACE_MARKERS.get(marker, marker) + name for marker, name in _PLACE.findall(text)]
+
+
 @lru_cache(maxsize=8192)
 def words(text: str) -> tuple[str, ...]:
-    """The meaningful words of a text, in order (cached: proposals are compared again and again)."""
-    tokenize = _tokenizer()
+    """The meaningful words of a text, in order, then its numbered words and places (cached:
+    proposals are compared again and again)."""
+    text = unicodedata.normalize("NFC", text)
+    tokens = _tokenizer()(text)
     out = []
-    for token in tokenize(text):
+    for token in tokens:
         word = normalise(token)
         if word is not None:
             out.append(word)
-    return tuple(out)
+    return (*out, *_numbered(tokens), *_places(text))
 
 
 @dataclass(frozen=True)
