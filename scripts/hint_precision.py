@@ -16,11 +16,13 @@ the `limit` most similar of them; every pair is counted here).
 The 100 labelled hints are drawn with random.Random(SEED).sample from all hints in the service's
 order, chosen before any was read; the algorithm and threshold were not changed afterwards.
 The first labelling (seed 136) measured the code before numbers and place names were kept as
-tokens; it stays in tests/data/hint_labels_thaime_before.json and is reported beside the current
-labels (its pairs need not be hints any more). The current labels were drawn with a new seed,
-fixed before the new hints were drawn.
+tokens; it stays in tests/data/hint_labels_thaime_before.json. The second (seed 2613) measured
+the code before titles that contradict (another moo, point, road code, village or tambon) stopped
+being paired; it stays in tests/data/hint_labels_thaime_2613.json. Both are reported beside the
+current labels (their pairs need not be hints any more). The current labels were drawn with a
+new seed (7151), fixed before the new hints were drawn.
 
-Labelling rule (also the "rule" key of tests/data/hint_labels_thaime.json): A hint is a duplicate
+Labelling rule (also the "rule" key of every labels file, one rule for all three): A hint is a duplicate
 when a facilitator should merge the two proposals, judged from the two titles as the console shows
 them: the same works at the same place (same village, road, building or site, even when one title
 says more than the other or gives another length, budget or year), or the same one-off idea (the
@@ -51,8 +53,10 @@ from app.text import clean_title  # noqa: E402
 SAMPLE_CSV = ROOT / "tests" / "data" / "thaime" / "projects-sample.csv"
 LABELS = ROOT / "tests" / "data" / "hint_labels_thaime.json"
 LABELS_BEFORE = ROOT / "tests" / "data" / "hint_labels_thaime_before.json"  # seed 136, code before the fix
+LABELS_2613 = ROOT / "tests" / "data" / "hint_labels_thaime_2613.json"  # seed 2613, before contradictions
+EARLIER = ((LABELS_BEFORE, 136), (LABELS_2613, 2613))  # older labellings, reported beside the current one
 PROJECTS = 3000
-SEED = 2613  # the second drawing (the first, 136, labelled the code before the fix)
+SEED = 7151  # the third drawing, fixed before the hints of the contradiction rule were drawn
 LABELLED = 100
 LISTED = inspect.signature(duplicates.likely_duplicates).parameters["limit"].default
 
@@ -115,12 +119,12 @@ def main() -> None:
           f"the console lists the {LISTED} most similar")
     print(f"time to compute the hints: {seconds:.1f} s (tokenizer loaded beforehand)")
     hinted = {(title[p.a], title[p.b]) for p in pairs}
-    if LABELS_BEFORE.exists():
-        labels = load_labels(LABELS_BEFORE)["labels"]
+    for path, seed in EARLIER:
+        labels = load_labels(path)["labels"]
         assert isinstance(labels, list)
         right, total = precision(labels)
         still = sum(1 for label in labels if (label["a"], label["b"]) in hinted)
-        print(f"before the fix ({LABELS_BEFORE.relative_to(ROOT)}, seed 136): precision {right}/{total}; "
+        print(f"earlier labels ({path.relative_to(ROOT)}, seed {seed}): precision {right}/{total}; "
               f"{still} of its {total} pairs are still hints")
     if LABELS.exists():
         labels = load_labels()["labels"]

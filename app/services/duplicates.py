@@ -150,9 +150,9 @@ def _places(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=8192)
-def words(text: str) -> tuple[str, ...]:
-    """The meaningful words of a text, in order, then its numbered words and places (cached:
-    proposals are compared again and again)."""
+def _parts(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(meaningful words in order, numbered words, places) of a text (cached: proposals are
+    compared again and again)."""
     text = unicodedata.normalize("NFC", text)
     tokens = _tokenizer()(text)
     out = []
@@ -160,7 +160,49 @@ def words(text: str) -> tuple[str, ...]:
         word = normalise(token)
         if word is not None:
             out.append(word)
-    return (*out, *_numbered(tokens), *_places(text))
+    return tuple(out), tuple(_numbered(tokens)), tuple(_places(text))
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The meaningful words of a text, in order, then its numbered words and places."""
+    out, numbered, places = _parts(text)
+    return (*out, *numbered, *places)
+
+
+# The labels whose value identifies one work: a moo, a numbered point, a road code, a village,
+# a tambon. A proposal names at most a few of them, and two proposals that name different values
+# for the same label ("บ้านดอนเพิ่ม หมู่ 7" and "บ้านร่มเย็น หมู่ 14", "ขก. 1234" and "ขก. 5678")
+# are different works however alike the rest of their titles: one template yields them by the
+# dozen, and these are the pairs a facilitator must never merge. Budget, length or year do not
+# identify a work (one title may give another figure for the same works), so they are not here.
+IDENTIFYING_NUMBERS = frozenset(("หมู่", "จุด"))
+IDENTIFYING_PLACES = ("บ้าน", "ตำบล")
+ROAD_CODE = "road code"
+
+
+@lru_cache(maxsize=8192)
+def identifying(text: str) -> dict[str, frozenset[str]]:
+    """Label -> the values a text names for it (e.g. {"หมู่": {"7"}, "บ้าน": {"บ้านดอนเพิ่ม"}})."""
+    _words, numbered, places = _parts(text)
+    found: dict[str, set[str]] = defaultdict(set)
+    for word in numbered:
+        label, _, value = word.rpartition(" ")
+        if label in IDENTIFYING_NUMBERS:
+            found[label].add(value)
+        elif label.endswith("."):  # an abbreviated province and a number: a rural road's code
+            found[ROAD_CODE].add(word)
+    for place in places:
+        for marker in IDENTIFYING_PLACES:
+            if place.startswith(marker):
+                found[marker].add(place)
+    return {label: frozenset(values) for label, values in found.items()}
+
+
+def contradict(a: str, b: str) -> bool:
+    """Whether two titles name different values for one identifying label (and none in common):
+    then they are other works, e.g. the same borehole programme at another moo."""
+    ids_a, ids_b = identifying(a), identifying(b)
+    return any(ids_a[label].isdisjoint(ids_b[label]) for label in ids_a.keys() & ids_b.keys())
 
 
 @dataclass(frozen=True)
@@ -187,8 +229,9 @@ class Pair:
 
 
 def similar_pairs(docs: Sequence[Doc], *, threshold: float = THRESHOLD) -> list[Pair]:
-    """Every pair of docs whose TF-IDF cosine reaches the threshold, most similar first, with
-    the shared words that weigh most in it. The IDF is taken over these docs."""
+    """Every pair of docs whose TF-IDF cosine reaches the threshold and whose titles do not
+    contradict (another moo, point, road code, village or tambon), most similar first, with the
+    shared words that weigh most in it. The IDF is taken over these docs."""
     return list(_similar_pairs(tuple(docs), threshold))
 
 
@@ -218,7 +261,8 @@ def _similar_pairs(docs: tuple[Doc, ...], threshold: float) -> tuple[Pair, ...]:
                     dots[(i, j)] += vectors[i][w] * vectors[j][w]
     pairs = []
     for (i, j), score in dots.items():
-        if score >= threshold:
+        # A rule, not a weight: no similarity of the rest makes two different places one work.
+        if score >= threshold and not contradict(docs[i].title, docs[j].title):
             shared = sorted(set(vectors[i]) & set(vectors[j]), key=lambda w: (-vectors[i][w] * vectors[j][w], w))
             pairs.append(Pair(a=docs[i].key, b=docs[j].key, score=score, shared_words=tuple(shared[:SHOWN_WORDS])))
     return tuple(sorted(pairs, key=lambda p: (-p.score, p.a, p.b)))
