@@ -140,3 +140,22 @@ def test_the_workshop_s_visible_proposals_are_paired_earliest_first(session: Ses
 
     projects.merge_projects(session, workshop=workshop, actor=FACILITATOR, project_id=newer.id, into_id=older.id)
     assert duplicates.likely_duplicates(session, workshop=workshop) == []
+
+
+def test_proposals_naming_another_moo_point_road_or_village_are_never_hinted() -> None:
+    # One borehole programme yields the same title for every moo and point: alike in every
+    # word but the numbers, and each one a different work the facilitator must not merge.
+    template = "โครงการขุดเจาะบ่อบาดาลเพื่ออุปโภคบริโภคและการเกษตร"
+    same = [duplicates.Doc(key=0, title=f"{template} หมู่ที่ 2 จุดที่ 3"),
+            duplicates.Doc(key=1, title=f"{template} บ้านโนนทัน หมู่ที่ 2 จุดที่ 3")]
+    assert [(p.a, p.b) for p in duplicates.similar_pairs(same)] == [(0, 1)]  # one says more: still a hint
+    for a, b in [("หมู่ที่ 2 จุดที่ 3", "หมู่ที่ 5 จุดที่ 3"), ("หมู่ที่ 2 จุดที่ 3", "หมู่ที่ 2 จุดที่ 4"),
+                 ("บ้านดอนเพิ่ม หมู่ที่ 7", "บ้านร่มเย็น หมู่ที่ 7"), ("ตำบลหนองบัว", "ตำบลโคกเครือ"),
+                 ("ถนน ขก.1234", "ถนน ขก.5678")]:
+        other = [duplicates.Doc(key=0, title=f"{template} {a}"), duplicates.Doc(key=1, title=f"{template} {b}")]
+        assert duplicates.contradict(other[0].title, other[1].title), (a, b)
+        assert duplicates.similar_pairs(other) == [], (a, b)
+    # Naming a value in one title only is no contradiction: nothing shows another place.
+    assert not duplicates.contradict(f"{template} จุดที่ 5", f"{template} หมู่ที่ 5 จุดที่ 5")
+    assert duplicates.identifying(f"{template} บ้านดอนเพิ่ม ม.7 ถนน ขก.1234 ตำบลหนองบัว") == {
+        "หมู่": {"7"}, "บ้าน": {"บ้านดอนเพิ่ม"}, "road code": {"ขก. 1234"}, "ตำบล": {"ตำบลหนองบัว"}}
