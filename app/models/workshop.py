@@ -80,6 +80,10 @@ class Workshop(SQLModel, table=True):
     typed_agencies: bool = False
     # The page of a long big-screen list the facilitator holds (None: the screen turns the pages).
     screen_page: int | None = None
+    # What the workshop calls its two dimensions ("Goals", "Pillars"); None: its preset's or the
+    # usual name, in the reader's language (app/services/frameworks.dimension_label).
+    strategies_label: str | None = Field(default=None, max_length=60)
+    reform_areas_label: str | None = Field(default=None, max_length=60)
 
 
 class _Named(SQLModel):
@@ -101,6 +105,8 @@ class Strategy(_Named, table=True):
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=20)
     position: int = 0
+    # The strategy this one sits under (a master plan under a strategy...); None at the top.
+    parent_id: int | None = Field(default=None, foreign_key="strategy.id", ondelete="CASCADE")
 
 
 class ReformArea(_Named, table=True):
@@ -110,12 +116,27 @@ class ReformArea(_Named, table=True):
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=20)
     position: int = 0
+    parent_id: int | None = Field(default=None, foreign_key="reform_area.id", ondelete="CASCADE")
 
 
 class Agency(_Named, table=True):
     id: int = Field(default=None, primary_key=True)  # see Workshop.id
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     position: int = 0
+
+
+class SavedFramework(SQLModel, table=True):
+    """A facilitator's own preset: a workshop's framework (hierarchy and labels) and agency list,
+    kept under an unguessable key that whoever holds it can start a workshop from."""
+
+    __tablename__ = "saved_framework"
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
+    key: str = Field(max_length=40, unique=True, index=True)
+    title: str = Field(max_length=MAX_TITLE)
+    # The framework as JSON: {strategies, reform_areas, labels, agencies} (SavedFrameworkBody).
+    body: str = Field(max_length=200_000)
+    source_workshop_id: int | None = Field(default=None, foreign_key="workshop.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --- API models ---
@@ -142,7 +163,7 @@ class CustomFramework(BaseModel):
 
 
 # The frameworks a new workshop can copy (app/services/presets.py), besides a custom one.
-PresetKey = Literal["th-national-2018"]
+PresetKey = Literal["th-national-2018", "th-national-2021", "un-sdg"]
 
 
 class WorkshopCreate(BaseModel):
@@ -229,6 +250,28 @@ class TagPublic(BaseModel):
     id: int
     code: str
     name: str
+
+
+class PresetEntryPublic(BaseModel):
+    code: str
+    name: str
+    name_th: str | None
+    name_en: str | None
+
+
+class DimensionLabels(BaseModel):
+    strategies: str
+    reform_areas: str
+
+
+class FrameworkPublic(BaseModel):
+    """A preset a new workshop can copy (GET /api/v1/frameworks)."""
+
+    id: str
+    name: str
+    strategies: list[PresetEntryPublic]
+    reform_areas: list[PresetEntryPublic]
+    labels: DimensionLabels
 
 
 class AgencyPublic(BaseModel):

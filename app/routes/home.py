@@ -60,7 +60,7 @@ def new_workshop_form(request: Request, settings: SettingsDep) -> Response:
     return page(request, "pages/new.html", lang, values={"language": lang, "framework": "th-national-2018",
                                                           "dots_per_participant": 5, "max_dots_per_project": 3,
                                                           "show_live_tallies": True},
-                errors={}, preset=presets.TH_NATIONAL_2018, needs_password=bool(settings.organiser_password))
+                errors={}, presets=list(presets.PRESETS.values()), needs_password=bool(settings.organiser_password))
 
 
 @router.post("/new")
@@ -75,7 +75,7 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
     except RateLimited as exc:  # the form again, with what was typed and how long to wait
         response = page(request, "pages/new.html", lang, status_code=429, values=raw,
                         errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
-                        preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
+                        presets=list(presets.PRESETS.values()), needs_password=needs_password)
         response.headers["Retry-After"] = str(exc.params["seconds"])
         return response
     try:
@@ -85,12 +85,12 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
         # Shown again with what was typed (but not the password), the error beside the field.
         return page(request, "pages/new.html", lang, status_code=403, values=raw,
                     errors={"organiser_password": "missing or wrong"},
-                    preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
     try:
         workshop_in = workshop_form(form)
     except ValidationError as exc:
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc, lang),
-                    preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
     workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
     redirect = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
     set_key_cookie(request, redirect, role="facilitator", code=workshop.code, key=facilitator_key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, status
 
@@ -10,6 +10,7 @@ from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
+    FrameworkPublic,
     PhaseIn,
     ScreenViewIn,
     TimerIn,
@@ -19,7 +20,7 @@ from app.models.workshop import (
     WorkshopSettingsUpdate,
 )
 from app.pages import created_answer
-from app.services import participants, timer, workshops
+from app.services import frameworks, participants, timer, workshops
 from app.services.access import Actor, check_organiser
 from app.services.rules import Action
 
@@ -80,6 +81,12 @@ def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopD
                          hold="page" in view_in.model_fields_set)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
+
+
+@router.get("/frameworks", response_model=list[FrameworkPublic])
+def list_frameworks(lang: Literal["th", "en"] = "th") -> list[FrameworkPublic]:
+    """The preset frameworks a new workshop can copy (anyone); names in `lang`, both given too."""
+    return frameworks.library(lang)
 
 
 @router.get("/time")
