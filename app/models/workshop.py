@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from collections.abc import Iterator
 from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from app.text import clean_line
 
 from app.models.schemas import MAX_TITLE, Code, Description, LongTitle, OptionalName, Title
 
@@ -142,21 +145,53 @@ class SavedFramework(SQLModel, table=True):
 # --- API models ---
 
 
+MAX_FRAMEWORK_DEPTH = 6  # a strategy, its master plans, their sub-plans... six levels at most
+MAX_FRAMEWORK_ENTRIES = 100  # per dimension, every level counted
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=60), BeforeValidator(clean_line)]
+
+
 class FrameworkEntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Code
     name: Title
+    # Both names, when known (a saved or exported framework carries them); `name` otherwise.
+    name_th: Title | None = None
+    name_en: Title | None = None
+    children: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
+
+
+class LabelsIn(BaseModel):
+    """What this workshop calls its two dimensions (each optional: the usual name otherwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+    strategies: Label | None = None
+    reform_areas: Label | None = None
+
+
+def walk(entries: list[FrameworkEntryIn], depth: int = 1) -> Iterator[tuple[FrameworkEntryIn, int]]:
+    """Every entry of a tree, parents before their children, with its depth (1 at the top)."""
+    for entry in entries:
+        yield entry, depth
+        yield from walk(entry.children, depth + 1)
 
 
 class CustomFramework(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=100)
-    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=100)
+    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=MAX_FRAMEWORK_ENTRIES)
+    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
+    labels: LabelsIn | None = None
 
     @model_validator(mode="after")
     def codes_are_unique(self) -> CustomFramework:
         for label, entries in (("strategy", self.strategies), ("reform area", self.reform_areas)):
-            codes = [e.code.casefold() for e in entries]
+            flat = list(walk(entries))
+            if len(flat) > MAX_FRAMEWORK_ENTRIES:
+                raise ValueError(f"At most {MAX_FRAMEWORK_ENTRIES} entries of each kind, every level counted; "
+                                 f"this framework has {len(flat)} of kind {label}.")
+            if max((depth for _entry, depth in flat), default=0) > MAX_FRAMEWORK_DEPTH:
+                raise ValueError(f"Entries nest at most {MAX_FRAMEWORK_DEPTH} levels deep.")
+            codes = [e.code.casefold() for e, _depth in flat]
             if len(codes) != len(set(codes)):
                 raise ValueError(f"Each {label} code must be unique.")
         return self
@@ -194,6 +229,9 @@ class WorkshopSettingsUpdate(BaseModel):
     shuffle_projects: Annotated[bool, PydField(strict=True)] | None = None
     require_strategy: Annotated[bool, PydField(strict=True)] | None = None
     typed_agencies: Annotated[bool, PydField(strict=True)] | None = None
+    # Renaming the two dimensions: "" goes back to the preset's or the usual name.
+    strategies_label: Annotated[str, StringConstraints(max_length=60), BeforeValidator(clean_line)] | None = None
+    reform_areas_label: Annotated[str, StringConstraints(max_length=60), BeforeValidator(clean_line)] | None = None
 
 
 class PhaseIn(BaseModel):
@@ -250,6 +288,7 @@ class TagPublic(BaseModel):
     id: int
     code: str
     name: str
+    parent_id: int | None = None  # the entry it sits under (None at the top)
 
 
 class PresetEntryPublic(BaseModel):
@@ -301,6 +340,7 @@ class WorkshopPublic(BaseModel):
     shuffle_projects: bool = False
     require_strategy: bool = False
     typed_agencies: bool = False
+    labels: DimensionLabels | None = None  # what the workshop calls its two dimensions
 
 
 class WorkshopCreated(BaseModel):

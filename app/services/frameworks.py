@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Literal, Protocol
 
 from app.models import Workshop
 from app.models.workshop import DimensionLabels, FrameworkPublic, PresetEntryPublic
@@ -53,3 +54,30 @@ def library(language: str) -> list[FrameworkPublic]:
                                                    reform_areas=preset_label(preset.key, "reform_areas",
                                                                              language)))
             for preset in presets.PRESETS.values()]
+
+
+class _Tree(Protocol):
+    id: int
+    parent_id: int | None
+
+
+def lineages(entries: Iterable[_Tree]) -> dict[int, tuple[int, ...]]:
+    """Each entry's id with its ancestors' ids, nearest first: (self, parent, grandparent, ...).
+
+    The one place that walks up the hierarchy (results roll up to it). A parent outside the
+    list, or a loop a bad row could make, ends the walk rather than hanging it."""
+    parent = {e.id: e.parent_id for e in entries}
+    out: dict[int, tuple[int, ...]] = {}
+    for entry_id in parent:
+        chain = [entry_id]
+        up = parent[entry_id]
+        while up is not None and up in parent and up not in chain:
+            chain.append(up)
+            up = parent[up]
+        out[entry_id] = tuple(chain)
+    return out
+
+
+def rolled_up(ids: Iterable[int], lineage: dict[int, tuple[int, ...]]) -> list[int]:
+    """The ids with every ancestor of each, once each, in order of first appearance."""
+    return list(dict.fromkeys(up for i in ids for up in lineage.get(i, (i,))))

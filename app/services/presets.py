@@ -86,7 +86,8 @@ TH_NATIONAL_2021 = Framework(
     title_th="ยุทธศาสตร์ชาติ 20 ปี (พ.ศ. 2561-2580) และแผนการปฏิรูปประเทศ (ฉบับปรับปรุง) 13 ด้าน",
     title_en="20-year National Strategy (2018-2037) and the revised 13-area National Reform Plan (2021)",
     strategies=TH_NATIONAL_2018.strategies,
-    reform_areas=TH_NATIONAL_2018.reform_areas + (
+    reform_areas=(
+        *TH_NATIONAL_2018.reform_areas,
         Entry("R12", "การศึกษา", "Education"),
         Entry("R13", "วัฒนธรรม กีฬา แรงงาน และการพัฒนาทรัพยากรมนุษย์",
               "Culture, sport, labour and human resource development"),

@@ -16,13 +16,14 @@ from app.models.workshop import (
     TALLY_VIEWS,
     AgencyPublic,
     CustomFramework,
+    FrameworkEntryIn,
     TagPublic,
     TimerPublic,
     WorkshopCreate,
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import presets, rounds, timer
+from app.services import frameworks, presets, rounds, timer
 from app.services.access import Actor, Role, hash_key, new_key, screen_key_for
 from app.services.rules import Action, allows, check
 
@@ -120,17 +121,20 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
     lang = workshop_in.language
     if isinstance(workshop_in.framework, CustomFramework):
         custom = workshop_in.framework
-        strategies = [presets.Entry(e.code, *_both(e.name, lang)) for e in custom.strategies]
-        areas = [presets.Entry(e.code, *_both(e.name, lang)) for e in custom.reform_areas]
+        _add_tree(session, Strategy, workshop=workshop, entries=custom.strategies, language=lang)
+        _add_tree(session, ReformArea, workshop=workshop, entries=custom.reform_areas, language=lang)
+        if custom.labels is not None:
+            workshop.strategies_label = custom.labels.strategies
+            workshop.reform_areas_label = custom.labels.reform_areas
+            session.add(workshop)
     else:
         preset = presets.PRESETS[workshop_in.framework]
-        strategies, areas = list(preset.strategies), list(preset.reform_areas)
-    for position, entry in enumerate(strategies):
-        session.add(Strategy(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
-                             name_en=entry.name_en, position=position))
-    for position, entry in enumerate(areas):
-        session.add(ReformArea(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
-                               name_en=entry.name_en, position=position))
+        for position, entry in enumerate(preset.strategies):
+            session.add(Strategy(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
+                                 name_en=entry.name_en, position=position))
+        for position, entry in enumerate(preset.reform_areas):
+            session.add(ReformArea(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
+                                   name_en=entry.name_en, position=position))
     # An agency a preset knows gets both its names, whichever language it was given in.
     known = {spelling.casefold(): entry for preset in presets.PRESETS.values() for entry in preset.agencies
              for spelling in (entry.name_th, entry.name_en) if spelling}
@@ -142,6 +146,28 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
         match = known.get(name.casefold())
         name_th, name_en = (match.name_th, match.name_en) if match else _both(name, lang)
         session.add(Agency(workshop_id=workshop.id, position=position, name_th=name_th, name_en=name_en))
+
+
+def _add_tree(session: Session, model: type[Strategy] | type[ReformArea], *, workshop: Workshop,
+              entries: list[FrameworkEntryIn], language: str) -> None:
+    """A dimension's entries, parents before children, in reading order (position counts
+    through the whole tree). A parent is flushed for its id: at most 100 entries a dimension."""
+    position = 0
+
+    def add(level: list[FrameworkEntryIn], parent_id: int | None) -> None:
+        nonlocal position
+        for entry in level:
+            name_th, name_en = (entry.name_th, entry.name_en) if entry.name_th or entry.name_en \
+                else _both(entry.name, language)
+            row = model(workshop_id=workshop.id, code=entry.code, name_th=name_th, name_en=name_en,
+                        position=position, parent_id=parent_id)
+            position += 1
+            session.add(row)
+            if entry.children:
+                session.flush()
+                add(entry.children, row.id)
+
+    add(entries, None)
 
 
 def _both(name: str, language: str) -> tuple[str | None, str | None]:
@@ -190,9 +216,9 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         phase=Phase(workshop.phase),
         language=workshop.language,
         framework=workshop.framework,
-        strategies=[TagPublic(id=s.id, code=s.code, name=s.name_in(lang))
+        strategies=[TagPublic(id=s.id, code=s.code, name=s.name_in(lang), parent_id=s.parent_id)
                     for s in list_strategies(session, workshop=workshop)],
-        reform_areas=[TagPublic(id=r.id, code=r.code, name=r.name_in(lang))
+        reform_areas=[TagPublic(id=r.id, code=r.code, name=r.name_in(lang), parent_id=r.parent_id)
                       for r in list_reform_areas(session, workshop=workshop)],
         agencies=[AgencyPublic(id=a.id, name=a.name_in(lang))
                   for a in list_agencies(session, workshop=workshop)],
@@ -208,6 +234,7 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         shuffle_projects=workshop.shuffle_projects,
         require_strategy=workshop.require_strategy,
         typed_agencies=workshop.typed_agencies,
+        labels=frameworks.labels(workshop, lang),
     )
 
 
@@ -235,7 +262,7 @@ def update_settings(session: Session, *, workshop: Workshop, actor: Actor,
                     settings_in: WorkshopSettingsUpdate) -> Workshop:
     check(Action.change_settings, actor, workshop)
     for field, value in settings_in.model_dump(exclude_none=True).items():
-        setattr(workshop, field, value)
+        setattr(workshop, field, value or None if field.endswith("_label") else value)
     session.add(workshop)
     session.commit()
     return workshop

@@ -177,6 +177,7 @@ ROWS: list[Row] = [
     Row("PUT", f"{API}/{{code}}/screen-view", f"{API}/{{code}}/screen-view", "bearer",
         (A.choose_screen_view, A.hold_screen_page), json={"view": "wall", "page": 2}),
     Row("GET", "/api/v1/time", "/api/v1/time", "bearer", Public(200)),
+    Row("GET", "/api/v1/frameworks", "/api/v1/frameworks", "bearer", Public(200)),
     # --- JSON API: projects ---
     Row("GET", f"{API}/{{code}}/projects", f"{API}/{{code}}/projects", "bearer", (A.list_projects,)),
     Row("POST", f"{API}/{{code}}/projects", f"{API}/{{code}}/projects", "bearer", (A.propose,), 201,

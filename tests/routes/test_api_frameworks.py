@@ -1,0 +1,165 @@
+"""API stories of the framework library: presets beyond 2018, renamed dimensions, hierarchies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.routes.helpers import API, assert_error, create_workshop, join, propose, results, set_phase, vote
+
+THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+# --- the library ---
+
+
+@pytest.mark.parametrize(("preset", "strategies", "areas"), [
+    ("th-national-2018", 6, 11), ("th-national-2021", 6, 13), ("un-sdg", 17, 5)])
+def test_anyone_lists_the_presets_with_their_sizes_and_both_names(client: TestClient, preset: str,
+                                                                   strategies: int, areas: int) -> None:
+    response = client.get(f"{API}/frameworks")
+
+    assert response.status_code == 200
+    library = {f["id"]: f for f in response.json()}
+    assert set(library) == {"th-national-2018", "th-national-2021", "un-sdg"}
+    framework = library[preset]
+    assert {"id", "name", "strategies", "reform_areas"} <= set(framework)
+    assert (len(framework["strategies"]), len(framework["reform_areas"])) == (strategies, areas)
+    for entry in framework["strategies"] + framework["reform_areas"]:
+        assert THAI.search(entry["name_th"]) and entry["name_en"] and not THAI.search(entry["name_en"]), entry
+        assert entry["name"] == entry["name_th"]  # Thai first, unless asked for English
+    english = {f["id"]: f for f in client.get(f"{API}/frameworks?lang=en").json()}[preset]
+    assert [e["name"] for e in english["strategies"]] == [e["name_en"] for e in framework["strategies"]]
+
+
+def test_the_2021_plan_keeps_the_2018_areas_and_adds_education_and_culture(client: TestClient) -> None:
+    library = {f["id"]: f for f in client.get(f"{API}/frameworks?lang=en").json()}
+    old, new = library["th-national-2018"], library["th-national-2021"]
+
+    assert new["strategies"] == old["strategies"]
+    assert new["reform_areas"][:11] == old["reform_areas"]
+    assert [a["name_th"] for a in new["reform_areas"][11:]] == [
+        "การศึกษา", "วัฒนธรรม กีฬา แรงงาน และการพัฒนาทรัพยากรมนุษย์"]
+
+
+def test_the_sdg_preset_names_goals_and_the_five_ps(client: TestClient) -> None:
+    sdg = {f["id"]: f for f in client.get(f"{API}/frameworks?lang=en").json()}["un-sdg"]
+
+    assert sdg["strategies"][0]["name_en"] == "No poverty"
+    assert sdg["strategies"][0]["name_th"] == "ขจัดความยากจน"
+    assert sdg["strategies"][16]["name_en"] == "Partnerships for the goals"
+    assert [p["name_en"] for p in sdg["reform_areas"]] == ["People", "Planet", "Prosperity", "Peace", "Partnership"]
+    assert sdg["labels"] == {"strategies": "Goals", "reform_areas": "Pillars"}
+
+
+@pytest.mark.parametrize(("preset", "strategies", "areas", "labels"), [
+    ("th-national-2021", 6, 13, {"strategies": "ยุทธศาสตร์", "reform_areas": "ด้านการปฏิรูป"}),
+    ("un-sdg", 17, 5, {"strategies": "เป้าหมาย", "reform_areas": "มิติ 5P"})])
+def test_a_workshop_starts_from_a_new_preset(client: TestClient, preset: str, strategies: int, areas: int,
+                                             labels: dict[str, str]) -> None:
+    workshop = create_workshop(client, framework=preset)
+
+    assert workshop.info["framework"] == preset
+    assert (len(workshop.info["strategies"]), len(workshop.info["reform_areas"])) == (strategies, areas)
+    assert workshop.info["labels"] == labels
+
+
+def test_an_unknown_preset_is_refused_naming_the_field(client: TestClient) -> None:
+    response = client.post(f"{API}/workshops", json={"title": "x", "framework": "un-sdg-2040"})
+
+    assert_error(response, 422, "framework")
+
+
+# --- renaming the two dimensions ---
+
+
+def test_a_custom_framework_renames_its_dimensions_and_settings_rename_them_again(client: TestClient) -> None:
+    workshop = create_workshop(client, framework={
+        "strategies": [{"code": "G1", "name": "Growth"}], "reform_areas": [{"code": "P1", "name": "People"}],
+        "labels": {"strategies": "Goals", "reform_areas": "Pillars"}})
+    assert workshop.info["labels"] == {"strategies": "Goals", "reform_areas": "Pillars"}
+
+    renamed = client.patch(workshop.url, json={"strategies_label": "เป้าหมายหลัก"}, headers=workshop.facilitator)
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["labels"] == {"strategies": "เป้าหมายหลัก", "reform_areas": "Pillars"}
+
+    reset = client.patch(workshop.url, json={"strategies_label": "", "reform_areas_label": ""},
+                         headers=workshop.facilitator)
+    assert reset.json()["labels"] == {"strategies": "ยุทธศาสตร์", "reform_areas": "ด้านการปฏิรูป"}
+
+
+# --- hierarchy ---
+
+NESTED: dict[str, Any] = {
+    "strategies": [
+        {"code": "S1", "name": "ความมั่นคง", "children": [
+            {"code": "S1.1", "name": "แผนแม่บทความมั่นคง", "children": [
+                {"code": "S1.1.1", "name": "แผนย่อยไซเบอร์"}]}]},
+        {"code": "S2", "name": "การแข่งขัน"},
+    ],
+    "reform_areas": [
+        {"code": "R1", "name": "เศรษฐกิจ", "children": [{"code": "R1.1", "name": "เศรษฐกิจดิจิทัล"}]},
+        {"code": "R2", "name": "สังคม"},
+    ],
+}
+
+
+def _by_code(workshop_info: dict[str, Any], dimension: str) -> dict[str, dict[str, Any]]:
+    return {entry["code"]: entry for entry in workshop_info[dimension]}
+
+
+def test_a_nested_framework_gives_each_entry_its_parent_id(client: TestClient) -> None:
+    workshop = create_workshop(client, framework=NESTED)
+    s, r = _by_code(workshop.info, "strategies"), _by_code(workshop.info, "reform_areas")
+
+    assert list(s) == ["S1", "S1.1", "S1.1.1", "S2"]  # reading order: parents before their children
+    assert s["S1"]["parent_id"] is None and s["S2"]["parent_id"] is None
+    assert s["S1.1"]["parent_id"] == s["S1"]["id"]
+    assert s["S1.1.1"]["parent_id"] == s["S1.1"]["id"]
+    assert r["R1.1"]["parent_id"] == r["R1"]["id"]
+
+
+def test_a_project_tagged_on_a_grandchild_rolls_up_to_every_ancestor_once(client: TestClient) -> None:
+    workshop = create_workshop(client, framework=NESTED, phase="propose")
+    s, r = _by_code(workshop.info, "strategies"), _by_code(workshop.info, "reform_areas")
+    # Tagged on the sub-plan and (again) on its grandparent: still listed once under each.
+    cyber = propose(client, workshop, workshop.facilitator, "ศูนย์เฝ้าระวังภัยไซเบอร์",
+                    strategy_ids=[s["S1.1.1"]["id"], s["S1"]["id"]], reform_area_ids=[r["R1.1"]["id"]])
+    other = propose(client, workshop, workshop.facilitator, "ตลาดดิจิทัลชุมชน", strategy_ids=[s["S2"]["id"]],
+                    reform_area_ids=[r["R2"]["id"]])
+    set_phase(client, workshop, "vote")
+    vote(client, workshop, join(client, workshop), cyber["id"], 3)
+
+    answer = results(client, workshop)
+
+    by_strategy = answer["by_strategy"]
+    for code in ("S1", "S1.1", "S1.1.1"):
+        assert by_strategy[str(s[code]["id"])] == [cyber["id"]], code
+    assert by_strategy[str(s["S2"]["id"])] == [other["id"]]
+    coverage = {(c["strategy_id"], c["reform_area_id"]): (c["projects"], c["dots"]) for c in answer["coverage"]}
+    for strategy in ("S1", "S1.1", "S1.1.1"):
+        for area in ("R1", "R1.1"):
+            assert coverage[(s[strategy]["id"], r[area]["id"])] == (1, 3), (strategy, area)
+        assert coverage[(s[strategy]["id"], r["R2"]["id"])] == (0, 0)
+    assert coverage[(s["S2"]["id"], r["R2"]["id"])] == (1, 0)
+    # The ranking keeps the tags as given; only the roll-ups add the ancestors.
+    assert sorted(answer["ranking"][0]["strategy_ids"]) == sorted([s["S1.1.1"]["id"], s["S1"]["id"]])
+
+
+def test_a_framework_too_deep_or_too_big_is_refused_with_a_reason(client: TestClient) -> None:
+    entry: dict[str, Any] = {"code": "L7", "name": "level 7"}
+    for level in range(6, 0, -1):
+        entry = {"code": f"L{level}", "name": f"level {level}", "children": [entry]}
+    deep = client.post(f"{API}/workshops", json={"title": "x", "framework": {"strategies": [entry]}})
+    assert_error(deep, 422, "6 levels")
+
+    many = [{"code": f"S{i}", "name": f"s{i}", "children": [{"code": f"S{i}.1", "name": "c"}]} for i in range(51)]
+    big = client.post(f"{API}/workshops", json={"title": "x", "framework": {"strategies": many}})
+    assert_error(big, 422, "100")
+
+    twice = client.post(f"{API}/workshops", json={"title": "x", "framework": {"strategies": [
+        {"code": "S1", "name": "a", "children": [{"code": "s1", "name": "b"}]}]}})
+    assert_error(twice, 422, "unique")
