@@ -163,3 +163,71 @@ def test_a_framework_too_deep_or_too_big_is_refused_with_a_reason(client: TestCl
     twice = client.post(f"{API}/workshops", json={"title": "x", "framework": {"strategies": [
         {"code": "S1", "name": "a", "children": [{"code": "s1", "name": "b"}]}]}})
     assert_error(twice, 422, "unique")
+
+
+# --- the names of the dimensions in pages and files ---
+
+
+def _sdg_workshop_with_a_project(client: TestClient) -> Any:
+    workshop = create_workshop(client, framework="un-sdg", phase="propose")
+    goals = _by_code(workshop.info, "strategies")
+    propose(client, workshop, workshop.facilitator, "ธนาคารอาหารชุมชน", strategy_ids=[goals["SDG2"]["id"]])
+    return workshop
+
+
+def test_the_report_page_and_the_console_name_the_dimensions_as_the_workshop_does(client: TestClient) -> None:
+    workshop = _sdg_workshop_with_a_project(client)
+    opened = client.get(workshop.created["facilitator_url"].removeprefix("http://testserver"))
+    assert opened.status_code == 200
+    console = client.get(f"/w/{workshop.code}/facilitate").text
+    assert "<th scope=\"col\">เป้าหมาย</th>" in console and "มิติ 5P" in console
+
+    report = client.get(f"/w/{workshop.code}/facilitate/report").text
+
+    assert "ความครอบคลุม: เป้าหมาย × มิติ 5P" in report
+    assert "ลำดับความสำคัญในแต่ละเป้าหมาย" in report
+
+
+def test_the_csv_export_heads_its_columns_with_the_workshops_names(client: TestClient) -> None:
+    workshop = _sdg_workshop_with_a_project(client)
+    client.patch(workshop.url, json={"reform_areas_label": "เสาหลัก"}, headers=workshop.facilitator)
+
+    csv = client.get(f"{workshop.url}/export?format=csv", headers=workshop.facilitator)
+
+    assert csv.status_code == 200, csv.text
+    head = csv.content.decode("utf-8-sig").splitlines()[0].split(",")
+    assert "เป้าหมาย" in head and "เสาหลัก" in head
+    assert "ยุทธศาสตร์" not in head and "ด้านการปฏิรูป" not in head
+
+
+# --- a hierarchy travels in the JSON file ---
+
+
+def test_a_nested_framework_and_its_labels_survive_a_json_round_trip(client: TestClient) -> None:
+    framework = {**NESTED, "labels": {"strategies": "Goals", "reform_areas": "Pillars"}}
+    workshop = create_workshop(client, framework=framework, phase="propose")
+    s = _by_code(workshop.info, "strategies")
+    propose(client, workshop, workshop.facilitator, "ศูนย์เฝ้าระวังภัยไซเบอร์", strategy_ids=[s["S1.1.1"]["id"]])
+    exported = client.get(f"{workshop.url}/export?format=json", headers=workshop.facilitator).json()
+
+    imported = client.post(f"{API}/workshops/import", json=exported)
+
+    assert imported.status_code == 201, imported.text
+    copy = client.get(f"{API}/workshops/{imported.json()['code']}").json()
+    assert copy["labels"] == {"strategies": "Goals", "reform_areas": "Pillars"}
+    c, r = _by_code(copy, "strategies"), _by_code(copy, "reform_areas")
+    assert c["S1.1.1"]["parent_id"] == c["S1.1"]["id"] and c["S1.1"]["parent_id"] == c["S1"]["id"]
+    assert r["R1.1"]["parent_id"] == r["R1"]["id"] and r["R2"]["parent_id"] is None
+    copied = client.get(f"{API}/workshops/{imported.json()['code']}/projects",
+                        headers={"Authorization": f"Bearer {imported.json()['facilitator_key']}"}).json()
+    assert copied[0]["strategy_ids"] == [c["S1.1.1"]["id"]]
+
+
+def test_an_import_whose_parent_points_nowhere_is_refused(client: TestClient) -> None:
+    workshop = create_workshop(client, framework=NESTED)
+    exported = client.get(f"{workshop.url}/export?format=json", headers=workshop.facilitator).json()
+    exported["strategies"][1]["parent_id"] = 99999
+
+    refused = client.post(f"{API}/workshops/import", json=exported)
+
+    assert_error(refused, 422, "99999")
