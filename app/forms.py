@@ -78,6 +78,9 @@ def settings_form(form: FormData) -> WorkshopSettingsUpdate:
         "shuffle_projects": _checked(form, "shuffle_projects"),
         "require_strategy": _checked(form, "require_strategy"),
         "typed_agencies": _checked(form, "typed_agencies"),
+        # An emptied field goes back to the usual name; a form without the fields keeps the names.
+        "strategies_label": form.get("strategies_label"),
+        "reform_areas_label": form.get("reform_areas_label"),
     })
 
 

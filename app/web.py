@@ -46,6 +46,7 @@ def make_templates() -> Jinja2Templates:
     env.auto_reload = False
     env.globals["qr_svg"] = qr_svg
     env.globals["dimension"] = dimension
+    env.globals["preset_dimension"] = frameworks.preset_label
     env.filters["when"] = lambda value, lang: i18n.format_when(value, lang) if value else ""
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     return templates

@@ -231,3 +231,18 @@ def test_an_import_whose_parent_points_nowhere_is_refused(client: TestClient) ->
     refused = client.post(f"{API}/workshops/import", json=exported)
 
     assert_error(refused, 422, "99999")
+
+
+def test_the_facilitator_renames_the_dimensions_on_the_consoles_settings_card(client: TestClient) -> None:
+    workshop = _sdg_workshop_with_a_project(client)
+    client.get(workshop.created["facilitator_url"].removeprefix("http://testserver"))
+    card = client.get(f"/w/{workshop.code}/facilitate").text
+    assert "แทนคำว่า “เป้าหมาย”" in card
+
+    saved = client.post(f"/w/{workshop.code}/facilitate/settings",
+                        data={"time_zone": "Asia/Bangkok", "strategies_label": "เป้าหมายการพัฒนา",
+                              "reform_areas_label": ""})
+
+    assert saved.status_code == 200, saved.text
+    assert client.get(workshop.url).json()["labels"] == {"strategies": "เป้าหมายการพัฒนา",
+                                                         "reform_areas": "มิติ 5P"}
