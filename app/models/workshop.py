@@ -161,6 +161,18 @@ class FrameworkEntryIn(BaseModel):
     children: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
 
 
+class FrameworkAgency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_th: Title | None = None
+    name_en: Title | None = None
+
+    @model_validator(mode="after")
+    def has_a_name(self) -> FrameworkAgency:
+        if not (self.name_th or self.name_en):
+            raise ValueError("An agency needs a name in Thai (name_th) or English (name_en).")
+        return self
+
+
 class LabelsIn(BaseModel):
     """What this workshop calls its two dimensions (each optional: the usual name otherwise)."""
 
@@ -199,13 +211,57 @@ class CustomFramework(BaseModel):
 
 # The frameworks a new workshop can copy (app/services/presets.py), besides a custom one.
 PresetKey = Literal["th-national-2018", "th-national-2021", "un-sdg"]
+# A facilitator's own preset (SavedFramework.key): "own-" and 128 random bits, URL-safe.
+OWN_PRESET_PREFIX = "own-"
+OwnPresetKey = Annotated[str, StringConstraints(pattern=r"^own-[A-Za-z0-9_-]{16,36}$")]
+
+FRAMEWORK_FORMAT = "ruamkit-framework"
+
+
+class FrameworkFile(BaseModel):
+    """A framework as a file (JSON): what an own preset keeps and what framework exports and
+    imports carry. Names in both languages where known; `name` in the file's language."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["ruamkit-framework"] = "ruamkit-framework"
+    version: Literal[1] = 1
+    title: LongTitle
+    # The preset it was made from, if any: a workshop started from it names that preset (and
+    # its names for the two dimensions, unless `labels` gives its own).
+    based_on: PresetKey | None = None
+    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=MAX_FRAMEWORK_ENTRIES)
+    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
+    labels: LabelsIn | None = None
+    agencies: list[FrameworkAgency] = PydField(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def is_a_framework(self) -> FrameworkFile:
+        # The same bounds as a custom framework (depth, size, unique codes).
+        CustomFramework(strategies=self.strategies, reform_areas=self.reform_areas, labels=self.labels)
+        return self
+
+    def custom(self) -> CustomFramework:
+        return CustomFramework(strategies=self.strategies, reform_areas=self.reform_areas, labels=self.labels)
+
+
+class OwnPresetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: LongTitle | None = None  # default: the workshop's title
+
+
+class OwnPresetPublic(BaseModel):
+    """An own preset, saved: its id starts a new workshop (`framework`) and reads it back."""
+
+    id: str
+    title: str
+    framework: FrameworkFile
 
 
 class WorkshopCreate(BaseModel):
     title: LongTitle
     description: Description = ""
     language: Literal["th", "en"] = "th"
-    framework: PresetKey | CustomFramework = "th-national-2018"
+    framework: PresetKey | OwnPresetKey | CustomFramework = "th-national-2018"
     agencies: list[Annotated[OptionalName, PydField(min_length=1)]] = PydField(
         default_factory=list, max_length=500
     )

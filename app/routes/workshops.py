@@ -10,6 +10,9 @@ from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
+    FrameworkFile,
+    OwnPresetIn,
+    OwnPresetPublic,
     FrameworkPublic,
     PhaseIn,
     ScreenViewIn,
@@ -20,7 +23,7 @@ from app.models.workshop import (
     WorkshopSettingsUpdate,
 )
 from app.pages import created_answer
-from app.services import frameworks, participants, timer, workshops
+from app.services import frameworks, own_presets, participants, presets, timer, workshops
 from app.services.access import Actor, check_organiser
 from app.services.rules import Action
 
@@ -87,6 +90,39 @@ def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopD
 def list_frameworks(lang: Literal["th", "en"] = "th") -> list[FrameworkPublic]:
     """The preset frameworks a new workshop can copy (anyone); names in `lang`, both given too."""
     return frameworks.library(lang)
+
+
+@router.get("/frameworks/{framework_id}", response_model=FrameworkFile, response_model_exclude_none=True)
+def read_framework(framework_id: str, session: SessionDep, lang: Literal["th", "en"] = "th") -> FrameworkFile:
+    """A preset, or an own preset by its id (whoever holds the id), as a framework file."""
+    if framework_id in presets.PRESETS:
+        return own_presets.preset_file(presets.PRESETS[framework_id], lang)
+    return own_presets.read(session, key=framework_id).framework
+
+
+@router.post("/frameworks", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+             response_model_exclude_none=True)
+def import_framework(request: Request, framework: FrameworkFile, session: SessionDep, settings: SettingsDep,
+                     x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
+    """Keep a framework file as an own preset (whoever may create workshops); its id starts one."""
+    limit_create(request)
+    check_organiser(settings, x_organiser_password)
+    return own_presets.store(session, framework=framework)
+
+
+@router.get("/workshops/{code}/framework", response_model=FrameworkFile, response_model_exclude_none=True)
+def export_framework(workshop: WorkshopDep, session: SessionDep,
+                     _actor: Annotated[Actor, api_door(Action.export)]) -> FrameworkFile:
+    """The workshop's framework and agency list as a file (facilitator)."""
+    return own_presets.framework_file(session, workshop=workshop)
+
+
+@router.post("/workshops/{code}/own-presets", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+             response_model_exclude_none=True)
+def save_own_preset(preset_in: OwnPresetIn, workshop: WorkshopDep, session: SessionDep,
+                    actor: Annotated[Actor, api_door(Action.save_framework)]) -> OwnPresetPublic:
+    """Save the workshop's framework and agency list as the facilitator's own preset (facilitator)."""
+    return own_presets.save(session, workshop=workshop, actor=actor, title=preset_in.title)
 
 
 @router.get("/time")

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop, core_table, utcnow
+from app.models import Agency, Participant, Phase, ReformArea, SavedFramework, Strategy, Workshop, core_table, utcnow
 from app.models.workshop import (
+    OWN_PRESET_PREFIX,
+    FrameworkFile,
     SCREEN_VIEWS,
     TALLY_VIEWS,
     AgencyPublic,
@@ -80,9 +82,31 @@ def voting_row(session: Session, *, code: str) -> Any:
     return row
 
 
+def saved_framework(session: Session, *, key: str) -> SavedFramework:
+    """An own preset by its id; NotFound otherwise."""
+    saved = session.exec(select(SavedFramework).where(SavedFramework.key == key)).first()
+    if saved is None:
+        raise NotFound("No saved framework has the id '{id}'. Check the id and try again.", id=key[:40])
+    return saved
+
+
+def _resolve_own_preset(session: Session, workshop_in: WorkshopCreate) -> tuple[WorkshopCreate, str | None]:
+    """The request with an own preset's id replaced by the framework it keeps (and its agencies,
+    unless the request lists some), and the built-in preset that framework was based on."""
+    if not (isinstance(workshop_in.framework, str) and workshop_in.framework.startswith(OWN_PRESET_PREFIX)):
+        return workshop_in, None
+    kept = FrameworkFile.model_validate_json(saved_framework(session, key=workshop_in.framework).body)
+    english = workshop_in.language == "en"
+    agencies = workshop_in.agencies or [((a.name_en or a.name_th) if english else (a.name_th or a.name_en)) or ""
+                                        for a in kept.agencies]
+    return workshop_in.model_copy(update={"framework": kept.custom(), "agencies": agencies}), kept.based_on
+
+
 def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
                     code: str | None = None) -> tuple[Workshop, str, str]:
-    """Make a workshop with its framework copied in; returns it with the two raw keys."""
+    """Make a workshop with its framework copied in (a preset, an own preset or a custom one);
+    returns it with the two raw keys."""
+    workshop_in, based_on = _resolve_own_preset(session, workshop_in)
     facilitator_key = new_key()
     screen_key = screen_key_for(facilitator_key)
     for _attempt in range(10):
@@ -91,7 +115,8 @@ def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
             title=workshop_in.title,
             description=workshop_in.description,
             language=workshop_in.language,
-            framework="custom" if isinstance(workshop_in.framework, CustomFramework) else workshop_in.framework,
+            framework=based_on or ("custom" if isinstance(workshop_in.framework, CustomFramework)
+                                   else workshop_in.framework),
             dots_per_participant=workshop_in.dots_per_participant,
             max_dots_per_project=workshop_in.max_dots_per_project,
             show_live_tallies=workshop_in.show_live_tallies,
@@ -128,7 +153,7 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
             workshop.reform_areas_label = custom.labels.reform_areas
             session.add(workshop)
     else:
-        preset = presets.PRESETS[workshop_in.framework]
+        preset = presets.PRESETS[workshop_in.framework]  # own presets are resolved by now
         for position, entry in enumerate(preset.strategies):
             session.add(Strategy(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
                                  name_en=entry.name_en, position=position))

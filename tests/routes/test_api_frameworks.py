@@ -184,7 +184,7 @@ def test_the_report_page_and_the_console_name_the_dimensions_as_the_workshop_doe
 
     report = client.get(f"/w/{workshop.code}/facilitate/report").text
 
-    assert "ความครอบคลุม: เป้าหมาย × มิติ 5P" in report
+    assert "ความครอบคลุม: เป้าหมาย \u00d7 มิติ 5P" in report
     assert "ลำดับความสำคัญในแต่ละเป้าหมาย" in report
 
 
@@ -246,3 +246,68 @@ def test_the_facilitator_renames_the_dimensions_on_the_consoles_settings_card(cl
     assert saved.status_code == 200, saved.text
     assert client.get(workshop.url).json()["labels"] == {"strategies": "เป้าหมายการพัฒนา",
                                                          "reform_areas": "มิติ 5P"}
+
+
+# --- a facilitator's own presets ---
+
+
+def test_a_facilitator_saves_the_framework_and_agencies_and_starts_the_next_workshop_from_them(
+        client: TestClient) -> None:
+    first = create_workshop(client, framework={**NESTED, "labels": {"strategies": "Goals"}},
+                            agencies=["กรมอุตุนิยมวิทยา", "สำนักงานจังหวัดน่าน"])
+
+    saved = client.post(f"{first.url}/own-presets", json={"title": "กรอบของสำนักงานจังหวัด"},
+                        headers=first.facilitator)
+
+    assert saved.status_code == 201, saved.text
+    preset = saved.json()
+    assert preset["id"].startswith("own-") and len(preset["id"]) >= 20
+    assert preset["title"] == "กรอบของสำนักงานจังหวัด"
+    # Whoever holds the id reads it back and starts a workshop from it.
+    assert client.get(f"{API}/frameworks/{preset['id']}").json()["strategies"][0]["children"][0]["code"] == "S1.1"
+    second = create_workshop(client, title="รอบสอง", framework=preset["id"])
+    assert second.info["framework"] == "custom"
+    assert [(e["code"], e["name"]) for e in second.info["strategies"]] == [
+        (e["code"], e["name"]) for e in first.info["strategies"]]
+    s = _by_code(second.info, "strategies")
+    assert s["S1.1.1"]["parent_id"] == s["S1.1"]["id"]
+    assert [a["name"] for a in second.info["agencies"]] == ["กรมอุตุนิยมวิทยา", "สำนักงานจังหวัดน่าน"]
+    assert second.info["labels"]["strategies"] == "Goals"
+
+
+def test_a_preset_saved_from_the_sdgs_keeps_their_names_for_the_dimensions_in_both_languages(
+        client: TestClient) -> None:
+    first = create_workshop(client, framework="un-sdg")
+    preset = client.post(f"{first.url}/own-presets", json={}, headers=first.facilitator).json()
+
+    second = create_workshop(client, framework=preset["id"], language="en")
+
+    assert second.info["framework"] == "un-sdg"
+    assert second.info["labels"] == {"strategies": "Goals", "reform_areas": "Pillars"}
+    assert second.info["strategies"][0]["name"] == "No poverty"  # both names were kept
+
+
+def test_only_the_facilitator_saves_a_preset_and_an_unknown_id_is_404(client: TestClient) -> None:
+    workshop = create_workshop(client)
+    person = join(client, workshop)
+
+    assert client.post(f"{workshop.url}/own-presets", json={}, headers=person.headers).status_code == 403
+    assert client.post(f"{workshop.url}/own-presets", json={}).status_code == 401
+    missing = client.post(f"{API}/workshops", json={"title": "x", "framework": "own-AAAAAAAAAAAAAAAAAAAAAA"})
+    assert_error(missing, 404, "own-AAAAAAAAAAAAAAAAAAAAAA")
+
+
+def test_a_framework_exports_as_json_and_imports_as_a_preset(client: TestClient) -> None:
+    workshop = create_workshop(client, framework=NESTED, agencies=["กรมอุตุนิยมวิทยา"])
+    exported = client.get(f"{workshop.url}/framework", headers=workshop.facilitator)
+    assert exported.status_code == 200, exported.text
+    file = exported.json()
+    assert file["format"] == "ruamkit-framework" and file["agencies"][0]["name_en"] == "Thai Meteorological Department"
+
+    imported = client.post(f"{API}/frameworks", json=file)
+
+    assert imported.status_code == 201, imported.text
+    copy = create_workshop(client, framework=imported.json()["id"])
+    assert [e["code"] for e in copy.info["strategies"]] == ["S1", "S1.1", "S1.1.1", "S2"]
+    bad = client.post(f"{API}/frameworks", json={**file, "strategies": []})
+    assert_error(bad, 422, "strategies")
