@@ -47,6 +47,8 @@ def _int(value: Any) -> Any:
 
 def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
     framework: Any = form.get("framework") or "th-national-2018"  # a preset's key
+    if form.get("framework") == "own":  # an own preset, by the id its saver was given
+        framework = str(form.get("own_preset") or "").strip()
     if form.get("framework") == "custom":
         framework = {"strategies": _entries(form.get("custom_strategies"), "S"),
                      "reform_areas": _entries(form.get("custom_reform_areas"), "R")}
@@ -130,6 +132,8 @@ _MESSAGES = {
 }
 # Where a field needs its own words.
 _FIELD_MESSAGES = {
+    ("framework", "string_pattern_mismatch"): N_(
+        "A saved framework's id starts with 'own-': paste it as it was given."),
     ("strategy_ids", "too_long"): N_("Tick at most {max} strategies."),
     ("reform_area_ids", "too_long"): N_("Tick at most {max} reform areas."),
     ("strategy_ids", "int_type"): N_("Choose strategies from the list only."),

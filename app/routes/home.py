@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app import i18n
 from app.deps import SessionDep, SettingsDep, limit_create
-from app.errors import Forbidden, RateLimited
+from app.errors import Forbidden, NotFound, RateLimited
 from app.forms import FormDep, form_errors, workshop_form
 from app.pages import FLASH_COOKIE, LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
 from app.services import presets, workshops
@@ -57,7 +57,11 @@ def switch_language(request: Request, lang: str, next: str = "/") -> Response:
 @router.get("/new")
 def new_workshop_form(request: Request, settings: SettingsDep) -> Response:
     lang = language(request)
-    return page(request, "pages/new.html", lang, values={"language": lang, "framework": "th-national-2018",
+    # /new?framework=own-... (the console's link after saving a preset) starts from that preset.
+    own = request.query_params.get("framework", "")
+    chosen = {"framework": "own", "own_preset": own[:40]} if own.startswith("own-") else {
+        "framework": "th-national-2018"}
+    return page(request, "pages/new.html", lang, values={"language": lang, **chosen,
                                                           "dots_per_participant": 5, "max_dots_per_project": 3,
                                                           "show_live_tallies": True},
                 errors={}, presets=list(presets.PRESETS.values()), needs_password=bool(settings.organiser_password))
@@ -91,7 +95,12 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
     except ValidationError as exc:
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc, lang),
                     presets=list(presets.PRESETS.values()), needs_password=needs_password)
-    workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
+    try:
+        workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
+    except NotFound as exc:  # an own preset's id that names none: the form again, the reason beside it
+        return page(request, "pages/new.html", lang, status_code=404, values=raw,
+                    errors={"framework": i18n.translate_error(exc.template, exc.params, lang)},
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
     redirect = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
     set_key_cookie(request, redirect, role="facilitator", code=workshop.code, key=facilitator_key)
     # The secret links are shown once, on the page this redirect lands on.

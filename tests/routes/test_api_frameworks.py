@@ -311,3 +311,38 @@ def test_a_framework_exports_as_json_and_imports_as_a_preset(client: TestClient)
     assert [e["code"] for e in copy.info["strategies"]] == ["S1", "S1.1", "S1.1.1", "S2"]
     bad = client.post(f"{API}/frameworks", json={**file, "strategies": []})
     assert_error(bad, 422, "strategies")
+
+
+def test_on_the_pages_a_facilitator_saves_a_preset_and_the_new_workshop_page_starts_from_it(
+        client: TestClient) -> None:
+    first = create_workshop(client, framework=NESTED, agencies=["สำนักงานจังหวัดน่าน"])
+    client.get(first.created["facilitator_url"].removeprefix("http://testserver"))
+    assert "บันทึกกรอบนี้เป็นกรอบของฉัน" in client.get(f"/w/{first.code}/facilitate").text
+
+    card = client.post(f"/w/{first.code}/facilitate/own-preset", data={"title": "กรอบน่าน"})
+
+    assert card.status_code == 200, card.text
+    own_id = re.search(r'value="(own-[A-Za-z0-9_-]+)"', card.text)
+    assert own_id is not None
+    form = client.get(f"/new?framework={own_id[1]}").text
+    assert f'value="{own_id[1]}"' in form and 'value="own" checked' in form
+    made = client.post("/new", data={"title": "รอบสอง", "language": "th", "framework": "own",
+                                     "own_preset": own_id[1]}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    code = made.headers["location"].split("/")[2]
+    second = client.get(f"{API}/workshops/{code}").json()
+    assert [e["code"] for e in second["strategies"]] == ["S1", "S1.1", "S1.1.1", "S2"]
+    assert [a["name"] for a in second["agencies"]] == ["สำนักงานจังหวัดน่าน"]
+
+
+def test_the_new_workshop_page_offers_every_preset_and_explains_a_wrong_saved_id(client: TestClient) -> None:
+    form = client.get("/new").text
+    for preset in ("th-national-2018", "th-national-2021", "un-sdg"):
+        assert f'value="{preset}"' in form
+    assert "เป้าหมายการพัฒนาที่ยั่งยืน 17 เป้าหมาย" in form
+
+    typo = client.post("/new", data={"title": "x", "framework": "own", "own_preset": "0wn-abc"})
+    assert typo.status_code == 422 and "own-" in typo.text and 'value="0wn-abc"' in typo.text
+    unknown = client.post("/new", data={"title": "x", "framework": "own",
+                                        "own_preset": "own-AAAAAAAAAAAAAAAAAAAAAA"})
+    assert unknown.status_code == 404 and "ไม่พบกรอบที่บันทึกไว้" in unknown.text
