@@ -38,6 +38,11 @@ def dimension(workshop: Any, which: frameworks.Dimension, lang: str) -> str:
     return frameworks.preset_label("", which, lang)
 
 
+def tag_depths(tags: Any) -> dict[int, int]:
+    """How deep each strategy or reform area sits (0 at the top): the tag pickers indent by it."""
+    return {tag_id: len(chain) - 1 for tag_id, chain in frameworks.lineages(tags).items()}
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
@@ -46,6 +51,7 @@ def make_templates() -> Jinja2Templates:
     env.auto_reload = False
     env.globals["qr_svg"] = qr_svg
     env.globals["dimension"] = dimension
+    env.globals["tag_depths"] = tag_depths
     env.globals["preset_dimension"] = frameworks.preset_label
     env.filters["when"] = lambda value, lang: i18n.format_when(value, lang) if value else ""
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}

@@ -346,3 +346,18 @@ def test_the_new_workshop_page_offers_every_preset_and_explains_a_wrong_saved_id
     unknown = client.post("/new", data={"title": "x", "framework": "own",
                                         "own_preset": "own-AAAAAAAAAAAAAAAAAAAAAA"})
     assert unknown.status_code == 404 and "ไม่พบกรอบที่บันทึกไว้" in unknown.text
+
+
+def test_the_phone_tag_picker_indents_a_sub_plan_under_its_master_plan(client: TestClient) -> None:
+    workshop = create_workshop(client, framework=NESTED, phase="propose")
+    person = join(client, workshop)
+    client.cookies.set(f"rk_p_{workshop.code}", person.token)
+
+    phone = client.get(f"/w/{workshop.code}").text
+
+    s = _by_code(workshop.info, "strategies")
+    for code, level in (("S1.1", 1), ("S1.1.1", 2)):
+        assert re.search(rf'<label class="choice level-{level}"><input type="checkbox" name="strategy_ids" '
+                         rf'value="{s[code]["id"]}"', phone), code
+    assert re.search(rf'<label class="choice"><input type="checkbox" name="strategy_ids" value="{s["S1"]["id"]}"',
+                     phone)
