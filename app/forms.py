@@ -183,6 +183,9 @@ def form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
         by_field.setdefault(field, []).append(error)
     errors: dict[str, str] = {}
     for field, found in by_field.items():
+        if field == "framework":  # the saved-id alternative speaks only when a saved id was meant
+            found = [e for e in found if e.get("type") not in ("string_type", "string_pattern_mismatch")
+                     or str(e.get("input", "")).startswith("own")] or found
         precise = [e for e in found if e.get("type") not in _VAGUE] or found
         template, params = _message(precise[0], field)
         errors[field] = i18n.translate_error(template, params, lang)

@@ -341,8 +341,8 @@ def test_the_new_workshop_page_offers_every_preset_and_explains_a_wrong_saved_id
         assert f'value="{preset}"' in form
     assert "เป้าหมายการพัฒนาที่ยั่งยืน 17 เป้าหมาย" in form
 
-    typo = client.post("/new", data={"title": "x", "framework": "own", "own_preset": "0wn-abc"})
-    assert typo.status_code == 422 and "own-" in typo.text and 'value="0wn-abc"' in typo.text
+    typo = client.post("/new", data={"title": "x", "framework": "own", "own_preset": "own-abc"})
+    assert typo.status_code == 422 and "own-" in typo.text and 'value="own-abc"' in typo.text
     unknown = client.post("/new", data={"title": "x", "framework": "own",
                                         "own_preset": "own-AAAAAAAAAAAAAAAAAAAAAA"})
     assert unknown.status_code == 404 and "ไม่พบกรอบที่บันทึกไว้" in unknown.text
