@@ -40,6 +40,9 @@ def dimension(workshop: Any, which: frameworks.Dimension, lang: str) -> str:
 
 def tag_depths(tags: Any) -> dict[int, int]:
     """How deep each strategy or reform area sits (0 at the top): the tag pickers indent by it."""
+    parents = {tag.id: getattr(tag, "parent_id", None) for tag in tags}  # a flat list's stand-ins have none
+    if not any(parents.values()):
+        return dict.fromkeys(parents, 0)
     return {tag_id: len(chain) - 1 for tag_id, chain in frameworks.lineages(tags).items()}
 
 
