@@ -361,3 +361,16 @@ def test_the_phone_tag_picker_indents_a_sub_plan_under_its_master_plan(client: T
                          rf'value="{s[code]["id"]}"', phone), code
     assert re.search(rf'<label class="choice"><input type="checkbox" name="strategy_ids" value="{s["S1"]["id"]}"',
                      phone)
+
+
+def test_an_sdg_workshop_travels_in_a_json_file_with_its_preset_and_names(client: TestClient) -> None:
+    workshop = create_workshop(client, framework="un-sdg")
+    exported = client.get(f"{workshop.url}/export?format=json", headers=workshop.facilitator).json()
+    assert exported["workshop"]["framework"] == "un-sdg"
+
+    imported = client.post(f"{API}/workshops/import", json=exported)
+
+    assert imported.status_code == 201, imported.text
+    copy = client.get(f"{API}/workshops/{imported.json()['code']}").json()
+    assert copy["framework"] == "un-sdg" and copy["labels"] == {"strategies": "เป้าหมาย", "reform_areas": "มิติ 5P"}
+    assert len(copy["strategies"]) == 17
