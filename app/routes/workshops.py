@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Header, Request, Response, status
+
+from app.errors import Invalid
 
 from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
 from app.models import utcnow
@@ -112,9 +114,29 @@ def import_framework(request: Request, framework: FrameworkFile, session: Sessio
 
 @router.get("/workshops/{code}/framework", response_model=FrameworkFile, response_model_exclude_none=True)
 def export_framework(workshop: WorkshopDep, session: SessionDep,
-                     _actor: Annotated[Actor, api_door(Action.export)]) -> FrameworkFile:
-    """The workshop's framework and agency list as a file (facilitator)."""
-    return own_presets.framework_file(session, workshop=workshop)
+                     _actor: Annotated[Actor, api_door(Action.export)],
+                     format: Literal["json", "csv"] = "json") -> FrameworkFile | Response:
+    """The workshop's framework and agency list as a file (facilitator): JSON, or CSV."""
+    framework = own_presets.framework_file(session, workshop=workshop)
+    if format == "csv":
+        return Response("\ufeff" + own_presets.to_csv(framework), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="framework-{workshop.code}.csv"'})
+    return framework
+
+
+@router.post("/frameworks/csv", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+             response_model_exclude_none=True)
+async def import_framework_csv(request: Request, session: SessionDep, settings: SettingsDep,
+                               x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
+    """Keep a framework CSV (as the CSV export writes it, UTF-8) as an own preset."""
+    limit_create(request)
+    check_organiser(settings, x_organiser_password)
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid("A framework CSV must be in UTF-8.") from exc
+    return own_presets.store(session, framework=own_presets.from_csv(text))
 
 
 @router.post("/workshops/{code}/own-presets", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,

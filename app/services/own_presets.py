@@ -3,9 +3,15 @@ workshop from, and frameworks as files (JSON) to export and import."""
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
+from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session
+
+from app.errors import Invalid
 
 from app.models import ReformArea, SavedFramework, Strategy, Workshop
 from app.models.workshop import (
@@ -17,6 +23,7 @@ from app.models.workshop import (
     OwnPresetPublic,
 )
 from app.services import presets, workshops
+from app.services.exports import tables
 from app.services.access import Actor
 from app.services.rules import Action, check
 
@@ -87,3 +94,88 @@ def read(session: Session, *, key: str) -> OwnPresetPublic:
     saved = workshops.saved_framework(session, key=key)
     return OwnPresetPublic(id=saved.key, title=saved.title,
                            framework=FrameworkFile.model_validate_json(saved.body))
+
+
+# --- frameworks as CSV: one row per entry, parents before their children ---
+
+CSV_HEAD = ["kind", "code", "parent_code", "name_th", "name_en"]
+_KINDS = {"strategy": "strategies", "reform_area": "reform_areas"}
+
+
+def to_csv(framework: FrameworkFile) -> str:
+    """A framework file as CSV rows: the title, the two dimensions' own names, every strategy and
+    reform area (with its parent's code) and every agency. Text a spreadsheet would run as a
+    formula is made inert."""
+    head: list[str | None] = [*CSV_HEAD]
+    rows: list[list[str | None]] = [head, ["title", None, None, framework.title, None]]
+    if framework.based_on:
+        rows.append(["based_on", framework.based_on, None, None, None])
+    if framework.labels is not None:
+        rows += [["label", which, None, name, None] for which, name in
+                 (("strategies", framework.labels.strategies), ("reform_areas", framework.labels.reform_areas)) if name]
+    for kind, dimension in _KINDS.items():
+        entries: list[FrameworkEntryIn] = getattr(framework, dimension)
+
+        def walk(level: list[FrameworkEntryIn], parent: str | None, kind: str = kind) -> None:
+            for e in level:
+                rows.append([kind, e.code, parent, e.name_th or (None if e.name_en else e.name), e.name_en])
+                walk(e.children, e.code)
+
+        walk(entries, None)
+    rows += [["agency", None, None, a.name_th, a.name_en] for a in framework.agencies]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([[tables.neutralise_cell(cell) for cell in row] for row in rows])
+    return out.getvalue()
+
+
+def from_csv(text: str) -> FrameworkFile:
+    """A framework file read from CSV as to_csv writes it (UTF-8, with or without BOM). A row that
+    cannot be read is refused with its row number."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    head = [cell.strip().casefold() for cell in next(reader, [])]
+    if head[:len(CSV_HEAD)] != CSV_HEAD:
+        raise Invalid("The first row of a framework CSV must be: {head}.", head=",".join(CSV_HEAD))
+    title = ""
+    based_on: str | None = None
+    labels: dict[str, str] = {}
+    children: dict[str, dict[str, list[dict[str, Any]]]] = {dimension: {} for dimension in _KINDS.values()}
+    entries: dict[str, dict[str, dict[str, Any]]] = {dimension: {} for dimension in _KINDS.values()}
+    agencies: list[dict[str, str | None]] = []
+    for number, row in enumerate(reader, start=2):
+        kind, code, parent, name_th, name_en = ([cell.strip() for cell in row] + [""] * 5)[:5]
+        if not any((kind, code, parent, name_th, name_en)):
+            continue
+        if kind == "title":
+            title = name_th or name_en
+        elif kind == "based_on":
+            based_on = code or None
+        elif kind == "label" and code in ("strategies", "reform_areas"):
+            labels[code] = name_th or name_en
+        elif kind == "agency":
+            agencies.append({"name_th": name_th or None, "name_en": name_en or None})
+        elif kind in _KINDS:
+            dimension = _KINDS[kind]
+            if parent and parent not in entries[dimension]:
+                raise Invalid("Row {row}: the parent code '{parent}' is not listed above it.", row=number,
+                              parent=parent[:20])
+            entry: dict[str, Any] = {"code": code, "name": name_th or name_en, "name_th": name_th or None,
+                                     "name_en": name_en or None, "children": []}
+            entries[dimension][code] = entry
+            if parent:
+                entries[dimension][parent]["children"].append(entry)
+            else:
+                children[dimension].setdefault("", []).append(entry)
+        else:
+            raise Invalid("Row {row}: unknown kind '{kind}'; use strategy, reform_area, agency, label or title.",
+                          row=number, kind=kind[:20])
+    try:
+        return FrameworkFile.model_validate({
+            "title": title, "based_on": based_on,
+            "strategies": children["strategies"].get("", []), "reform_areas": children["reform_areas"].get("", []),
+            "labels": labels or None, "agencies": agencies})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise Invalid("The framework CSV is not valid: {where}: {reason}", where=where,
+                      reason=str(first["msg"]).removeprefix("Value error, ")) from exc

@@ -374,3 +374,31 @@ def test_an_sdg_workshop_travels_in_a_json_file_with_its_preset_and_names(client
     copy = client.get(f"{API}/workshops/{imported.json()['code']}").json()
     assert copy["framework"] == "un-sdg" and copy["labels"] == {"strategies": "เป้าหมาย", "reform_areas": "มิติ 5P"}
     assert len(copy["strategies"]) == 17
+
+
+def test_a_framework_exports_as_csv_and_the_csv_imports_as_a_preset(client: TestClient) -> None:
+    workshop = create_workshop(client, framework={**NESTED, "labels": {"strategies": "เป้าหมาย"}},
+                               agencies=["กรมอุตุนิยมวิทยา"])
+    exported = client.get(f"{workshop.url}/framework?format=csv", headers=workshop.facilitator)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    text = exported.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "kind,code,parent_code,name_th,name_en"
+    assert "strategy,S1.1.1,S1.1,แผนย่อยไซเบอร์," in text
+
+    imported = client.post(f"{API}/frameworks/csv", content=text.encode(), headers={"Content-Type": "text/csv"})
+
+    assert imported.status_code == 201, imported.text
+    copy = create_workshop(client, framework=imported.json()["id"])
+    s = _by_code(copy.info, "strategies")
+    assert list(s) == ["S1", "S1.1", "S1.1.1", "S2"] and s["S1.1.1"]["parent_id"] == s["S1.1"]["id"]
+    assert copy.info["labels"]["strategies"] == "เป้าหมาย"
+    assert [a["name"] for a in copy.info["agencies"]] == ["กรมอุตุนิยมวิทยา"]
+
+
+def test_a_framework_csv_with_a_bad_row_is_refused_with_its_row_number(client: TestClient) -> None:
+    orphan = "kind,code,parent_code,name_th,name_en\ntitle,,,กรอบ,\nstrategy,S1,,หนึ่ง,\nstrategy,S2.1,S2,สอง,\n"
+    refused = client.post(f"{API}/frameworks/csv", content=orphan.encode(), headers={"Content-Type": "text/csv"})
+    assert_error(refused, 422, "Row 4", "S2")
+
+    cp874 = "kind,code,parent_code,name_th,name_en\nstrategy,S1,,หนึ่ง,\n".encode("cp874")
+    assert_error(client.post(f"{API}/frameworks/csv", content=cp874), 422, "UTF-8")

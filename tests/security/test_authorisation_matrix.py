@@ -182,6 +182,9 @@ ROWS: list[Row] = [
     Row("POST", "/api/v1/frameworks", "/api/v1/frameworks", "bearer", Public(201),
         json={"title": "My plan", "strategies": [{"code": "S1", "name": "Growth"}]}),
     Row("GET", f"{API}/{{code}}/framework", f"{API}/{{code}}/framework", "bearer", (A.export,)),
+    Row("GET", f"{API}/{{code}}/framework", f"{API}/{{code}}/framework?format=csv", "bearer", (A.export,)),
+    # A CSV body; JSON is not one, whoever sends it (the real import: tests/routes/test_api_frameworks.py).
+    Row("POST", "/api/v1/frameworks/csv", "/api/v1/frameworks/csv", "bearer", Public(422), json={}),
     Row("POST", f"{API}/{{code}}/own-presets", f"{API}/{{code}}/own-presets", "bearer", (A.save_framework,), 201,
         json={}),
     Row("POST", f"{API}/{{code}}/own-presets", f"{API}/{{code}}/own-presets", "bearer", (A.save_framework,), 201,
