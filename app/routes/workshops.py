@@ -29,6 +29,7 @@ from app.services import frameworks, own_presets, participants, presets, timer, 
 from app.services.access import Actor, check_organiser
 from app.services.rules import Action
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
 
 
@@ -115,23 +116,29 @@ def import_framework(request: Request, framework: FrameworkFile, session: Sessio
 @router.get("/workshops/{code}/framework", response_model=FrameworkFile, response_model_exclude_none=True)
 def export_framework(workshop: WorkshopDep, session: SessionDep,
                      _actor: Annotated[Actor, api_door(Action.export)],
-                     format: Literal["json", "csv"] = "json") -> FrameworkFile | Response:
-    """The workshop's framework and agency list as a file (facilitator): JSON, or CSV."""
+                     format: Literal["json", "csv", "xlsx"] = "json") -> FrameworkFile | Response:
+    """The workshop's framework and agency list as a file (facilitator): JSON, CSV or XLSX."""
     framework = own_presets.framework_file(session, workshop=workshop)
+    if format == "xlsx":
+        return Response(own_presets.to_xlsx(framework), media_type=XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="framework-{workshop.code}.xlsx"'})
     if format == "csv":
         return Response("\ufeff" + own_presets.to_csv(framework), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="framework-{workshop.code}.csv"'})
     return framework
 
 
-@router.post("/frameworks/csv", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+@router.post("/frameworks/{fmt}", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
              response_model_exclude_none=True)
-async def import_framework_csv(request: Request, session: SessionDep, settings: SettingsDep,
-                               x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
-    """Keep a framework CSV (as the CSV export writes it, UTF-8) as an own preset."""
+async def import_framework_sheet(request: Request, fmt: Literal["csv", "xlsx"], session: SessionDep,
+                                 settings: SettingsDep,
+                                 x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
+    """Keep a framework spreadsheet (as the CSV or XLSX export writes it; CSV in UTF-8) as an own preset."""
     limit_create(request)
     check_organiser(settings, x_organiser_password)
     body = await request.body()
+    if fmt == "xlsx":
+        return own_presets.store(session, framework=own_presets.from_xlsx(body))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -6,8 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import zipfile
+from collections.abc import Iterable
 from typing import Any
 
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from pydantic import ValidationError
 from sqlmodel import Session
 
@@ -102,8 +106,8 @@ CSV_HEAD = ["kind", "code", "parent_code", "name_th", "name_en"]
 _KINDS = {"strategy": "strategies", "reform_area": "reform_areas"}
 
 
-def to_csv(framework: FrameworkFile) -> str:
-    """A framework file as CSV rows: the title, the two dimensions' own names, every strategy and
+def rows_of(framework: FrameworkFile) -> list[list[str | None]]:
+    """A framework file as rows: the title, the two dimensions' own names, every strategy and
     reform area (with its parent's code) and every agency. Text a spreadsheet would run as a
     formula is made inert."""
     head: list[str | None] = [*CSV_HEAD]
@@ -123,16 +127,55 @@ def to_csv(framework: FrameworkFile) -> str:
 
         walk(entries, None)
     rows += [["agency", None, None, a.name_th, a.name_en] for a in framework.agencies]
+    return [[_inert(cell) for cell in row] for row in rows]
+
+
+def _inert(cell: str | None) -> str | None:
+    return "'" + cell if cell is not None and cell.startswith(tables.FORMULA_STARTS) else cell
+
+
+def to_csv(framework: FrameworkFile) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([[tables.neutralise_cell(cell) for cell in row] for row in rows])
+    csv.writer(out, lineterminator="\r\n").writerows(rows_of(framework))
+    return out.getvalue()
+
+
+def to_xlsx(framework: FrameworkFile) -> bytes:
+    """The same rows as the CSV, on one sheet; every cell written as text (never a formula)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("framework")
+    for row in rows_of(framework):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s" if value is not None else cell.data_type
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
 
 
 def from_csv(text: str) -> FrameworkFile:
     """A framework file read from CSV as to_csv writes it (UTF-8, with or without BOM). A row that
     cannot be read is refused with its row number."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    return from_rows(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+def from_xlsx(data: bytes) -> FrameworkFile:
+    """A framework file read from the first sheet of an XLSX workbook (cells as values: a
+    formula is never run, and one without a stored value reads as empty)."""
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise Invalid("This is not an XLSX workbook that can be read.") from exc
+    sheet = book.worksheets[0]
+    return from_rows(["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True))
+
+
+def from_rows(rows: Iterable[list[str]]) -> FrameworkFile:
+    """A framework file from rows as rows_of writes them."""
+    reader = iter(rows)
     head = [cell.strip().casefold() for cell in next(reader, [])]
     if head[:len(CSV_HEAD)] != CSV_HEAD:
         raise Invalid("The first row of a framework CSV must be: {head}.", head=",".join(CSV_HEAD))
@@ -143,7 +186,7 @@ def from_csv(text: str) -> FrameworkFile:
     entries: dict[str, dict[str, dict[str, Any]]] = {dimension: {} for dimension in _KINDS.values()}
     agencies: list[dict[str, str | None]] = []
     for number, row in enumerate(reader, start=2):
-        kind, code, parent, name_th, name_en = ([cell.strip() for cell in row] + [""] * 5)[:5]
+        kind, code, parent, name_th, name_en = ([_readable(cell) for cell in row] + [""] * 5)[:5]
         if not any((kind, code, parent, name_th, name_en)):
             continue
         if kind == "title":
@@ -179,3 +222,9 @@ def from_csv(text: str) -> FrameworkFile:
         where = ".".join(str(part) for part in first["loc"])
         raise Invalid("The framework CSV is not valid: {where}: {reason}", where=where,
                       reason=str(first["msg"]).removeprefix("Value error, ")) from exc
+
+
+def _readable(cell: str) -> str:
+    """A cell as typed: the apostrophe the export put before formula-like text is taken off."""
+    cell = cell.strip()
+    return cell[1:] if cell.startswith("'") and cell[1:2] in tables.FORMULA_STARTS and cell[1:2] else cell

@@ -402,3 +402,18 @@ def test_a_framework_csv_with_a_bad_row_is_refused_with_its_row_number(client: T
 
     cp874 = "kind,code,parent_code,name_th,name_en\nstrategy,S1,,หนึ่ง,\n".encode("cp874")
     assert_error(client.post(f"{API}/frameworks/csv", content=cp874), 422, "UTF-8")
+
+
+def test_a_framework_exports_as_xlsx_and_the_workbook_imports_as_a_preset(client: TestClient) -> None:
+    workshop = create_workshop(client, framework={
+        "strategies": [{"code": "S1", "name": "=1+1 ไม่ใช่สูตร", "children": [{"code": "S1.1", "name": "ลูก"}]}]})
+    exported = client.get(f"{workshop.url}/framework?format=xlsx", headers=workshop.facilitator)
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+
+    imported = client.post(f"{API}/frameworks/xlsx", content=exported.content)
+
+    assert imported.status_code == 201, imported.text
+    copy = create_workshop(client, framework=imported.json()["id"])
+    s = _by_code(copy.info, "strategies")
+    assert s["S1"]["name"] == "=1+1 ไม่ใช่สูตร" and s["S1.1"]["parent_id"] == s["S1"]["id"]
+    assert_error(client.post(f"{API}/frameworks/xlsx", content=b"not a workbook"), 422, "XLSX")

@@ -184,7 +184,8 @@ ROWS: list[Row] = [
     Row("GET", f"{API}/{{code}}/framework", f"{API}/{{code}}/framework", "bearer", (A.export,)),
     Row("GET", f"{API}/{{code}}/framework", f"{API}/{{code}}/framework?format=csv", "bearer", (A.export,)),
     # A CSV body; JSON is not one, whoever sends it (the real import: tests/routes/test_api_frameworks.py).
-    Row("POST", "/api/v1/frameworks/csv", "/api/v1/frameworks/csv", "bearer", Public(422), json={}),
+    Row("POST", "/api/v1/frameworks/{fmt}", "/api/v1/frameworks/csv", "bearer", Public(422), json={}),
+    Row("GET", f"{API}/{{code}}/framework", f"{API}/{{code}}/framework?format=xlsx", "bearer", (A.export,)),
     Row("POST", f"{API}/{{code}}/own-presets", f"{API}/{{code}}/own-presets", "bearer", (A.save_framework,), 201,
         json={}),
     Row("POST", f"{API}/{{code}}/own-presets", f"{API}/{{code}}/own-presets", "bearer", (A.save_framework,), 201,
