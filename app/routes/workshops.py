@@ -113,7 +113,9 @@ def import_framework(request: Request, framework: FrameworkFile, session: Sessio
     return own_presets.store(session, framework=framework)
 
 
-@router.get("/workshops/{code}/framework", response_model=FrameworkFile, response_model_exclude_none=True)
+@router.get("/workshops/{code}/framework", response_model=FrameworkFile, response_model_exclude_none=True,
+            responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}},
+                             "description": "The framework file: JSON, CSV (UTF-8 with BOM) or XLSX."}})
 def export_framework(workshop: WorkshopDep, session: SessionDep,
                      _actor: Annotated[Actor, api_door(Action.export)],
                      format: Literal["json", "csv", "xlsx"] = "json") -> FrameworkFile | Response:
