@@ -96,9 +96,11 @@ TH_NATIONAL_2021 = Framework(
 
 # Source: the 17 Sustainable Development Goals of "Transforming our world: the 2030 Agenda for
 # Sustainable Development" (UN General Assembly resolution A/RES/70/1, 2015), English short names
-# as the UN gives them; Thai names as on the UN in Thailand's Global Goals pages
-# (https://www.un.or.th/globalgoals/th/the-goals/). The five Ps are the areas named in the
-# Agenda's preamble (people, planet, prosperity, peace, partnership).
+# as the UN gives them; Thai names as used on the UN in Thailand's Global Goals pages
+# (https://www.un.or.th/globalgoals/th/the-goals/), checked against a Thai university's copy of
+# that list for goals 1-9 only (stri.cmu.ac.th); goals 10-17 are unchecked. The five Ps are the
+# areas named in the Agenda's preamble (people, planet, prosperity, peace, partnership); their
+# Thai renderings here are ours, not from a published list: check them before relying on them.
 UN_SDG = Framework(
     key="un-sdg",
     title_th="เป้าหมายการพัฒนาที่ยั่งยืน 17 เป้าหมาย (SDGs) และมิติ 5P",
