@@ -61,6 +61,8 @@ def _int(value: Any) -> Any:
 
 def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
     framework: Any = form.get("framework") or "th-national-2018"  # a preset's key
+    if form.get("framework") == "own":  # an own preset, by the id its saver was given
+        framework = str(form.get("own_preset") or "").strip()
     if form.get("framework") == "custom":
         framework = {"strategies": _entries(form.get("custom_strategies"), "S"),
                      "reform_areas": _entries(form.get("custom_reform_areas"), "R")}
@@ -92,6 +94,9 @@ def settings_form(form: FormData) -> WorkshopSettingsUpdate:
         "shuffle_projects": _checked(form, "shuffle_projects"),
         "require_strategy": _checked(form, "require_strategy"),
         "typed_agencies": _checked(form, "typed_agencies"),
+        # An emptied field goes back to the usual name; a form without the fields keeps the names.
+        "strategies_label": form.get("strategies_label"),
+        "reform_areas_label": form.get("reform_areas_label"),
     })
 
 
@@ -141,6 +146,8 @@ _MESSAGES = {
 }
 # Where a field needs its own words.
 _FIELD_MESSAGES = {
+    ("framework", "string_pattern_mismatch"): N_(
+        "A saved framework's id starts with 'own-': paste it as it was given."),
     ("strategy_ids", "too_long"): N_("Tick at most {max} strategies."),
     ("reform_area_ids", "too_long"): N_("Tick at most {max} reform areas."),
     ("strategy_ids", "int_type"): N_("Choose strategies from the list only."),
@@ -190,6 +197,9 @@ def form_errors(exc: ValidationError, lang: str) -> dict[str, str]:
         by_field.setdefault(field, []).append(error)
     errors: dict[str, str] = {}
     for field, found in by_field.items():
+        if field == "framework":  # the saved-id alternative speaks only when a saved id was meant
+            found = [e for e in found if e.get("type") not in ("string_type", "string_pattern_mismatch")
+                     or str(e.get("input", "")).startswith("own")] or found
         precise = [e for e in found if e.get("type") not in _VAGUE] or found
         template, params = _message(precise[0], field)
         errors[field] = i18n.translate_error(template, params, lang)

@@ -14,6 +14,8 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from app import i18n
+from app.models import Workshop
+from app.services import frameworks
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -28,6 +30,22 @@ def qr_svg(url: str, scale: int = 6) -> Markup:
     return Markup(svg)
 
 
+def dimension(workshop: Any, which: frameworks.Dimension, lang: str) -> str:
+    """What this workshop calls "strategies" or "reform_areas" (a page without a workshop: the
+    usual name)."""
+    if isinstance(workshop, Workshop):
+        return frameworks.dimension_label(workshop, which, lang)
+    return frameworks.preset_label("", which, lang)
+
+
+def tag_depths(tags: Any) -> dict[int, int]:
+    """How deep each strategy or reform area sits (0 at the top): the tag pickers indent by it."""
+    parents = {tag.id: getattr(tag, "parent_id", None) for tag in tags}  # a flat list's stand-ins have none
+    if not any(parents.values()):
+        return dict.fromkeys(parents, 0)
+    return {tag_id: len(chain) - 1 for tag_id, chain in frameworks.lineages(tags).items()}
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
@@ -35,6 +53,9 @@ def make_templates() -> Jinja2Templates:
     # every render (45 per phone view; measurable when 2,000 phones redraw at once).
     env.auto_reload = False
     env.globals["qr_svg"] = qr_svg
+    env.globals["dimension"] = dimension
+    env.globals["tag_depths"] = tag_depths
+    env.globals["preset_dimension"] = frameworks.preset_label
     env.filters["when"] = lambda value, lang: i18n.format_when(value, lang) if value else ""
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     return templates

@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 from app.models.participant import AgencyReview, Participant
 from app.models.project import Project, ProjectReformArea, ProjectStrategy
 from app.models.vote import Round, RoundProject, Score, Vote
-from app.models.workshop import Agency, Phase, ReformArea, Strategy, Workshop, utcnow
+from app.models.workshop import Agency, Phase, ReformArea, SavedFramework, Strategy, Workshop, utcnow
 
 __all__ = [
     "Agency",
@@ -19,6 +19,7 @@ __all__ = [
     "ReformArea",
     "Round",
     "RoundProject",
+    "SavedFramework",
     "Score",
     "Strategy",
     "Vote",

@@ -19,7 +19,7 @@ from pydantic import Field as PydField
 from app.models.project import TagIds
 from app.models.round import CriterionKey
 from app.models.schemas import MAX_TAGS, Code, Description, Id, LongTitle, Name, OptionalName, Title
-from app.models.workshop import DEFAULT_TIME_ZONE, Phase, TimeZone
+from app.models.workshop import DEFAULT_TIME_ZONE, Label, Phase, TimeZone
 
 FORMAT = "ruamkit-workshop"
 CO_AGENCIES_LENGTH = 2000  # Project.co_agencies, one per line
@@ -49,9 +49,10 @@ class _NamedEntry(_Entry):
 
 
 class TagExport(_NamedEntry):
-    """A strategy or a reform area."""
+    """A strategy or a reform area; parent_id is the exported id of the entry it sits under."""
 
     code: Code
+    parent_id: Id | None = None
 
 
 class AgencyExport(_NamedEntry):
@@ -63,7 +64,7 @@ class WorkshopSettingsExport(_Entry):
     description: Description = ""
     language: Literal["th", "en"] = "th"
     phase: Phase = Phase.setup
-    framework: Literal["th-national-2018", "custom"] = "custom"
+    framework: Literal["th-national-2018", "th-national-2021", "un-sdg", "custom"] = "custom"
     dots_per_participant: Setting = 5
     max_dots_per_project: Setting = 3
     show_live_tallies: Flag = True
@@ -73,6 +74,9 @@ class WorkshopSettingsExport(_Entry):
     require_strategy: Flag = False
     # Exports made before the invited-agency rule let participants type any agency.
     typed_agencies: Flag = True
+    # What the workshop calls its two dimensions (null: its preset's or the usual names).
+    strategies_label: Label | None = None
+    reform_areas_label: Label | None = None
     created_at: AwareDatetime | None = None
     # The number of the round votes go to; default the last round (exports before rounds: 1).
     current_round: RoundNumber | None = None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from collections.abc import Iterator
 from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from app.text import clean_line
 
 from app.models.schemas import MAX_TITLE, Code, Description, LongTitle, OptionalName, Title
 
@@ -80,6 +83,10 @@ class Workshop(SQLModel, table=True):
     typed_agencies: bool = False
     # The page of a long big-screen list the facilitator holds (None: the screen turns the pages).
     screen_page: int | None = None
+    # What the workshop calls its two dimensions ("Goals", "Pillars"); None: its preset's or the
+    # usual name, in the reader's language (app/services/frameworks.dimension_label).
+    strategies_label: str | None = Field(default=None, max_length=60)
+    reform_areas_label: str | None = Field(default=None, max_length=60)
 
 
 class _Named(SQLModel):
@@ -101,6 +108,8 @@ class Strategy(_Named, table=True):
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=20)
     position: int = 0
+    # The strategy this one sits under (a master plan under a strategy...); None at the top.
+    parent_id: int | None = Field(default=None, foreign_key="strategy.id", ondelete="CASCADE")
 
 
 class ReformArea(_Named, table=True):
@@ -110,6 +119,7 @@ class ReformArea(_Named, table=True):
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     code: str = Field(max_length=20)
     position: int = 0
+    parent_id: int | None = Field(default=None, foreign_key="reform_area.id", ondelete="CASCADE")
 
 
 class Agency(_Named, table=True):
@@ -118,38 +128,140 @@ class Agency(_Named, table=True):
     position: int = 0
 
 
+class SavedFramework(SQLModel, table=True):
+    """A facilitator's own preset: a workshop's framework (hierarchy and labels) and agency list,
+    kept under an unguessable key that whoever holds it can start a workshop from."""
+
+    __tablename__ = "saved_framework"
+    id: int = Field(default=None, primary_key=True)  # see Workshop.id
+    key: str = Field(max_length=40, unique=True, index=True)
+    title: str = Field(max_length=MAX_TITLE)
+    # The framework as JSON: {strategies, reform_areas, labels, agencies} (SavedFrameworkBody).
+    body: str = Field(max_length=200_000)
+    source_workshop_id: int | None = Field(default=None, foreign_key="workshop.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # --- API models ---
+
+
+MAX_FRAMEWORK_DEPTH = 6  # a strategy, its master plans, their sub-plans... six levels at most
+MAX_FRAMEWORK_ENTRIES = 100  # per dimension, every level counted
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=60), BeforeValidator(clean_line)]
 
 
 class FrameworkEntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: Code
     name: Title
+    # Both names, when known (a saved or exported framework carries them); `name` otherwise.
+    name_th: Title | None = None
+    name_en: Title | None = None
+    children: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
+
+
+class FrameworkAgency(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_th: Title | None = None
+    name_en: Title | None = None
+
+    @model_validator(mode="after")
+    def has_a_name(self) -> FrameworkAgency:
+        if not (self.name_th or self.name_en):
+            raise ValueError("An agency needs a name in Thai (name_th) or English (name_en).")
+        return self
+
+
+class LabelsIn(BaseModel):
+    """What this workshop calls its two dimensions (each optional: the usual name otherwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+    strategies: Label | None = None
+    reform_areas: Label | None = None
+
+
+def walk(entries: list[FrameworkEntryIn], depth: int = 1) -> Iterator[tuple[FrameworkEntryIn, int]]:
+    """Every entry of a tree, parents before their children, with its depth (1 at the top)."""
+    for entry in entries:
+        yield entry, depth
+        yield from walk(entry.children, depth + 1)
 
 
 class CustomFramework(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=100)
-    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=100)
+    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=MAX_FRAMEWORK_ENTRIES)
+    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
+    labels: LabelsIn | None = None
 
     @model_validator(mode="after")
     def codes_are_unique(self) -> CustomFramework:
         for label, entries in (("strategy", self.strategies), ("reform area", self.reform_areas)):
-            codes = [e.code.casefold() for e in entries]
+            flat = list(walk(entries))
+            if len(flat) > MAX_FRAMEWORK_ENTRIES:
+                raise ValueError(f"At most {MAX_FRAMEWORK_ENTRIES} entries of each kind, every level counted; "
+                                 f"this framework has {len(flat)} of kind {label}.")
+            if max((depth for _entry, depth in flat), default=0) > MAX_FRAMEWORK_DEPTH:
+                raise ValueError(f"Entries nest at most {MAX_FRAMEWORK_DEPTH} levels deep.")
+            codes = [e.code.casefold() for e, _depth in flat]
             if len(codes) != len(set(codes)):
                 raise ValueError(f"Each {label} code must be unique.")
         return self
 
 
 # The frameworks a new workshop can copy (app/services/presets.py), besides a custom one.
-PresetKey = Literal["th-national-2018"]
+PresetKey = Literal["th-national-2018", "th-national-2021", "un-sdg"]
+# A facilitator's own preset (SavedFramework.key): "own-" and 128 random bits, URL-safe.
+OWN_PRESET_PREFIX = "own-"
+OwnPresetKey = Annotated[str, StringConstraints(pattern=r"^own-[A-Za-z0-9_-]{16,36}$")]
+
+FRAMEWORK_FORMAT = "ruamkit-framework"
+
+
+class FrameworkFile(BaseModel):
+    """A framework as a file (JSON): what an own preset keeps and what framework exports and
+    imports carry. Names in both languages where known; `name` in the file's language."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["ruamkit-framework"] = "ruamkit-framework"
+    version: Literal[1] = 1
+    title: LongTitle
+    # The preset it was made from, if any: a workshop started from it names that preset (and
+    # its names for the two dimensions, unless `labels` gives its own).
+    based_on: PresetKey | None = None
+    strategies: list[FrameworkEntryIn] = PydField(min_length=1, max_length=MAX_FRAMEWORK_ENTRIES)
+    reform_areas: list[FrameworkEntryIn] = PydField(default_factory=list, max_length=MAX_FRAMEWORK_ENTRIES)
+    labels: LabelsIn | None = None
+    agencies: list[FrameworkAgency] = PydField(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def is_a_framework(self) -> FrameworkFile:
+        # The same bounds as a custom framework (depth, size, unique codes).
+        CustomFramework(strategies=self.strategies, reform_areas=self.reform_areas, labels=self.labels)
+        return self
+
+    def custom(self) -> CustomFramework:
+        return CustomFramework(strategies=self.strategies, reform_areas=self.reform_areas, labels=self.labels)
+
+
+class OwnPresetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: LongTitle | None = None  # default: the workshop's title
+
+
+class OwnPresetPublic(BaseModel):
+    """An own preset, saved: its id starts a new workshop (`framework`) and reads it back."""
+
+    id: str
+    title: str
+    framework: FrameworkFile
 
 
 class WorkshopCreate(BaseModel):
     title: LongTitle
     description: Description = ""
     language: Literal["th", "en"] = "th"
-    framework: PresetKey | CustomFramework = "th-national-2018"
+    framework: PresetKey | OwnPresetKey | CustomFramework = "th-national-2018"
     agencies: list[Annotated[OptionalName, PydField(min_length=1)]] = PydField(
         default_factory=list, max_length=500
     )
@@ -173,6 +285,9 @@ class WorkshopSettingsUpdate(BaseModel):
     shuffle_projects: Annotated[bool, PydField(strict=True)] | None = None
     require_strategy: Annotated[bool, PydField(strict=True)] | None = None
     typed_agencies: Annotated[bool, PydField(strict=True)] | None = None
+    # Renaming the two dimensions: "" goes back to the preset's or the usual name.
+    strategies_label: Annotated[str, StringConstraints(max_length=60), BeforeValidator(clean_line)] | None = None
+    reform_areas_label: Annotated[str, StringConstraints(max_length=60), BeforeValidator(clean_line)] | None = None
 
 
 class PhaseIn(BaseModel):
@@ -229,6 +344,29 @@ class TagPublic(BaseModel):
     id: int
     code: str
     name: str
+    parent_id: int | None = None  # the entry it sits under (None at the top)
+
+
+class PresetEntryPublic(BaseModel):
+    code: str
+    name: str
+    name_th: str | None
+    name_en: str | None
+
+
+class DimensionLabels(BaseModel):
+    strategies: str
+    reform_areas: str
+
+
+class FrameworkPublic(BaseModel):
+    """A preset a new workshop can copy (GET /api/v1/frameworks)."""
+
+    id: str
+    name: str
+    strategies: list[PresetEntryPublic]
+    reform_areas: list[PresetEntryPublic]
+    labels: DimensionLabels
 
 
 class AgencyPublic(BaseModel):
@@ -258,6 +396,7 @@ class WorkshopPublic(BaseModel):
     shuffle_projects: bool = False
     require_strategy: bool = False
     typed_agencies: bool = False
+    labels: DimensionLabels | None = None  # what the workshop calls its two dimensions
 
 
 class WorkshopCreated(BaseModel):

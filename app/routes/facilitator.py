@@ -24,9 +24,9 @@ from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form, settings_form
 from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
-from app.models.workshop import TimerIn, WorkshopSettingsUpdate
+from app.models.workshop import OwnPresetIn, TimerIn, WorkshopSettingsUpdate
 from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
-from app.services import duplicates, moderation, projects, rules, screen_control, timer, workshops
+from app.services import duplicates, moderation, own_presets, projects, rules, screen_control, timer, workshops
 from app.services.access import Actor, Role, identify, screen_key_for
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
@@ -240,6 +240,20 @@ def save_settings(request: Request, workshop: WorkshopDep, session: SessionDep,
     workshops.update_settings(session, workshop=workshop, actor=facilitator, settings_in=settings_in)
     notify(request, workshop.code)
     return page(request, "partials/_workshop_settings.html", lang, workshop=workshop, saved=True)
+
+
+@router.post("/w/{code}/facilitate/own-preset")
+def save_own_preset(request: Request, workshop: WorkshopDep, session: SessionDep,
+                    form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
+    """The "save as my preset" card: keep the framework and agencies, show the preset's id."""
+    lang = language(request, workshop)
+    try:
+        preset_in = OwnPresetIn.model_validate({"title": form.get("title") or None})
+    except ValidationError as exc:
+        return page(request, "partials/_own_preset.html", lang, status_code=422, workshop=workshop,
+                    values=dict(form), errors=form_errors(exc, lang))
+    saved = own_presets.save(session, workshop=workshop, actor=facilitator, title=preset_in.title)
+    return page(request, "partials/_own_preset.html", lang, workshop=workshop, saved=saved)
 
 
 @router.post("/w/{code}/facilitate/premoderate")

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app import i18n
 from app.deps import SessionDep, SettingsDep, limit_create
-from app.errors import Forbidden, RateLimited
+from app.errors import Forbidden, NotFound, RateLimited
 from app.forms import FormDep, form_errors, workshop_form
 from app.pages import FLASH_COOKIE, LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
 from app.services import presets, workshops
@@ -57,10 +57,14 @@ def switch_language(request: Request, lang: str, next: str = "/") -> Response:
 @router.get("/new")
 def new_workshop_form(request: Request, settings: SettingsDep) -> Response:
     lang = language(request)
-    return page(request, "pages/new.html", lang, values={"language": lang, "framework": "th-national-2018",
+    # /new?framework=own-... (the console's link after saving a preset) starts from that preset.
+    own = request.query_params.get("framework", "")
+    chosen = {"framework": "own", "own_preset": own[:40]} if own.startswith("own-") else {
+        "framework": "th-national-2018"}
+    return page(request, "pages/new.html", lang, values={"language": lang, **chosen,
                                                           "dots_per_participant": 5, "max_dots_per_project": 3,
                                                           "show_live_tallies": True},
-                errors={}, preset=presets.TH_NATIONAL_2018, needs_password=bool(settings.organiser_password))
+                errors={}, presets=list(presets.PRESETS.values()), needs_password=bool(settings.organiser_password))
 
 
 @router.post("/new")
@@ -75,7 +79,7 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
     except RateLimited as exc:  # the form again, with what was typed and how long to wait
         response = page(request, "pages/new.html", lang, status_code=429, values=raw,
                         errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
-                        preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
+                        presets=list(presets.PRESETS.values()), needs_password=needs_password)
         response.headers["Retry-After"] = str(exc.params["seconds"])
         return response
     try:
@@ -85,13 +89,18 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
         # Shown again with what was typed (but not the password), the error beside the field.
         return page(request, "pages/new.html", lang, status_code=403, values=raw,
                     errors={"organiser_password": "missing or wrong"},
-                    preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
     try:
         workshop_in = workshop_form(form)
     except ValidationError as exc:
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc, lang),
-                    preset=presets.TH_NATIONAL_2018, needs_password=needs_password)
-    workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
+    try:
+        workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
+    except NotFound as exc:  # an own preset's id that names none: the form again, the reason beside it
+        return page(request, "pages/new.html", lang, status_code=404, values=raw,
+                    errors={"framework": i18n.translate_error(exc.template, exc.params, lang)},
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
     redirect = RedirectResponse(f"/w/{workshop.code}/facilitate", status_code=303)
     set_key_cookie(request, redirect, role="facilitator", code=workshop.code, key=facilitator_key)
     # The secret links are shown once, on the page this redirect lands on.

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Header, Request, Response, status
+
+from app.errors import Invalid
 
 from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
+    FrameworkFile,
+    OwnPresetIn,
+    OwnPresetPublic,
+    FrameworkPublic,
     PhaseIn,
     ScreenViewIn,
     TimerIn,
@@ -19,10 +25,11 @@ from app.models.workshop import (
     WorkshopSettingsUpdate,
 )
 from app.pages import created_answer
-from app.services import participants, timer, workshops
+from app.services import frameworks, own_presets, participants, presets, timer, workshops
 from app.services.access import Actor, check_organiser
 from app.services.rules import Action
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 router = APIRouter(prefix="/api/v1", tags=["workshops"])
 
 
@@ -80,6 +87,73 @@ def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopD
                          hold="page" in view_in.model_fields_set)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
+
+
+@router.get("/frameworks", response_model=list[FrameworkPublic])
+def list_frameworks(lang: Literal["th", "en"] = "th") -> list[FrameworkPublic]:
+    """The preset frameworks a new workshop can copy (anyone); names in `lang`, both given too."""
+    return frameworks.library(lang)
+
+
+@router.get("/frameworks/{framework_id}", response_model=FrameworkFile, response_model_exclude_none=True)
+def read_framework(framework_id: str, session: SessionDep, lang: Literal["th", "en"] = "th") -> FrameworkFile:
+    """A preset, or an own preset by its id (whoever holds the id), as a framework file."""
+    if framework_id in presets.PRESETS:
+        return own_presets.preset_file(presets.PRESETS[framework_id], lang)
+    return own_presets.read(session, key=framework_id).framework
+
+
+@router.post("/frameworks", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+             response_model_exclude_none=True)
+def import_framework(request: Request, framework: FrameworkFile, session: SessionDep, settings: SettingsDep,
+                     x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
+    """Keep a framework file as an own preset (whoever may create workshops); its id starts one."""
+    limit_create(request)
+    check_organiser(settings, x_organiser_password)
+    return own_presets.store(session, framework=framework)
+
+
+@router.get("/workshops/{code}/framework", response_model=FrameworkFile, response_model_exclude_none=True,
+            responses={200: {"content": {"text/csv": {}, XLSX_TYPE: {}},
+                             "description": "The framework file: JSON, CSV (UTF-8 with BOM) or XLSX."}})
+def export_framework(workshop: WorkshopDep, session: SessionDep,
+                     _actor: Annotated[Actor, api_door(Action.export)],
+                     format: Literal["json", "csv", "xlsx"] = "json") -> FrameworkFile | Response:
+    """The workshop's framework and agency list as a file (facilitator): JSON, CSV or XLSX."""
+    framework = own_presets.framework_file(session, workshop=workshop)
+    if format == "xlsx":
+        return Response(own_presets.to_xlsx(framework), media_type=XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="framework-{workshop.code}.xlsx"'})
+    if format == "csv":
+        return Response("\ufeff" + own_presets.to_csv(framework), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="framework-{workshop.code}.csv"'})
+    return framework
+
+
+@router.post("/frameworks/{fmt}", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+             response_model_exclude_none=True)
+async def import_framework_sheet(request: Request, fmt: Literal["csv", "xlsx"], session: SessionDep,
+                                 settings: SettingsDep,
+                                 x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
+    """Keep a framework spreadsheet (as the CSV or XLSX export writes it; CSV in UTF-8) as an own preset."""
+    limit_create(request)
+    check_organiser(settings, x_organiser_password)
+    body = await request.body()
+    if fmt == "xlsx":
+        return own_presets.store(session, framework=own_presets.from_xlsx(body))
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid("A framework CSV must be in UTF-8.") from exc
+    return own_presets.store(session, framework=own_presets.from_csv(text))
+
+
+@router.post("/workshops/{code}/own-presets", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,
+             response_model_exclude_none=True)
+def save_own_preset(preset_in: OwnPresetIn, workshop: WorkshopDep, session: SessionDep,
+                    actor: Annotated[Actor, api_door(Action.save_framework)]) -> OwnPresetPublic:
+    """Save the workshop's framework and agency list as the facilitator's own preset (facilitator)."""
+    return own_presets.save(session, workshop=workshop, actor=actor, title=preset_in.title)
 
 
 @router.get("/time")

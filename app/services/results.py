@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.models import ReformArea, Round, Strategy, Workshop
 from app.models.round import Criterion
 from app.models.vote import CoverageCell, RankedProject, Results
-from app.services import methods, rounds
+from app.services import frameworks, methods, rounds
 from app.services import projects as projects_service
 from app.services.methods.base import Standing
 from app.services.workshops import list_reform_areas, list_strategies
@@ -79,13 +79,19 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     outcome = Outcome(workshop=workshop, standings=standings, strategies=strategies, reform_areas=reform_areas,
                       round=round_, criteria=rounds.criteria(round_))
     outcome.by_strategy = {s.id: [] for s in strategies}
+    # API.md, "Frameworks": a project counts under its tags and every ancestor of them, once each.
+    nested = any(s.parent_id is not None for s in strategies) or any(r.parent_id is not None for r in reform_areas)
+    strategy_up, area_up = frameworks.lineages(strategies), frameworks.lineages(reform_areas)
     # Counted pair by pair in C (Counter.update): a project has up to 25 x 25 pairs.
     projects_in: Counter[tuple[int, int]] = Counter()
     dots_in: Counter[tuple[int, int]] = Counter()
     for standing in standings:
-        for sid in standing.strategy_ids:
+        sids, rids = standing.strategy_ids, standing.reform_area_ids
+        if nested:
+            sids, rids = frameworks.rolled_up(sids, strategy_up), frameworks.rolled_up(rids, area_up)
+        for sid in sids:
             outcome.by_strategy[sid].append(standing)
-        pairs: Iterable[tuple[int, int]] = product(standing.strategy_ids, standing.reform_area_ids)
+        pairs: Iterable[tuple[int, int]] = product(sids, rids)
         if standing.dots:
             pairs = list(pairs)
             dots_in.update(dict.fromkeys(pairs, standing.dots))

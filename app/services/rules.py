@@ -57,6 +57,7 @@ class Action(StrEnum):
     switch_round = "switch_round"
     see_duplicates = "see_duplicates"
     export = "export"  # the files and the report
+    save_framework = "save_framework"  # as the facilitator's own preset
     # the three pages and their live views
     facilitate = "facilitate"
     watch_screen = "watch_screen"
@@ -164,6 +165,8 @@ RULES: dict[Action, Rule] = {
     Action.switch_round: Rule("switch voting rounds", {F: OPEN}),
     Action.see_duplicates: Rule("see duplicate hints", {F: ALWAYS}),
     Action.export: Rule("export the workshop", {F: ALWAYS}),
+    # Saving writes no workshop content (a new preset row), so a closed workshop may be saved too.
+    Action.save_framework: Rule("save the framework as a preset", {F: ALWAYS}),
     Action.facilitate: Rule("use the facilitator's console", {F: ALWAYS}),
     Action.watch_screen: Rule("watch the big screen", {S: ALWAYS, F: ALWAYS}),
     Action.take_part: Rule("take part from a phone", {P: ALWAYS}),

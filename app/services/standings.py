@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Participant, Project, ReformArea, Round, Score, Strategy, Vote, Workshop
 from app.models.round import Criterion
-from app.services import methods, rounds
+from app.services import frameworks, methods, rounds
 from app.services import projects as projects_service
 from app.services.methods.base import competition_ranks
 from app.services.workshops import list_reform_areas, list_strategies
@@ -200,10 +200,13 @@ def _group(standings: Standings) -> None:
     standings.by_strategy = {s.id: [] for s in standings.strategies}
     projects_in: Counter[tuple[int, int]] = Counter()
     dots_in: dict[int, Counter[tuple[int, int]]] = {c.number: Counter() for c in standings.dot_rounds}
+    # A project counts under its tags and every ancestor of them, once each (as in /results).
+    strategy_up, area_up = frameworks.lineages(standings.strategies), frameworks.lineages(standings.reform_areas)
     for entry in standings.entries:
-        for sid in entry.strategy_ids:
+        sids = frameworks.rolled_up(entry.strategy_ids, strategy_up)
+        for sid in sids:
             standings.by_strategy[sid].append(entry)
-        pairs = list(product(entry.strategy_ids, entry.reform_area_ids))
+        pairs = list(product(sids, frameworks.rolled_up(entry.reform_area_ids, area_up)))
         projects_in.update(pairs)
         for number, counter in dots_in.items():
             measure = entry.measures.get(number)

@@ -10,19 +10,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Agency, Participant, Phase, ReformArea, Strategy, Workshop, core_table, utcnow
+from app.models import Agency, Participant, Phase, ReformArea, SavedFramework, Strategy, Workshop, core_table, utcnow
 from app.models.workshop import (
+    OWN_PRESET_PREFIX,
+    FrameworkFile,
     SCREEN_VIEWS,
     TALLY_VIEWS,
     AgencyPublic,
     CustomFramework,
+    FrameworkEntryIn,
     TagPublic,
     TimerPublic,
     WorkshopCreate,
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import presets, rounds, timer
+from app.services import frameworks, presets, rounds, timer
 from app.services.access import Actor, Role, hash_key, new_key, screen_key_for
 from app.services.rules import Action, allows, check
 
@@ -79,9 +82,31 @@ def voting_row(session: Session, *, code: str) -> Any:
     return row
 
 
+def saved_framework(session: Session, *, key: str) -> SavedFramework:
+    """An own preset by its id; NotFound otherwise."""
+    saved = session.exec(select(SavedFramework).where(SavedFramework.key == key)).first()
+    if saved is None:
+        raise NotFound("No saved framework has the id '{id}'. Check the id and try again.", id=key[:40])
+    return saved
+
+
+def _resolve_own_preset(session: Session, workshop_in: WorkshopCreate) -> tuple[WorkshopCreate, str | None]:
+    """The request with an own preset's id replaced by the framework it keeps (and its agencies,
+    unless the request lists some), and the built-in preset that framework was based on."""
+    if not (isinstance(workshop_in.framework, str) and workshop_in.framework.startswith(OWN_PRESET_PREFIX)):
+        return workshop_in, None
+    kept = FrameworkFile.model_validate_json(saved_framework(session, key=workshop_in.framework).body)
+    english = workshop_in.language == "en"
+    agencies = workshop_in.agencies or [((a.name_en or a.name_th) if english else (a.name_th or a.name_en)) or ""
+                                        for a in kept.agencies]
+    return workshop_in.model_copy(update={"framework": kept.custom(), "agencies": agencies}), kept.based_on
+
+
 def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
                     code: str | None = None) -> tuple[Workshop, str, str]:
-    """Make a workshop with its framework copied in; returns it with the two raw keys."""
+    """Make a workshop with its framework copied in (a preset, an own preset or a custom one);
+    returns it with the two raw keys."""
+    workshop_in, based_on = _resolve_own_preset(session, workshop_in)
     facilitator_key = new_key()
     screen_key = screen_key_for(facilitator_key)
     for _attempt in range(10):
@@ -90,7 +115,8 @@ def create_workshop(session: Session, *, workshop_in: WorkshopCreate,
             title=workshop_in.title,
             description=workshop_in.description,
             language=workshop_in.language,
-            framework="custom" if isinstance(workshop_in.framework, CustomFramework) else workshop_in.framework,
+            framework=based_on or ("custom" if isinstance(workshop_in.framework, CustomFramework)
+                                   else workshop_in.framework),
             dots_per_participant=workshop_in.dots_per_participant,
             max_dots_per_project=workshop_in.max_dots_per_project,
             show_live_tallies=workshop_in.show_live_tallies,
@@ -120,17 +146,20 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
     lang = workshop_in.language
     if isinstance(workshop_in.framework, CustomFramework):
         custom = workshop_in.framework
-        strategies = [presets.Entry(e.code, *_both(e.name, lang)) for e in custom.strategies]
-        areas = [presets.Entry(e.code, *_both(e.name, lang)) for e in custom.reform_areas]
+        _add_tree(session, Strategy, workshop=workshop, entries=custom.strategies, language=lang)
+        _add_tree(session, ReformArea, workshop=workshop, entries=custom.reform_areas, language=lang)
+        if custom.labels is not None:
+            workshop.strategies_label = custom.labels.strategies
+            workshop.reform_areas_label = custom.labels.reform_areas
+            session.add(workshop)
     else:
-        preset = presets.PRESETS[workshop_in.framework]
-        strategies, areas = list(preset.strategies), list(preset.reform_areas)
-    for position, entry in enumerate(strategies):
-        session.add(Strategy(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
-                             name_en=entry.name_en, position=position))
-    for position, entry in enumerate(areas):
-        session.add(ReformArea(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
-                               name_en=entry.name_en, position=position))
+        preset = presets.PRESETS[workshop_in.framework]  # own presets are resolved by now
+        for position, entry in enumerate(preset.strategies):
+            session.add(Strategy(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
+                                 name_en=entry.name_en, position=position))
+        for position, entry in enumerate(preset.reform_areas):
+            session.add(ReformArea(workshop_id=workshop.id, code=entry.code, name_th=entry.name_th,
+                                   name_en=entry.name_en, position=position))
     # An agency a preset knows gets both its names, whichever language it was given in.
     known = {spelling.casefold(): entry for preset in presets.PRESETS.values() for entry in preset.agencies
              for spelling in (entry.name_th, entry.name_en) if spelling}
@@ -142,6 +171,28 @@ def _copy_framework(session: Session, *, workshop: Workshop, workshop_in: Worksh
         match = known.get(name.casefold())
         name_th, name_en = (match.name_th, match.name_en) if match else _both(name, lang)
         session.add(Agency(workshop_id=workshop.id, position=position, name_th=name_th, name_en=name_en))
+
+
+def _add_tree(session: Session, model: type[Strategy] | type[ReformArea], *, workshop: Workshop,
+              entries: list[FrameworkEntryIn], language: str) -> None:
+    """A dimension's entries, parents before children, in reading order (position counts
+    through the whole tree). A parent is flushed for its id: at most 100 entries a dimension."""
+    position = 0
+
+    def add(level: list[FrameworkEntryIn], parent_id: int | None) -> None:
+        nonlocal position
+        for entry in level:
+            name_th, name_en = (entry.name_th, entry.name_en) if entry.name_th or entry.name_en \
+                else _both(entry.name, language)
+            row = model(workshop_id=workshop.id, code=entry.code, name_th=name_th, name_en=name_en,
+                        position=position, parent_id=parent_id)
+            position += 1
+            session.add(row)
+            if entry.children:
+                session.flush()
+                add(entry.children, row.id)
+
+    add(entries, None)
 
 
 def _both(name: str, language: str) -> tuple[str | None, str | None]:
@@ -190,9 +241,9 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         phase=Phase(workshop.phase),
         language=workshop.language,
         framework=workshop.framework,
-        strategies=[TagPublic(id=s.id, code=s.code, name=s.name_in(lang))
+        strategies=[TagPublic(id=s.id, code=s.code, name=s.name_in(lang), parent_id=s.parent_id)
                     for s in list_strategies(session, workshop=workshop)],
-        reform_areas=[TagPublic(id=r.id, code=r.code, name=r.name_in(lang))
+        reform_areas=[TagPublic(id=r.id, code=r.code, name=r.name_in(lang), parent_id=r.parent_id)
                       for r in list_reform_areas(session, workshop=workshop)],
         agencies=[AgencyPublic(id=a.id, name=a.name_in(lang))
                   for a in list_agencies(session, workshop=workshop)],
@@ -208,6 +259,7 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         shuffle_projects=workshop.shuffle_projects,
         require_strategy=workshop.require_strategy,
         typed_agencies=workshop.typed_agencies,
+        labels=frameworks.labels(workshop, lang),
     )
 
 
@@ -235,7 +287,7 @@ def update_settings(session: Session, *, workshop: Workshop, actor: Actor,
                     settings_in: WorkshopSettingsUpdate) -> Workshop:
     check(Action.change_settings, actor, workshop)
     for field, value in settings_in.model_dump(exclude_none=True).items():
-        setattr(workshop, field, value)
+        setattr(workshop, field, value or None if field.endswith("_label") else value)
     session.add(workshop)
     session.commit()
     return workshop

@@ -64,7 +64,7 @@ def test_a_new_workshop_maps_onto_the_thai_national_strategy_by_default(client: 
     assert [s["code"] for s in info["strategies"]] == [f"S{i}" for i in range(1, 7)]
     assert [r["code"] for r in info["reform_areas"]] == [f"R{i}" for i in range(1, 12)]
     for tag in info["strategies"] + info["reform_areas"]:
-        assert set(tag) == {"id", "code", "name"}
+        assert set(tag) == {"id", "code", "name", "parent_id"} and tag["parent_id"] is None
         assert THAI.search(tag["name"]), tag
     assert info["strategies"][0]["name"] == "ด้านความมั่นคง"
 

@@ -303,6 +303,7 @@ def test_the_json_export_keeps_every_project_and_no_secret(
     assert data["strategies"][0] | {"id": 0} == {
         "id": 0,
         "code": "S1",
+        "parent_id": None,
         "name_th": "ด้านความมั่นคง",
         "name_en": "Security",
         "name": "ด้านความมั่นคง",

@@ -50,15 +50,17 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             "shuffle_projects": workshop.shuffle_projects,
             "require_strategy": workshop.require_strategy,
             "typed_agencies": workshop.typed_agencies,
+            "strategies_label": workshop.strategies_label,
+            "reform_areas_label": workshop.reform_areas_label,
             "created_at": _iso(workshop.created_at),
             "current_round": rounds.current_round(session, workshop=workshop).number,
         },
         "strategies": [
-            {"id": s.id, "code": s.code, **_names(s, lang)}
+            {"id": s.id, "code": s.code, "parent_id": s.parent_id, **_names(s, lang)}
             for s in workshops.list_strategies(session, workshop=workshop)
         ],
         "reform_areas": [
-            {"id": r.id, "code": r.code, **_names(r, lang)}
+            {"id": r.id, "code": r.code, "parent_id": r.parent_id, **_names(r, lang)}
             for r in workshops.list_reform_areas(session, workshop=workshop)
         ],
         "agencies": [

@@ -36,10 +36,12 @@ from app.models.exchange import (
     VERSION,
     ProjectExport,
     RoundExport,
+    TagExport,
     WorkshopExport,
     WorkshopSettingsExport,
 )
 from app.services import ceilings as ceiling
+from app.models.workshop import MAX_FRAMEWORK_DEPTH
 from app.services import rounds, workshops
 from app.services.access import hash_key, new_key, screen_key_for
 
@@ -125,6 +127,8 @@ def _check_references(export: WorkshopExport) -> None:
     ):
         if (twice := _first_duplicate(codes)) is not None:
             raise Invalid("Two {label} have the code {code}.", label=label, code=twice)
+    for label, entries in (("strategies", export.strategies), ("reform areas", export.reform_areas)):
+        _check_tree(label, entries)
     strategy_ids = {e.id for e in export.strategies}
     reform_area_ids = {e.id for e in export.reform_areas}
     participant_ids = {p.id for p in export.participants}
@@ -171,6 +175,23 @@ def _first_duplicate(values: Iterable[object]) -> object | None:
             return value
         seen.add(value)
     return None
+
+
+def _check_tree(label: str, entries: list[TagExport]) -> None:
+    """Each parent is an entry of the same kind listed before its children (as exports list
+    them), so the tree has no loop; at most MAX_FRAMEWORK_DEPTH levels."""
+    depth: dict[int, int] = {}
+    for entry in entries:
+        if entry.parent_id is None:
+            depth[entry.id] = 1
+            continue
+        if entry.parent_id not in depth:
+            raise Invalid("The parent {parent} of {label} entry {id} is not listed before it among the {label}.",
+                          label=label, parent=entry.parent_id, id=entry.id)
+        depth[entry.id] = depth[entry.parent_id] + 1
+        if depth[entry.id] > MAX_FRAMEWORK_DEPTH:
+            raise Invalid("The {label} nest more than {levels} levels deep.", label=label,
+                          levels=MAX_FRAMEWORK_DEPTH)
 
 
 def _check_merge_chains(projects: dict[int, ProjectExport]) -> None:
@@ -350,6 +371,8 @@ def _insert_workshop(
             shuffle_projects=settings.shuffle_projects,
             require_strategy=settings.require_strategy,
             typed_agencies=settings.typed_agencies,
+            strategies_label=settings.strategies_label,
+            reform_areas_label=settings.reform_areas_label,
             facilitator_key_hash=key_hashes[0],
             screen_key_hash=key_hashes[1],
         )
@@ -390,6 +413,11 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
             for position, e in enumerate(export.reform_areas)
         },
     )
+    # Parents come first (checked), so every parent has its new id by now.
+    for rows, entries in ((strategies, export.strategies), (reform_areas, export.reform_areas)):
+        for e in entries:
+            if e.parent_id is not None:
+                rows[e.id].parent_id = rows[e.parent_id].id
     session.add_all(
         Agency(workshop_id=wid, name_th=a.name_th, name_en=a.name_en, position=position)
         for position, a in enumerate(export.agencies)

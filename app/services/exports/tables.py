@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.i18n import N_
 from app.models import ReformArea, Strategy, Vote, Workshop
-from app.services import rounds, standings
+from app.services import frameworks, rounds, standings
 from app.services.standings import Entry, RoundColumn, Standings
 
 Cell = str | int | float | None
@@ -29,6 +29,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # between reform areas and proposer.
 PROJECT_HEAD = [N_("Rank"), N_("Project ID"), N_("Project title"), N_("Description"), N_("Agency"), N_("Strategies"),
                 N_("Reform areas")]
+DIMENSION_HEADS: dict[str, frameworks.Dimension] = {"Strategies": "strategies", "Reform areas": "reform_areas"}
 PROJECT_TAIL = [N_("Proposer"), N_("Proposed at"), N_("Status")]
 STATUS = {standings.ACTIVE: N_("Active"), standings.HIDDEN: N_("Hidden"),
           standings.WAITING: N_("Waiting for approval"), standings.MERGED: N_("Merged into #{id}")}
@@ -56,6 +57,12 @@ class Report:
     def _(self, message: str, **params: object) -> str:
         text = i18n.translations(self.lang).gettext(message)
         return text.format(**params) if params else text
+
+    def head(self, message: str) -> str:
+        """A column heading; the two dimensions by the names this workshop gives them."""
+        if message in DIMENSION_HEADS:
+            return frameworks.dimension_label(self.model.workshop, DIMENSION_HEADS[message], self.lang)
+        return self._(message)
 
     def tag_list(self, ids: Iterable[int], entries: Sequence[Strategy | ReformArea]) -> str:
         """Codes and names joined by "; ", e.g. "S1 Security; S2 Competitiveness"."""
@@ -139,7 +146,7 @@ def project_table(report: Report) -> list[list[Cell]]:
                   else [None] * len(_measure_heads(report, ranks=True))),
                 proposer.name if proposer else "", report.when(entry), report.status(entry)]
 
-    rows: list[list[Cell]] = [[*(report._(h) for h in PROJECT_HEAD), *_measure_heads(report, ranks=True),
+    rows: list[list[Cell]] = [[*(report.head(h) for h in PROJECT_HEAD), *_measure_heads(report, ranks=True),
                                *(report._(h) for h in PROJECT_TAIL)]]
     rows += [row(entry) for entry in model.everyone]
     return rows
@@ -149,7 +156,7 @@ def ranking_table(report: Report) -> list[list[Cell]]:
     """The active projects in overall order: rank, title, each round's figures, strategies."""
     model = report.model
     rows: list[list[Cell]] = [[report._("Rank"), report._("Project title"), *_measure_heads(report, ranks=True),
-                               report._("Strategies")]]
+                               report.head("Strategies")]]
     rows += [[e.rank, e.project.title, *_measures(report, e, ranks=True), report.tag_list(e.strategy_ids,
                                                                                          model.strategies)]
              for e in model.entries]
@@ -202,7 +209,7 @@ def dots_table(report: Report, column: RoundColumn) -> Iterator[list[Cell]]:
 def round_table(report: Report, column: RoundColumn) -> list[list[Cell]]:
     """A round's own ranking: dots and voters, or the weighted score, scorers and each criterion's mean."""
     model = report.model
-    head: list[Cell] = [report._(h) for h in ("Rank", "Project ID", "Project title", "Agency", "Strategies")]
+    head: list[Cell] = [report.head(h) for h in ("Rank", "Project ID", "Project title", "Agency", "Strategies")]
     head += ([report._("Score"), report._("Scorers"), *(report._(MEAN, criterion=c.name) for c in column.criteria)]
              if column.scoring else [report._("Dots"), report._("Voters")])
     rows: list[list[Cell]] = [head]
