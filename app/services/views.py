@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import facilitation, participation, projects, results, rounds_view, screen_pages, workshops
+from app.services import (facilitation, participation, project_search, projects, results, rounds_view, screen_pages,
+                          workshops)
 
 VIEWS = ("screen", "facilitator", "phone")
 
@@ -83,6 +84,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                                   reverse=True)
     values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
     values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    if view == "phone":  # what every phone gets alike: the first page of each list (a phone pages on)
+        for key in ("newest_first", "ballot_order"):
+            values[f"{key}_page"] = project_search.page(values.get(key, []))
     if view in ("screen", "facilitator"):
         values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
                                                now_ms=values["server_now_ms"])

@@ -41,6 +41,19 @@
     });
   }
 
+  function shuffled() {
+    var main = document.getElementById("phone-main");
+    return Boolean(main && main.dataset.shuffleSeed);
+  }
+  // A search or a "more" marks its list as this phone's own (the live first page leaves it alone).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var el = event.detail && event.detail.elt;
+    if (!el || !el.closest) return;
+    var form = el.closest("form[data-search-for]");
+    var list = form ? document.getElementById(form.dataset.searchFor) : el.closest("ul.cards");
+    if (list && (form || el.classList.contains("more"))) list.dataset.browsing = "1";
+  });
+
   // A live message carries every part of its view; a page takes the parts it shows (by id).
   // A phone still drawing the previous phase gets the next phase's parts for a moment before
   // it redraws: dropping them there avoids htmx's "no target" errors.
@@ -50,7 +63,11 @@
       var template = document.createElement("template");
       template.innerHTML = text;
       Array.prototype.slice.call(template.content.children).forEach(function (part) {
-        if (!part.id || !document.getElementById(part.id)) part.remove();
+        var here = part.id && document.getElementById(part.id);
+        if (!here) part.remove();
+        // The live list is everyone's first page: a phone that searched, paged or has its own
+        // order keeps the list it shows.
+        else if (part.id === "proposal-list" && (here.dataset.browsing || shuffled())) part.remove();
       });
       return template.innerHTML;
     }

@@ -1,0 +1,95 @@
+"""A workshop of many real projects on a phone (issue 13, point 5): the lists come a page at a time,
+the search finds a Thai word from the middle of a title, and the dots placed stay in "My votes"
+whatever page is shown."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.services.project_search import PAGE_SIZE
+from tests.routes.helpers import Workshop, propose_many, set_phase
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "thaime" / "projects-sample.csv"
+TARGET = "โครงการปรับปรุงแหล่งน้ำเดิม ด้วยการขุดลอกคลอง"
+
+
+def real_titles(count: int) -> list[str]:
+    with SAMPLE.open(encoding="utf-8") as sample:
+        titles = [row["title"].strip() for row in csv.DictReader(sample)]
+    unique = list(dict.fromkeys(t for t in titles if t and "ขุดลอก" not in t and len(t) <= 500))
+    return unique[:count]
+
+
+def card_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<li class="card project[^"]*" data-project-id="(\d+)"', html)]
+
+
+@pytest.fixture
+def many(client: TestClient, workshop: Workshop) -> Workshop:
+    propose_many(client, workshop, [TARGET, *real_titles(2 * PAGE_SIZE + 5)])
+    return workshop
+
+
+@pytest.fixture
+def phone(app: FastAPI, client: TestClient, many: Workshop) -> Iterator[TestClient]:
+    with TestClient(app) as page:
+        assert page.post(f"/w/{many.code}/join", data={"name": "มาลี"}).status_code == 200
+        set_phase(client, many, "propose")
+        yield page
+
+
+def test_the_phone_shows_the_first_page_of_proposals_and_a_more_link(phone: TestClient, many: Workshop) -> None:
+    html = phone.get(f"/w/{many.code}").text
+    assert len(card_ids(html)) == PAGE_SIZE
+    assert f'href="/w/{many.code}?offset={PAGE_SIZE}"' in html  # a link that works without a script
+    assert f'hx-get="/w/{many.code}/list?offset={PAGE_SIZE}"' in html
+
+
+def test_paging_through_the_proposals_shows_each_project_once(phone: TestClient, many: Workshop) -> None:
+    seen = card_ids(phone.get(f"/w/{many.code}").text)
+    offset: int | None = PAGE_SIZE
+    while offset is not None:
+        html = phone.get(f"/w/{many.code}/list", params={"offset": offset}).text
+        seen += card_ids(html)
+        found = re.search(r'/list\?offset=(\d+)"', html)
+        offset = int(found.group(1)) if found else None
+    assert sorted(seen) == sorted(p["id"] for p in many.projects.values())
+
+
+def test_a_thai_word_from_the_middle_of_a_title_finds_it(phone: TestClient, many: Workshop) -> None:
+    html = phone.get(f"/w/{many.code}/list", params={"q": "ขุดลอก"}).text
+    assert card_ids(html) == [many.projects[TARGET]["id"]]
+    assert "แหล่งน้ำเดิม" in html
+    on_page = card_ids(phone.get(f"/w/{many.code}", params={"q": "แหล่งน้ำ"}).text)  # the page itself, no script
+    assert many.projects[TARGET]["id"] in on_page and len(on_page) < len(many.projects)
+
+
+def test_a_search_that_finds_nothing_says_so(phone: TestClient, many: Workshop) -> None:
+    html = phone.get(f"/w/{many.code}/list", params={"q": "ดาวอังคาร"}).text
+    assert card_ids(html) == []
+    assert "ดาวอังคาร" in html
+
+
+def test_the_ballot_pages_and_searches_and_my_votes_stay_visible(client: TestClient, phone: TestClient,
+                                                                 many: Workshop) -> None:
+    set_phase(client, many, "vote")
+    target = many.projects[TARGET]["id"]
+    found = phone.get(f"/w/{many.code}/list", params={"q": "ขุดลอก"}).text
+    assert card_ids(found) == [target] and f'id="plus-{target}"' in found
+    assert phone.post(f"/w/{many.code}/ballot/{target}", data={"change": "1"}).status_code == 200
+    first = phone.get(f"/w/{many.code}").text
+    assert len(card_ids(first)) == PAGE_SIZE
+    my_votes = first.split('id="my-votes"', 1)[1]
+    assert "แหล่งน้ำเดิม" in my_votes  # the dot is listed, whatever page the ballot shows
+
+
+def test_only_a_participant_gets_the_list(app: FastAPI, many: Workshop) -> None:
+    with TestClient(app) as stranger:
+        assert stranger.get(f"/w/{many.code}/list").status_code in (401, 403, 303)
