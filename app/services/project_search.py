@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 PAGE_SIZE = 20  # projects per page on a phone: the first load stays under 60 KB with long titles
+CONSOLE_PAGE = 50  # rows per page of the console's projects table
 QUERY_MAX = 100  # characters of a query kept (a longer one is cut, not refused)
 
 _lock = threading.Lock()
@@ -98,3 +99,31 @@ def page(items: Sequence[T], offset: int = 0, size: int = PAGE_SIZE) -> Page:
 def index(standings: Sequence[Any]) -> dict[int, Entry]:
     """Each project's searchable words (title and agency), by project id."""
     return {s.project.id: entry(s.project.title, s.project.agency) for s in standings}
+
+
+@dataclass(frozen=True)
+class Filter:
+    """The console's choice over the projects table: words, a strategy, an area, an agency."""
+
+    query: str = ""
+    strategy_id: int | None = None
+    area_id: int | None = None
+    agency: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query or self.strategy_id or self.area_id or self.agency)
+
+
+def filtered(standings: Sequence[Any], chosen: Filter, index: Callable[[], dict[int, Entry]]) -> list[Any]:
+    """The standings the filter keeps, in ranking order (the index is built only for words)."""
+    kept = [s for s in standings
+            if (chosen.strategy_id is None or chosen.strategy_id in s.strategy_ids)
+            and (chosen.area_id is None or chosen.area_id in s.reform_area_ids)
+            and (not chosen.agency or chosen.agency in s.project.agencies)]
+    return search(kept, chosen.query, index(), key=lambda s: s.project.id) if chosen.query.strip() else kept
+
+
+def agencies_of(standings: Sequence[Any]) -> list[str]:
+    """Every agency named on a project (proposer or co-proposer), for the console's filter."""
+    return sorted({name for s in standings for name in s.project.agencies})

@@ -79,6 +79,11 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)
                    if p.hidden or p.merged_into_id is not None]
         values["removed_projects"] = removed
+        # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
+        values["console_filter"] = project_search.Filter()
+        values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
+        values["console_size"] = project_search.CONSOLE_PAGE
+        values["project_agencies"] = project_search.agencies_of(outcome.standings)
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)

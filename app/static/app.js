@@ -54,6 +54,15 @@
     if (list && (form || el.classList.contains("more"))) list.dataset.browsing = "1";
   });
 
+  var refreshTable = null;
+  function refreshConsoleTable() {
+    var url = refreshTable;
+    refreshTable = null;
+    if (url && document.getElementById("console-projects")) {
+      htmx.ajax("GET", url, { target: "#console-projects", swap: "outerHTML" });
+    }
+  }
+
   // A live message carries every part of its view; a page takes the parts it shows (by id).
   // A phone still drawing the previous phase gets the next phase's parts for a moment before
   // it redraws: dropping them there avoids htmx's "no target" errors.
@@ -68,6 +77,13 @@
         // The live list is everyone's first page: a phone that searched, paged or has its own
         // order keeps the list it shows.
         else if (part.id === "proposal-list" && (here.dataset.browsing || shuffled())) part.remove();
+        // The console's filtered (or later) page of projects stays, and is asked for afresh below.
+        var table = document.getElementById("console-projects");
+        var incoming = part.querySelector && part.querySelector("#console-projects");
+        if (table && incoming && table.dataset.browsing) {
+          incoming.replaceWith(table.cloneNode(true));
+          refreshTable = table.dataset.url;
+        }
       });
       return template.innerHTML;
     }
@@ -139,6 +155,7 @@
   document.addEventListener("htmx:wsBeforeMessage", rememberState);
   document.addEventListener("htmx:wsAfterMessage", function () {
     syncPhone();
+    refreshConsoleTable();
     applyFilters();
     animateBars();
     restoreDetails();

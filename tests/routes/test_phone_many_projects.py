@@ -93,3 +93,72 @@ def test_the_ballot_pages_and_searches_and_my_votes_stay_visible(client: TestCli
 def test_only_a_participant_gets_the_list(app: FastAPI, many: Workshop) -> None:
     with TestClient(app) as stranger:
         assert stranger.get(f"/w/{many.code}/list").status_code in (401, 403, 303)
+
+
+# --- the console: search, filter by tag and agency, pages ---
+
+
+def console(app: FastAPI, workshop: Workshop) -> TestClient:
+    page = TestClient(app)
+    page.get(workshop.created["facilitator_url"])
+    return page
+
+
+def row_titles(html: str) -> list[str]:
+    return re.findall(r"<td>(?:<span class=\"chip pin\">[^<]*</span> )?<b>([^<]*)</b>", html)
+
+
+def test_the_console_pages_its_projects_table(app: FastAPI, client: TestClient, workshop: Workshop) -> None:
+    propose_many(client, workshop, real_titles(PAGE_SIZE * 3))
+    desk = console(app, workshop)
+    first = desk.get(f"/w/{workshop.code}/facilitate").text
+    assert len(row_titles(first)) == 50 or len(row_titles(first)) == len(workshop.projects)
+    table = f"/w/{workshop.code}/facilitate/projects-table"
+    rest = desk.get(table, params={"offset": 50}).text
+    assert len(row_titles(first)) + len(row_titles(rest)) == len(workshop.projects) == PAGE_SIZE * 3
+    assert "Previous" in rest or "ก่อนหน้า" in rest
+
+
+def test_the_console_finds_projects_by_words_strategy_and_agency(app: FastAPI, client: TestClient,
+                                                                  workshop: Workshop) -> None:
+    strategy = workshop.strategy_ids[1]
+    propose_many(client, workshop, real_titles(30))
+    tagged = client.post(f"{workshop.url}/projects", headers=workshop.facilitator, json={
+        "title": TARGET, "agency": "กรมชลประทาน", "strategy_ids": [strategy], "reform_area_ids": []})
+    assert tagged.status_code == 201, tagged.text
+    desk = console(app, workshop)
+    table = f"/w/{workshop.code}/facilitate/projects-table"
+    assert row_titles(desk.get(table, params={"q": "ขุดลอก"}).text) == [TARGET]
+    assert row_titles(desk.get(table, params={"strategy": str(strategy)}).text) == [TARGET]
+    by_agency = desk.get(table, params={"agency": "กรมชลประทาน"}).text
+    assert row_titles(by_agency) == [TARGET] and 'data-browsing="1"' in by_agency
+    none = desk.get(table, params={"q": "ดาวอังคาร", "agency": "กรมชลประทาน"}).text
+    assert row_titles(none) == [] and ("ไม่มีโครงการที่ตรงกับตัวกรองนี้" in none or "No project matches" in none)
+    assert desk.get(table, params={"strategy": "abc"}).status_code == 422
+
+
+def test_only_the_facilitator_gets_the_console_table(app: FastAPI, workshop: Workshop) -> None:
+    with TestClient(app) as stranger:
+        assert stranger.get(f"/w/{workshop.code}/facilitate/projects-table").status_code in (401, 403)
+
+
+# --- the big screen: the top of each list, and a count of the rest ---
+
+
+def test_the_screen_shows_the_top_and_counts_the_rest(client: TestClient) -> None:
+    from app.services import screen_pages
+    from tests.test_ws_facilitation import Scene
+
+    scene = Scene(client)
+    scene.phase("propose")
+    titles = real_titles(screen_pages.TOP + 7)
+    for title in titles:
+        scene.propose(title)
+    scene.phase("vote")
+    assert client.put(f"{scene.url}/screen-view", json={"view": "ranking"}, headers=scene.facilitator).status_code == 200
+    with scene.ws(scene.screen_key) as screen:
+        snapshot = screen.receive_text()
+    pages = screen_pages.TOP // screen_pages.RANKING
+    assert f'data-pages="{pages}"' in snapshot  # 60 projects shown, four a page; not 67
+    assert f"Top {screen_pages.TOP} · and 7 more" in snapshot
+    assert f'data-total="{len(titles)}"' in snapshot
