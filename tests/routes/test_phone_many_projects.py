@@ -155,7 +155,8 @@ def test_the_screen_shows_the_top_and_counts_the_rest(client: TestClient) -> Non
     for title in titles:
         scene.propose(title)
     scene.phase("vote")
-    assert client.put(f"{scene.url}/screen-view", json={"view": "ranking"}, headers=scene.facilitator).status_code == 200
+    answer = client.put(f"{scene.url}/screen-view", json={"view": "ranking"}, headers=scene.facilitator)
+    assert answer.status_code == 200
     with scene.ws(scene.screen_key) as screen:
         snapshot = screen.receive_text()
     pages = screen_pages.TOP // screen_pages.RANKING
