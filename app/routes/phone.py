@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -64,8 +65,7 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
     values["project_titles"] = {str(s.project.id): s.project.title for s in values["outcome"].standings}
     if workshop.shuffle_projects:  # this participant's own order, the same on every redraw
         values["shuffle_seed"] = seed = shuffle.seed(workshop_id=workshop.id, participant_id=me.id)
-        for key in ("newest_first", "ballot_order"):
-            values[key] = shuffle.order(values[key], seed=seed, project=lambda s: s.project)
+        values["ballot_order"] = shuffle.order(values["ballot_order"], seed=seed, project=lambda s: s.project)
     # A page of each list, found by `query`: a phone never gets thousands of projects at once.
     query = query.strip()[:project_search.QUERY_MAX]
     values["query"] = query
@@ -77,6 +77,10 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
             found = project_search.search(found, query, index, key=lambda s: s.project.id)
         values[f"{key}_page"] = listed = project_search.page(found, offset)
         values[key] = listed.items
+    if workshop.shuffle_projects:  # the newest proposals, in this phone's order (as app.js orders the live page)
+        values["newest_first"] = shuffle.order(values["newest_first"], seed=values["shuffle_seed"],
+                                               project=lambda s: s.project)
+        values["newest_first_page"] = replace(values["newest_first_page"], items=values["newest_first"])
     return values
 
 

@@ -41,10 +41,6 @@
     });
   }
 
-  function shuffled() {
-    var main = document.getElementById("phone-main");
-    return Boolean(main && main.dataset.shuffleSeed);
-  }
   // A search or a "more" marks its list as this phone's own (the live first page leaves it alone).
   document.addEventListener("htmx:beforeRequest", function (event) {
     var el = event.detail && event.detail.elt;
@@ -74,9 +70,9 @@
       Array.prototype.slice.call(template.content.children).forEach(function (part) {
         var here = part.id && document.getElementById(part.id);
         if (!here) part.remove();
-        // The live list is everyone's first page: a phone that searched, paged or has its own
-        // order keeps the list it shows.
-        else if (part.id === "proposal-list" && (here.dataset.browsing || shuffled())) part.remove();
+        // The live list is everyone's first page (newest first; a phone with its own order reorders
+        // it, applyOrder): a phone that searched or paged keeps the list it shows.
+        else if (part.id === "proposal-list" && here.dataset.browsing) part.remove();
         // The console's filtered (or later) page of projects stays, and is asked for afresh below.
         var table = document.getElementById("console-projects");
         var incoming = part.querySelector && part.querySelector("#console-projects");
