@@ -36,7 +36,8 @@ COVERAGE_SIDE_LEGEND = 7  # up to this many columns the legend fits beside the t
 # A wall is no place to page through 3,000 projects: lists show their top (or newest) items and
 # count the rest ("and 2,940 more"); the console and the exports have them all.
 TOP = 60
-WALL_TOP = 6  # titles per strategy column on the wall (its count gives the whole column)
+WALL_ALL = 120  # a wall of up to this many titles shows them all; a bigger one, each column's first
+WALL_TOP = 6  # titles per strategy column (its count gives the whole column)
 
 
 @dataclass
@@ -111,8 +112,9 @@ class CoverageTable:
 
 def wall_parts(columns: list[tuple[Any, list[Standing]]]) -> list[WallPart]:
     parts: list[WallPart] = []
+    cap = WALL_TOP if sum(len(standings) for _strategy, standings in columns) > WALL_ALL else None
     for strategy, all_standings in columns:
-        standings = all_standings[:WALL_TOP]
+        standings = all_standings[:cap]
         chunks = [standings[i:i + WALL_TITLES] for i in range(0, len(standings), WALL_TITLES)] or [[]]
         parts += [WallPart(strategy, chunk, n, len(chunks), len(all_standings), (n - 1) * WALL_TITLES)
                   for n, chunk in enumerate(chunks, 1)]

@@ -163,3 +163,14 @@ def test_the_screen_shows_the_top_and_counts_the_rest(client: TestClient) -> Non
     assert f'data-pages="{pages}"' in snapshot  # 60 projects shown, four a page; not 67
     assert f"Top {screen_pages.TOP} · and 7 more" in snapshot
     assert f'data-total="{len(titles)}"' in snapshot
+
+
+def test_a_big_wall_shows_each_strategys_first_titles_and_counts_them_all() -> None:
+    from app.services import screen_pages
+
+    small = [("s1", list(range(10))), ("s2", list(range(5)))]
+    assert sum(len(p.standings) for p in screen_pages.wall_parts(small)) == 15  # a small wall: every title
+    big = [("s1", list(range(3000))), ("s2", list(range(40)))]
+    parts = screen_pages.wall_parts(big)
+    assert sum(len(p.standings) for p in parts) == 2 * screen_pages.WALL_TOP
+    assert {p.count for p in parts} == {3000, 40}  # each column's count is the whole column
