@@ -146,6 +146,18 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
                 ms, html = timed(lambda v=view: live(v), repeat)
                 _record(result, f"{view} (live)", ms, html)
 
+            def all_live() -> str:  # one change as the hub draws it: one session, one ranking, every view
+                with Session(engine, expire_on_commit=False) as session:
+                    shop = workshops.get_workshop(session, code=code)
+                    shared: dict[Any, Any] = {}
+                    return "".join(render_text(templates, TEMPLATE[view], "th",
+                                               **view_context(session, workshop=shop, view=view, lang="th",
+                                                              memo=shared))
+                                   for view in ("phone", "screen", "facilitator"))
+
+            ms, html = timed(all_live, repeat)
+            _record(result, "all three (live, one change)", ms, html)
+
             memo = Memo(Versions())
             with Session(engine, expire_on_commit=False) as session:
                 shop = workshops.get_workshop(session, code=code)
