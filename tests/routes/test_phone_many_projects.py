@@ -174,3 +174,15 @@ def test_a_big_wall_shows_each_strategys_first_titles_and_counts_them_all() -> N
     parts = screen_pages.wall_parts(big)
     assert sum(len(p.standings) for p in parts) == 2 * screen_pages.WALL_TOP
     assert {p.count for p in parts} == {3000, 40}  # each column's count is the whole column
+
+
+def test_the_phone_ranking_shows_the_top_60_and_counts_the_rest(client: TestClient, phone: TestClient,
+                                                                many: Workshop) -> None:
+    propose_many(client, many, real_titles(80)[2 * PAGE_SIZE + 5:])
+    client.patch(many.url, json={"show_live_tallies": True}, headers=many.facilitator)
+    set_phase(client, many, "results")
+    html = phone.get(f"/w/{many.code}").text
+    total = len(many.projects)
+    assert total > 60
+    assert html.count('<span class="rank">') == 60
+    assert f"และอีก {total - 60} โครงการ" in html or f"and {total - 60} more" in html
