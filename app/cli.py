@@ -164,7 +164,12 @@ def bench(
     cpu_split: Annotated[bool, typer.Option(
         help="Pin the servers and this load generator to different cores.")] = False,
     projects: Annotated[int, typer.Option(
-        min=1, max=200, help="Projects in the bench workshop, titled with real Thai project names.")] = 20,
+        min=1, max=10_000, help="Projects in the bench workshop, titled with real Thai project names "
+                                "(above 200: the views bench, see --views).")] = 20,
+    views: Annotated[bool, typer.Option(
+        help="Instead of the live run: time each live view's redraw and each file's drawing for a workshop "
+             "of --projects projects and --clients participants built in a new database "
+             "(always so above 200 projects).")] = False,
     path: Annotated[str, typer.Option(
         help="'phone': simulate phones as the page does (join form, cookie, + button); "
              "'api': the JSON API.")] = "phone",
@@ -174,6 +179,11 @@ def bench(
         help="Extra KEY=VALUE settings for the ruamkit servers (repeatable).")] = None,
 ) -> None:
     """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
+    if views or projects > 200:
+        from bench import views as views_bench
+
+        views_bench.main(projects=projects, participants=clients)
+        return
     from bench.run import Options, main
 
     env = dict(item.split("=", 1) for item in server_env or [] if "=" in item)

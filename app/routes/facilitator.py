@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from app.deps import (
     FacilitatorPage,
+    MemoDep,
     SessionDep,
     SettingsDep,
     WorkshopDep,
@@ -26,13 +27,40 @@ from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import OwnPresetIn, TimerIn, WorkshopSettingsUpdate
 from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
-from app.services import duplicates, moderation, own_presets, projects, rules, screen_control, timer, workshops
+from app.services import (duplicates, moderation, own_presets, project_search, projects, rules, screen_control,
+                          timer, workshops)
 from app.services.access import Actor, Role, identify, screen_key_for
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
+
+
+def _chosen_id(value: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise Invalid("Choose a strategy or reform area from the list.")
+    return int(value)
+
+
+# Before the secret link's route, which would take "projects-table" for a key.
+@router.get("/w/{code}/facilitate/projects-table")
+def projects_table(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
+                   _facilitator: FacilitatorPage, q: str = "", strategy: str = "", area: str = "", agency: str = "",
+                   offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """A page of the console's projects table, found by words, strategy, reform area and agency."""
+    lang = language(request, workshop)
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    chosen = project_search.Filter(query=q.strip()[:project_search.QUERY_MAX], strategy_id=_chosen_id(strategy),
+                                   area_id=_chosen_id(area), agency=agency.strip())
+    standings = values["outcome"].standings
+    found = project_search.filtered(standings, chosen, lambda: memo.get(
+        workshop.code, ("search-index",), lambda: project_search.index(standings)))
+    values.update(console_filter=chosen,
+                  console_page=project_search.page(found, offset, project_search.CONSOLE_PAGE))
+    return no_store(page(request, "partials/_console_projects.html", lang, **values))
 
 
 @router.get("/w/{code}/facilitate/{key}")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -32,7 +33,8 @@ from app.services.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.pages import language, no_store, set_key_cookie, with_device_cookie
-from app.services import methods, participants, projects, rules, scoring, shuffle, voting, workshops
+from app.services import (methods, participants, project_search, projects, rules, scoring, shuffle, voting,
+                          workshops)
 from app.services.access import Actor
 from app.services.rules import Action
 from app.versions import Memo
@@ -41,7 +43,8 @@ from app.web import page
 router = APIRouter(include_in_schema=False)
 
 
-def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor, lang: str) -> dict[str, Any]:
+def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor, lang: str, *,
+                  query: str = "", offset: int = 0) -> dict[str, Any]:
     """The participant's own view: the shared live parts plus their ballot and proposals.
 
     The shared parts (ranking, counts, labels) are computed once per change of the workshop for
@@ -62,21 +65,47 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
     values["project_titles"] = {str(s.project.id): s.project.title for s in values["outcome"].standings}
     if workshop.shuffle_projects:  # this participant's own order, the same on every redraw
         values["shuffle_seed"] = seed = shuffle.seed(workshop_id=workshop.id, participant_id=me.id)
-        for key in ("newest_first", "ballot_order"):
-            values[key] = shuffle.order(values[key], seed=seed, project=lambda s: s.project)
+        values["ballot_order"] = shuffle.order(values["ballot_order"], seed=seed, project=lambda s: s.project)
+    # A page of each list, found by `query`: a phone never gets thousands of projects at once.
+    query = query.strip()[:project_search.QUERY_MAX]
+    values["query"] = query
+    for key in ("newest_first", "ballot_order"):
+        found = values[key]
+        if query:
+            index = memo.get(workshop.code, ("search-index",),
+                             lambda: project_search.index(values["outcome"].standings))
+            found = project_search.search(found, query, index, key=lambda s: s.project.id)
+        values[f"{key}_page"] = listed = project_search.page(found, offset)
+        values[key] = listed.items
+    if workshop.shuffle_projects:  # the newest proposals, in this phone's order (as app.js orders the live page)
+        values["newest_first"] = shuffle.order(values["newest_first"], seed=values["shuffle_seed"],
+                                               project=lambda s: s.project)
+        values["newest_first_page"] = replace(values["newest_first_page"], items=values["newest_first"])
     return values
 
 
 @router.get("/w/{code}")
-def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep) -> Response:
-    """A phone's one page: the join form, or the view of the current phase."""
+def phone_page(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
+               q: str = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """A phone's one page: the join form, or the view of the current phase (its lists found by
+    `q` from `offset`: the links the search and "more" fall back to without a script)."""
     lang = language(request, workshop)
     try:
         actor = page_actor(request, session, workshop, Action.take_part)
     except (NotAuthenticated, Forbidden):  # not joined yet: that is what the join form is for
         return with_device_cookie(request, no_store(_join_page(request, session, workshop, lang)))
     return no_store(page(request, "pages/phone/index.html", lang, notice=_notice(session, actor),
-                         **phone_context(session, memo, workshop, actor, lang)))
+                         **phone_context(session, memo, workshop, actor, lang, query=q, offset=offset)))
+
+
+@router.get("/w/{code}/list")
+def phone_list(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep, actor: ParticipantPage,
+               q: str = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """One page of the phone's list of the phase (proposals, or the ballot), found by `q`: the
+    search box and the "more" button fetch these items."""
+    lang = language(request, workshop)
+    return no_store(page(request, "partials/_phone_list_items.html", lang,
+                         **phone_context(session, memo, workshop, actor, lang, query=q, offset=offset)))
 
 
 def _notice(session: Session, actor: Actor) -> str | None:

@@ -33,6 +33,12 @@ COVERAGE_ROWS = 12  # table rows when the column legend stands beside the table 
 COVERAGE_ROWS_UNDER = 6  # when it stands under it (many columns)
 COVERAGE_SIDE_LEGEND = 7  # up to this many columns the legend fits beside the table
 
+# A wall is no place to page through 3,000 projects: lists show their top (or newest) items and
+# count the rest ("and 2,940 more"); the console and the exports have them all.
+TOP = 60
+WALL_ALL = 120  # a wall of up to this many titles shows them all; a bigger one, each column's first
+WALL_TOP = 6  # titles per strategy column (its count gives the whole column)
+
 
 @dataclass
 class Page:
@@ -62,6 +68,15 @@ def split(kind: str, items: list[Any], size: int, **extra: Any) -> list[Page]:
     chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
     return [Page(kind=kind, items=chunk, number=n, of=len(chunks), first=(n - 1) * size, total=len(items),
                  extra=dict(extra)) for n, chunk in enumerate(chunks, start=1)]
+
+
+def split_top(kind: str, items: list[Any], size: int, top: int = TOP, **extra: Any) -> list[Page]:
+    """The first `top` items in pages of `size`, each page knowing how many were left out (its
+    `total` stays the whole list's count)."""
+    pages = split(kind, items[:top], size, more=max(0, len(items) - top), **extra)
+    for page in pages:
+        page.total = len(items)
+    return pages
 
 
 def clock_page(count: int, now_ms: int, seconds: int = PAGE_SECONDS) -> int:
@@ -97,9 +112,11 @@ class CoverageTable:
 
 def wall_parts(columns: list[tuple[Any, list[Standing]]]) -> list[WallPart]:
     parts: list[WallPart] = []
-    for strategy, standings in columns:
+    cap = WALL_TOP if sum(len(standings) for _strategy, standings in columns) > WALL_ALL else None
+    for strategy, all_standings in columns:
+        standings = all_standings[:cap]
         chunks = [standings[i:i + WALL_TITLES] for i in range(0, len(standings), WALL_TITLES)] or [[]]
-        parts += [WallPart(strategy, chunk, n, len(chunks), len(standings), (n - 1) * WALL_TITLES)
+        parts += [WallPart(strategy, chunk, n, len(chunks), len(all_standings), (n - 1) * WALL_TITLES)
                   for n, chunk in enumerate(chunks, 1)]
     return parts
 
@@ -129,11 +146,11 @@ def pages_of(body: str, values: dict[str, Any]) -> list[Page]:
     """The pages of a screen view ("join", "hidden" and "matrix" are a single screen: none)."""
     outcome: Outcome = values["outcome"]
     if body == "newest":
-        return split("newest", values.get("newest_first", []), NEWEST)
+        return split_top("newest", values.get("newest_first", []), NEWEST)
     if body == "tallies":
-        return split("tallies", outcome.standings, TALLIES)
+        return split_top("tallies", outcome.standings, TALLIES)
     if body == "ranking":
-        return split("ranking", outcome.standings, RANKING)
+        return split_top("ranking", outcome.standings, RANKING)
     if body == "wall":
         return split("wall", wall_parts(values.get("wall_columns", [])), WALL_CHUNKS)
     if body == "strategies":
@@ -143,7 +160,7 @@ def pages_of(body: str, values: dict[str, Any]) -> list[Page]:
     if body == "coverage":
         return coverage_pages(values)
     if body == "slides":
-        return (split("tallies", outcome.standings, TALLIES)
+        return (split_top("tallies", outcome.standings, TALLIES)
                 + split("strategies", strategy_bands(values), STRATEGY_BANDS)
                 + coverage_pages(values))
     return []

@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import facilitation, participation, projects, results, rounds_view, screen_pages, workshops
+from app.services import (facilitation, participation, project_search, projects, results, rounds_view, screen_pages,
+                          workshops)
 
 VIEWS = ("screen", "facilitator", "phone")
 
@@ -78,11 +79,19 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)
                    if p.hidden or p.merged_into_id is not None]
         values["removed_projects"] = removed
+        # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
+        values["console_filter"] = project_search.Filter()
+        values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
+        values["console_size"] = project_search.CONSOLE_PAGE
+        values["project_agencies"] = project_search.agencies_of(outcome.standings)
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)
     values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
     values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    if view == "phone":  # what every phone gets alike: the first page of each list (a phone pages on)
+        for key in ("newest_first", "ballot_order"):
+            values[f"{key}_page"] = project_search.page(values.get(key, []))
     if view in ("screen", "facilitator"):
         values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
                                                now_ms=values["server_now_ms"])

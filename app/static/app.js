@@ -41,6 +41,24 @@
     });
   }
 
+  // A search or a "more" marks its list as this phone's own (the live first page leaves it alone).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var el = event.detail && event.detail.elt;
+    if (!el || !el.closest) return;
+    var form = el.closest("form[data-search-for]");
+    var list = form ? document.getElementById(form.dataset.searchFor) : el.closest("ul.cards");
+    if (list && (form || el.classList.contains("more"))) list.dataset.browsing = "1";
+  });
+
+  var refreshTable = null;
+  function refreshConsoleTable() {
+    var url = refreshTable;
+    refreshTable = null;
+    if (url && document.getElementById("console-projects")) {
+      htmx.ajax("GET", url, { target: "#console-projects", swap: "outerHTML" });
+    }
+  }
+
   // A live message carries every part of its view; a page takes the parts it shows (by id).
   // A phone still drawing the previous phase gets the next phase's parts for a moment before
   // it redraws: dropping them there avoids htmx's "no target" errors.
@@ -50,7 +68,18 @@
       var template = document.createElement("template");
       template.innerHTML = text;
       Array.prototype.slice.call(template.content.children).forEach(function (part) {
-        if (!part.id || !document.getElementById(part.id)) part.remove();
+        var here = part.id && document.getElementById(part.id);
+        if (!here) part.remove();
+        // The live list is everyone's first page (newest first; a phone with its own order reorders
+        // it, applyOrder): a phone that searched or paged keeps the list it shows.
+        else if (part.id === "proposal-list" && here.dataset.browsing) part.remove();
+        // The console's filtered (or later) page of projects stays, and is asked for afresh below.
+        var table = document.getElementById("console-projects");
+        var incoming = part.querySelector && part.querySelector("#console-projects");
+        if (table && incoming && table.dataset.browsing) {
+          incoming.replaceWith(table.cloneNode(true));
+          refreshTable = table.dataset.url;
+        }
       });
       return template.innerHTML;
     }
@@ -122,6 +151,7 @@
   document.addEventListener("htmx:wsBeforeMessage", rememberState);
   document.addEventListener("htmx:wsAfterMessage", function () {
     syncPhone();
+    refreshConsoleTable();
     applyFilters();
     animateBars();
     restoreDetails();

@@ -1,0 +1,201 @@
+"""`ruamkit bench --projects N` above the live run's 200: how long each live view takes to redraw
+and each file to draw, for a workshop of N real projects and P participants who spent their dots.
+
+The workshop is built straight in a new SQLite database through the services (no servers, no
+phones): the projects with real Thai titles and agencies (tests/data/thaime/projects-sample.csv),
+tagged with one or two strategies; the participants joined; their dots written in one transaction
+(as the ballot box would have, without 10,000 round trips). Then, in voting with tallies shown:
+each live view (what the hub draws after a change: app/live/renderer.py) and a phone's own page
+are drawn a few times, and every export format and the report's PDF once. Progress lines go to
+stdout; the last line printed is one JSON object with the results.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+TITLES = [Path(__file__).resolve().parents[1] / "tests/data/thaime/projects-sample.csv",
+          Path(__file__).resolve().parents[2] / "shared/data/thaime/projects-sample.csv"]
+TARGET_MS = 50.0  # per live view (issue 13)
+START = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.monotonic() - START:7.1f}s] {message}", flush=True)
+
+
+def real_projects(count: int, seed: int) -> list[tuple[str, str]]:
+    """`count` (title, agency) pairs of real Thai proposals (titles up to 500 characters); past
+    the sample's size they repeat with a number."""
+    path = next((p for p in TITLES if p.exists()), None)
+    rows: list[tuple[str, str]] = []
+    if path is not None:
+        with path.open(encoding="utf-8", newline="") as file:
+            rows = [(r["title"].strip(), (r.get("agency") or "").strip()) for r in csv.DictReader(file)]
+    rows = [(t, a[:200]) for t, a in rows if 0 < len(t) <= 480] or [("โครงการพัฒนาระบบบริการประชาชนดิจิทัล", "")]
+    random.Random(seed).shuffle(rows)
+    return [rows[i % len(rows)] if i < len(rows) else (f"{rows[i % len(rows)][0]} ({i // len(rows) + 1})",
+                                                       rows[i % len(rows)][1]) for i in range(count)]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The median milliseconds of `repeat` calls, and the last call's answer."""
+    times, answer = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        answer = fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), answer
+
+
+def build(session: Session, projects: int, participants: int, seed: int) -> Any:
+    from app.models import Phase, Vote
+    from app.models.participant import ParticipantJoin
+    from app.models.project import ProjectCreate
+    from app.models.workshop import WorkshopCreate
+    from app.services import participants as people, rounds, workshops
+    from app.services import projects as project_service
+    from app.services.access import Actor, Role
+    from app.services.ceilings import Ceilings
+
+    ceilings = Ceilings(participants=participants + 10, projects=projects + 10, typed_agencies=1000, rounds=10)
+    facilitator = Actor(Role.facilitator)
+    workshop, _key, _screen = workshops.create_workshop(session, workshop_in=WorkshopCreate(
+        title="สัมมนาแผนปฏิบัติราชการ (bench)", dots_per_participant=5, max_dots_per_project=3))
+    workshops.set_phase(session, workshop=workshop, actor=facilitator, phase=Phase.propose)
+    strategy_ids = [s.id for s in workshops.list_strategies(session, workshop=workshop)]
+    area_ids = [r.id for r in workshops.list_reform_areas(session, workshop=workshop)]
+    rng = random.Random(seed)
+    log(f"making {projects} projects")
+    made = []
+    for title, agency in real_projects(projects, seed):
+        project_in = ProjectCreate(title=title, agency=agency, strategy_ids=rng.sample(strategy_ids, rng.randint(1, 2)),
+                                   reform_area_ids=rng.sample(area_ids, rng.randint(0, 1)))
+        project, _created = project_service.create_project(session, workshop=workshop, actor=facilitator,
+                                                           project_in=project_in, ceilings=ceilings)
+        made.append(project.id)
+    log(f"joining {participants} participants")
+    joined = [people.join(session, workshop=workshop, join_in=ParticipantJoin(name=f"ผู้เข้าร่วม {i + 1}"),
+                          ceilings=ceilings)[0].id for i in range(participants)]
+    workshops.set_phase(session, workshop=workshop, actor=facilitator, phase=Phase.vote)
+    round_id = rounds.current_round(session, workshop=workshop).id
+    log("spending every participant's 5 dots")
+    for participant_id in joined:  # 5 dots each: on 2 to 5 projects, at most 3 on one
+        picks = rng.sample(made, 3)
+        for project_id, dots in zip(picks, (2, 2, 1), strict=True):
+            session.add(Vote(participant_id=participant_id, project_id=project_id, round_id=round_id,
+                             workshop_id=workshop.id, dots=dots))
+    session.commit()
+    workshops.update_settings(session, workshop=workshop, actor=facilitator,
+                              settings_in=_settings(show_live_tallies=True))
+    return workshop
+
+
+def _settings(**values: Any) -> Any:
+    from app.models.workshop import WorkshopSettingsUpdate
+
+    return WorkshopSettingsUpdate(**values)
+
+
+def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: bool = True) -> dict[str, Any]:
+    from app import db
+    from app.config import Settings
+    from app.live.renderer import TEMPLATE
+    from app.render_worker import DRAWERS
+    from app.routes.phone import phone_context
+    from app.services import workshops
+    from app.services.access import Actor, Role
+    from app.services.participants import list_participants
+    from app.services.views import view_context
+    from app.versions import Memo, Versions
+    from app.web import make_templates, render_text
+
+    result: dict[str, Any] = {"projects": projects, "participants": participants, "views_ms": {},
+                              "view_bytes": {}, "view_gzip_bytes": {}, "exports_ms": {}, "export_bytes": {}}
+    with tempfile.TemporaryDirectory(prefix="ruamkit-bench-views-") as workdir:
+        url = f"sqlite:///{Path(workdir) / 'views.db'}"
+        db.upgrade(url)
+        engine = db.make_engine(Settings(database_url=url))
+        templates = make_templates()
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                started = time.perf_counter()
+                workshop = build(session, projects, participants, seed)
+                log(f"workshop {workshop.code} built in {time.perf_counter() - started:.1f} s")
+                code = workshop.code
+
+            def live(view: str) -> str:  # what the hub does after a change: a new session, a new ranking
+                with Session(engine, expire_on_commit=False) as session:
+                    shop = workshops.get_workshop(session, code=code)
+                    return render_text(templates, TEMPLATE[view], "th",
+                                       **view_context(session, workshop=shop, view=view, lang="th"))
+
+            for view in ("phone", "screen", "facilitator"):
+                live(view)  # warm: templates compiled
+                ms, html = timed(lambda v=view: live(v), repeat)
+                _record(result, f"{view} (live)", ms, html)
+
+            def all_live() -> str:  # one change as the hub draws it: one session, one ranking, every view
+                with Session(engine, expire_on_commit=False) as session:
+                    shop = workshops.get_workshop(session, code=code)
+                    shared: dict[Any, Any] = {}
+                    return "".join(render_text(templates, TEMPLATE[view], "th",
+                                               **view_context(session, workshop=shop, view=view, lang="th",
+                                                              memo=shared))
+                                   for view in ("phone", "screen", "facilitator"))
+
+            ms, html = timed(all_live, repeat)
+            _record(result, "all three (live, one change)", ms, html)
+
+            memo = Memo(Versions())
+            with Session(engine, expire_on_commit=False) as session:
+                shop = workshops.get_workshop(session, code=code)
+                me = list_participants(session, workshop=shop)[0]
+
+                def own_page(query: str = "") -> str:  # one phone's own view (shared parts kept per version)
+                    return render_text(templates, "partials/_phone_main.html", "th", notice=None,
+                                       **phone_context(session, memo, shop, Actor(Role.participant, me), "th",
+                                                       query=query))
+
+                first_ms, _html = timed(lambda: own_page("ถนน"), 1)
+                log(f"first phone search (cuts {projects} titles into words): {first_ms:.0f} ms")
+                result["first_search_ms"] = round(first_ms, 1)
+                ms, html = timed(own_page, repeat)
+                _record(result, "phone page (one phone's own)", ms, html)
+                ms, html = timed(lambda: own_page("ถนน"), repeat)
+                _record(result, "phone search 'ถนน'", ms, html)
+
+                for name, draw in DRAWERS.items():
+                    if name == "pdf" and not pdf:
+                        continue
+                    started = time.perf_counter()
+                    body = draw(session, shop, "th", None)
+                    ms = (time.perf_counter() - started) * 1000
+                    result["exports_ms"][name] = round(ms, 1)
+                    result["export_bytes"][name] = len(body)
+                    log(f"export {name}: {ms:.0f} ms, {len(body):,} bytes")
+        finally:
+            engine.dispose()
+    result["views_within_target"] = all(ms <= TARGET_MS for key, ms in result["views_ms"].items() if "(live)" in key)
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return result
+
+
+def _record(result: dict[str, Any], name: str, ms: float, html: str) -> None:
+    size = len(html.encode())
+    zipped = len(gzip.compress(html.encode()))
+    result["views_ms"][name] = round(ms, 1)
+    result["view_bytes"][name] = size
+    result["view_gzip_bytes"][name] = zipped
+    log(f"view {name}: {ms:.1f} ms (target {TARGET_MS:.0f}), {size:,} bytes ({zipped:,} gzipped)")
