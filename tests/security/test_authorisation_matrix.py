@@ -267,6 +267,7 @@ ROWS: list[Row] = [
     Row("POST", f"{PAGE}/proposals", f"{PAGE}/proposals", "cookie", (PHONE, A.propose),
         form={"title": "From a phone"}),
     Row("GET", f"{PAGE}/mine", f"{PAGE}/mine", "cookie", (PHONE,)),
+    Row("GET", f"{PAGE}/list", f"{PAGE}/list?q=x&offset=0", "cookie", (PHONE,)),
     Row("GET", f"{PAGE}/mine/{{project_id}}", f"{PAGE}/mine/{{a}}", "cookie", (PHONE, A.edit_project)),
     Row("POST", f"{PAGE}/mine/{{project_id}}", f"{PAGE}/mine/{{a}}", "cookie", (PHONE, A.edit_project),
         form={"title": "Edited on my phone"}),
@@ -280,6 +281,7 @@ ROWS: list[Row] = [
     # --- pages: the facilitator's console ---
     Row("GET", f"{PAGE}/facilitate/{{key}}", f"{PAGE}/facilitate/{{key}}", "path", (CONSOLE,), 303),
     Row("GET", f"{PAGE}/facilitate", f"{PAGE}/facilitate", "cookie", (CONSOLE,)),
+    Row("GET", f"{PAGE}/facilitate/projects-table", f"{PAGE}/facilitate/projects-table?q=x", "cookie", (CONSOLE,)),
     Row("POST", f"{PAGE}/facilitate/phase", f"{PAGE}/facilitate/phase", "cookie", (CONSOLE, A.set_phase),
         form={"phase": "vote"}),
     Row("POST", f"{PAGE}/facilitate/tallies", f"{PAGE}/facilitate/tallies", "cookie", (CONSOLE, A.change_settings),
