@@ -13,14 +13,17 @@
   }
 
   // A phone redraws its own view when the shared version moves on (phase, projects...).
+  // Checked again every 2 s, not only when a live message arrives: a redraw that was lost (seen
+  // under load when a new round starts) would otherwise wait for the next change in the room.
+  setInterval(function () { syncPhone(); }, 2000);
   function syncPhone() {
     var sync = document.getElementById("phone-sync");
     var main = document.getElementById("phone-main");
     var shell = document.getElementById("phone-shell");
     if (!sync || !main || !shell) return;
-    // One redraw at a time; one that never settles (a dropped connection) is given up after 10 s.
+    // One redraw at a time; one that never settles (a dropped connection) is given up after 5 s.
     var since = Number(shell.dataset.fetching || 0);
-    if (sync.dataset.version !== main.dataset.version && (!since || Date.now() - since > 10000)) {
+    if (sync.dataset.version !== main.dataset.version && (!since || Date.now() - since > 5000)) {
       shell.dataset.fetching = String(Date.now());
       // Sent from the shell, not from <body>: htmx queues requests per element, and a queued one
       // settles at once, so sharing <body> with "My proposals" could spin this check.
