@@ -19,7 +19,7 @@ from app.versions import Memo
 from app.models import Workshop
 from app.network import own_base_url
 from app.services import rules, workshops
-from app.services.access import Actor, Role, identify, identify_many
+from app.services.access import STAFF, Actor, Role, identify, identify_many
 from app.services.ceilings import Ceilings
 from app.services.rules import Action
 
@@ -136,9 +136,14 @@ def cookie_actors(request: Request, session: Session, workshop: Workshop) -> lis
     return [(role, actor) for role, actor in zip(PAGE_ROLES, actors, strict=True) if actor is not None]
 
 
-def page_actors(held: list[tuple[str, Actor]]) -> dict[str, Actor]:
+def cookie_role(role: Role) -> str:
+    """Which page cookie holds this role's key: every console role's is the facilitator's."""
+    return "facilitator" if role in STAFF else role.value
+
+
+def page_actors(held: list[tuple[str, Actor]]) -> dict[Role, Actor]:
     """The roles these cookies prove: a key counts only in its own role's cookie."""
-    return {role: actor for role, actor in held if actor.role == role}
+    return {actor.role: actor for cookie, actor in held if cookie_role(actor.role) == cookie}
 
 
 def page_actor(request: Request, session: Session, workshop: Workshop, action: Action) -> Actor:

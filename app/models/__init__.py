@@ -3,16 +3,21 @@
 from sqlalchemy import Table, inspect
 from sqlmodel import SQLModel
 
+from app.models.group import ActionLogEntry, FacilitatorLink, LinkRole, PlenarySource
 from app.models.participant import AgencyReview, Participant
 from app.models.project import Project, ProjectReformArea, ProjectStrategy
 from app.models.vote import Round, RoundProject, Score, Vote
 from app.models.workshop import Agency, Phase, ReformArea, SavedFramework, Strategy, Workshop, utcnow
 
 __all__ = [
+    "ActionLogEntry",
     "Agency",
     "AgencyReview",
+    "FacilitatorLink",
+    "LinkRole",
     "Participant",
     "Phase",
+    "PlenarySource",
     "Project",
     "ProjectReformArea",
     "ProjectStrategy",

@@ -47,7 +47,8 @@ class Workshop(SQLModel, table=True):
     # None until the row is flushed, but typed int: every row the app reads or links to has
     # one, so readers need no None checks. The same for every table's `id`.
     id: int = Field(default=None, primary_key=True)
-    code: str = Field(max_length=8, unique=True, index=True)
+    # A workshop's code, or for a breakout group its workshop's code, a dash and its number (MDES26-3).
+    code: str = Field(max_length=12, unique=True, index=True)
     title: str = Field(max_length=MAX_TITLE)
     description: str = Field(default="", max_length=5000)
     language: str = Field(default="th", max_length=2)
@@ -87,6 +88,24 @@ class Workshop(SQLModel, table=True):
     # usual name, in the reader's language (app/services/frameworks.dimension_label).
     strategies_label: str | None = Field(default=None, max_length=60)
     reform_areas_label: str | None = Field(default=None, max_length=60)
+    # A breakout group is a workshop of its own (its phase, timer, projects, votes, screen) under
+    # the event's workshop, whose framework and agency list it shares. None: not a group.
+    parent_id: int | None = Field(default=None, foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    group_number: int | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def framework_id(self) -> int:
+        """The workshop whose strategies, reform areas and agencies this one uses."""
+        return self.parent_id if self.parent_id is not None else self.id
+
+    @property
+    def event_id(self) -> int:
+        """The event's workshop: this one, or the workshop this group belongs to."""
+        return self.framework_id
 
 
 class _Named(SQLModel):

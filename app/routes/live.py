@@ -14,7 +14,7 @@ from app.errors import DomainError
 from app.pages import LANG_COOKIE
 from app.services import rules, workshops
 from app.security import same_origin
-from app.services.access import Role, hash_key, identify
+from app.services.access import STAFF, Role, hash_key, identify
 from app.services.rules import Action
 
 router = APIRouter()
@@ -22,7 +22,7 @@ router = APIRouter()
 # Each view is its page's, watched by whom the rules let use that page; the first key held
 # decides the default view.
 VIEWS = {"facilitator": Action.facilitate, "screen": Action.watch_screen, "phone": Action.take_part}
-DEFAULT_VIEW = {Role.facilitator: "facilitator", Role.screen: "screen", Role.participant: "phone"}
+DEFAULT_VIEW = {**{role: "facilitator" for role in STAFF}, Role.screen: "screen", Role.participant: "phone"}
 
 
 @router.websocket("/ws/workshops/{code}")

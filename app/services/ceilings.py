@@ -77,7 +77,8 @@ def typed(names: Iterable[str], listed: set[str]) -> set[str]:
 
 
 def _listed(session: Session, workshop: Workshop) -> set[str]:
-    return {name.casefold() for agency in session.exec(select(Agency).where(Agency.workshop_id == workshop.id))
+    agencies = session.exec(select(Agency).where(Agency.workshop_id == workshop.framework_id))
+    return {name.casefold() for agency in agencies
             for name in (agency.name_th, agency.name_en) if name}
 
 

@@ -337,8 +337,8 @@ class TagIndex:
 
     @classmethod
     def of(cls, session: Session, workshop: Workshop) -> TagIndex:
-        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.id)).all(),
-                   session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.id)).all())
+        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)).all(),
+                   session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)).all())
 
     def _lookup(self, name: str, prefer: str) -> tuple[str, int] | None:
         # The column's own dimension first: a name both dimensions hold means the column's.

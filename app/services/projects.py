@@ -94,7 +94,7 @@ def list_public(session: Session, *, workshop: Workshop, include_removed: bool =
 def visible_to(session: Session, *, workshop: Workshop, actor: Actor) -> list[ProjectPublic]:
     """GET /projects: the facilitator sees proposals waiting for approval too; a participant
     sees only their own of those; the screen sees none."""
-    return list_public(session, workshop=workshop, include_pending=actor.role == Role.facilitator,
+    return list_public(session, workshop=workshop, include_pending=actor.is_staff,
                        proposer_id=actor.participant_id if actor.role == Role.participant else None)
 
 
@@ -143,7 +143,8 @@ def _check_tags(session: Session, *, workshop: Workshop, strategy_ids: list[int]
     for model, ids, label in ((Strategy, strategy_ids, "strategy"), (ReformArea, reform_area_ids, "reform area")):
         if not ids:
             continue
-        known = set(session.exec(select(model.id).where(model.workshop_id == workshop.id, col(model.id).in_(ids))))
+        known = set(session.exec(select(model.id).where(model.workshop_id == workshop.framework_id,
+                                                        col(model.id).in_(ids))))
         unknown = [i for i in ids if i not in known]
         if unknown:
             raise Invalid("Unknown {label} id(s) for this workshop: {ids}.", label=label,
@@ -213,7 +214,7 @@ def update_project(session: Session, *, workshop: Workshop, actor: Actor, projec
     """The facilitator edits in any phase but closed; a proposer edits their own while proposing."""
     check(Action.edit_project, actor, workshop)
     project = get_project(session, workshop=workshop, project_id=project_id,
-                          include_removed=actor.role == Role.facilitator)
+                          include_removed=actor.is_staff)
     check(Action.edit_project, actor, project=project)  # a proposer: only their own
     changes = project_in.model_dump(exclude_unset=True, exclude={"strategy_ids", "reform_area_ids"})
     if any(v is None for v in changes.values()):

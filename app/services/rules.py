@@ -58,6 +58,12 @@ class Action(StrEnum):
     see_duplicates = "see_duplicates"
     export = "export"  # the files and the report
     save_framework = "save_framework"  # as the facilitator's own preset
+    # large events (groups rolled up into a plenary; named links; the action log)
+    manage_groups = "manage_groups"  # add groups, run their phases all at once, print table cards
+    move_participant = "move_participant"
+    promote_to_plenary = "promote_to_plenary"
+    manage_links = "manage_links"
+    read_action_log = "read_action_log"
     # the three pages and their live views
     facilitate = "facilitate"
     watch_screen = "watch_screen"
@@ -116,38 +122,52 @@ class Rule:
 
 
 F, S, P = Role.facilitator, Role.screen, Role.participant
+# Named links (large events): a co-facilitator does what the facilitator does but issue and
+# revoke links; a moderator only approves, edits, hides and merges; a group facilitator runs
+# one group (its phases, timer, moderation and merges) and is refused anywhere else.
+C, M, G = Role.co_facilitator, Role.moderator, Role.group_facilitator
 # Can this project take a vote or a score: one rule for both ways of voting.
 SHOWN_FOR_DOTS = N_("This project is waiting for the facilitator's approval; it cannot take dots yet.")
 SHOWN_FOR_SCORES = N_("This project is waiting for the facilitator's approval; it cannot be scored yet.")
+OTHER_GROUP = N_("This key belongs to another group of this workshop: it acts only in its own group.")
+
+
+def staff(when: When, *, extra: Iterable[Role] = ()) -> dict[Who, When]:
+    """The facilitator and co-facilitators, and these further roles, all at the same times."""
+    return {F: when, C: when, **{role: when for role in extra}}
+
+
+RUN_GROUP = (G,)  # what a group facilitator does in its group
+MODERATE = (M, G)  # what moderators (and group facilitators) do
 
 RULES: dict[Action, Rule] = {
     # The facilitator may move to any phase, back included, and out of closed.
-    Action.set_phase: Rule("change the phase", {F: ALWAYS}),
-    Action.change_settings: Rule("change the workshop's settings", {F: OPEN}, closed=N_(
+    Action.set_phase: Rule("change the phase", staff(ALWAYS, extra=RUN_GROUP)),
+    Action.change_settings: Rule("change the workshop's settings", staff(OPEN), closed=N_(
         "The workshop is in phase 'closed': it is read-only. Move it to another phase first.")),
-    Action.control_timer: Rule("control the timer", {F: ALWAYS}),
-    Action.run_timer: Rule("control the timer", {F: OPEN},
+    Action.control_timer: Rule("control the timer", staff(ALWAYS, extra=RUN_GROUP)),
+    Action.run_timer: Rule("control the timer", staff(OPEN, extra=RUN_GROUP),
                            closed=N_("The workshop is in phase 'closed': it has no phase to time.")),
     # The big screen's one power: choosing what it shows (presentation, so in every phase).
-    Action.choose_screen_view: Rule("change the screen view", {F: ALWAYS, S: ALWAYS}),
+    Action.choose_screen_view: Rule("change the screen view", {**staff(ALWAYS, extra=RUN_GROUP), S: ALWAYS}),
     # Which page of a long list the room looks at is the facilitator's call (the screen turns them).
-    Action.hold_screen_page: Rule("hold a page of the big screen", {F: ALWAYS}),
+    Action.hold_screen_page: Rule("hold a page of the big screen", staff(ALWAYS, extra=RUN_GROUP)),
     Action.join_workshop: Rule("join", {ANYONE: OPEN},
                                closed=N_("The workshop is in phase 'closed': no one can join any more.")),
-    Action.list_projects: Rule("list projects", {P: ALWAYS, F: ALWAYS, S: ALWAYS}),
-    Action.propose: Rule("propose projects", {P: PROPOSING, F: OPEN}, not_now=N_(
+    Action.list_projects: Rule("list projects", {P: ALWAYS, **staff(ALWAYS, extra=MODERATE), S: ALWAYS}),
+    Action.propose: Rule("propose projects", {P: PROPOSING, **staff(OPEN)}, not_now=N_(
         "Projects can be proposed only in phase 'propose'; the workshop is in phase '{phase}'.")),
-    Action.edit_project: Rule("edit projects", {P: PROPOSING, F: OPEN}, not_now=N_(
+    Action.edit_project: Rule("edit projects", {P: PROPOSING, **staff(OPEN, extra=MODERATE)}, not_now=N_(
         "Proposals can be edited only in phase 'propose'; the workshop is in phase '{phase}'."),
         own_only=frozenset({P}), not_own=N_("Participants may edit only the projects they proposed.")),
-    Action.merge_projects: Rule("merge projects", {F: OPEN}),
-    Action.hide_project: Rule("hide projects", {F: OPEN}),
-    Action.restore_project: Rule("restore projects", {F: OPEN}),
-    Action.approve_project: Rule("approve projects", {F: OPEN}),
-    Action.moderate_edit: Rule("moderate projects", {F: OPEN}),
-    Action.pin_project: Rule("pin projects", {F: OPEN}),
-    Action.review_agency: Rule("review agency names", {F: OPEN}),
-    Action.import_projects: Rule("import projects", {F: OPEN}),
+    Action.merge_projects: Rule("merge projects", staff(OPEN, extra=MODERATE)),
+    Action.hide_project: Rule("hide projects", staff(OPEN, extra=MODERATE)),
+    Action.restore_project: Rule("restore projects", staff(OPEN, extra=MODERATE)),
+    Action.approve_project: Rule("approve projects", staff(OPEN, extra=MODERATE)),
+    Action.moderate_edit: Rule("moderate projects", staff(OPEN, extra=MODERATE)),
+    Action.pin_project: Rule("pin projects", staff(OPEN, extra=RUN_GROUP)),
+    Action.review_agency: Rule("review agency names", staff(OPEN, extra=MODERATE)),
+    Action.import_projects: Rule("import projects", staff(OPEN)),
     Action.vote: Rule("vote", {P: VOTING}, closed=None, not_now=N_(
         "Votes can be changed only in phase 'vote'; the workshop is in phase '{phase}'."),
         shown_only=SHOWN_FOR_DOTS),
@@ -158,17 +178,23 @@ RULES: dict[Action, Rule] = {
     Action.read_own_scores: Rule("read their own scores", {P: ALWAYS}),
     # API.md, "Tallies and visibility": the pages, the websocket and /results all ask this.
     Action.see_tallies: Rule("see tallies while they are hidden",
-                             {F: ALWAYS, S: LIVE_TALLIES, P: LIVE_TALLIES, ANYONE: PUBLISHED},
+                             {**staff(ALWAYS, extra=MODERATE), S: LIVE_TALLIES, P: LIVE_TALLIES, ANYONE: PUBLISHED},
                              closed=None, not_now=ONLY, not_now_error=Forbidden),
-    Action.list_rounds: Rule("list voting rounds", {F: ALWAYS, S: ALWAYS, P: ALWAYS}),
-    Action.start_round: Rule("start voting rounds", {F: OPEN}),
-    Action.switch_round: Rule("switch voting rounds", {F: OPEN}),
-    Action.see_duplicates: Rule("see duplicate hints", {F: ALWAYS}),
-    Action.export: Rule("export the workshop", {F: ALWAYS}),
+    Action.list_rounds: Rule("list voting rounds", {**staff(ALWAYS, extra=MODERATE), S: ALWAYS, P: ALWAYS}),
+    Action.start_round: Rule("start voting rounds", staff(OPEN, extra=RUN_GROUP)),
+    Action.switch_round: Rule("switch voting rounds", staff(OPEN, extra=RUN_GROUP)),
+    Action.see_duplicates: Rule("see duplicate hints", staff(ALWAYS, extra=MODERATE)),
+    Action.export: Rule("export the workshop", staff(ALWAYS)),
     # Saving writes no workshop content (a new preset row), so a closed workshop may be saved too.
-    Action.save_framework: Rule("save the framework as a preset", {F: ALWAYS}),
-    Action.facilitate: Rule("use the facilitator's console", {F: ALWAYS}),
-    Action.watch_screen: Rule("watch the big screen", {S: ALWAYS, F: ALWAYS}),
+    Action.save_framework: Rule("save the framework as a preset", staff(ALWAYS)),
+    # Large events: groups, the plenary, links and the log.
+    Action.manage_groups: Rule("add and run groups", staff(OPEN)),
+    Action.move_participant: Rule("move participants between groups", staff(OPEN)),
+    Action.promote_to_plenary: Rule("promote projects to the plenary", staff(OPEN)),
+    Action.manage_links: Rule("issue and revoke facilitator links", {F: ALWAYS}),
+    Action.read_action_log: Rule("read the action log", staff(ALWAYS)),
+    Action.facilitate: Rule("use the facilitator's console", staff(ALWAYS, extra=MODERATE)),
+    Action.watch_screen: Rule("watch the big screen", {S: ALWAYS, **staff(ALWAYS, extra=MODERATE)}),
     Action.take_part: Rule("take part from a phone", {P: ALWAYS}),
 }
 
@@ -183,6 +209,8 @@ def check(action: Action, actor: Actor | None, workshop: Workshop | None = None,
     the ballot box checks the phase once it has read the workshop and each project once read.
     """
     rule = RULES[action]
+    if actor is not None and workshop is not None and _elsewhere(actor, workshop):
+        raise _refusal(Forbidden, OTHER_GROUP)
     now = rule.who if workshop is None else {who: when for who, when in rule.who.items() if when.holds(workshop)}
     if ANYONE not in now:
         if actor is None:
@@ -223,6 +251,14 @@ def roles(action: Action) -> tuple[Role, ...]:
     """The roles that may do this action at some time, in the table's order (the pages pick the
     first a browser holds)."""
     return RULES[action].roles
+
+
+def _elsewhere(actor: Actor, workshop: Workshop) -> bool:
+    """A group's participant or group facilitator, asking about another group or (for a group
+    facilitator) the plenary. The event's other participants may take part in the plenary."""
+    if actor.home_id is None or actor.home_id == workshop.id:
+        return False
+    return actor.role == Role.group_facilitator or getattr(workshop, "parent_id", None) is not None
 
 
 def _not_now(rule: Rule, workshop: Workshop | None, actor: Actor | None, now: Mapping[Who, When]) -> DomainError:

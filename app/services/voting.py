@@ -396,7 +396,7 @@ def remaining_by_strategy(session: Session, *, workshop: Workshop, participant_i
     """Dots left in each strategy's budget ("<strategy id>" and "none") in a per-strategy round."""
     budget = rounds.budget(round_, workshop)
     used = _strategy_dots(session, participant_id=participant_id, round_id=round_.id)
-    strategy_ids = session.exec(select(Strategy.id).where(Strategy.workshop_id == workshop.id)
+    strategy_ids = session.exec(select(Strategy.id).where(Strategy.workshop_id == workshop.framework_id)
                                 .order_by(col(Strategy.position), col(Strategy.id))).all()
     return {key: max(0, budget - used.get(key, 0)) for key in [*map(str, strategy_ids), NO_STRATEGY]}
 

@@ -43,8 +43,13 @@ def normalise_code(code: str) -> str:
 
 
 def _code_or_refuse(code: str) -> str:
+    """A well-formed code: a workshop's (5 to 8 letters and digits) or a group's (a workshop's
+    code, a dash and the group's number, MDES26-3)."""
     code = normalise_code(code)
-    if not (5 <= len(code) <= 8 and all(c in CODE_ALPHABET for c in code)):
+    event, dash, number = code.partition("-")
+    if not (5 <= len(event) <= 8 and all(c in CODE_ALPHABET for c in event)):
+        raise _no_such(code)
+    if dash and not (number.isascii() and number.isdigit() and 1 <= len(number) <= 3 and number[0] != "0"):
         raise _no_such(code)
     return code
 
@@ -66,7 +71,7 @@ WORKSHOP = core_table(Workshop)
 # What the vote path reads of a workshop: a plain row with the entity's attribute names.
 VOTING_COLUMNS = [WORKSHOP.c[name] for name in ("id", "code", "phase", "language", "dots_per_participant",
                                                 "max_dots_per_project", "current_round_id",
-                                                "facilitator_key_hash", "screen_key_hash")]
+                                                "facilitator_key_hash", "screen_key_hash", "parent_id")]
 
 
 _VOTING_ROW = select(*VOTING_COLUMNS).where(WORKSHOP.c.code == bindparam("code"))
@@ -206,22 +211,26 @@ def rotate_keys(session: Session, *, workshop: Workshop) -> tuple[str, str]:
     screen_key = screen_key_for(facilitator_key)
     workshop.facilitator_key_hash, workshop.screen_key_hash = hash_key(facilitator_key), hash_key(screen_key)
     session.add(workshop)
+    # The event's facilitator key opens its groups' consoles too (app/services/groups.py).
+    for group in session.exec(select(Workshop).where(Workshop.parent_id == workshop.id)):
+        group.facilitator_key_hash = workshop.facilitator_key_hash
+        session.add(group)
     session.commit()
     return facilitator_key, screen_key
 
 
 def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:
-    return list(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.id)
+    return list(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)
                              .order_by(col(Strategy.position), col(Strategy.id))))
 
 
 def list_reform_areas(session: Session, *, workshop: Workshop) -> list[ReformArea]:
-    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.id)
+    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)
                              .order_by(col(ReformArea.position), col(ReformArea.id))))
 
 
 def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
-    return list(session.exec(select(Agency).where(Agency.workshop_id == workshop.id)
+    return list(session.exec(select(Agency).where(Agency.workshop_id == workshop.framework_id)
                              .order_by(col(Agency.position), col(Agency.id))))
 
 

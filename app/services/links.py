@@ -1,0 +1,51 @@
+"""Named facilitator links: issued by the main facilitator, listed with their last use,
+revoked at once (identify() stops knowing a revoked key; the hub closes its open consoles)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.errors import NotFound
+from app.models import FacilitatorLink, LinkRole, Workshop, utcnow
+from app.services import action_log, rules
+from app.services.access import Actor, hash_key, new_key
+from app.services.rules import Action
+
+
+def issue(session: Session, *, event: Workshop, workshop: Workshop, name: str, role: LinkRole,
+          actor: Actor | None = None, commit: bool = True) -> tuple[FacilitatorLink, str]:
+    """A new link acting in `workshop` (the event's or one of its groups); returns it and its
+    raw key, shown once. `actor` is checked (the services that make groups check their own)."""
+    if actor is not None:
+        rules.require(Action.manage_links, actor, event)
+    key = new_key()
+    link = FacilitatorLink(workshop_id=workshop.id, event_id=event.id, name=name, role=role.value,
+                           key_hash=hash_key(key))
+    session.add(link)
+    session.flush()
+    if actor is not None:
+        action_log.record(session, workshop=event, actor=actor, action=Action.manage_links,
+                          detail=f"issued {role.value} link '{name}'")
+    if commit:
+        session.commit()
+    return link, key
+
+
+def list_links(session: Session, *, event: Workshop) -> list[FacilitatorLink]:
+    return list(session.exec(select(FacilitatorLink).where(FacilitatorLink.event_id == event.id)
+                             .order_by(col(FacilitatorLink.id))))
+
+
+def revoke(session: Session, *, event: Workshop, actor: Actor, link_id: int) -> FacilitatorLink:
+    """Stop a link at once. The caller tells the hub to close its consoles (hub.revoke_link)."""
+    rules.require(Action.manage_links, actor, event)
+    link = session.get(FacilitatorLink, link_id)
+    if link is None or link.event_id != event.id:
+        raise NotFound("This workshop has no link with id {id}.", id=link_id)
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        session.add(link)
+        action_log.record(session, workshop=event, actor=actor, action=Action.manage_links,
+                          detail=f"revoked {link.role} link '{link.name}'")
+        session.commit()
+    return link
