@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from collections.abc import Iterator
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
@@ -100,12 +100,17 @@ class Workshop(SQLModel, table=True):
     @property
     def framework_id(self) -> int:
         """The workshop whose strategies, reform areas and agencies this one uses."""
-        return self.parent_id if self.parent_id is not None else self.id
+        return framework_of(self)
 
     @property
     def event_id(self) -> int:
         """The event's workshop: this one, or the workshop this group belongs to."""
         return self.framework_id
+
+
+def framework_of(workshop: Workshop | Any) -> int:
+    """Workshop.framework_id, also of a plain row read with parent_id (the vote path)."""
+    return workshop.parent_id if workshop.parent_id is not None else workshop.id
 
 
 class _Named(SQLModel):

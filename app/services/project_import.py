@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.errors import Conflict, DomainError, Invalid
 from app.i18n import N_
+from app.models.workshop import framework_of
 from app.models import Project, ReformArea, Strategy, Workshop
 from app.models.project import ProjectCreate, ProjectReformArea, ProjectStrategy
 from app.models.schemas import MAX_TAGS, MAX_TITLE
@@ -337,8 +338,8 @@ class TagIndex:
 
     @classmethod
     def of(cls, session: Session, workshop: Workshop) -> TagIndex:
-        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)).all(),
-                   session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)).all())
+        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == framework_of(workshop))).all(),
+                   session.exec(select(ReformArea).where(ReformArea.workshop_id == framework_of(workshop))).all())
 
     def _lookup(self, name: str, prefer: str) -> tuple[str, int] | None:
         # The column's own dimension first: a name both dimensions hold means the column's.

@@ -137,6 +137,7 @@ def staff(when: When, *, extra: Iterable[Role] = ()) -> dict[Who, When]:
     return {F: when, C: when, **{role: when for role in extra}}
 
 
+LINK_ROLES = frozenset({C, M, G})
 RUN_GROUP = (G,)  # what a group facilitator does in its group
 MODERATE = (M, G)  # what moderators (and group facilitators) do
 
@@ -277,4 +278,8 @@ def _refusal(error: type[DomainError], template: str, **params: object) -> Domai
 
 
 def _or(roles: Iterable[Role]) -> str:
-    return " or ".join(role.value for role in roles)
+    """The roles a refusal names: the workshop's own roles, and the named links' roles only
+    where none of those may (a link's holder knows what they were given)."""
+    roles = list(roles)
+    named = [role for role in roles if role not in LINK_ROLES] or roles
+    return " or ".join(role.value for role in named)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
+from app.models.workshop import framework_of
 from app.models import Agency, Participant, Phase, ReformArea, SavedFramework, Strategy, Workshop, core_table, utcnow
 from app.models.workshop import (
     OWN_PRESET_PREFIX,
@@ -220,17 +221,17 @@ def rotate_keys(session: Session, *, workshop: Workshop) -> tuple[str, str]:
 
 
 def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:
-    return list(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)
+    return list(session.exec(select(Strategy).where(Strategy.workshop_id == framework_of(workshop))
                              .order_by(col(Strategy.position), col(Strategy.id))))
 
 
 def list_reform_areas(session: Session, *, workshop: Workshop) -> list[ReformArea]:
-    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)
+    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == framework_of(workshop))
                              .order_by(col(ReformArea.position), col(ReformArea.id))))
 
 
 def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
-    return list(session.exec(select(Agency).where(Agency.workshop_id == workshop.framework_id)
+    return list(session.exec(select(Agency).where(Agency.workshop_id == framework_of(workshop))
                              .order_by(col(Agency.position), col(Agency.id))))
 
 
