@@ -82,9 +82,11 @@ def set_timer(request: Request, timer_in: TimerIn, workshop: WorkshopDep, sessio
 def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopDep, session: SessionDep,
                     actor: Annotated[Actor, api_door(Action.choose_screen_view)]) -> WorkshopPublic:
     """Choose what the big screen shows (facilitator or screen key; "auto" follows the phase)
-    and, facilitator only, hold one of its pages (`page`; null: the screen turns them)."""
+    and, facilitator only, hold one of its pages (`page`; null: the screen turns them) or drill
+    its per-strategy views into a strategy (`drill`; null: the top level)."""
     workshops.set_screen(session, workshop=workshop, actor=actor, view=view_in.view, page=view_in.page,
-                         hold="page" in view_in.model_fields_set)
+                         hold="page" in view_in.model_fields_set, drill=view_in.drill,
+                         drilling="drill" in view_in.model_fields_set)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
 
