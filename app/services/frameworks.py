@@ -115,3 +115,8 @@ def drill(entries: list[_Tree], focus_id: int | None) -> Drill:
 def top_level(entries: list[_Tree]) -> list[Any]:
     """The entries with no parent (a flat framework: all of them)."""
     return [e for e in entries if e.parent_id is None]
+
+
+def depths(entries: Iterable[_Tree]) -> dict[int, int]:
+    """How deep each entry sits: 0 at the top, 1 under a top entry, and so on."""
+    return {entry_id: len(chain) - 1 for entry_id, chain in lineages(entries).items()}
