@@ -26,7 +26,7 @@ from app.models.workshop import (
     LabelsIn,
     OwnPresetPublic,
 )
-from app.services import presets, workshops
+from app.services import presets, project_import, workshops
 from app.services.exports import tables
 from app.services.access import Actor
 from app.services.rules import Action, check
@@ -156,10 +156,11 @@ def to_xlsx(framework: FrameworkFile) -> bytes:
     return out.getvalue()
 
 
-def from_csv(text: str) -> FrameworkFile:
-    """A framework file read from CSV as to_csv writes it (UTF-8, with or without BOM). A row that
-    cannot be read is refused with its row number."""
-    return from_rows(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+def from_csv(data: bytes) -> FrameworkFile:
+    """A framework file read from CSV as to_csv writes it, in UTF-8 (with or without BOM) or
+    cp874/TIS-620 as Thai Excel saves it (project_import.decode_csv). A row that cannot be read
+    is refused with its row number."""
+    return from_rows(csv.reader(io.StringIO(project_import.decode_csv(data))))
 
 
 def from_xlsx(data: bytes) -> FrameworkFile:
