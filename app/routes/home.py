@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app import i18n
 from app.deps import SessionDep, SettingsDep, limit_create
-from app.errors import Forbidden, NotFound, RateLimited
+from app.errors import Forbidden, Invalid, NotFound, RateLimited
 from app.forms import FormDep, form_errors, workshop_form
 from app.pages import FLASH_COOKIE, LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
 from app.services import presets, workshops
@@ -94,6 +94,10 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
         workshop_in = workshop_form(form)
     except ValidationError as exc:
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc, lang),
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
+    except Invalid as exc:  # a nested framework typed with indentation that nests nowhere
+        return page(request, "pages/new.html", lang, status_code=422, values=raw,
+                    errors={"framework": i18n.translate_error(exc.template, exc.params, lang)},
                     presets=list(presets.PRESETS.values()), needs_password=needs_password)
     try:
         workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)
