@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -101,7 +101,7 @@ class Drill:
         return self.trail[-2].id if len(self.trail) > 1 else None
 
 
-def drill(entries: list[_Tree], focus_id: int | None) -> Drill:
+def drill(entries: Sequence[_Tree], focus_id: int | None) -> Drill:
     """The level of a hierarchy to show when drilled into `focus_id`. A flat framework, no
     focus, or a focus that is not (or no longer) a parent here all show the top level."""
     by_id = {e.id: e for e in entries}
@@ -112,7 +112,7 @@ def drill(entries: list[_Tree], focus_id: int | None) -> Drill:
     return Drill(focus=focus, level=level, trail=trail, openable={e.id for e in level if e.id in parents})
 
 
-def top_level(entries: list[_Tree]) -> list[Any]:
+def top_level(entries: Sequence[_Tree]) -> list[Any]:
     """The entries with no parent (a flat framework: all of them)."""
     return [e for e in entries if e.parent_id is None]
 

@@ -90,7 +90,8 @@ def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | No
         # figures include every entry under it (standings.py rolls them up).
         "strategy_depth": frameworks.depths(model.strategies),
         "area_depth": frameworks.depths(model.reform_areas),
-        "nested": any(e.parent_id is not None for e in [*model.strategies, *model.reform_areas]),
+        "nested": any(e.parent_id is not None for e in model.strategies)
+        or any(e.parent_id is not None for e in model.reform_areas),
         **framework_labels(session, workshop, lang),
     }
 
