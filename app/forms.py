@@ -14,7 +14,7 @@ from app import i18n
 from app.errors import Invalid
 from app.i18n import N_
 from app.models.project import ProjectCreate, ProjectUpdate
-from app.models.workshop import WorkshopCreate, WorkshopSettingsUpdate
+from app.models.workshop import FrameworkFile, WorkshopCreate, WorkshopSettingsUpdate
 from app.text import clean_title
 
 
@@ -92,19 +92,25 @@ def _int(value: Any) -> Any:
         return value
 
 
-def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
+def workshop_form(form: FormData | dict[str, Any], framework_file: FrameworkFile | None = None) -> WorkshopCreate:
+    """The workshop the new-workshop form describes; `framework_file`: the file it uploaded
+    (read by the route), whose agencies are the list when none are typed."""
     framework: Any = form.get("framework") or "th-national-2018"  # a preset's key
+    agencies = _lines(form.get("agencies"))
     if form.get("framework") == "own":  # an own preset, by the id its saver was given
         framework = str(form.get("own_preset") or "").strip()
     if form.get("framework") == "custom":
         framework = {"strategies": _entries(form.get("custom_strategies"), "S"),
                      "reform_areas": _entries(form.get("custom_reform_areas"), "R")}
+    if form.get("framework") == "file" and framework_file is not None:
+        framework = framework_file.custom().model_dump(exclude_none=True)
+        agencies = agencies or [a.name_th or a.name_en or "" for a in framework_file.agencies]
     return WorkshopCreate.model_validate({
         "title": form.get("title", ""),
         "description": form.get("description", ""),
         "language": form.get("language") or "th",
         "framework": framework,
-        "agencies": _lines(form.get("agencies")),
+        "agencies": agencies,
         "dots_per_participant": _int(form.get("dots_per_participant", 5)),
         "max_dots_per_project": _int(form.get("max_dots_per_project", 3)),
         "show_live_tallies": form.get("show_live_tallies") in ("on", "true", "1"),

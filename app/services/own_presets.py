@@ -163,6 +163,24 @@ def from_csv(data: bytes) -> FrameworkFile:
     return from_rows(csv.reader(io.StringIO(project_import.decode_csv(data))))
 
 
+def from_upload(data: bytes) -> FrameworkFile:
+    """A framework file as uploaded on the new-workshop page: an XLSX workbook, the JSON file, or
+    the CSV (told apart by their first bytes, whatever the file is called)."""
+    if not data.strip():
+        raise Invalid("Choose a framework file (JSON, CSV or XLSX) to upload.")
+    if data[:2] == b"PK":
+        return from_xlsx(data)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        try:
+            return FrameworkFile.model_validate_json(data.decode("utf-8-sig"))
+        except (ValidationError, UnicodeDecodeError) as exc:
+            first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": "not UTF-8"}
+            raise Invalid("The framework file is not valid: {where}: {reason}",
+                          where=".".join(str(part) for part in first["loc"]) or "file",
+                          reason=str(first["msg"]).removeprefix("Value error, ")) from exc
+    return from_csv(data)
+
+
 def from_xlsx(data: bytes) -> FrameworkFile:
     """A framework file read from the first sheet of an XLSX workbook (cells as values: a
     formula is never run, and one without a stored value reads as empty)."""

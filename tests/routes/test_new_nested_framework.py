@@ -8,7 +8,7 @@ import html
 
 from fastapi.testclient import TestClient
 
-from tests.routes.helpers import API
+from tests.routes.helpers import API, create_workshop
 
 STRATEGIES = """S1 | ความมั่นคง
     S1.1 | แผนแม่บทความมั่นคง
@@ -66,3 +66,37 @@ def test_a_framework_nested_too_deep_is_refused_on_the_form(client: TestClient) 
     refused = create(client, deep)
     page = html.unescape(refused.text)
     assert refused.status_code == 422 and "ซ้อนกันได้ไม่เกิน 6 ระดับ" in page and "ระดับ 6" in page
+
+
+def upload(client: TestClient, name: str, content: bytes, **fields: str) -> object:
+    return client.post("/new", data={"title": "แผนแม่บทกระทรวง 2569", "framework": "file", **fields},
+                       files={"framework_file": (name, content)}, follow_redirects=False)
+
+
+def test_a_framework_file_exported_from_one_workshop_starts_the_next_on_the_page(client: TestClient) -> None:
+    first = create_workshop(client, framework={"strategies": [
+        {"code": "S1", "name": "ความมั่นคง", "children": [
+            {"code": "S1.1", "name": "แผนแม่บทความมั่นคง", "children": [{"code": "S1.1.1", "name": "แผนย่อยไซเบอร์"}]}]},
+        {"code": "S2", "name": "การแข่งขัน"}]}, agencies=["กรมชลประทาน"])
+    for fmt in ("csv", "xlsx", "json"):
+        exported = client.get(f"{first.url}/framework?format={fmt}", headers=first.facilitator)
+        assert exported.status_code == 200, fmt
+
+        made = upload(client, f"framework.{fmt}", exported.content)
+
+        assert made.status_code == 303, (fmt, made.text[:500])
+        copy = client.get(f"{API}/workshops/{made.headers['location'].split('/')[2]}").json()
+        s = {e["code"]: e for e in copy["strategies"]}
+        assert list(s) == ["S1", "S1.1", "S1.1.1", "S2"], fmt
+        assert s["S1.1.1"]["parent_id"] == s["S1.1"]["id"], fmt
+        assert [a["name"] for a in copy["agencies"]] == ["กรมชลประทาน"], fmt  # none typed: the file's
+
+
+def test_a_file_that_is_no_framework_is_refused_and_the_typed_fields_are_kept(client: TestClient) -> None:
+    refused = upload(client, "plan.csv", "kind,code,parent_code,name_th,name_en\nstrategy,S1.1,S1,ลูก,\n"
+                     .encode("cp874"), description="ร่างแผนสำหรับหารือ")
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert "S1" in page and "ร่างแผนสำหรับหารือ" in page and 'value="file" checked' in page
+    empty = upload(client, "empty.json", b"")
+    assert empty.status_code == 422 and "JSON, CSV" in html.unescape(empty.text)
