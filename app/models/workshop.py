@@ -84,6 +84,9 @@ class Workshop(SQLModel, table=True):
     typed_agencies: bool = False
     # The page of a long big-screen list the facilitator holds (None: the screen turns the pages).
     screen_page: int | None = None
+    # The strategy the big screen has drilled into: its per-strategy views show that strategy's
+    # children (None: the top level). No FK: a stale id just shows the top level (frameworks.drill).
+    screen_drill_id: int | None = None
     # What the workshop calls its two dimensions ("Goals", "Pillars"); None: its preset's or the
     # usual name, in the reader's language (app/services/frameworks.dimension_label).
     strategies_label: str | None = Field(default=None, max_length=60)
@@ -332,11 +335,12 @@ class ScreenViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     view: ScreenView | None = None
     page: Annotated[int, PydField(strict=True, ge=1, le=1000)] | None = None
+    drill: Annotated[int, PydField(strict=True, ge=1)] | None = None
 
     @model_validator(mode="after")
     def view_or_page(self) -> ScreenViewIn:
-        if self.view is None and "page" not in self.model_fields_set:
-            raise ValueError("Give 'view', 'page' (null: turn the pages), or both.")
+        if self.view is None and not {"page", "drill"} & self.model_fields_set:
+            raise ValueError("Give 'view', 'page' (null: turn the pages), 'drill' (null: the top level), or more.")
         return self
 
 
@@ -415,6 +419,7 @@ class WorkshopPublic(BaseModel):
     premoderate: bool = False
     screen_view: str = "auto"
     screen_page: int | None = None  # the page the facilitator holds (None: the screen turns them)
+    screen_drill: int | None = None  # the strategy the screen shows the children of (None: the top level)
     timer: TimerPublic | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     shuffle_projects: bool = False
