@@ -141,7 +141,7 @@ def _numbered(tokens: list[str]) -> list[str]:
         while j >= 0 and tokens[j].strip() in ("", "ที่"):
             j -= 1
         label = tokens[j].strip().lower() if j >= 0 else ""
-        if label.endswith("."):
+        if label.endswith(".") and label not in NUMBER_LABELS:  # ม. is a moo, never a code's tail
             while j > 0 and len(tokens[j - 1].strip()) == 1 and _LETTER.match(tokens[j - 1].strip()):
                 j -= 1
                 label = tokens[j].strip() + label
@@ -187,7 +187,7 @@ IDENTIFYING_PLACES = ("บ้าน", "ตำบล", "ชุมชน", "ซอ
 ROAD_CODE = "road code"
 # A name runs from its marker to the next space, sign or digit, or to a word that starts the rest
 # of the title (สายบ้านขมิ้นหมู่ที่ 7 names บ้านขมิ้น; หนองหลวงเพื่อการเกษตร names หนองหลวง).
-_NAMED = re.compile(r"(?<!หมู่)(?<!ใน)(บ้าน|ชุมชน|ตำบล|ซอย|(?<![0-9] )สาย(?:ทาง)?|ลำห้วย|ห้วย|หนอง|คลอง|บึง|วัด"
+_NAMED = re.compile(r"(?<!หมู่)(?<!ใน)(บ้าน|ชุมชน|ตำบล|ซอย|(?<![0-9] )สาย(?:ทาง)?|ลำห้วย|ห้วย|หนอง|คลอง|บึง|(?<!จังห)(?<!ตรวจ)วัด"
                     r"|(?<![\u0e01-\u0e4e])ต\.)\s*([\u0e01-\u0e4e]{2,}|[0-9]+(?:/[0-9]+)?)")
 _NAME_END = re.compile(r"หมู่|ม\.|ตำบล|อำเภอ|จังหวัด|เพื่อ|พร้อม|ถึง|ไป|ขนาด|กว้าง|ยาว|ระยะ|จำนวน|บริเวณ"
                        r"|เชื่อม|ซอย|สาย|ถนน|เส้น|ใน|และ|จาก")
@@ -197,7 +197,20 @@ NAME_MARKERS = {"ต.": "ตำบล", "สายทาง": "สาย", "ล�
 _ROAD_CODE = re.compile(r"([\u0e01-\u0e2e]{1,3})\.?\s*ถ\.?\s*([0-9]+)\s*[-–]\s*([0-9]+)")
 # Labels that say where a work is. A title naming one and a title naming none are not shown as
 # one work: nothing in the second says it is at that place.
-PLACE_LABELS = frozenset(("หมู่", "ซอย", ROAD_CODE, *IDENTIFYING_PLACES))
+# A road is known by its ends as much as by its name: what follows สาย, เส้น, จาก, ถึง, เชื่อม or a
+# dash ("สายบ้านนาทอง – หนองกระแด้ง", "จากบ้านสะพุง ถึงบ้านนาเจริญ"), in either order. Not เส้นทาง:
+# "พัฒนาเส้นทางขนส่งผลผลิต..." is a programme's name, not a road's.
+_ENDS = re.compile(r"(?:(?<![0-9] )สาย(?:ทาง)?|เส้น(?!ทาง)|จาก|ถึง|เชื่อม(?!โยง)(?:ต่อ)?|[-–])\s*((?:บ\.)?[\u0e01-\u0e4e]{2,})")
+# Whose field, pond or garden: "สระเก็บน้ำนายอินสม" and "สระเก็บน้ำนายประเวช" are two ponds.
+PERSON = "person"
+_PERSON = re.compile(r"(?:นางสาว|นาย(?!ก)|นาง)([\u0e01-\u0e4e]{2,})")
+# Labels that say where a work is. A title naming one and a title naming none are not shown as
+# one work: nothing in the second says it is at that place.
+PLACE_LABELS = frozenset(("หมู่", "ซอย", ROAD_CODE, PERSON, *IDENTIFYING_PLACES))
+# Words of physical works: such works are known by their place, so two titles of works that name
+# no place are never shown as one (a thousand agencies "ก่อสร้างถนนคอนกรีตเสริมเหล็ก").
+WORKS = frozenset(("ก่อสร้าง", "ซ่อมแซม", "ซ่อม", "ขุด", "ขุดลอก", "ขุดเจาะ", "เจาะ", "วางท่อ", "ถนน", "เสริมผิว",
+                   "ต่อเติม", "ลาดยาง", "คอนกรีต", "คอนกรีตเสริมเหล็ก", "สระ", "ฝาย", "ท่อ", "รื้อถอน"))
 
 
 def _named(text: str) -> list[tuple[str, str]]:
@@ -228,6 +241,12 @@ def identifying(text: str) -> dict[str, frozenset[str]]:
             found[label].add(value)
         elif label.endswith(".") and label not in ("ถ.", "ม."):  # "ขก. 1234": a rural road's code
             found[ROAD_CODE].add(word)
+    for end in _ENDS.findall(text):
+        end = _NAME_END.split(end, maxsplit=1)[0] if _NAME_END.match(end) is None else end
+        if len(end) >= 2:
+            found["สาย"].add(end.replace("บ.", "บ้าน", 1))
+    for person in _PERSON.findall(text):
+        found[PERSON].add(_NAME_END.split(person, maxsplit=1)[0] or person)
     for label, name in _named(text):
         if label in ("บ้าน", "ตำบล"):
             found[label].add(label + name)
@@ -288,13 +307,13 @@ def _names(ids: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
 
 def same_place(a: str, b: str) -> bool:
     """Whether nothing in the two titles' places tells them apart and something ties them: both
-    name no place, or both name one place alike (a village, tambon, road, road code, stream...)
+    name no place and are no physical works (a purchase, a training, a system), or both name one place alike (a village, tambon, road, road code, stream...)
     and none differently. Numbers alone tie nothing, but must not differ."""
     if contradict(a, b):
         return False
     ids_a, ids_b = identifying(a), identifying(b)
     if not ids_a.keys() & PLACE_LABELS and not ids_b.keys() & PLACE_LABELS:
-        return True
+        return not (WORKS.intersection(_parts(a)[0]) or WORKS.intersection(_parts(b)[0]))
     names_a, names_b = _names(ids_a), _names(ids_b)
     return any(not _unmatched(names_a[label], names_b[label]) or not _unmatched(names_b[label], names_a[label])
                for label in names_a.keys() & names_b.keys())
