@@ -107,7 +107,9 @@ def load_other_projects(xlsx: Path, limit: int = PROJECTS) -> list[tuple[str, st
     seen: dict[str, str] = {}
     for row in rows:
         title = clean_title(str(row[at_title] or ""))
-        if isinstance(title, str) and title and len(title) <= MAX_TITLE and title not in in_sample and title not in seen:
+        if not isinstance(title, str) or not title or len(title) > MAX_TITLE:
+            continue
+        if title not in in_sample and title not in seen:
             seen[title] = str(row[at_agency] or "").strip()
     book.close()
     drawn = random.Random(OTHER_SEED).sample(sorted(seen), min(limit, len(seen)))

@@ -187,20 +187,21 @@ IDENTIFYING_PLACES = ("บ้าน", "ตำบล", "ชุมชน", "ซอ
 ROAD_CODE = "road code"
 # A name runs from its marker to the next space, sign or digit, or to a word that starts the rest
 # of the title (สายบ้านขมิ้นหมู่ที่ 7 names บ้านขมิ้น; หนองหลวงเพื่อการเกษตร names หนองหลวง).
-_NAMED = re.compile(r"(?<!หมู่)(?<!ใน)(บ้าน|ชุมชน|ตำบล|ซอย|(?<![0-9] )สาย(?:ทาง)?|ลำห้วย|ห้วย|หนอง|คลอง|บึง|(?<!จังห)(?<!ตรวจ)วัด"
-                    r"|(?<![\u0e01-\u0e4e])ต\.)\s*([\u0e01-\u0e4e]{2,}|[0-9]+(?:/[0-9]+)?)")
+_NAMED = re.compile(r"(?<!หมู่)(?<!ใน)(บ้าน|ชุมชน|ตำบล|ซอย|(?<![0-9] )สาย(?:ทาง)?|ลำห้วย|ห้วย|หนอง|คลอง|บึง"
+                    r"|(?<!จังห)(?<!ตรวจ)วัด|(?<![\u0e01-\u0e4e])ต\.)\s*([\u0e01-\u0e4e]{2,}|[0-9]+(?:/[0-9]+)?)")
 _NAME_END = re.compile(r"หมู่|ม\.|ตำบล|อำเภอ|จังหวัด|เพื่อ|พร้อม|ถึง|ไป|ขนาด|กว้าง|ยาว|ระยะ|จำนวน|บริเวณ"
                        r"|เชื่อม|ซอย|สาย|ถนน|เส้น|ใน|และ|จาก")
 NAME_MARKERS = {"ต.": "ตำบล", "สายทาง": "สาย", "ลำห้วย": WATER, "ห้วย": WATER, "หนอง": WATER, "คลอง": WATER,
                 "บึง": WATER}
 # A rural road's code: province letters, ถ., the district number and the road's ("ชม.ถ.15-005").
-_ROAD_CODE = re.compile(r"([\u0e01-\u0e2e]{1,3})\.?\s*ถ\.?\s*([0-9]+)\s*[-–]\s*([0-9]+)")
+_ROAD_CODE = re.compile(r"([\u0e01-\u0e2e]{1,3})\.?\s*ถ\.?\s*([0-9]+)\s*[-\u2013]\s*([0-9]+)")
 # Labels that say where a work is. A title naming one and a title naming none are not shown as
 # one work: nothing in the second says it is at that place.
 # A road is known by its ends as much as by its name: what follows สาย, เส้น, จาก, ถึง, เชื่อม or a
-# dash ("สายบ้านนาทอง – หนองกระแด้ง", "จากบ้านสะพุง ถึงบ้านนาเจริญ"), in either order. Not เส้นทาง:
+# dash ("สายบ้านนาทอง - หนองกระแด้ง", "จากบ้านสะพุง ถึงบ้านนาเจริญ"), in either order. Not เส้นทาง:
 # "พัฒนาเส้นทางขนส่งผลผลิต..." is a programme's name, not a road's.
-_ENDS = re.compile(r"(?:(?<![0-9] )สาย(?:ทาง)?|เส้น(?!ทาง)|จาก|ถึง|เชื่อม(?!โยง)(?:ต่อ)?|[-–])\s*((?:บ\.)?[\u0e01-\u0e4e]{2,})")
+_ENDS = re.compile(r"(?:(?<![0-9] )สาย(?:ทาง)?|เส้น(?!ทาง)|จาก|ถึง|เชื่อม(?!โยง)(?:ต่อ)?|[-\u2013])"
+                   r"\s*((?:บ\.)?[\u0e01-\u0e4e]{2,})")
 # Whose field, pond or garden: "สระเก็บน้ำนายอินสม" and "สระเก็บน้ำนายประเวช" are two ponds.
 PERSON = "person"
 _PERSON = re.compile(r"(?:นางสาว|นาย(?!ก)|นาง)([\u0e01-\u0e4e]{2,})")
@@ -231,7 +232,7 @@ def _named(text: str) -> list[tuple[str, str]]:
 def identifying(text: str) -> dict[str, frozenset[str]]:
     """Label -> the values a text names for it (e.g. {"หมู่": {"7"}, "บ้าน": {"บ้านดอนเพิ่ม"}})."""
     text = unicodedata.normalize("NFC", text)
-    _words, numbered, _places_ = _parts(text)
+    numbered = _parts(text)[1]
     found: dict[str, set[str]] = defaultdict(set)
     for letters, district, road in _ROAD_CODE.findall(text):
         found[ROAD_CODE].add(f"{letters}.ถ.{int(district)}-{int(road)}")
@@ -307,7 +308,8 @@ def _names(ids: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
 
 def same_place(a: str, b: str) -> bool:
     """Whether nothing in the two titles' places tells them apart and something ties them: both
-    name no place and are no physical works (a purchase, a training, a system), or both name one place alike (a village, tambon, road, road code, stream...)
+    name no place and are no physical works (a purchase, a training, a system), or both name one
+    place alike (a village, tambon, road, road code, stream...)
     and none differently. Numbers alone tie nothing, but must not differ."""
     if contradict(a, b):
         return False
