@@ -202,6 +202,8 @@ _ROAD_CODE = re.compile(r"([\u0e01-\u0e2e]{1,3})\.?\s*ถ\.?\s*([0-9]+)\s*[-\u20
 # "พัฒนาเส้นทางขนส่งผลผลิต..." is a programme's name, not a road's.
 _ENDS = re.compile(r"(?:(?<![0-9] )สาย(?:ทาง)?|เส้น(?!ทาง)|จาก|ถึง|เชื่อม(?!โยง)(?:ต่อ)?|[-\u2013])"
                    r"\s*((?:บ\.)?[\u0e01-\u0e4e]{2,})")
+# Only a title about a road or a line has ends ("แจ้งเตือนอุทกภัยทาง SMS ถึงพื้นที่เสี่ยง" has none).
+_LINE_WORKS = re.compile(r"ถนน|สาย|เส้น|ท่อ|ไฟฟ้า|ทางหลวง|คลอง|ลำเลียง")
 # Whose field, pond or garden: "สระเก็บน้ำนายอินสม" and "สระเก็บน้ำนายประเวช" are two ponds.
 PERSON = "person"
 _PERSON = re.compile(r"(?:นางสาว|นาย(?!ก)|นาง)([\u0e01-\u0e4e]{2,})")
@@ -242,7 +244,7 @@ def identifying(text: str) -> dict[str, frozenset[str]]:
             found[label].add(value)
         elif label.endswith(".") and label not in ("ถ.", "ม."):  # "ขก. 1234": a rural road's code
             found[ROAD_CODE].add(word)
-    for end in _ENDS.findall(text):
+    for end in _ENDS.findall(text) if _LINE_WORKS.search(text) else ():
         end = _NAME_END.split(end, maxsplit=1)[0] if _NAME_END.match(end) is None else end
         if len(end) >= 2:
             found["สาย"].add(end.replace("บ.", "บ้าน", 1))
