@@ -418,8 +418,8 @@ def _dots_reaching(vectors: list[dict[str, float]], postings: dict[str, list[int
             candidates.update((min(i, j), max(i, j)) for j in postings[w] if j != i)
     dots = {}
     for i, j in candidates:
-        small, large = sorted((vectors[i], vectors[j]), key=len)
-        dots[(i, j)] = sum(v * large[w] for w, v in small.items() if w in large)
+        a, b = vectors[i], vectors[j]
+        dots[(i, j)] = sum(a[w] * b[w] for w in a.keys() & b.keys())
     return dots
 
 
