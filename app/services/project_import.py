@@ -36,6 +36,7 @@ from app.models.project import ProjectCreate, ProjectReformArea, ProjectStrategy
 from app.models.schemas import MAX_TAGS, MAX_TITLE
 from app.models.workshop import utcnow
 from app.services import ceilings as ceiling
+from app.services import participants, workshops
 from app.services.access import Actor
 from app.services.exports.tables import FORMULA_STARTS, PROJECT_HEAD
 from app.services.rules import Action, check
@@ -69,6 +70,8 @@ LONG_DESCRIPTION = N_("The description has {count} characters; at most {limit} a
 LONG_AGENCY = N_("The agency has {count} characters; at most {limit} are allowed.")
 UNKNOWN_TAG = N_("Unknown tag '{tag}': it is neither a code nor a name of this workshop's strategies or reform areas.")
 TOO_MANY_TAGS = N_("The row has {count} tags; a project can have at most {limit}.")
+OFF_LIST_AGENCY = N_("The agency “{agency}” is not on this workshop's list of agencies, and the workshop takes "
+                     "no other names.")
 NOT_VALID = N_("The row is not valid: {reason}")
 
 _SPACES = re.compile(r"\s+")
@@ -389,6 +392,11 @@ def analyse(session: Session, *, workshop: Workshop, data: bytes, filename: str 
         return Analysis(table=table, mapping=guessed, valid=[], errors=[], problem=(unmapped.template, unmapped.params))
     column = {f: table.header.index(c) for f, c in chosen.items() if c is not None}
     tags = TagIndex.of(session, workshop)
+    invited = workshops.list_agencies(session, workshop=workshop)
+
+    def agency_of(typed: str) -> str | None:  # the rule of joining, so one rule for both
+        return participants.named_agency(workshop, invited, typed)
+
     valid: list[ValidRow] = []
     errors: list[RowError] = []
     for number, cells in table.rows:
@@ -396,7 +404,7 @@ def analyse(session: Session, *, workshop: Workshop, data: bytes, filename: str 
             index = column.get(field_name)
             return _undo_neutralise(cells[index]) if index is not None and index < len(cells) else ""
 
-        checked = check_row(number, {f: cell(f) for f in FIELDS}, tags)
+        checked = check_row(number, {f: cell(f) for f in FIELDS}, tags, agency_of)
         if isinstance(checked, ValidRow):
             valid.append(checked)
         else:
@@ -409,8 +417,10 @@ def _undo_neutralise(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def check_row(number: int, cells: Mapping[str, str], tags: TagIndex) -> ValidRow | list[RowError]:
-    """One row as a ProjectCreate (the API's own model), or every reason it is refused."""
+def check_row(number: int, cells: Mapping[str, str], tags: TagIndex,
+              agency_of: Callable[[str], str | None] | None = None) -> ValidRow | list[RowError]:
+    """One row as a ProjectCreate (the API's own model), or every reason it is refused.
+    `agency_of` gives the agency a typed name stands for, None when the workshop refuses it."""
     errors: list[RowError] = []
     ids: dict[str, list[int]] = {"strategies": [], "reform_areas": []}
     for dimension in ("strategies", "reform_areas"):
@@ -434,6 +444,12 @@ def check_row(number: int, cells: Mapping[str, str], tags: TagIndex) -> ValidRow
         errors.append(RowError(number, LONG_DESCRIPTION, {"count": f"{len(description):,}", "limit": "5,000"}))
     if isinstance(agency, str) and len(agency) > 200:
         errors.append(RowError(number, LONG_AGENCY, {"count": f"{len(agency):,}", "limit": 200}))
+    elif isinstance(agency, str) and agency_of is not None:
+        named = agency_of(agency)
+        if named is None:
+            errors.append(RowError(number, OFF_LIST_AGENCY, {"agency": agency}))
+        else:
+            agency = named
     if errors:
         return errors
     try:
