@@ -65,11 +65,11 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     round_ = session.get(Round, round_id) if round_id is not None else None
     if round_ is None or round_.workshop_id != workshop.id:
         round_ = rounds.current_round(session, workshop=workshop)
-    projects = projects_service.list_projects(session, workshop=workshop)
+    projects = projects_service.list_rows(session, workshop=workshop)  # plain rows: read on every redraw
     in_scope = rounds.scope(session, round_=round_)
     if in_scope is not None:
         projects = [p for p in projects if p.id in in_scope]
-    tags = projects_service.Tags(session, (p.id for p in projects))
+    tags = projects_service.Tags(session, workshop=workshop)
     standings = methods.of(round_.mode).rank(session, round_=round_, projects=projects, tags=tags)
     for i, s in enumerate(standings):
         s.rank_shared = (i > 0 and standings[i - 1].rank == s.rank) or (

@@ -76,9 +76,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view == "phone":
         values["version"] = phone_version(workshop, outcome)
     if view == "facilitator":
-        removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)
-                   if p.hidden or p.merged_into_id is not None]
-        values["removed_projects"] = removed
+        values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
