@@ -61,10 +61,11 @@ class Tags:
             area_links = area_links.join(Project, col(Project.id) == ProjectReformArea.project_id).where(
                 Project.workshop_id == workshop.id)
         connection = session.connection()  # Core rows, no ORM step per link
-        for project_id, strategy_id in connection.execute(strategy_links.order_by(col(ProjectStrategy.strategy_id))):
+        for project_id, strategy_id in connection.execute(
+                strategy_links.order_by(col(ProjectStrategy.strategy_id))).all():
             self.strategies[project_id].append(strategy_id)
         for project_id, reform_area_id in connection.execute(
-                area_links.order_by(col(ProjectReformArea.reform_area_id))):
+                area_links.order_by(col(ProjectReformArea.reform_area_id))).all():
             self.reform_areas[project_id].append(reform_area_id)
 
 
@@ -99,8 +100,8 @@ def list_rows(session: Session, *, workshop: Workshop, include_removed: bool = F
 
 def list_removed_rows(session: Session, *, workshop: Workshop) -> list[ProjectRow]:
     """Hidden and merged-away projects, in proposal order (the console's "removed" list)."""
-    return _rows(session, _row_select().where(
-        Project.workshop_id == workshop.id, or_(col(Project.hidden) == true(), col(Project.merged_into_id).is_not(None))))
+    removed = or_(col(Project.hidden) == true(), col(Project.merged_into_id).is_not(None))
+    return _rows(session, _row_select().where(Project.workshop_id == workshop.id, removed))
 
 
 def _row_select() -> Any:
@@ -111,7 +112,7 @@ def _row_select() -> Any:
 def _rows(session: Session, query: Any) -> list[ProjectRow]:
     # Core, on the session's connection (same transaction): no ORM loading step for each row.
     result = session.connection().execute(query.order_by(col(Project.created_at), col(Project.id)))
-    return [ProjectRow(*row) for row in result]
+    return [ProjectRow(*row) for row in result.all()]  # all(): one fetch, not one call per row
 
 
 Q = TypeVar("Q", bound=Any)

@@ -69,7 +69,8 @@ class Method:
         """The command a tap on a phone's ballot sends (checked by the command and the rules)."""
         raise NotImplementedError
 
-    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow], tags: Tags) -> list[Standing]:
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow],
+             tags: Tags) -> list[Standing]:
         """The projects in ranking order with their ranks (ties share one); `projects` come in
         proposal order, which breaks the ties the method leaves."""
         raise NotImplementedError

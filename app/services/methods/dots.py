@@ -70,7 +70,8 @@ class DotVoting(Method):
     def tap(self, project_id: int, form: Mapping[str, Any]) -> AddDot:
         return AddDot(project_id, _whole(form.get("change")))
 
-    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow], tags: Tags) -> list[Standing]:
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow],
+             tags: Tags) -> list[Standing]:
         totals = tallies(session, workshop_id=round_.workshop_id, round_id=round_.id)
         none = (0, 0)
         # `projects` come in proposal order and the sort is stable: by dots, then voters, is enough.

@@ -96,7 +96,8 @@ class Scoring(Method):
         criterion = str(form.get("criterion", ""))[:40]
         return SetScores(project_id, {criterion: value or None})
 
-    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow], tags: Tags) -> list[Standing]:
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow],
+             tags: Tags) -> list[Standing]:
         table = project_scores(session, round_=round_)
         empty = ProjectScore()
         ordered = sorted(projects, key=lambda p: (-score_key(table.get(p.id, empty).score),
