@@ -52,7 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         on_loop = settings.db_on_loop
-        hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval,
+        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
+        # until its workshop changes: every change notice, of this process or another, moves its version.
+        versions = Versions()
+        # The live views' project lists (rows and tags) are kept until the projects change: a
+        # vote re-reads only the tallies (a redraw of 3,000 projects, issue 13).
+        kept_projects = Memo(versions, size=64, projects_only=True)
+        hub = Hub(make_renderer(engine, app.state.templates, kept_projects), interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval})
         if settings.warm_search:  # not waited for: the server takes requests meanwhile
@@ -66,25 +72,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # 2,940 of 3,000 votes acknowledged instead of 2,359 (README, "Running a large event").
             sys.setswitchinterval(settings.switch_interval)
         broker = make_broker(settings.redis_url)
-        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
-        # until its workshop changes: every change notice, of this process or another, moves its version.
-        versions = Versions()
         broker.subscribe(hub.notify)
         broker.subscribe(versions.changed)
 
-        def publish(code: str) -> None:
+        def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
             was kept from before), then every process's hub."""
-            versions.changed(code)
-            broker.publish(code)
+            versions.changed(code, votes_only)
+            broker.publish(code, votes_only)
 
         renders = RenderPool(settings, versions)
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
-        def publish_all(codes: set[str]) -> None:
+        def publish_all(codes: set[str]) -> None:  # the ballot box's: votes and scores only
             for code in codes:
-                publish(code)
+                publish(code, votes_only=True)
 
         ballot_box = BallotBox(engine, on_loop=on_loop, on_committed=publish_all)
         app.state.ballot_box = ballot_box

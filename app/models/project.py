@@ -58,7 +58,7 @@ class Project(SQLModel, table=True):
                               self.pending_agency, self.pending_tags)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)  # frozen: one list of them is kept and shared between redraws
 class ProjectRow:
     """A project as the live views and the ranking read it: one plain row, not an ORM object.
     A big workshop's every redraw reads all its projects, and building 3,000 ORM objects took

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from app.models import Project, Workshop
 from app.models.project import ProjectRow
+from app.versions import Memo
 from app.services import projects as projects_service
 
 # A hint is shown from this cosine similarity on: the threshold measured on the labelled pairs
@@ -295,10 +296,11 @@ def to_public(hint: Hint) -> HintPublic:
 
 
 def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float = THRESHOLD,
-                      limit: int = 50) -> list[Hint]:
-    """Likely duplicates among the workshop's visible proposals, most similar first."""
+                      limit: int = 50, kept: Memo | None = None) -> list[Hint]:
+    """Likely duplicates among the workshop's visible proposals, most similar first. `kept`:
+    the live views' project list, kept until the projects change (app/versions.py)."""
     # In proposal order; plain rows, as the console redraws these hints on every change.
-    projects = projects_service.list_rows(session, workshop=workshop)
+    projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
     by_id = {p.id: p for p in projects}
     docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
     return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score, shared_words=pair.shared_words)

@@ -33,6 +33,7 @@ from app.services import ceilings as ceiling
 from app.services import participants, rounds
 from app.services.access import Actor, Role
 from app.services.rules import Action, check
+from app.versions import Memo
 
 T = TypeVar("T")
 
@@ -96,6 +97,16 @@ def list_rows(session: Session, *, workshop: Workshop, include_removed: bool = F
     read on every redraw (a tenth of the time of ORM objects for a workshop of 3,000)."""
     query = _listed(_row_select(), workshop, include_removed, include_pending, proposer_id)
     return _rows(session, query)
+
+
+def visible_rows(session: Session, *, workshop: Workshop,
+                 kept: Memo | None = None) -> tuple[list[ProjectRow], Tags]:
+    """The visible projects (`list_rows`) and their tags; with `kept` (a projects-only Memo),
+    read once until the projects change: a vote does not change them."""
+    def read() -> tuple[list[ProjectRow], Tags]:
+        return list_rows(session, workshop=workshop), Tags(session, workshop=workshop)
+
+    return read() if kept is None else kept.get(workshop.code, ("visible projects", workshop.id), read)
 
 
 def list_removed_rows(session: Session, *, workshop: Workshop) -> list[ProjectRow]:
