@@ -1,7 +1,8 @@
 """The hub redraws a workshop's live views after every change from one renderer that lives as
-long as the server, reading projects as plain rows (issue 13, "Many projects"). Whatever it
-draws after a vote, an edit, a hide, a merge or a new phase must be what a fresh renderer
-draws, and must show that change."""
+long as the server and keeps the project list until the projects change (issue 13, "Many
+projects"): the ballot box announces its changes as votes only, which keep the list; any other
+change refreshes it. Whatever it draws after a vote, an edit, a hide or a new phase must be what
+a fresh renderer (nothing kept) draws, and must show that change."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import re
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.live.broker import LocalBroker
 from app.live.renderer import LiveRenderer
 from app.models import Phase
 from app.models.project import ProjectUpdate
 from app.models.workshop import WorkshopSettingsUpdate
 from app.services import projects, voting, workshops
 from app.services.access import Actor, Role
+from app.versions import Memo, Versions
 from app.web import make_templates
 from tests.factories import make_participant, make_project, make_workshop
 
@@ -31,7 +34,10 @@ def drawn(renderer: LiveRenderer, code: str) -> dict[str, str]:
 
 def test_every_redraw_shows_the_latest_change_as_a_fresh_draw_does(engine: Engine) -> None:
     templates = make_templates()
-    hub = LiveRenderer(engine, templates)  # one renderer for the whole story, as in a server
+    versions, broker = Versions(), LocalBroker()
+    broker.subscribe(versions.changed)  # as app/main.py wires them
+    kept = Memo(versions, projects_only=True)
+    hub = LiveRenderer(engine, templates, kept)  # one renderer for the whole story, as in a server
     with Session(engine, expire_on_commit=False) as session:
         workshop = make_workshop(session, phase="propose")
         road = make_project(session, workshop, "ถนนเชื่อมหมู่บ้าน", strategies=["S1"])
@@ -43,26 +49,30 @@ def test_every_redraw_shows_the_latest_change_as_a_fresh_draw_does(engine: Engin
                                   settings_in=WorkshopSettingsUpdate(show_live_tallies=True))
         code = workshop.code
 
-    def change_then_redraw() -> dict[str, str]:
+    def change_then_redraw(votes_only: bool = False) -> dict[str, str]:
+        broker.publish(code, votes_only)  # the change's notice, as the server sends it
         after = drawn(hub, code)
         assert after == drawn(LiveRenderer(engine, templates), code)  # as fresh as a new renderer's
         return after
 
     before = change_then_redraw()
     assert all("ห้องเรียนดิจิทัล" in before[v] for v in ("screen", "facilitator"))
+    reads = kept.computed
 
     with Session(engine, expire_on_commit=False) as session:  # a vote: the screen's ranking moves
         shop = workshops.get_workshop(session, code=code)
         voting.set_dots(session, workshop=shop, participant=ann, project_id=school.id, dots=3)
-    voted = change_then_redraw()
+    voted = change_then_redraw(votes_only=True)
     assert voted["screen"] != before["screen"] and voted["facilitator"] != before["facilitator"]
     assert voted["screen"].index("ห้องเรียนดิจิทัล") < voted["screen"].index("ถนนเชื่อมหมู่บ้าน")
+    assert kept.computed == reads  # the vote kept the project list: only the tallies were read
 
     with Session(engine, expire_on_commit=False) as session:  # an edited title shows everywhere
         shop = workshops.get_workshop(session, code=code)
         projects.update_project(session, workshop=shop, actor=FACILITATOR, project_id=road.id,
                                 project_in=ProjectUpdate(title="ถนนลาดยางสายใหม่"))
     edited = change_then_redraw()
+    assert kept.computed > reads  # the edit's notice dropped the kept list
     assert all("ถนนลาดยางสายใหม่" in edited[v] and "ถนนเชื่อมหมู่บ้าน" not in edited[v]
                for v in ("screen", "facilitator"))
     assert edited["phone"] != voted["phone"]  # the phones' version moves: their lists are redrawn
