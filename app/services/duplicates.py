@@ -299,12 +299,16 @@ def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float 
                       limit: int = 50, kept: Memo | None = None) -> list[Hint]:
     """Likely duplicates among the workshop's visible proposals, most similar first. `kept`:
     the live views' project list, kept until the projects change (app/versions.py)."""
-    # In proposal order; plain rows, as the console redraws these hints on every change.
-    projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
-    by_id = {p.id: p for p in projects}
-    docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
-    return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score, shared_words=pair.shared_words)
-            for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+    def hints() -> list[Hint]:
+        # In proposal order; plain rows, as the console redraws these hints on every change.
+        projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
+        by_id = {p.id: p for p in projects}
+        docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
+        return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score,
+                     shared_words=pair.shared_words) for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+
+    # Drawn from the projects' texts alone: kept with them across votes.
+    return hints() if kept is None else list(kept.get(workshop.code, ("duplicate hints", threshold, limit), hints))
 
 
 def suggested_target(session: Session, *, workshop: Workshop,
