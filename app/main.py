@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -51,9 +52,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         on_loop = settings.db_on_loop
-        hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval,
+        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
+        # until its workshop changes: every change notice, of this process or another, moves its version.
+        versions = Versions()
+        # The live views' project lists (rows and tags) are kept until the projects change: a
+        # vote re-reads only the tallies (a redraw of 3,000 projects, issue 13).
+        kept_projects = Memo(versions, size=64, projects_only=True)
+        hub = Hub(make_renderer(engine, app.state.templates, kept_projects), interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval})
+        if settings.warm_search:  # not waited for: the server takes requests meanwhile
+            threading.Thread(target=warm_search, args=(engine,), name="warm-search", daemon=True).start()
         if settings.gc_freeze:
             tune_gc(settings.gc_threshold0)
         if settings.switch_interval:
@@ -63,25 +72,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # 2,940 of 3,000 votes acknowledged instead of 2,359 (README, "Running a large event").
             sys.setswitchinterval(settings.switch_interval)
         broker = make_broker(settings.redis_url)
-        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
-        # until its workshop changes: every change notice, of this process or another, moves its version.
-        versions = Versions()
         broker.subscribe(hub.notify)
         broker.subscribe(versions.changed)
 
-        def publish(code: str) -> None:
+        def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
             was kept from before), then every process's hub."""
-            versions.changed(code)
-            broker.publish(code)
+            versions.changed(code, votes_only)
+            broker.publish(code, votes_only)
 
         renders = RenderPool(settings, versions)
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
-        def publish_all(codes: set[str]) -> None:
+        def publish_all(codes: set[str]) -> None:  # the ballot box's: votes and scores only
             for code in codes:
-                publish(code)
+                publish(code, votes_only=True)
 
         ballot_box = BallotBox(engine, on_loop=on_loop, on_committed=publish_all)
         app.state.ballot_box = ballot_box
@@ -303,3 +309,21 @@ class _TooLarge(HTTPException):
 
 
 app = create_app()
+
+
+def warm_search(engine: Any) -> None:
+    """The Thai word cutter loaded and the open workshops' newest titles and agencies cut into
+    words, in a background thread: a phone's first search after start was 2 to 3 s."""
+    from sqlmodel import Session, col, select
+
+    from app.models import Phase, Project, Workshop
+    from app.services import project_search
+
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(Project.title, Project.agency).join(Workshop)
+                                .where(col(Workshop.phase) != Phase.closed)
+                                .order_by(col(Project.id).desc()).limit(project_search.WARM_TEXTS // 2)).all()
+        project_search.warm_up(text for row in rows for text in row if text)
+    except Exception:  # a search still works without it, only its first time is slower
+        logging.getLogger(__name__).exception("Warming the search up failed")

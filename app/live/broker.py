@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CHANNEL = "ruamkit:changes"
 
-Listener = Callable[[str], None]
+# A listener gets the workshop's code and whether the change was only votes or scores (the ballot
+# box's): kept project lists stay valid then (app/versions.py). Notices say so with a suffix.
+Listener = Callable[[str, bool], None]
+VOTES = " votes"
 
 
 class LocalBroker:
@@ -30,9 +33,9 @@ class LocalBroker:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def publish(self, code: str) -> None:
+    def publish(self, code: str, votes_only: bool = False) -> None:
         for listener in self._listeners:
-            listener(code)
+            listener(code, votes_only)
 
     async def start(self) -> None:
         return None
@@ -54,21 +57,21 @@ class RedisBroker(LocalBroker):
         self._async = aioredis.Redis.from_url(url)
         self._task: asyncio.Task[None] | None = None
 
-    def publish(self, code: str) -> None:
+    def publish(self, code: str, votes_only: bool = False) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a request thread, a script: send it now
-            self._publish_now(code)
+            self._publish_now(code, votes_only)
         else:  # on the event loop (the ballot box on SQLite): never wait on the network there
-            loop.run_in_executor(None, self._publish_now, code)
+            loop.run_in_executor(None, self._publish_now, code, votes_only)
 
-    def _publish_now(self, code: str) -> None:
+    def _publish_now(self, code: str, votes_only: bool = False) -> None:
         try:
-            self._sync.publish(CHANNEL, code)
+            self._sync.publish(CHANNEL, code + VOTES if votes_only else code)
         except Exception:
             # The change is committed; keep this process's own screens right at least.
             log.exception("Redis publish failed; delivering the change locally only")
-            super().publish(code)
+            super().publish(code, votes_only)
 
     async def start(self) -> None:
         pubsub = self._async.pubsub()
@@ -80,7 +83,8 @@ class RedisBroker(LocalBroker):
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message and message.get("type") == "message":
-                    super().publish(message["data"].decode())
+                    notice = message["data"].decode()
+                    super().publish(notice.removesuffix(VOTES), notice.endswith(VOTES))
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise

@@ -196,7 +196,7 @@ class Hub:
 
     # --- change notices (called from any thread) ---
 
-    def notify(self, code: str) -> None:
+    def notify(self, code: str, votes_only: bool = False) -> None:
         if self._loop is None or self._loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # loop shutting down

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.errors import NotFound
 from app.services import workshops
 from app.services.views import view_context
+from app.versions import Memo
 from app.web import render_text
 
 TEMPLATE = {
@@ -24,8 +25,9 @@ TEMPLATE = {
 class LiveRenderer:
     """The hub's renderer: (code, view, lang) -> the view's HTML, or None if the workshop is gone."""
 
-    def __init__(self, engine: Engine, templates: Jinja2Templates) -> None:
-        self.engine, self.templates = engine, templates
+    def __init__(self, engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> None:
+        """`kept`: project lists kept until the projects change (app/versions.py, projects_only)."""
+        self.engine, self.templates, self.kept = engine, templates, kept
         self.base_by_code: dict[str, str] = {}  # the site's address per workshop (links in the views)
 
     def __call__(self, code: str, view: str, lang: str) -> str | None:
@@ -41,9 +43,10 @@ class LiveRenderer:
             memo: dict[Any, Any] = {}
             return {key: render_text(self.templates, TEMPLATE[key[1]], key[2],
                                      **view_context(session, workshop=workshop, view=key[1], lang=key[2],
-                                                    base=self.base_by_code.get(code, ""), memo=memo))
+                                                    base=self.base_by_code.get(code, ""), memo=memo,
+                                                    kept=self.kept))
                     for key in keys}
 
 
-def make_renderer(engine: Engine, templates: Jinja2Templates) -> LiveRenderer:
-    return LiveRenderer(engine, templates)
+def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:
+    return LiveRenderer(engine, templates, kept)

@@ -27,6 +27,8 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.models import Project, Workshop
+from app.models.project import ProjectRow
+from app.versions import Memo
 from app.services import projects as projects_service
 
 # A hint is shown from this cosine similarity on: the threshold measured on the labelled pairs
@@ -443,8 +445,8 @@ class Hint:
     """Two proposals that probably are one project: `project_b` (the later) could be merged
     into `project_a` (the earlier)."""
 
-    project_a: Project
-    project_b: Project
+    project_a: Project | ProjectRow
+    project_b: Project | ProjectRow
     score: float
     shared_words: tuple[str, ...]
 
@@ -464,16 +466,23 @@ def to_public(hint: Hint) -> HintPublic:
 
 
 def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float = THRESHOLD,
-                      limit: int = 50) -> list[Hint]:
-    """Likely duplicates among the workshop's visible proposals, most similar first."""
-    projects = projects_service.list_projects(session, workshop=workshop)  # in proposal order
-    by_id = {p.id: p for p in projects}
-    docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
-    return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score, shared_words=pair.shared_words)
-            for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+                      limit: int = 50, kept: Memo | None = None) -> list[Hint]:
+    """Likely duplicates among the workshop's visible proposals, most similar first. `kept`:
+    the live views' project list, kept until the projects change (app/versions.py)."""
+    def hints() -> list[Hint]:
+        # In proposal order; plain rows, as the console redraws these hints on every change.
+        projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
+        by_id = {p.id: p for p in projects}
+        docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
+        return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score,
+                     shared_words=pair.shared_words) for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+
+    # Drawn from the projects' texts alone: kept with them across votes.
+    return hints() if kept is None else list(kept.get(workshop.code, ("duplicate hints", threshold, limit), hints))
 
 
-def suggested_target(session: Session, *, workshop: Workshop, project: Project) -> Project | None:
+def suggested_target(session: Session, *, workshop: Workshop,
+                     project: Project) -> Project | ProjectRow | None:
     """The project this one most probably duplicates (its likeliest hint's other project): what
     the console's merge form offers first. None when no hint names it."""
     for hint in likely_duplicates(session, workshop=workshop):  # most similar first
