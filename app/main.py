@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
@@ -24,6 +27,7 @@ from app.admission import AdmissionLimit
 from app.ballot_box import BallotBox
 from app.config import Settings
 from app.errors import DomainError, RateLimited, Unavailable
+from app.i18n import N_
 from app.live.broker import make_broker
 from app.live.hub import Hub, RawSend
 from app.live.timer_watch import TimerWatch
@@ -74,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = make_broker(settings.redis_url)
         broker.subscribe(hub.notify)
         broker.subscribe(versions.changed)
+        broker.on_resync(versions.changed_all)  # first: a redraw must not get what was kept from before
+        broker.on_resync(hub.notify_all)
 
         def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
@@ -173,6 +179,10 @@ def tune_gc(threshold0: int) -> None:
     gc.set_threshold(threshold0, threshold1, threshold2)
 
 
+DATABASE_AWAY = N_("The database is not answering just now; nothing was changed. Try again in {seconds} seconds.")
+DATABASE_LOG_SECONDS = 10.0
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     from app.pages import page_error_response
 
@@ -185,6 +195,23 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, RateLimited | Unavailable):
             response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
         return response
+
+    # The database away for a moment (PostgreSQL restarting, a connection cut, the pool empty):
+    # a clear "try again" (503, Retry-After), never a 500. The pool's pre-ping replaces the
+    # broken connections, so the next request after the database is back is served as usual.
+    # Logged once per DATABASE_LOG_SECONDS, not once per request of a storm.
+    logged_at = [-DATABASE_LOG_SECONDS]
+
+    async def database_away(request: Request, exc: Exception) -> Response:
+        now = time.monotonic()
+        if now - logged_at[0] >= DATABASE_LOG_SECONDS:
+            logged_at[0] = now
+            log.warning("The database is not answering (%s); answering 503 with Retry-After meanwhile",
+                        str(exc).splitlines()[0][:200])
+        return await domain_error(request, Unavailable(DATABASE_AWAY, seconds=2))
+
+    for away in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(away, database_away)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
