@@ -60,6 +60,7 @@ class Thumb:
     refused: list[tuple[int, str]] = field(default_factory=list)
     in_flight: int | None = None  # project of a tap sent and never answered
     phantoms: int = 0  # a tap answered "try again" that had been saved all the same
+    reads: int = 0
 
     def storm(self, projects: list[int], stop: threading.Event) -> None:
         rng = random.Random(self.seed)
@@ -73,7 +74,30 @@ class Thumb:
                 change = 1 if count == 0 or (count < CAP and rng.random() < 0.7) else -1
                 if not self._send(http, project, count, change):
                     return
+                if self.api_token and not self._check_mine(http):  # an app reading back its ballot
+                    return
                 time.sleep(TAP_PAUSE)
+
+    def _check_mine(self, http: httpx.Client) -> bool:
+        """Read my votes (a read, not a write), sent again after each "try again": False if unanswered."""
+        for attempt in range(RETRIES + 1):
+            try:
+                answer = http.get(f"{self.base_url}/api/v1/workshops/{self.phone.code}/votes/me",
+                                  headers=bearer(self.api_token or ""))
+            except httpx.HTTPError:
+                return False
+            if answer.status_code == 200:
+                stored = {int(p): n for p, n in answer.json()["allocations"].items()}
+                assert all(stored.get(p, 0) == n for p, n in self.shown.items()), (stored, self.shown)
+                self.reads += 1
+                return True
+            if answer.status_code == 503 and attempt < RETRIES:
+                self.try_again.append((time.monotonic(), 503, answer.headers.get("Retry-After", ""), answer.text))
+                time.sleep(float(answer.headers.get("Retry-After") or 1) * (1 + random.random() / 2))
+                continue
+            self.refused.append((answer.status_code, answer.text[:300]))
+            return True
+        return True
 
     def _send(self, http: httpx.Client, project: int, count: int, change: int) -> bool:
         """One tap, sent again after each "try again" (Retry-After, as app.js): False if unanswered."""
@@ -323,7 +347,10 @@ def test_postgres_restart_mid_storm_is_a_clear_try_again_and_nothing_acknowledge
         "taps_sent": sum(len(t.acknowledged) + len(t.refused) + len(t.try_again) + (t.in_flight is not None)
                          for t in thumbs),
         "taps_acknowledged": sum(len(t.acknowledged) for t in thumbs),
+        "reads_answered": sum(t.reads for t in thumbs),
         "answered_try_again_503": len(try_again),
+        "try_again_database_not_answering": sum("database is not answering" in body or "ฐานข้อมูลไม่ตอบ" in body
+                                                for *_rest, body in try_again),
         "taps_refused": sum(len(t.refused) for t in thumbs),
         "taps_unanswered": sum(t.in_flight is not None for t in thumbs),
         "taps_lost": len(lost), "phantom_saves": sum(t.phantoms for t in thumbs),
@@ -338,7 +365,8 @@ def test_postgres_restart_mid_storm_is_a_clear_try_again_and_nothing_acknowledge
         assert "Try again" in body or "ลองใหม่" in body, body[:300]
     api_answers = [body for t in thumbs if t.api_token for _w, _s, _r, body in t.try_again]
     for body in api_answers:  # the JSON API's answer is one sentence under "detail"
-        assert httpx.Response(503, content=body).json()["detail"].endswith("seconds."), body
+        detail = httpx.Response(503, content=body).json()["detail"]
+        assert "nothing was changed" in detail and "Try again" in detail and detail.endswith("."), body
     assert not [r for t in thumbs for r in t.refused], [r for t in thumbs for r in t.refused][:5]
     assert not any(t.in_flight for t in thumbs), "a tap was never answered"
     assert figures["phantom_saves"] == 0, "a tap answered 'try again' had been saved"
