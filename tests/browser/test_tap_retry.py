@@ -8,6 +8,7 @@ The real server's 503 during a PostgreSQL restart is tested in tests/faults/test
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from typing import Any
@@ -52,7 +53,7 @@ def test_a_tap_answered_try_again_is_sent_again_by_the_page_and_counted_once(
     phone.wait_for_timeout(1500)  # no further copy of the tap is on its way
     assert len(sent) == 3, f"the page sent the tap {len(sent)} times"
     # Retry-After (1 s), then twice that: never sooner than the server asked.
-    assert sent[1] - sent[0] >= 1.0 and sent[2] - sent[1] >= 2.0, [round(b - a, 2) for a, b in zip(sent, sent[1:])]
+    assert sent[1] - sent[0] >= 1.0 and sent[2] - sent[1] >= 2.0, [round(b - a, 2) for a, b in itertools.pairwise(sent)]
     results = made.api.get(f"/api/v1/workshops/{made.code}/results", headers=made.facilitator)
     assert results.status_code == 200, results.text
     assert {row["project_id"]: row["dots"] for row in results.json()["ranking"]}[first] == 1  # counted once

@@ -8,6 +8,7 @@ run by the `postgres` user (runuser), in a folder of its own under the system's 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -130,10 +131,8 @@ class OwnPostgres:
 
     def stop(self) -> None:
         if self.data.exists():
-            try:
+            with contextlib.suppress(subprocess.CalledProcessError):  # not running
                 self._pg_ctl("-m", "immediate", "-w", "stop", timeout=30)
-            except subprocess.CalledProcessError:
-                pass  # not running
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
