@@ -382,3 +382,22 @@ def test_postgres_restart_mid_storm_is_a_clear_try_again_and_nothing_acknowledge
     assert all(server.process and server.process.poll() is None and server.starts == 1 for server in two_servers)
     for server in (a, b):
         assert "Exception in ASGI application" not in server.log(), server.log()[-3000:]
+
+
+def test_a_machine_without_the_services_skips_them_and_ci_fails_instead(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tests.conftest
+    from tests.faults import real_services
+
+    monkeypatch.setattr(real_services.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(real_services.glob, "glob", lambda _pattern: [])
+    monkeypatch.setattr(tests.conftest, "REQUIRE_SERVICES", False)
+    with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+        OwnRedis(tmp_path)
+    with pytest.raises(pytest.skip.Exception, match="PostgreSQL's server binaries are not installed"):
+        OwnPostgres()
+    monkeypatch.setattr(tests.conftest, "REQUIRE_SERVICES", True)
+    with pytest.raises(pytest.fail.Exception, match="RUAMKIT_REQUIRE_SERVICES=1"):
+        OwnRedis(tmp_path)
+    with pytest.raises(pytest.fail.Exception, match="RUAMKIT_REQUIRE_SERVICES=1"):
+        OwnPostgres()
