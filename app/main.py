@@ -27,7 +27,6 @@ from app.admission import AdmissionLimit
 from app.ballot_box import BallotBox
 from app.config import Settings
 from app.errors import DomainError, RateLimited, Unavailable
-from app.i18n import N_
 from app.live.broker import make_broker
 from app.live.hub import Hub, RawSend
 from app.live.timer_watch import TimerWatch
@@ -179,7 +178,6 @@ def tune_gc(threshold0: int) -> None:
     gc.set_threshold(threshold0, threshold1, threshold2)
 
 
-DATABASE_AWAY = N_("The database is not answering just now; nothing was changed. Try again in {seconds} seconds.")
 DATABASE_LOG_SECONDS = 10.0
 
 
@@ -208,7 +206,8 @@ def _add_error_handlers(app: FastAPI) -> None:
             logged_at[0] = now
             log.warning("The database is not answering (%s); answering 503 with Retry-After meanwhile",
                         str(exc).splitlines()[0][:200])
-        return await domain_error(request, Unavailable(DATABASE_AWAY, seconds=2))
+        return await domain_error(request, Unavailable(
+            "The database is not answering just now; nothing was changed. Try again in {seconds} seconds.", seconds=2))
 
     for away in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(away, database_away)

@@ -63,12 +63,14 @@ def test_after_lost_notices_every_kept_value_is_drawn_again() -> None:
     """Redis was away: other processes' notices were lost, so what was kept for any workshop, even
     one this process never heard of, may be out of date (app/live/broker.py, on_resync)."""
     versions = Versions()
-    memo = Memo(versions)
+    memo, project_rows = Memo(versions), Memo(versions, projects_only=True)
     versions.changed("HEARD")
     for code in ("HEARD", "NEVER"):
-        assert memo.get(code, "ranking", lambda: "before") == "before"
+        for kept in (memo, project_rows):
+            assert kept.get(code, "ranking", lambda: "before") == "before"
     versions.changed_all()
     for code in ("HEARD", "NEVER"):
-        assert memo.get(code, "ranking", lambda: "after") == "after"
+        for kept in (memo, project_rows):
+            assert kept.get(code, "ranking", lambda: "after") == "after"
     versions.changed("LATER")  # a workshop first heard of now still moves past what was kept
     assert versions.of("LATER") > versions.of("NEVER")
