@@ -18,7 +18,7 @@ from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.versions import Memo
 from app.models import Workshop
 from app.network import own_base_url
-from app.services import rules, workshops
+from app.services import groups, rules, workshops
 from app.services.access import STAFF, Actor, Role, identify, identify_many
 from app.services.ceilings import Ceilings
 from app.services.rules import Action
@@ -105,6 +105,27 @@ def api_door(action: Action) -> Any:
     in a phase that does not allow it)."""
     def door(workshop: WorkshopDep, actor: ApiActorDep) -> Actor:
         return rules.require(action, actor, workshop)
+
+    DOOR_ACTIONS[door] = action
+    return Depends(door)
+
+
+def get_group(workshop: WorkshopDep, group_id: int, session: SessionDep) -> Workshop:
+    """A group of the workshop in the path, by its id (404 for another workshop's group)."""
+    return groups.get_group(session, event=workshop, group_id=group_id)
+
+
+GroupDep = Annotated[Workshop, Depends(get_group)]
+
+
+@cache
+def group_api_door(action: Action) -> Any:
+    """api_door() inside the group in the path: the key is asked about in that group, so a group
+    facilitator's key passes in its own group and is refused (403) in another."""
+    def door(session: SessionDep, group: GroupDep,
+             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+        actor = identify(session, workshop=group, key=credentials.credentials if credentials else None)
+        return rules.require(action, actor, group)
 
     DOOR_ACTIONS[door] = action
     return Depends(door)

@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs,
         exports,
         facilitator,
+        groups,
         home,
         live,
         phone,
@@ -145,7 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are tried in order: the taps of a vote storm (phone, votes, rounds_pages) first,
     # where matching them costs least. report and project_import before facilitator:
     # /w/{code}/facilitate/{key} would take "report" or "import" for a key.
-    for module in (phone, votes, rounds_pages, workshops, project_import, projects, rounds, exports, report, home,
+    for module in (phone, votes, rounds_pages, workshops, groups, project_import, projects, rounds, exports, report, home,
                    facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)

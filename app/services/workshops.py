@@ -280,15 +280,16 @@ def timer_public(workshop: Workshop, *, now: timer.Clock = utcnow) -> TimerPubli
                        phase=current.phase, auto_advance=current.auto_advance, server_now=now())
 
 
-def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phase) -> Workshop:
+def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phase, commit: bool = True) -> Workshop:
     """The facilitator may move to any phase, back included (e.g. reopen voting). A timer
-    set for another phase is dropped."""
+    set for another phase is dropped. (commit=False: many groups moved in one transaction.)"""
     check(Action.set_phase, actor, workshop)
     workshop.phase = phase
     if workshop.timer_phase is not None and workshop.timer_phase != phase:
         timer.clear(workshop)
     session.add(workshop)
-    session.commit()
+    if commit:
+        session.commit()
     return workshop
 
 
