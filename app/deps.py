@@ -120,11 +120,10 @@ GroupDep = Annotated[Workshop, Depends(get_group)]
 
 @cache
 def group_api_door(action: Action) -> Any:
-    """api_door() inside the group in the path: the key is asked about in that group, so a group
-    facilitator's key passes in its own group and is refused (403) in another."""
-    def door(session: SessionDep, group: GroupDep,
-             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
-        actor = identify(session, workshop=group, key=credentials.credentials if credentials else None)
+    """api_door() for an action on the group in the path: the key is known as the event knows
+    it, and the rules asked about the group, so a group facilitator's key passes in its own
+    group and is refused (403) in another."""
+    def door(group: GroupDep, actor: ApiActorDep) -> Actor:
         return rules.require(action, actor, group)
 
     DOOR_ACTIONS[door] = action

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from app.config import Settings
 from app.deps import (
+    ApiActorDep,
     GroupDep,
     MemoDep,
     SessionDep,
@@ -25,7 +26,7 @@ from app.models.group import GroupCreate, GroupCreated, GroupPublic, Participant
 from app.models.vote import Results
 from app.models.workshop import PhaseIn, WorkshopPublic
 from app.services import groups, results, rounds, rules, workshops
-from app.services.access import Actor, identify
+from app.services.access import Actor
 from app.services.rules import Action
 
 router = APIRouter(prefix="/api/v1/workshops/{code}", tags=["groups"])
@@ -85,15 +86,9 @@ def set_every_group_phase(request: Request, phase_in: PhaseIn, workshop: Worksho
     return list_groups(workshop, session)
 
 
-def group_asker(session: SessionDep, group: GroupDep,
-                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor | None:
-    """Who the bearer key stands for inside the group in the path (None: no key it knows)."""
-    return identify(session, workshop=group, key=credentials.credentials if credentials else None)
-
-
 @router.get("/groups/{group_id}/results", response_model=Results)
 def read_group_results(group: GroupDep, session: SessionDep, memo: MemoDep,
-                       actor: Annotated[Actor | None, Depends(group_asker)],
+                       actor: ApiActorDep,
                        round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> Results:
     """The group's results, as /results gives a workshop's, under the same rule for who may see them."""
     rules.check(Action.see_tallies, actor, group)
