@@ -210,6 +210,14 @@ def notify(request: Request, code: str) -> None:
     request.app.state.publish(code)
 
 
+def notify_groups(request: Request, session: Session, workshop: Workshop) -> None:
+    """After the event's own phase or plenary changed: its groups' phones redraw too (they
+    point to the plenary vote while it is open)."""
+    if workshop.parent_id is None:
+        for group in groups.list_groups(session, event=workshop):
+            notify(request, group.code)
+
+
 def client_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 

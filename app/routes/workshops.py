@@ -8,7 +8,8 @@ from fastapi import APIRouter, Header, Request, Response, status
 
 from app.errors import Invalid
 
-from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
+from app.deps import (CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify,
+                      notify_groups)
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
@@ -55,6 +56,7 @@ def set_phase(request: Request, phase_in: PhaseIn, workshop: WorkshopDep, sessio
     """Move the workshop to any phase (facilitator)."""
     workshops.set_phase(session, workshop=workshop, actor=actor, phase=phase_in.phase)
     notify(request, workshop.code)
+    notify_groups(request, session, workshop)
     return workshops.describe(session, workshop=workshop)
 
 

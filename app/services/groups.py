@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -53,6 +54,16 @@ def group_ids(session: Session, *, event: Workshop) -> list[int]:
 
 def has_groups(session: Session, *, event: Workshop) -> bool:
     return session.exec(select(func.count()).select_from(Workshop).where(Workshop.parent_id == event.id)).one() > 0
+
+
+def pasted_names(text: str) -> list[str]:
+    """Group names from a pasted list: one a line, blank lines and numbering bullets dropped."""
+    names = []
+    for line in text.splitlines():
+        name = " ".join(line.split()).lstrip("-•*").strip()
+        if name:
+            names.append(name[:100])
+    return names
 
 
 def add_groups(session: Session, *, event: Workshop, actor: Actor, names: Sequence[str],
@@ -145,11 +156,11 @@ def group_keys(session: Session, *, event: Workshop, facilitator_key: str) -> di
             keys[link.workshop_id] = key
     found = {}
     for group in list_groups(session, event=event):
-        key = keys.get(group.id)
-        screen = screen_key_for(key) if key else None
+        mine = keys.get(group.id)
+        screen = screen_key_for(mine) if mine else None
         if screen is not None and not hmac.compare_digest(hash_key(screen), group.screen_key_hash):
             screen = None
-        found[group.id] = GroupKeys(key, screen)
+        found[group.id] = GroupKeys(mine, screen)
     return found
 
 
@@ -176,6 +187,52 @@ def renew_links(session: Session, *, event: Workshop, group: Workshop, actor: Ac
                       detail=f"renewed the links of group '{group.title}'")
     session.commit()
     return NewGroup(group, key, screen_key)
+
+
+def console_keys(session: Session, *, workshop: Workshop, key: str) -> tuple[str | None, str | None]:
+    """The facilitator and screen keys a console held with `key` shows for its workshop: its
+    own key and the screen key drawn from it; on a group's console opened with the event's key,
+    the group's own links (None where they cannot be shown again)."""
+    if workshop.parent_id is not None and hmac.compare_digest(hash_key(key), workshop.facilitator_key_hash):
+        found = group_keys(session, event=event_of(session, workshop), facilitator_key=key).get(workshop.id)
+        return (found.group_facilitator_key, found.screen_key) if found else (None, None)
+    screen = screen_key_for(key)
+    return key, screen if hmac.compare_digest(hash_key(screen), workshop.screen_key_hash) else None
+
+
+MOVE_LIST = 20  # participants listed at once by the console's search (a hall has 2,000)
+
+
+@dataclass(frozen=True)
+class Seat:
+    participant: Participant
+    place: Workshop  # the group they sit in, or the event (no group)
+
+
+def find_participants(session: Session, *, event: Workshop, query: str) -> list[Seat]:
+    """Participants of the event and its groups whose name or agency holds `query` (at most MOVE_LIST)."""
+    places = {event.id: event, **{g.id: g for g in list_groups(session, event=event)}}
+    wanted = select(Participant).where(col(Participant.workshop_id).in_(list(places)))
+    words = query.strip()[:100]
+    if words:
+        like = f"%{words}%"
+        wanted = wanted.where(col(Participant.name).ilike(like) | col(Participant.agency).ilike(like))
+    found = session.exec(wanted.order_by(col(Participant.name), col(Participant.id)).limit(MOVE_LIST)).all()
+    return [Seat(p, places[p.workshop_id]) for p in found]
+
+
+def plenary_vote_open(session: Session, *, workshop: Workshop) -> Workshop | None:
+    """For a group: its event, while the plenary is voting on projects of its own (the group's
+    phones then point to it); else None."""
+    if workshop.parent_id is None:
+        return None
+    event = event_of(session, workshop)
+    if event.phase != Phase.vote:
+        return None
+    plenary = session.exec(select(func.count()).select_from(Project).where(
+        Project.workshop_id == event.id, col(Project.hidden).is_(False),
+        col(Project.merged_into_id).is_(None))).one()
+    return event if plenary else None
 
 
 def get_group(session: Session, *, event: Workshop, group_id: int) -> Workshop:
@@ -229,7 +286,7 @@ def move_participant(session: Session, *, event: Workshop, actor: Actor, partici
     if left.id != target.id:
         if left.id != event.id:  # dots on the plenary stay: everyone votes there
             for table in (Vote, Score):
-                session.exec(delete(table).where(col(table.participant_id) == participant.id,  # type: ignore[call-overload]
+                session.exec(delete(table).where(col(table.participant_id) == participant.id,
                                                  col(table.workshop_id) == left.id))
         participant.workshop_id = target.id
         participant.ballot_version += 1
@@ -238,6 +295,29 @@ def move_participant(session: Session, *, event: Workshop, actor: Actor, partici
                           detail=f"{participant.name}: {left.title} -> {target.title}")
         session.commit()
     return participant, left, target
+
+
+# Table cards as a file drawn by a render worker (app/render_worker.py): the kind names the size
+# and, URL-safe, where phones join (the worker has no request to read it from).
+CARDS_KIND = "cards-"
+
+
+def cards_kind(size: str, base: str) -> str:
+    return f"{CARDS_KIND}{size}~" + base64.urlsafe_b64encode(base.encode()).decode().rstrip("=")
+
+
+def parse_cards_kind(kind: str) -> tuple[str, str]:
+    """(size, base) of a cards_kind()."""
+    size, _, packed = kind.removeprefix(CARDS_KIND).partition("~")
+    if size not in ("a4", "a5"):
+        raise Invalid("Table cards come in A4 or A5.")
+    return size, base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)).decode()
+
+
+def table_cards(session: Session, *, event: Workshop, base: str) -> dict[str, Any]:
+    """What the table cards show: each group's name, join code and the link its QR code holds."""
+    return {"workshop": event, "cards": [(g, f"{base}/j/{g.code}") for g in list_groups(session, event=event)],
+            "base": base}
 
 
 def unused_key_hash() -> str:
