@@ -7,6 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import LinkRole
+from app.models import Workshop as WorkshopRow
+from app.services import groups, links
+from tests.factories import FACILITATOR
 
 from tests.routes.helpers import (
     RESULTS_FIELDS,
@@ -197,3 +203,28 @@ def test_a_moved_participant_gets_their_dots_back_and_votes_in_the_new_group(cli
     # Out of every group: the plenary only.
     out = client.put(url, json={"group_id": None}, headers=event.facilitator)
     assert out.json() == {"participant_id": person.id, "group_id": None, "code": event.code}
+
+
+def test_named_links_run_groups_as_the_rules_table_says(client: TestClient, session: Session) -> None:
+    """A co-facilitator adds groups and moves them (their keys then shown once); a moderator
+    does neither."""
+    event = create_workshop(client)
+    (first,) = add_groups(client, event, "A")
+    found = session.exec(select(WorkshopRow).where(WorkshopRow.code == event.code)).one()
+    _link, co_key = links.issue(session, event=found, workshop=found, name="คุณสมร", role=LinkRole.co_facilitator,
+                                actor=FACILITATOR)
+    _link, moderator_key = links.issue(session, event=found, workshop=found, name="คุณมานี",
+                                       role=LinkRole.moderator, actor=FACILITATOR)
+    co, moderator = bearer(co_key), bearer(moderator_key)
+    made = client.post(f"{event.url}/groups", json={"name": "B"}, headers=co)
+    assert made.status_code == 201, made.text
+    assert client.get(made.json()["facilitator_url"]).status_code == 200  # its link works
+    assert client.put(f"{event.url}/groups/{first['id']}/phase", json={"phase": "vote"}, headers=co).status_code == 200
+    assert_error(client.post(f"{event.url}/groups", json={"name": "C"}, headers=moderator), 403)
+    assert_error(client.put(f"{event.url}/groups/{first['id']}/phase", json={"phase": "propose"},
+                            headers=moderator), 403)
+    # The event's facilitator's console draws again the links of groups it made, not the co-facilitator's.
+    keys = groups.group_keys(session, event=found, facilitator_key=event.created["facilitator_key"])
+    assert keys[first["id"]].group_facilitator_key == first["group_facilitator_key"]
+    assert keys[first["id"]].screen_key == first["screen_key"]
+    assert keys[made.json()["id"]].group_facilitator_key is None

@@ -63,10 +63,9 @@ def test_the_facilitator_pastes_tables_and_hands_out_their_links(client: TestCli
         assert f"/j/{group['code']}" in card
     # The links stay on the console (drawn again from its key), not only right after adding.
     again = console.get(f"/w/{event.code}/facilitate").text
-    links = re.findall(rf'id="gf-\d+" class="secret-link" readonly value="[^"]*/w/({event.code}-\d)/facilitate/([^"]+)"',
-                       again)
-    screens = re.findall(rf'id="gs-\d+" class="secret-link" readonly value="[^"]*/w/({event.code}-\d)/screen/([^"]+)"',
-                         again)
+    shown = r'id="g{}-\d+" class="secret-link" readonly value="[^"]*/w/({}-\d)/{}/([^"]+)"'
+    links = re.findall(shown.format("f", event.code, "facilitate"), again)
+    screens = re.findall(shown.format("s", event.code, "screen"), again)
     assert [code for code, _key in links] == [g["code"] for g in groups]
     assert [code for code, _key in screens] == [g["code"] for g in groups]
     assert again.count("<svg") >= len(groups) + 1  # a QR code a group, besides the event's
@@ -97,11 +96,13 @@ def test_a_group_console_shows_only_what_its_facilitator_may_do(client: TestClie
     # Its phase buttons move its group, not another's; the event's console refuses it.
     assert table.post(f"/w/{made[0]['code']}/facilitate/phase", data={"phase": "propose"}).status_code == 200
     assert listed(client, event)[0]["phase"] == "propose"
-    assert table.post(f"/w/{made[0]['code']}/facilitate/settings", data={"time_zone": "Asia/Bangkok"}).status_code == 403
+    settings = table.post(f"/w/{made[0]['code']}/facilitate/settings", data={"time_zone": "Asia/Bangkok"})
+    assert settings.status_code == 403
     assert table.get(f"/w/{event.code}/facilitate").status_code == 401  # no key of the event in its cookie
     # The event's facilitator opens the same console with everything, and the group's own links.
     console = browsers(event.created["facilitator_url"])
-    opened = re.search(rf'href="(/w/{made[0]["code"]}/facilitate/[^"]+)"', console.get(f"/w/{event.code}/facilitate").text)
+    event_console = console.get(f"/w/{event.code}/facilitate").text
+    opened = re.search(rf'href="(/w/{made[0]["code"]}/facilitate/[^"]+)"', event_console)
     assert opened is not None  # the card's "open its console"
     html = console.get(opened.group(1)).text
     assert "cannot-change_settings" not in html and "/facilitate/settings" in html
