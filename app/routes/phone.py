@@ -56,6 +56,8 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
     me = actor.participant
     assert me is not None  # a participant page's actor
     values["me"] = me
+    # A group's participant at the plenary: the way back to their group's own page.
+    values["my_group"] = session.get(Workshop, me.workshop_id) if me.workshop_id != workshop.id else None
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=me)
     values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=me)
     values["request_id"] = uuid.uuid4().hex

@@ -190,7 +190,8 @@ def test_a_group_phone_points_to_the_plenary_vote_while_it_is_open(client: TestC
     assert banner not in phone.get(f"/w/{made['code']}").text  # not voting yet
     set_phase(client, event, "vote")
     assert banner in phone.get(f"/w/{made['code']}/me").text
-    assert "โครงการระดับชาติ" in phone.get(f"/w/{event.code}").text  # the same phone, at the plenary
+    plenary = phone.get(f"/w/{event.code}").text  # the same phone, at the plenary
+    assert "โครงการระดับชาติ" in plenary and f'href="/w/{made["code"]}"' in plenary  # and the way back
 
 
 def test_the_facilitator_moves_a_participant_from_the_console(client: TestClient, browsers: Any) -> None:
