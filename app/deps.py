@@ -254,7 +254,7 @@ def limit_join(request: Request, session: Session, workshop: Workshop) -> None:
     if device and settings.rate_join_per_device:
         limiter.hit("join-device", device, per_minute=settings.rate_join_per_device)
     if settings.rate_join_per_address:
-        room = settings.rate_join_per_address + workshops.participant_count(session, workshop=workshop)
+        room = settings.rate_join_per_address + workshops.room_size(session, workshop=workshop)
         limiter.hit("join-phones" if device else "join", f"{client_address(request)} {workshop.code}",
                     per_minute=room)
 

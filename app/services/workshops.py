@@ -241,6 +241,16 @@ def participant_count(session: Session, *, workshop: Workshop) -> int:
     ).one()
 
 
+def room_size(session: Session, *, workshop: Workshop) -> int:
+    """How many phones may reach this workshop's pages: its participants, and for an event its
+    groups' as well (they all vote in the plenary). Rate limits per address grow with it."""
+    if workshop.parent_id is not None:
+        return participant_count(session, workshop=workshop)
+    event = select(Workshop.id).where((col(Workshop.id) == workshop.id) | (col(Workshop.parent_id) == workshop.id))
+    return session.exec(select(func.count()).select_from(Participant).where(
+        col(Participant.workshop_id).in_(event.scalar_subquery()))).one()
+
+
 def describe(session: Session, *, workshop: Workshop, language: str | None = None) -> WorkshopPublic:
     """The workshop as the API shows it, names in the given language (default: the workshop's)."""
     lang = language or workshop.language

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from app.models import LinkRole
 from app.models import Workshop as WorkshopRow
-from app.services import groups, links
+from app.services import groups, links, workshops
 from tests.factories import FACILITATOR
 
 from tests.routes.helpers import (
@@ -228,3 +228,18 @@ def test_named_links_run_groups_as_the_rules_table_says(client: TestClient, sess
     assert keys[first["id"]].group_facilitator_key == first["group_facilitator_key"]
     assert keys[first["id"]].screen_key == first["screen_key"]
     assert keys[made.json()["id"]].group_facilitator_key is None
+
+
+def test_an_event_s_room_counts_its_groups_phones(client: TestClient, session: Session) -> None:
+    """Per-address limits on joining and on sockets grow with the room: at the event's code
+    (its join page and the plenary) that is every group's phones too."""
+    event = create_workshop(client)
+    first, second = add_groups(client, event, "A", "B")
+    for group, count in ((first, 3), (second, 2)):
+        for n in range(count):
+            client.post(f"/api/v1/workshops/{group['code']}/participants", json={"name": f"คนที่ {n}"})
+    join(client, event, "ผู้สังเกตการณ์")
+    found = session.exec(select(WorkshopRow).where(WorkshopRow.code == event.code)).one()
+    assert workshops.room_size(session, workshop=found) == 6
+    assert workshops.room_size(session, workshop=groups.get_group(session, event=found, group_id=first["id"])) == 3
+    assert client.get(event.url).json()["participant_count"] == 1  # the plenary's own, as API.md counts them
