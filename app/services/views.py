@@ -76,6 +76,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view == "phone":
         # A group's phones point to the plenary while it votes (app/services/groups.py).
         values["plenary_vote"] = groups.plenary_vote_open(session, workshop=workshop)
+        values["event"] = groups.event_of(session, workshop) if workshop.parent_id is not None else None
         values["version"] = phone_version(workshop, outcome, values["plenary_vote"])
     if view == "facilitator":
         removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)

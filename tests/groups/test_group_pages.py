@@ -170,6 +170,7 @@ def test_a_group_phone_lists_only_its_group_s_projects(client: TestClient, brows
     propose(client, event, event.facilitator, "โครงการระดับชาติ")
     phone = browsers()
     phone.post(f"/w/{north.code}/join", data={"name": "มาลี"})
+    assert event.created["title"] in phone.get(f"/w/{north.code}").text  # the event's name on the group's page
     for url in (f"/w/{north.code}", f"/w/{north.code}/list"):
         html = phone.get(url).text
         assert "ศูนย์ข้อมูลภาคเหนือ" in html, url
