@@ -252,7 +252,6 @@ def test_table_cards_as_a_pdf_name_every_group_and_code(client: TestClient, brow
         for group in listed(client, event):
             assert group["name"] in text and group["code"] in text, (size, group)
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
-        shutil.copy(path, f"/tmp/cards-{size}.pdf")
         assert re.search(rf"^Pages:\s+{len(TABLES)}$", info, re.M), info  # one card a page
         # A4 portrait, A5 landscape (in points).
         wanted = "595.276 x 841.89 pts" if size == "a4" else "595.276 x 419.528 pts"
