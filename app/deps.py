@@ -20,7 +20,7 @@ from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.versions import Memo
 from app.models import Workshop
 from app.network import own_base_url
-from app.services import rules, workshops
+from app.services import groups, rules, workshops
 from app.services.access import STAFF, Actor, Role, identify, identify_many
 from app.services.ceilings import Ceilings
 from app.services.rules import Action
@@ -119,6 +119,26 @@ def api_door(action: Action) -> Any:
     return Depends(door)
 
 
+def get_group(workshop: WorkshopDep, group_id: int, session: SessionDep) -> Workshop:
+    """A group of the workshop in the path, by its id (404 for another workshop's group)."""
+    return groups.get_group(session, event=workshop, group_id=group_id)
+
+
+GroupDep = Annotated[Workshop, Depends(get_group)]
+
+
+@cache
+def group_api_door(action: Action) -> Any:
+    """api_door() for an action on the group in the path: the key is known as the event knows
+    it, and the rules asked about the group, so a group facilitator's key passes in its own
+    group and is refused (403) in another."""
+    def door(group: GroupDep, actor: ApiActorDep) -> Actor:
+        return rules.require(action, actor, group)
+
+    DOOR_ACTIONS[door] = action
+    return Depends(door)
+
+
 # Pages keep each role's key in its own HttpOnly cookie, named per workshop so one
 # browser can be a participant in one workshop and the facilitator of another.
 def cookie_name(role: str, code: str) -> str:
@@ -199,6 +219,14 @@ def notify(request: Request, code: str) -> None:
     request.app.state.publish(code)
 
 
+def notify_groups(request: Request, session: Session, workshop: Workshop) -> None:
+    """After the event's own phase or plenary changed: its groups' phones redraw too (they
+    point to the plenary vote while it is open)."""
+    if workshop.parent_id is None:
+        for group in groups.list_groups(session, event=workshop):
+            notify(request, group.code)
+
+
 def client_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
@@ -235,7 +263,7 @@ def limit_join(request: Request, session: Session, workshop: Workshop) -> None:
     if device and settings.rate_join_per_device:
         limiter.hit("join-device", device, per_minute=settings.rate_join_per_device)
     if settings.rate_join_per_address:
-        room = settings.rate_join_per_address + workshops.participant_count(session, workshop=workshop)
+        room = settings.rate_join_per_address + workshops.room_size(session, workshop=workshop)
         limiter.hit("join-phones" if device else "join", f"{client_address(request)} {workshop.code}",
                     per_minute=room)
 

@@ -139,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs,
         exports,
         facilitator,
+        groups,
+        groups_pages,
         home,
         live,
         phone,
@@ -154,10 +156,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # Routes are tried in order: the taps of a vote storm (phone, votes, rounds_pages) first,
-    # where matching them costs least. report and project_import before facilitator:
-    # /w/{code}/facilitate/{key} would take "report" or "import" for a key.
-    for module in (phone, votes, rounds_pages, workshops, project_import, projects, rounds, exports, report, home,
-                   facilitator,
+    # where matching them costs least. report, project_import and groups_pages before facilitator:
+    # /w/{code}/facilitate/{key} would take "report", "import" or "groups" for a key.
+    for module in (phone, votes, rounds_pages, workshops, groups, project_import, projects, rounds, exports, report,
+                   groups_pages, home, facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
