@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         versions = Versions()
         broker.subscribe(hub.notify)
         broker.subscribe(versions.changed)
+        broker.subscribe_revokes(hub.revoke_link)
 
         def publish(code: str) -> None:
             """Every change of this process: its version first (the next request must not get what
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports,
         facilitator,
         home,
+        links,
         live,
         phone,
         project_import,
@@ -146,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # where matching them costs least. report and project_import before facilitator:
     # /w/{code}/facilitate/{key} would take "report" or "import" for a key.
     for module in (phone, votes, rounds_pages, workshops, project_import, projects, rounds, exports, report, home,
-                   facilitator,
+                   links, facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")

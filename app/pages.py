@@ -19,6 +19,7 @@ from app.deps import DEVICE_COOKIE, base_url, cookie_name, device_id
 from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import Phase, WorkshopCreated
+from app.services.access import Actor
 from app.services.views import view_context
 from app.web import is_htmx, page
 
@@ -74,9 +75,10 @@ def page_error_response(request: Request, template: str, params: dict[str, Any],
 
 
 def console_live(request: Request, session: Session, workshop: Workshop, lang: str,
-                 status_code: int = 200) -> Response:
-    """The console's live part, as every facilitator action answers with it."""
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+                 status_code: int = 200, *, actor: Actor | None = None) -> Response:
+    """The console's live part, as every facilitator action answers with it (drawn for the
+    asker's role: a moderator's console shows only moderation)."""
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, actor=actor)
     return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
 
 

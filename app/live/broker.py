@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHANNEL = "ruamkit:changes"
+# A revoked facilitator link travels on the same channel as "revoke-link:<id>" (a workshop code
+# never holds a colon): every process closes the consoles that link opened (app/live/hub.py).
+REVOKE = "revoke-link:"
 
 Listener = Callable[[str], None]
+RevokeListener = Callable[[int], None]
 
 
 class LocalBroker:
@@ -26,13 +30,32 @@ class LocalBroker:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._revoke_listeners: list[RevokeListener] = []
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def subscribe_revokes(self, listener: RevokeListener) -> None:
+        self._revoke_listeners.append(listener)
+
     def publish(self, code: str) -> None:
+        self._deliver(code)
+
+    def publish_revoke(self, link_id: int) -> None:
+        """A link was revoked: every process closes the sockets it opened."""
+        self.publish(f"{REVOKE}{int(link_id)}")
+
+    def _deliver(self, message: str) -> None:
+        if message.startswith(REVOKE):
+            text = message.removeprefix(REVOKE)
+            if not text.isdigit():
+                return
+            link_id = int(text)
+            for revoke_listener in self._revoke_listeners:
+                revoke_listener(link_id)
+            return
         for listener in self._listeners:
-            listener(code)
+            listener(message)
 
     async def start(self) -> None:
         return None
@@ -68,7 +91,7 @@ class RedisBroker(LocalBroker):
         except Exception:
             # The change is committed; keep this process's own screens right at least.
             log.exception("Redis publish failed; delivering the change locally only")
-            super().publish(code)
+            self._deliver(code)
 
     async def start(self) -> None:
         pubsub = self._async.pubsub()
@@ -80,7 +103,7 @@ class RedisBroker(LocalBroker):
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message and message.get("type") == "message":
-                    super().publish(message["data"].decode())
+                    self._deliver(message["data"].decode())
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise

@@ -247,6 +247,12 @@ def allows(action: Action, actor: Actor | None, workshop: Workshop | None = None
     return True
 
 
+def permitted(actor: Actor) -> dict[str, bool]:
+    """What this actor's role may ever do, by action name: the console shows a control only
+    when its action is here (`can.<action>` in the templates), whatever the phase."""
+    return {action.value: allows(action, actor) for action in Action}
+
+
 def roles(action: Action) -> tuple[Role, ...]:
     """The roles that may do this action at some time, in the table's order (the pages pick the
     first a browser holds)."""

@@ -10,7 +10,9 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import (facilitation, participation, project_search, projects, results, rounds_view, screen_pages,
+from app.services.access import Actor, Role
+from app.services.rules import Action
+from app.services import (action_log, facilitation, groups, rules, participation, project_search, projects, results, rounds_view, screen_pages,
                           workshops)
 
 VIEWS = ("screen", "facilitator", "phone")
@@ -50,9 +52,11 @@ def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
 
 
 def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
-                 base: str = "", memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+                 base: str = "", memo: dict[Any, Any] | None = None, actor: Actor | None = None) -> dict[str, Any]:
     """Everything the live partial of `view` needs. Views of one workshop drawn together share
-    a `memo`, so the ranking and counts are computed once for all of them."""
+    a `memo`, so the ranking and counts are computed once for all of them. The console is
+    drawn for `actor`'s role (the facilitator's when not given): it shows the controls the
+    rules let that role use (`can`)."""
     memo = {} if memo is None else memo
     if "outcome" not in memo:
         memo["outcome"] = results.compute(session, workshop=workshop)
@@ -76,6 +80,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view == "phone":
         values["version"] = phone_version(workshop, outcome)
     if view == "facilitator":
+        values["can"] = rules.permitted(actor or Actor(Role.facilitator))
+        if values["can"][Action.read_action_log]:
+            values["action_log"] = action_log.page(session, event=groups.event_of(session, workshop))
         removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)
                    if p.hidden or p.merged_into_id is not None]
         values["removed_projects"] = removed
