@@ -210,8 +210,10 @@ def check(action: Action, actor: Actor | None, workshop: Workshop | None = None,
     """
     rule = RULES[action]
     now = rule.who if workshop is None else {who: when for who, when in rule.who.items() if when.holds(workshop)}
-    # What anyone with the code may do now, a key of another group may do as well (as no key).
-    if actor is not None and workshop is not None and ANYONE not in now and _elsewhere(actor, workshop):
+    # A key of another group is refused here, except where a key decides nothing: what anyone
+    # with the code may do now, or ever while its own role is not named (joining).
+    keyless = ANYONE in now or (ANYONE in rule.who and actor is not None and actor.role not in rule.who)
+    if actor is not None and workshop is not None and not keyless and _elsewhere(actor, workshop):
         raise _refusal(Forbidden, OTHER_GROUP)
     if ANYONE not in now:
         if actor is None:
