@@ -55,6 +55,12 @@ def entries(session: Session, *, event: Workshop, limit: int | None = None) -> l
     return list(session.exec(query))
 
 
+def entries_in(session: Session, *, workshop: Workshop) -> list[ActionLogEntry]:
+    """One workshop's (a group's) own entries, newest first."""
+    return list(session.exec(select(ActionLogEntry).where(ActionLogEntry.workshop_id == workshop.id)
+                             .order_by(col(ActionLogEntry.id).desc())))
+
+
 PAGE_SIZE = 20  # the console shows the newest entries and pages back through the rest
 
 

@@ -101,3 +101,30 @@ def test_a_group_s_phase_change_is_in_the_event_s_log_with_the_group_s_code(clie
         ("ภาคเหนือ (group_facilitator)", "set_phase", group_code)
     # The group facilitator may not read the event's log.
     assert client.get(f"{API}/{group_code}/log", headers=bearer(made.group_facilitator_key)).status_code == 403
+
+
+def test_the_workbook_has_the_action_log_in_the_workshop_s_time_zone(client: TestClient) -> None:
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    import openpyxl
+
+    workshop = create_workshop(client, phase="propose", language="th")
+    code, main = workshop.code, workshop.facilitator
+    # A name a spreadsheet would run as a formula: written inert.
+    mod = client.post(f"{API}/{code}/links", json={"name": "=1+1", "role": "moderator"}, headers=main).json()
+    hidden = propose(client, workshop, main, "ถนนดิจิทัล")["id"]
+    assert client.delete(f"{API}/{code}/projects/{hidden}", headers=bearer(mod["key"])).status_code == 204
+    answer = client.get(f"{API}/{code}/export?format=xlsx", headers=main)
+    assert answer.status_code == 200, answer.text
+    book = openpyxl.load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames[-1] == "บันทึกการดำเนินการ"
+    rows = [list(row) for row in book["บันทึกการดำเนินการ"].iter_rows(values_only=True)]
+    assert rows[0] == ["เวลา", "ผู้ดำเนินการ", "การดำเนินการ", "รายละเอียด", "ที่"]
+    # Oldest first: the phase the workshop was made with, the link, the hide.
+    assert [r[2] for r in rows[1:]] == ["เปลี่ยนขั้นตอน", "ลิงก์ผู้ดำเนินการ", "ซ่อนโครงการ"]
+    assert rows[3][1] == "'=1+1 (moderator)" and rows[3][3].startswith(f"#{hidden} ถนนดิจิทัล")
+    assert all(r[4] == code for r in rows[1:])
+    # Bangkok time with the Buddhist-era year, as the other sheets write dates.
+    now = datetime.now(UTC) + timedelta(hours=7)
+    assert rows[3][0].startswith(f"{now:%d/%m}/{now.year + 543} ")
