@@ -128,3 +128,24 @@ def test_the_workbook_has_the_action_log_in_the_workshop_s_time_zone(client: Tes
     # Bangkok time with the Buddhist-era year, as the other sheets write dates.
     now = datetime.now(UTC) + timedelta(hours=7)
     assert rows[3][0].startswith(f"{now:%d/%m}/{now.year + 543} ")
+
+
+def test_the_log_travels_in_the_json_export_and_back(client: TestClient) -> None:
+    workshop = create_workshop(client, phase="propose")
+    code, main = workshop.code, workshop.facilitator
+    mod = client.post(f"{API}/{code}/links", json={"name": "ผู้ตรวจ", "role": "moderator"}, headers=main).json()
+    hidden = propose(client, workshop, main, "ถนนดิจิทัล")["id"]
+    assert client.delete(f"{API}/{code}/projects/{hidden}", headers=bearer(mod["key"])).status_code == 204
+    exported = client.get(f"{API}/{code}/export?format=json", headers=main).json()
+    log = exported["action_log"]
+    assert [(e["who"], e["action"], e["group"]) for e in log] == [
+        ("facilitator", "set_phase", None), ("facilitator", "manage_links", None),
+        ("ผู้ตรวจ (moderator)", "hide_project", None)]
+    imported = client.post(f"{API}/import", json=exported)
+    assert imported.status_code == 201, imported.text
+    again = client.get(f"{API}/{imported.json()['code']}/export?format=json",
+                       headers=bearer(imported.json()["facilitator_key"])).json()
+    assert again["action_log"] == log
+    # A malformed entry is refused with the others' checks (422), nothing half-imported.
+    broken = {**exported, "action_log": [{"at": "not a time", "who": "x", "action": "set_phase"}]}
+    assert client.post(f"{API}/import", json=broken).status_code == 422
