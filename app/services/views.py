@@ -12,8 +12,8 @@ from sqlmodel import Session
 from app.models import Phase, Workshop
 from app.services.access import Actor, Role
 from app.services.rules import Action
-from app.services import (action_log, facilitation, groups, rules, participation, project_search, projects, results, rounds_view, screen_pages,
-                          workshops)
+from app.services import (action_log, facilitation, groups, participation, project_search, projects, results,
+                          rounds_view, rules, screen_pages, workshops)
 
 VIEWS = ("screen", "facilitator", "phone")
 

@@ -73,7 +73,8 @@ def test_a_moderator_hides_and_merges_but_may_not_run_the_workshop(client: TestC
     a = propose(client, workshop, workshop.facilitator, "ศูนย์ข้อมูลกลาง")["id"]
     b = propose(client, workshop, workshop.facilitator, "ศูนย์ข้อมูลกลางภาครัฐ")["id"]
     c = propose(client, workshop, workshop.facilitator, "ถนนดิจิทัล")["id"]
-    assert client.post(f"{API}/{workshop.code}/projects/{b}/merge", json={"into": a}, headers=moderator).status_code == 200
+    merged = client.post(f"{API}/{workshop.code}/projects/{b}/merge", json={"into": a}, headers=moderator)
+    assert merged.status_code == 200
     assert client.delete(f"{API}/{workshop.code}/projects/{c}", headers=moderator).status_code == 204
     assert client.patch(f"{API}/{workshop.code}/projects/{a}", json={"title": "ศูนย์ข้อมูล"},
                         headers=moderator).status_code == 200
