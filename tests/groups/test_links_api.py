@@ -157,3 +157,28 @@ def test_a_participant_is_not_staff_anywhere_near_links(client: TestClient) -> N
     assert client.get(f"{API}/{workshop.code}/links", headers=person.headers).status_code == 403
     assert client.get(f"{API}/{workshop.code}/log", headers=person.headers).status_code == 403
     assert client.get(f"{API}/{workshop.code}/log").status_code == 401
+
+
+def test_the_facilitators_card_issues_a_link_once_and_revokes_it_after_asking(client: TestClient) -> None:
+    workshop = create_workshop(client, phase="propose")
+    main_key = workshop.created["facilitator_key"]
+    console_as(client, workshop, main_key)
+    htmx = {"HX-Request": "true", "Origin": str(client.base_url)}
+    card = client.post(f"/w/{workshop.code}/facilitate/links", data={"name": "วิภา", "role": "moderator"},
+                       headers=htmx)
+    assert card.status_code == 200, card.text
+    assert 'id="facilitators"' in card.text and "data-copy=\"issued-link\"" in card.text and "<svg" in card.text
+    key = card.text.split(f"/w/{workshop.code}/facilitate/")[1].split('"')[0]
+    assert client.get(f"{API}/{workshop.code}/projects", headers=bearer(key)).status_code == 200
+    link_id = listed(client, workshop)["วิภา"]["id"]
+    # Listed on the next draw without its key; the revoke button asks first.
+    again = console_as(client, workshop, main_key)
+    assert "วิภา" in again and key not in again and "hx-confirm" in again.split(f'id="link-{link_id}"')[1][:800]
+    revoked = client.post(f"/w/{workshop.code}/facilitate/links/{link_id}/revoke", headers=htmx)
+    assert revoked.status_code == 200 and "วิภา" in revoked.text
+    assert client.get(f"{API}/{workshop.code}/projects", headers=bearer(key)).status_code == 401
+    # The console's log shows both, newest first, and pages back.
+    log = client.get(f"/w/{workshop.code}/facilitate/log?offset=0", headers=htmx)
+    assert log.status_code == 200 and 'id="action-log"' in log.text
+    assert log.text.index("revoked moderator link") < log.text.index("issued moderator link")
+    client.cookies.clear()
