@@ -84,11 +84,13 @@ class Connection:
     pending: dict[str, str] | None = None
     task: asyncio.Task[None] | None = None  # finishing a send that had to wait
     sending_since: float | None = None  # loop time that send started; the watchdog drops stuck ones
+    offered: bool = False  # whether any message was offered yet (a later snapshot would be older)
     link_id: int | None = None  # the named facilitator link it was opened with: closed when that is revoked
 
     def offer(self, message: str | dict[str, str]) -> None:
         if isinstance(message, str):
             message = {"type": "websocket.send", "text": message}
+        self.offered = True
         if self.task is not None:
             self.pending = message  # replaces anything unsent: only the newest state matters
             return
@@ -145,6 +147,7 @@ class Connection:
 class Hub:
     SLICE = 100  # a view with more connections than this is written in a task of its own ...
     SLICE_SECONDS = 0.002  # ... giving the event loop a turn every 2 ms
+    RETRY_SECONDS = 1.0  # a redraw that failed (e.g. the database busy) is tried again after this
 
     def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0,
                  render_on_loop: bool = False, view_intervals: dict[str, float] | None = None) -> None:
@@ -212,6 +215,12 @@ class Hub:
             assert self._dirty_event is not None
             self._dirty_event.set()
 
+    def _retry_later(self, code: str) -> None:
+        """A failed redraw would leave its views behind until the room's next change, which may
+        never come: try it again shortly."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_later(self.RETRY_SECONDS, self._mark_dirty, code)
+
     # --- connections ---
 
     async def connect(self, websocket: WebSocket, key: ViewKey, *, link_id: int | None = None) -> Connection:
@@ -222,7 +231,10 @@ class Hub:
         self._views[key].add(conn)
         self._by_code[key[0]].add(key)
         snapshot = self._cache.get(key) or await self._render_key(key)
-        if snapshot is not None and conn.pending is None and conn.task is None:
+        # A change flushed while the snapshot was drawing has reached this connection already,
+        # newer than the snapshot: sending the snapshot after it would leave the view behind
+        # the room until its next change (seen: a phone kept round 1 after a round started).
+        if snapshot is not None and not conn.offered:
             conn.offer(snapshot)
         return conn
 
@@ -289,6 +301,7 @@ class Hub:
                     else await self._loop.run_in_executor(self._pool, self.renderer, *key))
         except Exception:
             log.exception("Rendering live view %s failed", key)
+            self._retry_later(key[0])
             return None
         self.renders += 1
         if html is not None and key in self._views:
@@ -306,6 +319,7 @@ class Hub:
                         else await self._loop.run_in_executor(self._pool, render_many, code, keys))
         except Exception:
             log.exception("Rendering the live views of %s failed", code)
+            self._retry_later(code)
             return {}
         self.renders += len(rendered)
         for key, html in rendered.items():

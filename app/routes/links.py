@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from app.config import Settings
 from app.deps import FacilitatorPage, SessionDep, SettingsDep, WorkshopDep, api_door, base_url
 from app.errors import Invalid
 from app.forms import FormDep
@@ -32,8 +33,8 @@ def _public(link: FacilitatorLink, where: dict[int, str]) -> LinkPublic:
                       created_at=link.created_at, last_used_at=link.last_used_at, revoked_at=link.revoked_at)
 
 
-def _facilitator_url(request: Request, settings: object, workshop: Workshop, key: str) -> str:
-    return f"{base_url(request, settings)}/w/{workshop.code}/facilitate/{key}"  # type: ignore[arg-type]
+def _facilitator_url(request: Request, settings: Settings, workshop: Workshop, key: str) -> str:
+    return f"{base_url(request, settings)}/w/{workshop.code}/facilitate/{key}"
 
 
 def _revoke(request: Request, session: Session, event: Workshop, actor: Actor, link_id: int) -> FacilitatorLink:

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.errors import Conflict, DomainError, Invalid
 from app.i18n import N_
+from app.models.workshop import framework_of
 from app.models import Project, ReformArea, Strategy, Workshop
 from app.models.project import ProjectCreate, ProjectReformArea, ProjectStrategy
 from app.models.schemas import MAX_TAGS, MAX_TITLE
@@ -180,7 +181,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_csv(data: bytes) -> Table:
-    text = _decode(data)
+    text = decode_csv(data)
     if not text.strip():
         raise Invalid("The file is empty.")
     try:
@@ -214,9 +215,10 @@ def _bounded(rows: Iterable[Any]) -> Iterator[Any]:
         yield row
 
 
-def _decode(data: bytes) -> str:
+def decode_csv(data: bytes) -> str:
     """UTF-8 (a BOM is dropped), else cp874/TIS-620, what Thai Excel writes; anything else with
-    control bytes in it is not a table of text. Excel's "Unicode text" (UTF-16 with its BOM) too."""
+    control bytes in it is not a table of text. Excel's "Unicode text" (UTF-16 with its BOM) too.
+    The one rule for every CSV the server reads (projects here, frameworks in own_presets)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -337,8 +339,8 @@ class TagIndex:
 
     @classmethod
     def of(cls, session: Session, workshop: Workshop) -> TagIndex:
-        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)).all(),
-                   session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)).all())
+        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == framework_of(workshop))).all(),
+                   session.exec(select(ReformArea).where(ReformArea.workshop_id == framework_of(workshop))).all())
 
     def _lookup(self, name: str, prefer: str) -> tuple[str, int] | None:
         # The column's own dimension first: a name both dimensions hold means the column's.

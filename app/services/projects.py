@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import N_
+from app.models.workshop import framework_of
 from app.models import (
     Participant,
     Project,
@@ -143,7 +144,7 @@ def _check_tags(session: Session, *, workshop: Workshop, strategy_ids: list[int]
     for model, ids, label in ((Strategy, strategy_ids, "strategy"), (ReformArea, reform_area_ids, "reform area")):
         if not ids:
             continue
-        known = set(session.exec(select(model.id).where(model.workshop_id == workshop.framework_id,
+        known = set(session.exec(select(model.id).where(model.workshop_id == framework_of(workshop),
                                                         col(model.id).in_(ids))))
         unknown = [i for i in ids if i not in known]
         if unknown:

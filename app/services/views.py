@@ -10,10 +10,10 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
+from app.services import (action_log, facilitation, frameworks, groups, participation, project_search, projects,
+                          results, rounds_view, rules, screen_pages, workshops)
 from app.services.access import Actor, Role
 from app.services.rules import Action
-from app.services import (action_log, facilitation, groups, participation, project_search, projects, results,
-                          rounds_view, rules, screen_pages, workshops)
 
 VIEWS = ("screen", "facilitator", "phone")
 
@@ -100,6 +100,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         for key in ("newest_first", "ballot_order"):
             values[f"{key}_page"] = project_search.page(values.get(key, []))
     if view in ("screen", "facilitator"):
+        # A nested framework's per-strategy views show one level: the top, or the children of
+        # the strategy the facilitator drilled into (rolled-up figures: results.py).
+        values["screen_drill"] = frameworks.drill(values["strategies"], workshop.screen_drill_id)
         values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
                                                now_ms=values["server_now_ms"])
     return values
