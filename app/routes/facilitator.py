@@ -268,7 +268,7 @@ def drill_screen(request: Request, workshop: WorkshopDep, session: SessionDep,
         raise Invalid("Choose a strategy to drill into, or none for the top level.")
     workshops.set_screen_drill(session, workshop=workshop, actor=facilitator, strategy_id=int(text) if text else None)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/reveal")
