@@ -48,11 +48,11 @@ def _chosen_id(value: str) -> int | None:
 # Before the secret link's route, which would take "projects-table" for a key.
 @router.get("/w/{code}/facilitate/projects-table")
 def projects_table(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
-                   _facilitator: FacilitatorPage, q: str = "", strategy: str = "", area: str = "", agency: str = "",
+                   facilitator: FacilitatorPage, q: str = "", strategy: str = "", area: str = "", agency: str = "",
                    offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """A page of the console's projects table, found by words, strategy, reform area and agency."""
     lang = language(request, workshop)
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, actor=facilitator)
     chosen = project_search.Filter(query=q.strip()[:project_search.QUERY_MAX], strategy_id=_chosen_id(strategy),
                                    area_id=_chosen_id(area), agency=agency.strip())
     standings = values["outcome"].standings
