@@ -103,7 +103,7 @@ def facilitators_card(request: Request, session: Session, workshop: Workshop, *,
                          errors=errors or {}, revoked=revoked))
 
 
-@router.post("/w/{code}/facilitate/links")
+@router.post("/w/{code}/facilitate/links", include_in_schema=False)
 def issue_link_from_console(request: Request, workshop: WorkshopDep, session: SessionDep,
                             form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     rules.require(Action.manage_links, facilitator, workshop)
@@ -118,14 +118,14 @@ def issue_link_from_console(request: Request, workshop: WorkshopDep, session: Se
     return facilitators_card(request, session, workshop, issued=issued)
 
 
-@router.post("/w/{code}/facilitate/links/{link_id}/revoke")
+@router.post("/w/{code}/facilitate/links/{link_id}/revoke", include_in_schema=False)
 def revoke_link_from_console(request: Request, link_id: int, workshop: WorkshopDep, session: SessionDep,
                              facilitator: FacilitatorPage) -> Response:
     link = _revoke(request, session, groups.event_of(session, workshop), facilitator, link_id)
     return facilitators_card(request, session, workshop, revoked=link)
 
 
-@router.get("/w/{code}/facilitate/log")
+@router.get("/w/{code}/facilitate/log", include_in_schema=False)
 def action_log_page(request: Request, workshop: WorkshopDep, session: SessionDep, facilitator: FacilitatorPage,
                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """Older (or newer) entries of the console's action log."""
