@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker.subscribe(versions.changed)
         broker.on_resync(versions.changed_all)  # first: a redraw must not get what was kept from before
         broker.on_resync(hub.notify_all)
+        broker.subscribe_revokes(hub.revoke_link)
 
         def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         groups,
         groups_pages,
         home,
+        links,
         live,
         phone,
         project_import,
@@ -159,7 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # where matching them costs least. report, project_import and groups_pages before facilitator:
     # /w/{code}/facilitate/{key} would take "report", "import" or "groups" for a key.
     for module in (phone, votes, rounds_pages, workshops, groups, project_import, projects, rounds, exports, report,
-                   groups_pages, home, facilitator,
+                   groups_pages, home, links, facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")

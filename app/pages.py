@@ -77,9 +77,10 @@ def page_error_response(request: Request, template: str, params: dict[str, Any],
 
 
 def console_live(request: Request, session: Session, workshop: Workshop, lang: str,
-                 status_code: int = 200) -> Response:
-    """The console's live part, as every facilitator action answers with it."""
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+                 status_code: int = 200, *, actor: Actor | None = None) -> Response:
+    """The console's live part, as every facilitator action answers with it (drawn for the
+    asker's role: a moderator's console shows only moderation)."""
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, actor=actor)
     return page(request, "partials/_facilitator_live.html", lang, status_code=status_code, **values)
 
 

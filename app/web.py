@@ -57,6 +57,7 @@ def make_templates() -> Jinja2Templates:
     env.globals["tag_depths"] = tag_depths
     env.globals["preset_dimension"] = frameworks.preset_label
     env.filters["when"] = lambda value, lang: i18n.format_when(value, lang) if value else ""
+    env.filters["stamp"] = lambda value, lang, zone=None: i18n.format_stamp(value, lang, zone) if value else ""
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
     return templates
 

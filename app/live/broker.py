@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CHANNEL = "ruamkit:changes"
+# A revoked facilitator link travels on the same channel as "revoke-link:<id>" (a workshop code
+# never holds a colon): every process closes the consoles that link opened (app/live/hub.py).
+REVOKE = "revoke-link:"
 
 # A listener gets the workshop's code and whether the change was only votes or scores (the ballot
 # box's): kept project lists stay valid then (app/versions.py). Notices say so with a suffix.
 Listener = Callable[[str, bool], None]
 VOTES = " votes"
 Resync = Callable[[], None]
+RevokeListener = Callable[[int], None]
 
 
 class LocalBroker:
@@ -32,9 +36,13 @@ class LocalBroker:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
         self._resyncs: list[Resync] = []
+        self._revoke_listeners: list[RevokeListener] = []
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def subscribe_revokes(self, listener: RevokeListener) -> None:
+        self._revoke_listeners.append(listener)
 
     def on_resync(self, callback: Resync) -> None:
         """Called when notices may have been missed (the subscription came back after an outage):
@@ -42,8 +50,22 @@ class LocalBroker:
         self._resyncs.append(callback)
 
     def publish(self, code: str, votes_only: bool = False) -> None:
+        self._deliver(code + VOTES if votes_only else code)
+
+    def publish_revoke(self, link_id: int) -> None:
+        """A link was revoked: every process closes the sockets it opened."""
+        self.publish(f"{REVOKE}{int(link_id)}")
+
+    def _deliver(self, notice: str) -> None:
+        """A notice to this process's listeners: a revoked link, or a workshop's change."""
+        if notice.startswith(REVOKE):
+            text = notice.removeprefix(REVOKE)
+            if text.isdigit():
+                for revoke_listener in self._revoke_listeners:
+                    revoke_listener(int(text))
+            return
         for listener in self._listeners:
-            listener(code, votes_only)
+            listener(notice.removesuffix(VOTES), notice.endswith(VOTES))
 
     async def start(self) -> None:
         return None
@@ -121,7 +143,7 @@ class RedisBroker(LocalBroker):
             with self._state_lock:
                 self._missed.add(code)
             self._went_away(exc)
-            super().publish(code, votes_only)
+            self._deliver(code + VOTES if votes_only else code)
             return
         if not self.reachable:
             self._came_back()
@@ -136,8 +158,7 @@ class RedisBroker(LocalBroker):
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                 if message and message.get("type") == "message":
-                    notice = message["data"].decode()
-                    super().publish(notice.removesuffix(VOTES), notice.endswith(VOTES))
+                    self._deliver(message["data"].decode())
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 # (workshop code, view name, language): connections of one key get identical bytes.
 ViewKey = tuple[str, str, str]
 Renderer = Callable[[str, str, str], str | None]
+# The close code (private range 4000-4999) of a console whose link was revoked: its page says so
+# and does not reconnect (app/static/app.js).
+REVOKED_CLOSE = 4403
+REVOKED_REASON = "link revoked"
 
 
 class Utf8Text(str):
@@ -81,6 +85,7 @@ class Connection:
     task: asyncio.Task[None] | None = None  # finishing a send that had to wait
     sending_since: float | None = None  # loop time that send started; the watchdog drops stuck ones
     offered: bool = False  # whether any message was offered yet (a later snapshot would be older)
+    link_id: int | None = None  # the named facilitator link it was opened with: closed when that is revoked
 
     def offer(self, message: str | dict[str, str]) -> None:
         if isinstance(message, str):
@@ -229,10 +234,11 @@ class Hub:
 
     # --- connections ---
 
-    async def connect(self, websocket: WebSocket, key: ViewKey) -> Connection:
+    async def connect(self, websocket: WebSocket, key: ViewKey, *, link_id: int | None = None) -> Connection:
         """Register a connection and queue its snapshot, so it misses nothing after it."""
         raw_send = getattr(websocket, "scope", {}).get(RawSend.KEY)
-        conn = Connection(websocket=websocket, key=key, send=raw_send or websocket.send, on_error=self._on_send_error)
+        conn = Connection(websocket=websocket, key=key, send=raw_send or websocket.send, on_error=self._on_send_error,
+                          link_id=link_id)
         self._views[key].add(conn)
         self._by_code[key[0]].add(key)
         snapshot = self._cache.get(key) or await self._render_key(key)
@@ -259,14 +265,32 @@ class Hub:
         if conn.task and conn.task is not asyncio.current_task():
             conn.task.cancel()
 
+    def revoke_link(self, link_id: int) -> None:
+        """Close every socket opened with this link (called from any thread, by the broker)."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # loop shutting down
+            self._loop.call_soon_threadsafe(self._close_link, link_id)
+
+    def _close_link(self, link_id: int) -> None:
+        assert self._loop is not None
+        for connections in list(self._views.values()):
+            for conn in list(connections):
+                if conn.link_id == link_id:
+                    self.disconnect(conn)
+                    self._loop.create_task(self._close(conn, REVOKED_CLOSE, REVOKED_REASON))
+
+    async def _close(self, conn: Connection, code: int, reason: str = "") -> None:
+        with contextlib.suppress(Exception):  # already gone: nothing left to close
+            await conn.websocket.close(code=code, reason=reason)
+
     def _on_send_error(self, conn: Connection) -> None:
         assert self._loop is not None
         self._loop.create_task(self._drop(conn))
 
     async def _drop(self, conn: Connection) -> None:
         self.disconnect(conn)
-        with contextlib.suppress(Exception):  # its send already failed: so may its close
-            await conn.websocket.close(code=1011)
+        await self._close(conn, 1011)  # its send already failed: so may its close
 
     async def _watch_sends(self) -> None:
         """Drop connections whose send has been stuck for send_timeout (a phone that stopped reading)."""

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.errors import NotFound
 from app.services import workshops
+from app.services.access import Actor, Role
 from app.services.views import view_context
 from app.versions import Memo
 from app.web import render_text
@@ -41,11 +42,16 @@ class LiveRenderer:
             except NotFound:
                 return dict.fromkeys(keys)
             memo: dict[Any, Any] = {}
-            return {key: render_text(self.templates, TEMPLATE[key[1]], key[2],
-                                     **view_context(session, workshop=workshop, view=key[1], lang=key[2],
-                                                    base=self.base_by_code.get(code, ""), memo=memo,
-                                                    kept=self.kept))
-                    for key in keys}
+            drawn: dict[tuple[str, str, str], str | None] = {}
+            for key in keys:
+                # "facilitator:moderator": the console as that role may use it (app/routes/live.py).
+                view, _, role = key[1].partition(":")
+                actor = Actor(Role(role)) if role else None
+                drawn[key] = render_text(self.templates, TEMPLATE[view], key[2],
+                                         **view_context(session, workshop=workshop, view=view, lang=key[2],
+                                                        base=self.base_by_code.get(code, ""), memo=memo,
+                                                        kept=self.kept, actor=actor))
+            return drawn
 
 
 def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:

@@ -175,6 +175,17 @@ class ScoreExport(_Entry):
     value: Annotated[int, PydField(strict=True, ge=1, le=5)]
 
 
+class ActionLogExport(_Entry):
+    """An entry of the action log (issue 14): who did what, when; `group` is the number of the
+    group it happened in (None: the workshop itself)."""
+
+    at: AwareDatetime
+    who: Annotated[str, PydField(max_length=120)]
+    action: Annotated[str, PydField(max_length=40)]
+    detail: Annotated[str, PydField(max_length=2000)] = ""
+    group: Annotated[int, PydField(strict=True, ge=1, le=10_000)] | None = None
+
+
 class WorkshopExport(_Entry):
     format: Literal["ruamkit-workshop"]
     version: Literal[1]
@@ -188,5 +199,6 @@ class WorkshopExport(_Entry):
     votes: list[VoteExport] = PydField(default_factory=list)
     rounds: list[RoundExport] = PydField(default_factory=list, max_length=1000)
     scores: list[ScoreExport] = PydField(default_factory=list)
+    action_log: list[ActionLogExport] = PydField(default_factory=list, max_length=100_000)  # oldest first
     # Recomputed from the votes on import; kept in the file for readers and archives.
     results: dict[str, Any] | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
@@ -121,3 +122,42 @@ class ParticipantMoved(BaseModel):
     participant_id: int
     group_id: int | None  # null: in no group
     code: str  # the code of the workshop or group they are now in
+
+
+# --- the JSON API of links and the log (docs/api-extensions.md) ---
+
+class LinkIn(BaseModel):
+    """A named link the main facilitator issues: a co-facilitator or a moderator of the event."""
+
+    name: Name
+    role: Literal["co_facilitator", "moderator"]
+
+
+class LinkPublic(BaseModel):
+    id: int
+    name: str
+    role: str
+    workshop_code: str  # where it acts: the event's code or a group's
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class LinkIssued(LinkPublic):
+    key: str  # shown this once
+    facilitator_url: str
+
+
+class LogEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    who: str
+    action: str
+    detail: str
+    workshop_code: str  # where it happened: the event's code or a group's
+
+
+class LogPagePublic(BaseModel):
+    total: int
+    offset: int
+    entries: list[LogEntryPublic]

@@ -28,8 +28,8 @@ from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import OwnPresetIn, TimerIn, WorkshopSettingsUpdate
 from app.pages import FLASH_COOKIE, console_live, groups_card, language, no_store, set_key_cookie
-from app.services import (duplicates, groups, moderation, own_presets, project_search, projects, rules, screen_control,
-                          timer, workshops)
+from app.services import (duplicates, groups, links, moderation, own_presets, project_search, projects, rules,
+                          screen_control, timer, workshops)
 from app.services.access import Actor, Role, identify
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
@@ -49,11 +49,11 @@ def _chosen_id(value: str) -> int | None:
 # Before the secret link's route, which would take "projects-table" for a key.
 @router.get("/w/{code}/facilitate/projects-table")
 def projects_table(request: Request, workshop: WorkshopDep, session: SessionDep, memo: MemoDep,
-                   _facilitator: FacilitatorPage, q: str = "", strategy: str = "", area: str = "", agency: str = "",
+                   facilitator: FacilitatorPage, q: str = "", strategy: str = "", area: str = "", agency: str = "",
                    offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """A page of the console's projects table, found by words, strategy, reform area and agency."""
     lang = language(request, workshop)
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, actor=facilitator)
     chosen = project_search.Filter(query=q.strip()[:project_search.QUERY_MAX], strategy_id=_chosen_id(strategy),
                                    area_id=_chosen_id(area), agency=agency.strip())
     standings = values["outcome"].standings
@@ -80,7 +80,7 @@ def _change_settings(request: Request, session: Session, workshop: Workshop, act
     """Apply a console toggle, tell every view, and answer with the redrawn console."""
     workshops.update_settings(session, workshop=workshop, actor=actor, settings_in=settings_in)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=actor)
 
 
 # The console's controls that only some roles may use: the page asks the rules table for each.
@@ -95,18 +95,22 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
     key = request.cookies.get(cookie_name("facilitator", workshop.code), "")
     base = base_url(request, settings)
     just_created = request.cookies.get(FLASH_COOKIE) == workshop.code
-    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, base=base)
-    # Ignoring the phase: a closed workshop's console still shows what its role may reopen.
-    may = {action.value: rules.allows(action, facilitator) for action in CONSOLE_ACTIONS}
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang, base=base, actor=facilitator)
+    # What this role may ever do (ignoring the phase: a closed workshop's console still shows
+    # what its role may reopen); the live parts are drawn per role from the same rule.
+    can = values["can"]
     shown_key, screen_key = groups.console_keys(session, workshop=workshop, key=key)
     event = groups.event_of(session, workshop) if workshop.parent_id is not None else None
     card = groups_card(request, session, workshop, facilitator, base) if event is None and (
-        may["manage_groups"] or groups.has_groups(session, event=workshop)) else None
+        can["manage_groups"] or groups.has_groups(session, event=workshop)) else None
+    event_links = links.list_links(session, event=groups.event_of(session, workshop)) if can["manage_links"] else []
     response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
                     facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key or key}",
-                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}" if screen_key else "",
-                    export_formats=list(EXPORT_FORMATS.values()), may=may, event=event, groups_card=card,
+                    # A named link's holder opens the screen with their console cookie instead.
+                    screen_url=f"{base}/w/{workshop.code}/screen" + (f"/{screen_key}" if screen_key else ""),
+                    export_formats=list(EXPORT_FORMATS.values()), event=event, groups_card=card,
                     group_facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key}" if shown_key else "",
+                    links=event_links, where=links.where_they_act(session, event_links), issued=None, revoked=None,
                     **values)
     if just_created:
         response.delete_cookie(FLASH_COOKIE)
@@ -123,7 +127,7 @@ def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
     workshops.set_phase(session, workshop=workshop, actor=facilitator, phase=phase)
     notify(request, workshop.code)
     notify_groups(request, session, workshop)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/tallies")
@@ -135,19 +139,19 @@ def toggle_tallies(request: Request, workshop: WorkshopDep, session: SessionDep,
 
 @router.get("/w/{code}/facilitate/projects/{project_id}")
 def project_editor(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
-                   _facilitator: FacilitatorPage) -> Response:
+                   facilitator: FacilitatorPage) -> Response:
     """The moderation panel for one project: edit, hide, restore or merge."""
     lang = language(request, workshop)
-    return _editor(request, session, workshop, lang, project_id)
+    return _editor(request, session, workshop, lang, project_id, actor=facilitator)
 
 
 def _editor(request: Request, session: Session, workshop: Workshop, lang: str, project_id: int,
             errors: dict[str, str] | None = None, values: dict[str, Any] | None = None, status_code: int = 200,
-            message: str = "") -> Response:
+            message: str = "", actor: Actor | None = None) -> Response:
     project = projects.get_project(session, workshop=workshop, project_id=project_id, include_removed=True)
     others = [p for p in projects.list_projects(session, workshop=workshop) if p.id != project.id]
     # The merge form starts on the likeliest duplicate (else the first project), compared side by side.
-    facilitator = Actor(Role.facilitator)  # every route drawing the editor is the facilitator's
+    facilitator = actor or Actor(Role.facilitator)  # the editor shows what the asker's role may do
     preview = suggested = None
     if others and not (project.hidden or project.merged_into_id) and rules.allows(Action.merge_projects, facilitator,
                                                                                    workshop):
@@ -157,6 +161,7 @@ def _editor(request: Request, session: Session, workshop: Workshop, lang: str, p
     return page(request, "partials/_project_editor.html", lang, status_code=status_code, workshop=workshop,
                 project=project, detail=projects.public(session, project), others=others, errors=errors or {},
                 values=values, message=message, preview=preview, suggested_id=suggested.id if suggested else None,
+                can=rules.permitted(facilitator),
                 **framework_labels(session, workshop, lang))
 
 
@@ -179,11 +184,11 @@ def save_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
         project_in = project_update_form(form)
     except ValidationError as exc:
         return _editor(request, session, workshop, lang, project_id, errors=form_errors(exc, lang),
-                       values=dict(form), status_code=422)
+                       values=dict(form), status_code=422, actor=facilitator)
     projects.update_project(session, workshop=workshop, actor=facilitator, project_id=project_id,
                             project_in=project_in)
     notify(request, workshop.code)
-    return _editor(request, session, workshop, lang, project_id, message="saved")
+    return _editor(request, session, workshop, lang, project_id, message="saved", actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/hide")
@@ -191,7 +196,8 @@ def hide_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
                  facilitator: FacilitatorPage) -> Response:
     projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return _editor(request, session, workshop, language(request, workshop), project_id, message="hidden")
+    return _editor(request, session, workshop, language(request, workshop), project_id, message="hidden",
+                   actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/restore")
@@ -199,7 +205,8 @@ def restore_project(request: Request, project_id: int, workshop: WorkshopDep, se
                     facilitator: FacilitatorPage) -> Response:
     projects.restore_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return _editor(request, session, workshop, language(request, workshop), project_id, message="restored")
+    return _editor(request, session, workshop, language(request, workshop), project_id, message="restored",
+                   actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/merge")
@@ -212,7 +219,8 @@ def merge_project(request: Request, project_id: int, workshop: WorkshopDep, sess
     target = projects.merge_projects(session, workshop=workshop, actor=facilitator, project_id=project_id,
                                      into_id=into)
     notify(request, workshop.code)
-    return _editor(request, session, workshop, language(request, workshop), target.id, message="merged")
+    return _editor(request, session, workshop, language(request, workshop), target.id, message="merged",
+                   actor=facilitator)
 
 
 # --- facilitation: timer, screen view, reveal, pre-moderation, the moderation queue ---
@@ -243,7 +251,7 @@ def control_timer(request: Request, workshop: WorkshopDep, session: SessionDep,
     timer.apply(session, workshop=workshop, actor=facilitator, action=timer_in.action, minutes=timer_in.minutes,
                 auto_advance=timer_in.auto_advance)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/screen-view")
@@ -251,7 +259,7 @@ def choose_screen_view(request: Request, workshop: WorkshopDep, session: Session
                        form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     workshops.set_screen_view(session, workshop=workshop, actor=facilitator, view=str(form.get("view", "")))
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/screen-page")
@@ -260,7 +268,7 @@ def step_screen_page(request: Request, workshop: WorkshopDep, session: SessionDe
     """The console's page buttons: previous, next, hold this page, or let the pages turn."""
     screen_control.step_page(session, workshop=workshop, actor=facilitator, step=str(form.get("step", "")))
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/screen-drill")
@@ -273,7 +281,7 @@ def drill_screen(request: Request, workshop: WorkshopDep, session: SessionDep,
         raise Invalid("Choose a strategy to drill into, or none for the top level.")
     workshops.set_screen_drill(session, workshop=workshop, actor=facilitator, strategy_id=int(text) if text else None)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/reveal")
@@ -326,8 +334,8 @@ def approve_project(request: Request, project_id: int, workshop: WorkshopDep, se
     notify(request, workshop.code)
     lang = language(request, workshop)
     if form.get("back") == "editor":
-        return _editor(request, session, workshop, lang, project_id, message="approved")
-    return console_live(request, session, workshop, lang)
+        return _editor(request, session, workshop, lang, project_id, message="approved", actor=facilitator)
+    return console_live(request, session, workshop, lang, actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/reject")
@@ -336,7 +344,7 @@ def reject_project(request: Request, project_id: int, workshop: WorkshopDep, ses
     """Reject a proposal from the queue: it is hidden (and can be shown again)."""
     projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/approve")
@@ -345,7 +353,7 @@ def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, sessi
     """Approve a proposer's change to a shown proposal: the new text replaces the old everywhere."""
     projects.approve_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/edit/reject")
@@ -354,7 +362,7 @@ def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, sessio
     """Reject a proposer's change: the proposal keeps the text shown now."""
     projects.reject_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/agencies/review")
@@ -364,7 +372,7 @@ def review_agency(request: Request, workshop: WorkshopDep, session: SessionDep,
     moderation.review_agency(session, workshop=workshop, actor=facilitator, name=str(form.get("name", "")),
                              approved=form.get("decision") == "approve")
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/projects/{project_id}/pin")
@@ -375,5 +383,6 @@ def pin_project(request: Request, project_id: int, workshop: WorkshopDep, sessio
     notify(request, workshop.code)
     lang = language(request, workshop)
     if form.get("back") == "editor":
-        return _editor(request, session, workshop, lang, project_id, message="pinned" if pinned else "unpinned")
-    return console_live(request, session, workshop, lang)
+        return _editor(request, session, workshop, lang, project_id, message="pinned" if pinned else "unpinned",
+                       actor=facilitator)
+    return console_live(request, session, workshop, lang, actor=facilitator)

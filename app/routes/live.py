@@ -12,9 +12,9 @@ from app.config import Settings
 from app.deps import base_url, client_address, cookie_name, find_workshop
 from app.errors import DomainError
 from app.pages import LANG_COOKIE
-from app.services import rules, workshops
+from app.services import links, rules, workshops
 from app.security import same_origin
-from app.services.access import STAFF, Role, hash_key, identify
+from app.services.access import STAFF, Actor, Role, hash_key, identify
 from app.services.rules import Action
 
 router = APIRouter()
@@ -23,6 +23,14 @@ router = APIRouter()
 # decides the default view.
 VIEWS = {"facilitator": Action.facilitate, "screen": Action.watch_screen, "phone": Action.take_part}
 DEFAULT_VIEW = {**{role: "facilitator" for role in STAFF}, Role.screen: "screen", Role.participant: "phone"}
+
+
+def live_view(view: str, actor: Actor) -> str:
+    """The hub's name for what this actor watches: the console differs by role (a moderator's
+    shows only moderation), so each role's console is a view of its own."""
+    if view == "facilitator" and actor.role != Role.facilitator:
+        return f"{view}:{actor.role.value}"
+    return view
 
 
 @router.websocket("/ws/workshops/{code}")
@@ -57,10 +65,11 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
         return
     view = view or DEFAULT_VIEW[held[0][1].role]
     action = VIEWS.get(view)
-    opened_with = next((k for k, actor in held if action and rules.allows(action, actor, workshop)), None)
-    if opened_with is None:
+    opened = next(((k, actor) for k, actor in held if action and rules.allows(action, actor, workshop)), None)
+    if opened is None:
         await _deny(websocket, 403, f"Your key does not allow the '{view[:20]}' view of this workshop.")
         return
+    opened_with, actor = opened
     # What one client may hold open at once: per key, and per address (growing with the workshop).
     caps = {f"key {hash_key(opened_with)}": settings.ws_per_key,
             f"address {client_address(websocket)} {workshop_code}": settings.ws_per_address + 2 * room
@@ -76,7 +85,10 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
         hub = app.state.hub
         hub.renderer.base_by_code.setdefault(workshop_code, base_url(websocket, settings))
         await websocket.accept()
-        connection = await hub.connect(websocket, (workshop_code, view, language))
+        connection = await hub.connect(websocket, (workshop_code, live_view(view, actor), language),
+                                       link_id=actor.link_id)
+        if actor.link_id is not None and links.is_revoked(app.state.engine, actor.link_id):
+            hub.revoke_link(actor.link_id)  # revoked while this socket opened: the notice may have gone by
         try:
             while True:  # clients only send pings; the server does the talking
                 message = await websocket.receive()

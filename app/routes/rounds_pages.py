@@ -20,6 +20,7 @@ from app.models import Workshop
 from app.models.round import RoundCreate
 from app.pages import console_live, language
 from app.services import methods, round_setup, rounds
+from app.services.access import Actor
 from app.web import page
 
 router = APIRouter(include_in_schema=False)
@@ -77,9 +78,9 @@ def round_form(form: FormData) -> RoundCreate:
 
 def _form_page(request: Request, session: Session, workshop: Workshop, lang: str, *,
                status_code: int = 200, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
-               message: str = "") -> Response:
+               message: str = "", actor: Actor | None = None) -> Response:
     """The round form, and the console's live part with it (picked out by hx-select-oob)."""
-    context = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    context = view_context(session, workshop=workshop, view="facilitator", lang=lang, actor=actor)
     return page(request, "partials/_round_form_answer.html", lang, status_code=status_code,
                 errors=errors or {}, form_values=values, message=message, **context)
 
@@ -96,16 +97,17 @@ def start_round(request: Request, workshop: WorkshopDep, session: SessionDep, fa
         for error in exc.errors():
             field = str(error["loc"][0]) if error.get("loc") else "form"
             errors.setdefault(field, i18n.translate_error(FIELD_MESSAGES.get(field, N_("Check this value.")), {}, lang))
-        return _form_page(request, session, workshop, lang, status_code=422, errors=errors, values=dict(form))
+        return _form_page(request, session, workshop, lang, status_code=422, errors=errors, values=dict(form),
+                          actor=facilitator)
     try:
         round_ = round_setup.create_round(session, workshop=workshop, actor=facilitator, round_in=round_in)
     except DomainError as exc:
         if exc.status_code not in (409, 422):
             raise
         return _form_page(request, session, workshop, lang, status_code=exc.status_code, values=dict(form),
-                          errors={"form": i18n.translate_error(exc.template, exc.params, lang)})
+                          errors={"form": i18n.translate_error(exc.template, exc.params, lang)}, actor=facilitator)
     notify(request, workshop.code)
-    return _form_page(request, session, workshop, lang, message=rounds.label(round_))
+    return _form_page(request, session, workshop, lang, message=rounds.label(round_), actor=facilitator)
 
 
 @router.post("/w/{code}/facilitate/rounds/current")
@@ -117,7 +119,7 @@ def switch_round(request: Request, workshop: WorkshopDep, session: SessionDep, f
         raise Invalid("Choose the round to make current.")
     rounds.switch_round(session, workshop=workshop, actor=facilitator, number=number)
     notify(request, workshop.code)
-    return console_live(request, session, workshop, language(request, workshop))
+    return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
 @router.post("/w/{code}/scores/{project_id}")

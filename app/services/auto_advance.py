@@ -14,6 +14,9 @@ from app.models import Workshop, utcnow
 from app.services import timer, workshops
 from app.services.access import Actor, Role
 
+# Who the action log names for a phase the timer moved on at zero.
+TIMER = Actor(Role.facilitator, name="timer")
+
 
 def advance_expired(session: Session, *, now: timer.Clock = utcnow) -> list[str]:
     """Move every workshop whose auto-advancing timer reached zero to its next phase; returns
@@ -50,5 +53,5 @@ def advance_if_unchanged(session: Session, *, workshop_id: int, seen_ends_at: da
         session.commit()
         return True
     # The facilitator set this timer to move the phase at zero: it acts for them. Commits the claim too.
-    workshops.set_phase(session, workshop=workshop, actor=Actor(Role.facilitator), phase=following)
+    workshops.set_phase(session, workshop=workshop, actor=TIMER, phase=following)
     return True

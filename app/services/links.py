@@ -3,6 +3,7 @@ revoked at once (identify() stops knowing a revoked key; the hub closes its open
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
@@ -49,3 +50,18 @@ def revoke(session: Session, *, event: Workshop, actor: Actor, link_id: int) -> 
                           detail=f"revoked {link.role} link '{link.name}'")
         session.commit()
     return link
+
+
+def is_revoked(engine: Engine, link_id: int) -> bool:
+    """Read now, on a session of its own (a socket that opened just as its link was revoked)."""
+    with Session(engine) as session:
+        link = session.get(FacilitatorLink, link_id)
+        return link is None or link.revoked_at is not None
+
+
+def where_they_act(session: Session, links: list[FacilitatorLink]) -> dict[int, str]:
+    """Workshop id -> code, for the workshops (the event's, its groups') these links act in."""
+    ids = {link.workshop_id for link in links}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Workshop.id, Workshop.code).where(col(Workshop.id).in_(ids))).all())

@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.models.project import ROW_COLUMNS, Draft, ProjectCreate, ProjectPublic, ProjectRow, ProjectUpdate
 from app.services import ceilings as ceiling
-from app.services import participants, rounds
+from app.services import action_log, participants, rounds
 from app.services.access import Actor, Role
 from app.services.rules import Action, check
 from app.versions import Memo
@@ -291,6 +291,8 @@ def update_project(session: Session, *, workshop: Workshop, actor: Actor, projec
     session.add(project)
     _set_tags(session, project=project, strategy_ids=project_in.strategy_ids,
               reform_area_ids=project_in.reform_area_ids)
+    if actor.is_staff:  # staff edits are logged; a proposer editing their own is not moderation
+        _log(session, workshop, actor, Action.edit_project, project)
     session.commit()
     return project
 
@@ -350,6 +352,7 @@ def approve_edit(session: Session, *, workshop: Workshop, actor: Actor, project_
     _set_tags(session, project=project, strategy_ids=draft.strategy_ids, reform_area_ids=draft.reform_area_ids)
     _clear_edit(project)
     session.add(project)
+    _log(session, workshop, actor, Action.moderate_edit, project, "approved")
     session.commit()
     return project
 
@@ -362,6 +365,7 @@ def reject_edit(session: Session, *, workshop: Workshop, actor: Actor, project_i
         raise Conflict("This project has no edit waiting for approval.")
     _clear_edit(project)
     session.add(project)
+    _log(session, workshop, actor, Action.moderate_edit, project, "rejected")
     session.commit()
     return project
 
@@ -374,6 +378,7 @@ def hide_project(session: Session, *, workshop: Workshop, actor: Actor, project_
     session.add(project)
     session.exec(delete(Vote).where(col(Vote.project_id) == project.id))
     session.exec(delete(Score).where(col(Score.project_id) == project.id))
+    _log(session, workshop, actor, Action.hide_project, project)
     session.commit()
     return project
 
@@ -386,6 +391,7 @@ def restore_project(session: Session, *, workshop: Workshop, actor: Actor, proje
         raise Conflict("A project merged into another cannot be restored.")
     project.hidden = False
     session.add(project)
+    _log(session, workshop, actor, Action.restore_project, project)
     session.commit()
     return project
 
@@ -438,6 +444,8 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
     # Merging a shown proposal into one still waiting shows the survivor: the facilitator chose it.
     target.approved = target.approved or source.approved
     session.add_all([source, target])
+    action_log.record(session, workshop=workshop, actor=actor, action=Action.merge_projects,
+                      detail=f"#{source.id} {_short(source.title, 200)} → #{target.id} {_short(target.title, 200)}")
     session.commit()
     return target
 
@@ -577,8 +585,16 @@ def approve_project(session: Session, *, workshop: Workshop, actor: Actor, proje
         return approve_edit(session, workshop=workshop, actor=actor, project_id=project_id)
     project.approved = True
     session.add(project)
+    _log(session, workshop, actor, Action.approve_project, project)
     session.commit()
     return project
+
+
+def _log(session: Session, workshop: Workshop, actor: Actor, action: Action, project: Project,
+         note: str = "") -> None:
+    """An entry of the action log for a change to one project (committed with the change)."""
+    detail = f"#{project.id} {_short(project.title, 300)}" + (f" ({note})" if note else "")
+    action_log.record(session, workshop=workshop, actor=actor, action=action, detail=detail)
 
 
 def set_pinned(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, pinned: bool) -> Project:

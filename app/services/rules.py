@@ -213,9 +213,12 @@ def check(action: Action, actor: Actor | None, workshop: Workshop | None = None,
     the ballot box checks the phase once it has read the workshop and each project once read.
     """
     rule = RULES[action]
-    if actor is not None and workshop is not None and _elsewhere(actor, workshop):
-        raise _refusal(Forbidden, OTHER_GROUP)
     now = rule.who if workshop is None else {who: when for who, when in rule.who.items() if when.holds(workshop)}
+    # A key of another group is refused here, except where a key decides nothing: what anyone
+    # with the code may do now, or ever while its own role is not named (joining).
+    keyless = ANYONE in now or (ANYONE in rule.who and actor is not None and actor.role not in rule.who)
+    if actor is not None and workshop is not None and not keyless and _elsewhere(actor, workshop):
+        raise _refusal(Forbidden, OTHER_GROUP)
     if ANYONE not in now:
         if actor is None:
             if now or ANYONE not in rule.who:
@@ -249,6 +252,12 @@ def allows(action: Action, actor: Actor | None, workshop: Workshop | None = None
     except DomainError:
         return False
     return True
+
+
+def permitted(actor: Actor) -> dict[str, bool]:
+    """What this actor's role may ever do, by action name: the console shows a control only
+    when its action is here (`can.<action>` in the templates), whatever the phase."""
+    return {action.value: allows(action, actor) for action in Action}
 
 
 def roles(action: Action) -> tuple[Role, ...]:

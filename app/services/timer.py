@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.errors import Conflict
 from app.models import Phase, Workshop, utcnow
+from app.services import action_log
 from app.services.access import Actor
 from app.services.rules import Action, check
 
@@ -126,7 +127,12 @@ def clear(workshop: Workshop) -> None:
 
 def apply(session: Session, *, workshop: Workshop, actor: Actor, action: str, minutes: float | None = None,
           auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
-    """One of the facilitator's timer buttons (the API's and the console's)."""
+    """One of the facilitator's timer buttons (the API's and the console's); logged when it starts or stops."""
+    if action in ("start", "stop"):  # checked first: a refused button leaves no entry behind
+        kind = Action.run_timer if action == "start" else Action.control_timer
+        check(kind, actor, workshop)
+        note = f"start {minutes:g} min" if action == "start" and minutes is not None else action
+        action_log.record(session, workshop=workshop, actor=actor, action=kind, detail=note)
     if action == "start":
         assert minutes is not None
         return start(session, workshop=workshop, actor=actor, minutes=minutes, auto_advance=auto_advance,

@@ -11,8 +11,10 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import (facilitation, frameworks, groups, participation, project_search, projects, results,
-                          rounds_view, screen_pages, workshops)
+from app.services import (action_log, facilitation, frameworks, groups, participation, project_search, projects,
+                          results, rounds_view, rules, screen_pages, workshops)
+from app.services.access import Actor, Role
+from app.services.rules import Action
 from app.versions import Memo
 
 VIEWS = ("screen", "facilitator", "phone")
@@ -65,10 +67,13 @@ def _digest(lines: Iterable[str]) -> str:
 
 
 def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
-                 base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None) -> dict[str, Any]:
+                 base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None,
+                 actor: Actor | None = None) -> dict[str, Any]:
     """Everything the live partial of `view` needs. Views of one workshop drawn together share
     a `memo`, so the ranking and counts are computed once for all of them; `kept` keeps the
-    project list until the projects change (the hub's: app/live/renderer.py)."""
+    project list until the projects change (the hub's: app/live/renderer.py). The console is
+    drawn for `actor`'s role (the facilitator's when not given): it shows the controls the
+    rules let that role use (`can`)."""
     memo = {} if memo is None else memo
     if "outcome" not in memo:
         memo["outcome"] = results.compute(session, workshop=workshop, kept=kept)
@@ -95,6 +100,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["event"] = groups.event_of(session, workshop) if workshop.parent_id is not None else None
         values["version"] = phone_version(workshop, outcome, kept, values["plenary_vote"])
     if view == "facilitator":
+        values["can"] = rules.permitted(actor or Actor(Role.facilitator))
+        if values["can"][Action.read_action_log]:
+            values["action_log"] = action_log.page(session, event=groups.event_of(session, workshop))
         values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()

@@ -26,7 +26,7 @@ from app.models.workshop import (
     WorkshopPublic,
     WorkshopSettingsUpdate,
 )
-from app.services import frameworks, presets, rounds, timer
+from app.services import action_log, frameworks, presets, rounds, timer
 from app.services.access import Actor, Role, hash_key, new_key, screen_key_for
 from app.services.rules import Action, allows, check
 
@@ -296,10 +296,12 @@ def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phas
     """The facilitator may move to any phase, back included (e.g. reopen voting). A timer
     set for another phase is dropped. (commit=False: many groups moved in one transaction.)"""
     check(Action.set_phase, actor, workshop)
+    before = workshop.phase
     workshop.phase = phase
     if workshop.timer_phase is not None and workshop.timer_phase != phase:
         timer.clear(workshop)
     session.add(workshop)
+    action_log.record(session, workshop=workshop, actor=actor, action=Action.set_phase, detail=f"{before} → {phase}")
     if commit:
         session.commit()
     return workshop
@@ -308,9 +310,16 @@ def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phas
 def update_settings(session: Session, *, workshop: Workshop, actor: Actor,
                     settings_in: WorkshopSettingsUpdate) -> Workshop:
     check(Action.change_settings, actor, workshop)
+    changed = []
     for field, value in settings_in.model_dump(exclude_none=True).items():
-        setattr(workshop, field, value or None if field.endswith("_label") else value)
+        value = value or None if field.endswith("_label") else value
+        if getattr(workshop, field) != value:
+            changed.append(f"{field}: {value}")
+        setattr(workshop, field, value)
     session.add(workshop)
+    if changed:
+        action_log.record(session, workshop=workshop, actor=actor, action=Action.change_settings,
+                          detail="; ".join(changed))
     session.commit()
     return workshop
 

@@ -149,7 +149,19 @@
   }
 
   document.addEventListener("htmx:wsOpen", function () { setConnection("open"); });
-  document.addEventListener("htmx:wsClose", function () { setConnection("closed"); });
+  // 4403: the server closed a console whose link was revoked (app/live/hub.py). The ws extension
+  // does not reconnect after it; say why instead of "reconnecting".
+  document.addEventListener("htmx:wsClose", function (event) {
+    var closed = event.detail && event.detail.event;
+    if (closed && closed.code === 4403) {
+      setConnection("revoked");
+      var label = document.getElementById("connection");
+      if (label) label.setAttribute("role", "alert");
+      document.body.classList.add("revoked");
+      return;
+    }
+    setConnection("closed");
+  });
   document.addEventListener("htmx:wsError", function () { setConnection("closed"); });
   document.addEventListener("htmx:wsBeforeMessage", rememberState);
   document.addEventListener("htmx:wsAfterMessage", function () {
@@ -210,6 +222,15 @@
   document.addEventListener("click", function (event) {
     var input = event.target.closest && event.target.closest("input.secret-link");
     if (input) input.select();
+    // A "Copy" button beside a link shown once (the Facilitators card).
+    var copy = event.target.closest && event.target.closest("button[data-copy]");
+    var source = copy && document.getElementById(copy.dataset.copy);
+    if (source) {
+      source.select();
+      var done = function () { copy.textContent = copy.dataset.copied || copy.textContent; };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(source.value).then(done, function () {});
+      else if (document.execCommand && document.execCommand("copy")) done();
+    }
   });
   document.addEventListener("DOMContentLoaded", function () {
     var label = document.getElementById("connection");

@@ -10,15 +10,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from app.deps import cookie_name
+from app.services import groups, workshops
+from app.services.access import Actor, Role
 from tests.routes.conftest import client_with  # noqa: F401  (a client of an app with other settings)
-from tests.routes.helpers import Workshop, create_workshop, join, propose, set_phase, vote
+from tests.routes.helpers import Workshop, bearer, create_workshop, join, propose, set_phase, vote
 
-# Who may be asking: nobody, each role of the workshop, and each role of another workshop.
+# Who may be asking: nobody, each role of the workshop, and each role of another workshop; and
+# the named links of W (issue 14): a co-facilitator's, a moderator's, a revoked one, and the
+# group facilitator of a group of W (who acts only in that group).
+LINKS = ("co_facilitator", "moderator", "revoked link", "group_facilitator")
 ROLES = ("none", "participant", "screen", "facilitator",
-         "other participant", "other screen", "other facilitator")
+         "other participant", "other screen", "other facilitator", *LINKS)
 
 
 @dataclass
@@ -31,6 +36,8 @@ class Scene:
     tokens: dict[str, str]
     a: int
     b: int
+    links: dict[str, str]  # a named link's key, by asker (LINKS)
+    spare_link: int  # the id of a link of W for revoking
     insider_id: int = 0  # W's participant
     group_id: int = 0  # a group of W, once a row's setup has added one
 
@@ -42,6 +49,8 @@ class Scene:
         """The raw key a role holds (None for nobody)."""
         if role == "none":
             return None
+        if role in LINKS:
+            return self.links[role]
         mine = not role.startswith("other ")
         kind = role.removeprefix("other ")
         workshop = self.workshop if mine else self.other
@@ -52,7 +61,7 @@ class Scene:
     def slot(self, role: str) -> str:
         """The cookie a browser keeps this role's key in (a key of another workshop is tried
         in this workshop's cookie of the same role: the strongest thing a stranger can do)."""
-        return role.removeprefix("other ")
+        return "facilitator" if role in LINKS else role.removeprefix("other ")
 
 
 def make_scene(client: TestClient, phase: str = "propose", **workshop_fields: Any) -> Scene:
@@ -64,9 +73,34 @@ def make_scene(client: TestClient, phase: str = "propose", **workshop_fields: An
     propose(client, other, outsider.headers, "Their project")
     set_phase(client, workshop, "vote")
     vote(client, workshop, insider, a, 1)
+    links, spare = named_links(client, workshop)
     if phase != "vote":
         set_phase(client, workshop, phase)
-    return Scene(workshop, other, {"mine": insider.token, "other": outsider.token}, a, b, insider.id)
+    return Scene(workshop, other, {"mine": insider.token, "other": outsider.token}, a, b, links, spare, insider.id)
+
+
+def named_links(client: TestClient, workshop: Workshop) -> tuple[dict[str, str], int]:
+    """W's named links (one revoked), a group of W with its group facilitator, and a spare link.
+    Each live key is used once here, so that a refused request does not write its last use
+    (written at most once a minute) and the database stays exactly as it was."""
+    made: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    for role, kind in (("co_facilitator", "co_facilitator"), ("moderator", "moderator"),
+                       ("revoked link", "moderator"), ("spare", "moderator")):
+        answer = client.post(f"/api/v1/workshops/{workshop.code}/links", json={"name": role, "role": kind},
+                             headers=workshop.facilitator)
+        assert answer.status_code == 201, answer.text
+        made[role], ids[role] = answer.json()["key"], answer.json()["id"]
+    revoked = client.delete(f"/api/v1/workshops/{workshop.code}/links/{ids['revoked link']}",
+                            headers=workshop.facilitator)
+    assert revoked.status_code == 204, revoked.text
+    with Session(client.app.state.engine, expire_on_commit=False) as session:  # type: ignore[attr-defined]
+        event = workshops.get_workshop(session, code=workshop.code)
+        (group,) = groups.add_groups(session, event=event, actor=Actor(Role.facilitator), names=["Group of W"])
+    made["group_facilitator"] = group.group_facilitator_key
+    for role in ("co_facilitator", "moderator", "spare", "group_facilitator"):
+        client.get(f"/api/v1/workshops/{workshop.code}/projects", headers=bearer(made[role]))
+    return made, ids["spare"]
 
 
 @pytest.fixture

@@ -778,8 +778,8 @@ def test_the_workbook_has_the_four_sheets_a_planner_expects(
 ) -> None:
     book = open_workbook(xlsx_export.export_xlsx(session, workshop=thai_workshop.workshop))
 
-    # Then one sheet per voting round, and the list of rounds.
-    assert book.sheetnames == [*SHEETS, "รอบ 1 - ลงจุด", "รอบการลงคะแนน"]
+    # Then one sheet per voting round, the list of rounds and the action log.
+    assert book.sheetnames == [*SHEETS, "รอบ 1 - ลงจุด", "รอบการลงคะแนน", "บันทึกการดำเนินการ"]
     for sheet in book.worksheets:
         assert all(cell.font.b for cell in sheet[1] if cell.value is not None), sheet.title
         assert sheet.freeze_panes in ("A2", "B2")

@@ -22,7 +22,7 @@ CSV_HEAD = ["ลำดับ", "รหัสโครงการ", "ชื่�
             "รอบ 2: คะแนน", "รอบ 2: ผู้ให้คะแนน", "รอบ 2: อันดับในรอบ",
             "ผู้เสนอ", "วันเวลาที่เสนอ", "สถานะ"]
 SHEETS = ["โครงการ", "การจัดลำดับ", "ความครอบคลุม", "จำนวนจุดต่อผู้เข้าร่วม", "รอบ 1 - ลงจุด", "รอบ 2 - ให้คะแนน",
-          "รอบการลงคะแนน"]
+          "รอบการลงคะแนน", "บันทึกการดำเนินการ"]
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_the_workbook_can_be_read_in_english(session: Session, office: Office) -
     book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=office.workshop,
                                                                      language="en")))
     assert book.sheetnames == ["Projects", "Ranking", "Coverage", "Dots per participant", "Round 1 - Dot voting",
-                               "Round 2 - Scoring", "Rounds"]
+                               "Round 2 - Scoring", "Rounds", "Action log"]
     head = next(book["Projects"].iter_rows(values_only=True))
     assert head[7:13] == ("Round 1: Dots", "Round 1: Voters", "Round 1: Rank in round", "Round 2: Score",
                           "Round 2: Scorers", "Round 2: Rank in round")

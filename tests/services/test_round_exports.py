@@ -137,9 +137,10 @@ def test_the_workbook_has_a_sheet_per_round_with_per_criterion_means(session: Se
                                                                      three_rounds: Workshop) -> None:
     book = openpyxl.load_workbook(io.BytesIO(xlsx_export.export_xlsx(session, workshop=three_rounds,
                                                                      language="en")))
-    # A dots sheet for each dot round (1 and 3), then a sheet per round and the list of rounds.
+    # A dots sheet for each dot round (1 and 3), then a sheet per round, the list of rounds and the log.
     assert book.sheetnames[3:] == ["Dots per participant, round 1", "Dots per participant, round 3",
-                                   "Round 1 - Dot voting", "Round 2 - Scoring", "Round 3 - Dot voting", "Rounds"]
+                                   "Round 1 - Dot voting", "Round 2 - Scoring", "Round 3 - Dot voting", "Rounds",
+                                   "Action log"]
     scored = [list(row) for row in book["Round 2 - Scoring"].iter_rows(values_only=True)]
     assert scored[0] == ["Rank", "Project ID", "Project title", "Agency", "Strategies", "Score", "Scorers",
                          "ผลกระทบ (mean)", "ทำได้จริง (mean)"]

@@ -4,7 +4,7 @@ and its results for readers. The format is `app/models/exchange.py`'s FORMAT and
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -13,7 +13,7 @@ from app.models import Agency, ReformArea, Round, Score, Strategy, Vote, Worksho
 from app.models.exchange import FORMAT, VERSION
 from app.services import participants as participants_service
 from app.services import projects as projects_service
-from app.services import results, rounds, workshops
+from app.services import action_log, results, rounds, workshops
 from app.services.exports.format import ExportFormat
 
 
@@ -86,10 +86,23 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
              "criterion": c.criterion, "value": c.value}
             for c in scores
         ],
+        "action_log": _action_log(session, workshop),
         "results": results.to_public(results.compute(session, workshop=workshop)).model_dump(
             mode="json"
         ),
     }
+
+
+def _action_log(session: Session, workshop: Workshop) -> list[dict[str, Any]]:
+    """The action log, oldest first: an event's whole log (each entry with its group's number),
+    or a group's own entries."""
+    found = (action_log.entries(session, event=workshop) if workshop.parent_id is None
+             else action_log.entries_in(session, workshop=workshop))
+    numbers = {w.id: w.group_number for w in session.exec(select(Workshop).where(
+        col(Workshop.id).in_({e.workshop_id for e in found})))} if found else {}
+    return [{"at": _iso(e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)), "who": e.who, "action": e.action,
+             "detail": e.detail, "group": numbers.get(e.workshop_id) if e.workshop_id != workshop.id else None}
+            for e in reversed(found)]
 
 
 def _round_data(session: Session, workshop: Workshop, round_: Round, number_of: dict[int, int]) -> dict[str, Any]:

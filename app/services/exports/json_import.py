@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from app.errors import Conflict, Invalid
 from app.models import (
+    ActionLogEntry,
     Agency,
     Participant,
     Project,
@@ -482,6 +483,21 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
         )
         for c in export.scores
     )
+    _insert_action_log(session, workshop=workshop, export=export)
+
+
+def _insert_action_log(session: Session, *, workshop: Workshop, export: WorkshopExport) -> None:
+    """The log as it was, in its order; an entry of a group goes to the imported group of that
+    number (to the workshop itself if the file has no such group)."""
+    if not export.action_log:
+        return
+    groups: dict[int | None, int] = {number: gid for number, gid in session.exec(
+        select(Workshop.group_number, Workshop.id).where(Workshop.parent_id == workshop.id))}
+    _bulk(session, ActionLogEntry, [
+        {"event_id": workshop.id, "workshop_id": groups.get(e.group, workshop.id) if e.group else workshop.id,
+         "at": e.at, "who": e.who, "action": e.action, "detail": e.detail}
+        for e in export.action_log
+    ])
 
 
 def _insert_rounds(session: Session, *, workshop: Workshop, export: WorkshopExport,

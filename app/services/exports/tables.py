@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.i18n import N_
 from app.models import ReformArea, Strategy, Vote, Workshop
-from app.services import frameworks, rounds, standings
+from app.services import action_log, frameworks, rounds, standings
 from app.services.standings import Entry, RoundColumn, Standings
 
 Cell = str | int | float | None
@@ -253,4 +253,23 @@ def rounds_table(session: Session, report: Report) -> list[list[Cell]]:
             yes if r.id == current else no,
             column.projects, column.dots if dots else None, column.people,
         ])
+    return rows
+
+
+LOG_HEAD = [N_("When"), N_("Who"), N_("What"), N_("Detail"), N_("Where")]
+
+
+def action_log_table(session: Session, report: Report) -> list[list[Cell]]:
+    """The action log, oldest first as a record is read: when (the workshop's time zone), who,
+    what, its detail and where (the event's or a group's code). An event's file has the whole
+    event's log; a group's, the group's own entries."""
+    workshop = report.model.workshop
+    entries = action_log.entries(session, event=workshop) if workshop.parent_id is None else \
+        action_log.entries_in(session, workshop=workshop)
+    where = {w.id: w.code for w in session.exec(select(Workshop).where(
+        col(Workshop.id).in_({e.workshop_id for e in entries})))} if entries else {}
+    rows: list[list[Cell]] = [[report._(h) for h in LOG_HEAD]]
+    for entry in reversed(entries):
+        rows.append([i18n.format_stamp(entry.at, report.lang, workshop.time_zone), entry.who,
+                     report._(action_log.label(entry.action)), entry.detail, where.get(entry.workshop_id, "")])
     return rows

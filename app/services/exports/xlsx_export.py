@@ -1,5 +1,5 @@
 """The XLSX export: a workbook for the master plan (Projects, Ranking, Coverage, Dots per
-participant, a sheet per voting round and the list of rounds), made of the tables in tables.py,
+participant, a sheet per voting round, the list of rounds and the action log), made of the tables in tables.py,
 named and headed in the file's language and set up to print as it is (A4 landscape, fit to
 width, header row repeated, titles wrapped)."""
 
@@ -66,6 +66,9 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
         _add_sheet(book, names, _("Round {number} - {method}", number=column.number, method=report.method_name(column)),
                    tables.round_table(report, column), wide={2: 60, 3: 24, 4: 36})
     _add_sheet(book, names, _("Rounds"), tables.rounds_table(session, report), wide={1: 30, 7: 30})
+    if round_number is None:  # who did what covers the whole workshop, not one round
+        _add_sheet(book, names, _("Action log"), tables.action_log_table(session, report),
+                   wide={2: 24, 3: 60}, wrap=(3,))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
