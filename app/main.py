@@ -29,6 +29,7 @@ from app.live.timer_watch import TimerWatch
 from app.live.renderer import make_renderer
 from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
+from app.services import group_grid
 from app.services.project_import import Jobs
 from app.versions import Memo, Versions
 from app.web import make_templates
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         on_loop = settings.db_on_loop
-        hub = Hub(make_renderer(engine, app.state.templates), interval=settings.broadcast_interval,
+        renderer = make_renderer(engine, app.state.templates)
+        hub = Hub(renderer, interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval})
         if settings.gc_freeze:
@@ -71,14 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         def publish(code: str) -> None:
             """Every change of this process: its version first (the next request must not get what
-            was kept from before), then every process's hub."""
-            versions.changed(code)
-            broker.publish(code)
+            was kept from before), then every process's hub. A group's change is its event's
+            too (the event's screen shows every group); each hub coalesces the notices per code."""
+            for changed in group_grid.changed_codes(code):
+                versions.changed(changed)
+                broker.publish(changed)
 
         renders = RenderPool(settings, versions)
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
+        renderer.kept = app.state.memo
         def publish_all(codes: set[str]) -> None:
             for code in codes:
                 publish(code)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.errors import NotFound
 from app.services import workshops
 from app.services.views import view_context
+from app.versions import Memo
 from app.web import render_text
 
 TEMPLATE = {
@@ -27,6 +28,9 @@ class LiveRenderer:
     def __init__(self, engine: Engine, templates: Jinja2Templates) -> None:
         self.engine, self.templates = engine, templates
         self.base_by_code: dict[str, str] = {}  # the site's address per workshop (links in the views)
+        # Values kept per version of a workshop (app/versions.py): each group's standing on its
+        # event's grid is ranked again only when that group changed.
+        self.kept: Memo | None = None
 
     def __call__(self, code: str, view: str, lang: str) -> str | None:
         return self.render_many(code, [(code, view, lang)])[(code, view, lang)]
@@ -41,7 +45,8 @@ class LiveRenderer:
             memo: dict[Any, Any] = {}
             return {key: render_text(self.templates, TEMPLATE[key[1]], key[2],
                                      **view_context(session, workshop=workshop, view=key[1], lang=key[2],
-                                                    base=self.base_by_code.get(code, ""), memo=memo))
+                                                    base=self.base_by_code.get(code, ""), memo=memo,
+                                                    kept=self.kept))
                     for key in keys}
 
 

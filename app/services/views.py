@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.models import Phase, Workshop
-from app.services import (facilitation, participation, project_search, projects, results, rounds_view, screen_pages,
-                          workshops)
+from app.models import Phase, Workshop, utcnow
+from app.services import (facilitation, group_grid, participation, project_search, projects, results, rounds_view,
+                          screen_pages, workshops)
+from app.versions import Memo
 
 VIEWS = ("screen", "facilitator", "phone")
 
@@ -50,9 +51,10 @@ def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
 
 
 def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
-                 base: str = "", memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+                 base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None) -> dict[str, Any]:
     """Everything the live partial of `view` needs. Views of one workshop drawn together share
-    a `memo`, so the ranking and counts are computed once for all of them."""
+    a `memo`, so the ranking and counts are computed once for all of them; `kept` (the
+    process's memo by version, app/versions.py) keeps each group's standing on an event's grid."""
     memo = {} if memo is None else memo
     if "outcome" not in memo:
         memo["outcome"] = results.compute(session, workshop=workshop)
@@ -93,6 +95,10 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         for key in ("newest_first", "ballot_order"):
             values[f"{key}_page"] = project_search.page(values.get(key, []))
     if view in ("screen", "facilitator"):
+        if "grid" not in memo:
+            memo["grid"] = group_grid.context(session, workshop=workshop, body=values["screen_body"],
+                                              now=utcnow(), kept=kept)
+        values.update(memo["grid"])
         values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
                                                now_ms=values["server_now_ms"])
     return values
