@@ -13,6 +13,7 @@ the screen scales down as a whole on smaller displays (app.js), so they hold the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ WALL_TITLES = 2  # titles per column part, two lines each
 STRATEGY_BANDS = 4  # strategies per page of the ranking within each strategy
 STRATEGY_TOP = 3  # projects beside each strategy (the rest are counted: "and N more")
 AGENCIES = 8
-GROUPS = 40  # group tiles on the event's grid, 8 x 5 (app/services/group_grid.py)
+GROUPS = 40  # group tiles on the event's grid, 7 x 6 (app/services/group_grid.py)
 COVERAGE_ROWS = 12  # table rows when the column legend stands beside the table (names on two lines at most)
 COVERAGE_ROWS_UNDER = 6  # when it stands under it (many columns)
 COVERAGE_SIDE_LEGEND = 7  # up to this many columns the legend fits beside the table
@@ -112,14 +113,11 @@ class CoverageTable:
 
 
 def grid_shape(count: int) -> tuple[int, int]:
-    """(columns, rows) for `count` tiles on a 1920x1080 screen: about 16:9 tiles' worth, wider
-    than tall (8 x 5 for 40 groups)."""
+    """(columns, rows) for `count` group tiles on a 1920x1080 screen: tiles about twice as wide
+    as tall, room for a group's name (7 x 6 for 40 groups, 4 x 3 for 12)."""
     count = max(1, count)
-    columns = 1
-    while columns * max(1, round(columns * 0.62)) < count:
-        columns += 1
-    rows = -(-count // columns)
-    return columns, rows
+    columns = min(count, math.ceil(math.sqrt(count * 1.2)))
+    return columns, math.ceil(count / columns)
 
 
 def wall_parts(columns: list[tuple[Any, list[Standing]]]) -> list[WallPart]:
