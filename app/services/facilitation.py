@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import group_grid, moderation, participation, projects, results, scoring, timer, workshops
+from app.services import group_grid, moderation, participation, projects, results, scoring, timer
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,

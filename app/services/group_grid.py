@@ -59,6 +59,7 @@ class Standing:
     """What a group's ranking and votes give its tile; kept per version of the group."""
 
     voters: int
+    dots_cast: int  # in the group's current round (0 in a scoring round)
     leader: str | None  # the leading project's title (None: no votes yet)
     leader_dots: int
     leader_score: float | None
@@ -78,11 +79,12 @@ class Tile:
 
 def _standing(session: Session, group: Workshop) -> Standing:
     outcome = results.compute(session, workshop=group)
-    voters = participation.counts(session, group, by_agency=False)["voter_count"]
+    counted = participation.counts(session, group, by_agency=False)
+    voters, dots = counted["voter_count"], counted["dots_cast"]
     top = outcome.standings[0] if outcome.standings else None
     if top is None or not (top.dots or top.voters or top.scorers):
-        return Standing(voters, None, 0, None, False, outcome.method.takes_dots)
-    return Standing(voters, top.project.title, top.dots, top.score, top.rank_shared, outcome.method.takes_dots)
+        return Standing(voters, dots, None, 0, None, False, outcome.method.takes_dots)
+    return Standing(voters, dots, top.project.title, top.dots, top.score, top.rank_shared, outcome.method.takes_dots)
 
 
 def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None) -> list[Tile]:
