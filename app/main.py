@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         renderer = make_renderer(engine, app.state.templates)
         hub = Hub(renderer, interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
-                  view_intervals={"phone": settings.phone_interval})
+                  view_intervals={"phone": settings.phone_interval}, groups_interval=settings.groups_interval)
         if settings.gc_freeze:
             tune_gc(settings.gc_threshold0)
         if settings.switch_interval:

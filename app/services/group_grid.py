@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Project, Workshop
-from app.services import groups, participation, results, timer, workshops
+from app.services import groups, methods, participation, projects, rounds, timer, workshops
 from app.versions import Memo
 
 
@@ -78,13 +78,22 @@ class Tile:
 
 
 def _standing(session: Session, group: Workshop) -> Standing:
-    outcome = results.compute(session, workshop=group)
+    """The group's leader by its round's method (the method's own ranking, as results.compute
+    ranks it, without the strategy and coverage tables the grid does not show) and its counts."""
+    round_ = rounds.current_round(session, workshop=group)
+    method = methods.of(round_.mode)
+    candidates = projects.list_projects(session, workshop=group)
+    in_scope = rounds.scope(session, round_=round_)
+    if in_scope is not None:
+        candidates = [p for p in candidates if p.id in in_scope]
+    standings = method.rank(session, round_=round_, projects=candidates, tags=projects.Tags(session, ()))
     counted = participation.counts(session, group, by_agency=False)
     voters, dots = counted["voter_count"], counted["dots_cast"]
-    top = outcome.standings[0] if outcome.standings else None
+    top = standings[0] if standings else None
     if top is None or not (top.dots or top.voters or top.scorers):
-        return Standing(voters, dots, None, 0, None, False, outcome.method.takes_dots)
-    return Standing(voters, dots, top.project.title, top.dots, top.score, top.rank_shared, outcome.method.takes_dots)
+        return Standing(voters, dots, None, 0, None, False, method.takes_dots)
+    tied = len(standings) > 1 and standings[1].rank == top.rank
+    return Standing(voters, dots, top.project.title, top.dots, top.score, tied, method.takes_dots)
 
 
 def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None) -> list[Tile]:
