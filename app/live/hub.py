@@ -359,6 +359,10 @@ class Hub:
                 for key, html in rendered.items():
                     if html is not None:
                         self._send_view(key, {"type": "websocket.send", "text": Utf8Text(html)})
+                if due and self.render_on_loop and len(codes) > 1:
+                    # Drawn on the loop, 40 groups' views in one go held every tap's answer for
+                    # all of them: let waiting requests in between workshops.
+                    await asyncio.sleep(0)
             # The coalescing window, counted from the flush's start (a long fan-out to the
             # phones does not delay the next screen): changes arriving meanwhile go together.
             await asyncio.sleep(max(0.0, self.interval - (self._loop.time() - started)))
