@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # Seconds a thread may hold the GIL while others wait. None: Python's default (0.005; tests),
     # but `ruamkit serve` sets 0.0005 (app/cli.py run_server).
     switch_interval: float | None = None
+    # Load the Thai word cutter and cut the open workshops' titles in a background thread at
+    # start (app/services/project_search.py warm_up): a phone's first search then takes
+    # milliseconds, not seconds. None: off (tests), but `ruamkit serve` turns it on.
+    warm_search: bool | None = None
     # When set, creating or importing a workshop needs this password (public hosts).
     organiser_password: str | None = None
     # Mark cookies Secure; also implied when a request arrives over https.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator, Callable
 from functools import cache
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
@@ -32,8 +34,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # Async on purpose: making a Session does no I/O (it connects at its first query, in the
     # handler's thread) and closing it only hands the connection back, so this saves two
     # thread-pool hops per request (about 1 ms of CPU each on a busy 2-core box).
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        # The database went away after the answer was drawn (PostgreSQL restarting): closing
+        # rolls back on a connection that is no more, which SQLAlchemy has already dropped from
+        # the pool. Nothing uncommitted survives a lost connection; the answer stands.
+        with contextlib.suppress(OperationalError, InterfaceError):
+            session.close()
 
 
 async def get_ballot_box(request: Request) -> BallotBox:  # async: no thread-pool hop on the tap path

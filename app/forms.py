@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,9 +11,10 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from app import i18n
+from app.errors import Invalid
 from app.i18n import N_
 from app.models.project import ProjectCreate, ProjectUpdate
-from app.models.workshop import WorkshopCreate, WorkshopSettingsUpdate
+from app.models.workshop import FrameworkFile, WorkshopCreate, WorkshopSettingsUpdate
 from app.text import clean_title
 
 
@@ -42,14 +44,45 @@ def _lines(text: object) -> list[str]:
     return [line.strip() for line in (text if isinstance(text, str) else "").splitlines() if line.strip()]
 
 
-def _entries(text: object, prefix: str) -> list[dict[str, str]]:
-    """'CODE | name' per line, or just a name (coded S1, S2... / R1, R2...)."""
-    entries = []
-    for number, line in enumerate(_lines(text), start=1):
-        code, sep, name = line.partition("|")
-        entries.append({"code": code.strip(), "name": name.strip()} if sep else
-                       {"code": f"{prefix}{number}", "name": line})
-    return entries
+def _entries(text: object, prefix: str) -> list[dict[str, Any]]:
+    """'CODE | name' per line, or just a name (coded S1, S2... / R1, R2...). A line nests under
+    the line above it when indented more (spaces or tabs), or, unindented, when its code is
+    another's with one more dotted part ("S1.2" under "S1"): the tree of API.md's `children`.
+    Indentation that matches no line above is refused, naming the line (Invalid)."""
+    raw = text if isinstance(text, str) else ""  # a form field may be an uploaded file: no lines
+    lines = [(n, line.replace("\t", "    ").rstrip()) for n, line in enumerate(raw.splitlines(), start=1)]
+    lines = [(n, line) for n, line in lines if line.strip()]
+    margin = min((len(line) - len(line.lstrip()) for _n, line in lines), default=0)
+    top: list[dict[str, Any]] = []
+    open_above: list[tuple[int, dict[str, Any]]] = []  # (indent, entry) of the lines it may nest under
+    by_code: dict[str, dict[str, Any]] = {}
+    for number, line in lines:
+        indent = len(line) - len(line.lstrip()) - margin
+        code, sep, name = (part.strip() for part in line.strip().partition("|"))
+        while open_above and open_above[-1][0] >= indent:
+            closed = open_above.pop()[0]
+            if closed > indent and (not open_above or open_above[-1][0] < indent):
+                raise _misindented(prefix, number)
+        dotted = code.rpartition(".")[0].casefold() if sep else ""
+        parent = open_above[-1][1] if open_above else by_code.get(dotted) if dotted else None
+        siblings = parent["children"] if parent is not None else top
+        # A line without a code is numbered in its place: S3 at the top, S1.2 under S1.
+        entry: dict[str, Any] = {"code": code, "name": name, "children": []} if sep else {
+            "code": f"{parent['code']}.{len(siblings) + 1}" if parent else f"{prefix}{len(siblings) + 1}",
+            "name": line.strip(), "children": []}
+        siblings.append(entry)
+        by_code.setdefault(entry["code"].casefold(), entry)
+        open_above.append((indent, entry))
+    return top
+
+
+def _misindented(prefix: str, line: int) -> Invalid:
+    """A line indented to no level of the lines above it (the textarea's own line number)."""
+    if prefix == "S":
+        return Invalid("Strategies, line {line}: its indentation matches no line above it. Indent a line "
+                       "further than the line it belongs under, and its siblings as far as it.", line=line)
+    return Invalid("Reform areas, line {line}: its indentation matches no line above it. Indent a line "
+                   "further than the line it belongs under, and its siblings as far as it.", line=line)
 
 
 def _int(value: Any) -> Any:
@@ -59,19 +92,25 @@ def _int(value: Any) -> Any:
         return value
 
 
-def workshop_form(form: FormData | dict[str, Any]) -> WorkshopCreate:
+def workshop_form(form: FormData | dict[str, Any], framework_file: FrameworkFile | None = None) -> WorkshopCreate:
+    """The workshop the new-workshop form describes; `framework_file`: the file it uploaded
+    (read by the route), whose agencies are the list when none are typed."""
     framework: Any = form.get("framework") or "th-national-2018"  # a preset's key
+    agencies = _lines(form.get("agencies"))
     if form.get("framework") == "own":  # an own preset, by the id its saver was given
         framework = str(form.get("own_preset") or "").strip()
     if form.get("framework") == "custom":
         framework = {"strategies": _entries(form.get("custom_strategies"), "S"),
                      "reform_areas": _entries(form.get("custom_reform_areas"), "R")}
+    if form.get("framework") == "file" and framework_file is not None:
+        framework = framework_file.custom().model_dump(exclude_none=True)
+        agencies = agencies or [a.name_th or a.name_en or "" for a in framework_file.agencies]
     return WorkshopCreate.model_validate({
         "title": form.get("title", ""),
         "description": form.get("description", ""),
         "language": form.get("language") or "th",
         "framework": framework,
-        "agencies": _lines(form.get("agencies")),
+        "agencies": agencies,
         "dots_per_participant": _int(form.get("dots_per_participant", 5)),
         "max_dots_per_project": _int(form.get("max_dots_per_project", 3)),
         "show_live_tallies": form.get("show_live_tallies") in ("on", "true", "1"),
@@ -162,6 +201,8 @@ _VALUE_ERRORS = {
     "A project can have at most": N_("A project can have at most {max} tags in all."),
     "Each strategy code must be unique": N_("Each strategy code must be unique."),
     "Each reform area code must be unique": N_("Each reform area code must be unique."),
+    "At most": N_("At most {max} strategies and at most {max} reform areas, every level counted."),
+    "Entries nest at most": N_("Strategies and reform areas nest at most {max} levels deep."),
 }
 _TOO_LONG_WITH_COUNT = N_("This is too long: at most {max} characters, and it has {count}. Please shorten it.")
 _CHECK = N_("Check this value.")
@@ -180,7 +221,8 @@ def _message(error: Any, field: str) -> tuple[str, dict[str, object]]:
         text = str(error.get("msg", "")).removeprefix("Value error, ")
         for start, template in _VALUE_ERRORS.items():
             if text.startswith(start):
-                return template, {"max": "".join(c for c in text if c.isdigit()) or params["max"]}
+                first = re.search(r"\d+", text)
+                return template, {"max": first.group(0) if first else params["max"]}
     if kind == "string_too_long" and isinstance(error.get("input"), str):
         # The count the server holds against the limit: after cleaning (NFC, spaces, blank lines).
         cleaned = clean_title(error["input"])

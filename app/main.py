@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
@@ -52,10 +56,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise
         app.state.engine = engine
         on_loop = settings.db_on_loop
-        renderer = make_renderer(engine, app.state.templates)
+        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
+        # until its workshop changes: every change notice, of this process or another, moves its version.
+        versions = Versions()
+        # The live views' project lists (rows and tags) are kept until the projects change: a
+        # vote re-reads only the tallies (a redraw of 3,000 projects, issue 13).
+        kept_projects = Memo(versions, size=64, projects_only=True)
+        renderer = make_renderer(engine, app.state.templates, kept_projects)
         hub = Hub(renderer, interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval}, groups_interval=settings.groups_interval)
+        if settings.warm_search:  # not waited for: the server takes requests meanwhile
+            threading.Thread(target=warm_search, args=(engine,), name="warm-search", daemon=True).start()
         if settings.gc_freeze:
             tune_gc(settings.gc_threshold0)
         if settings.switch_interval:
@@ -65,28 +77,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # 2,940 of 3,000 votes acknowledged instead of 2,359 (README, "Running a large event").
             sys.setswitchinterval(settings.switch_interval)
         broker = make_broker(settings.redis_url)
-        # What is drawn from a workshop (the phones' shared view, public results, files) is kept
-        # until its workshop changes: every change notice, of this process or another, moves its version.
-        versions = Versions()
         broker.subscribe(hub.notify)
         broker.subscribe(versions.changed)
+        broker.on_resync(versions.changed_all)  # first: a redraw must not get what was kept from before
+        broker.on_resync(hub.notify_all)
 
-        def publish(code: str) -> None:
+        def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
             was kept from before), then every process's hub. A group's change is its event's
             too (the event's screen shows every group); each hub coalesces the notices per code."""
             for changed in group_grid.changed_codes(code):
-                versions.changed(changed)
-                broker.publish(changed)
+                versions.changed(changed, votes_only)
+                broker.publish(changed, votes_only)
 
         renders = RenderPool(settings, versions)
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
-        renderer.kept = app.state.memo
-        def publish_all(codes: set[str]) -> None:
+        renderer.grid_kept = app.state.memo
+        def publish_all(codes: set[str]) -> None:  # the ballot box's: votes and scores only
             for code in codes:
-                publish(code)
+                publish(code, votes_only=True)
 
         ballot_box = BallotBox(engine, on_loop=on_loop, on_committed=publish_all)
         app.state.ballot_box = ballot_box
@@ -172,6 +183,9 @@ def tune_gc(threshold0: int) -> None:
     gc.set_threshold(threshold0, threshold1, threshold2)
 
 
+DATABASE_LOG_SECONDS = 10.0
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     from app.pages import page_error_response
 
@@ -184,6 +198,24 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, RateLimited | Unavailable):
             response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
         return response
+
+    # The database away for a moment (PostgreSQL restarting, a connection cut, the pool empty):
+    # a clear "try again" (503, Retry-After), never a 500. The pool's pre-ping replaces the
+    # broken connections, so the next request after the database is back is served as usual.
+    # Logged once per DATABASE_LOG_SECONDS, not once per request of a storm.
+    logged_at = [-DATABASE_LOG_SECONDS]
+
+    async def database_away(request: Request, exc: Exception) -> Response:
+        now = time.monotonic()
+        if now - logged_at[0] >= DATABASE_LOG_SECONDS:
+            logged_at[0] = now
+            log.warning("The database is not answering (%s); answering 503 with Retry-After meanwhile",
+                        str(exc).splitlines()[0][:200])
+        return await domain_error(request, Unavailable(
+            "The database is not answering just now; nothing was changed. Try again in {seconds} seconds.", seconds=2))
+
+    for away in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(away, database_away)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -308,3 +340,21 @@ class _TooLarge(HTTPException):
 
 
 app = create_app()
+
+
+def warm_search(engine: Any) -> None:
+    """The Thai word cutter loaded and the open workshops' newest titles and agencies cut into
+    words, in a background thread: a phone's first search after start was 2 to 3 s."""
+    from sqlmodel import Session, col, select
+
+    from app.models import Phase, Project, Workshop
+    from app.services import project_search
+
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(Project.title, Project.agency).join(Workshop)
+                                .where(col(Workshop.phase) != Phase.closed)
+                                .order_by(col(Project.id).desc()).limit(project_search.WARM_TEXTS // 2)).all()
+        project_search.warm_up(text for row in rows for text in row if text)
+    except Exception:  # a search still works without it, only its first time is slower
+        logging.getLogger(__name__).exception("Warming the search up failed")

@@ -18,18 +18,40 @@ T = TypeVar("T")
 
 
 class Versions:
+    """Two numbers per workshop: its version, which every change moves, and its projects'
+    version, which every change but votes and scores moves (the ballot box's notices say so):
+    a big workshop's project list is kept across a vote storm, its tallies are not."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
+        self._projects: dict[str, int] = {}
+        # Both numbers of a workshop with no notice yet; moved by changed_all, so that values
+        # kept for those workshops are dropped too.
+        self._base = 0
 
-    def changed(self, code: str) -> None:
-        """The broker's listener: this workshop changed."""
+    def changed(self, code: str, votes_only: bool = False) -> None:
+        """The broker's listener: this workshop changed (only its votes or scores, or anything)."""
         with self._lock:
-            self._versions[code] = self._versions.get(code, 0) + 1
+            self._versions[code] = self._versions.get(code, self._base) + 1
+            if not votes_only:
+                self._projects[code] = self._projects.get(code, self._base) + 1
+
+    def changed_all(self) -> None:
+        """Notices may have been lost (Redis was away): whatever was kept may be out of date."""
+        with self._lock:
+            for numbers in (self._versions, self._projects):
+                for code in numbers:
+                    numbers[code] += 1
+            self._base += 1
 
     def of(self, code: str) -> int:
         with self._lock:
-            return self._versions.get(code, 0)
+            return self._versions.get(code, self._base)
+
+    def projects_of(self, code: str) -> int:
+        with self._lock:
+            return self._projects.get(code, self._base)
 
 
 class Memo:
@@ -37,8 +59,11 @@ class Memo:
     asking for the same value wait for it (a crowd asking for a big workshop's results costs
     one computation, not one each). At most `size` values are kept, the least used dropped."""
 
-    def __init__(self, versions: Versions, size: int = 256) -> None:
+    def __init__(self, versions: Versions, size: int = 256, *, projects_only: bool = False) -> None:
+        """`projects_only`: values drawn from the projects alone (their rows and tags), kept
+        until the projects' version moves (votes leave it)."""
         self.versions, self.size = versions, size
+        self._version_of = versions.projects_of if projects_only else versions.of
         self._lock = threading.Lock()
         self._values: OrderedDict[tuple[str, Hashable], tuple[int, object]] = OrderedDict()
         self._computing: dict[tuple[str, Hashable], threading.Lock] = {}
@@ -47,7 +72,7 @@ class Memo:
     def get(self, code: str, key: Hashable, compute: Callable[[], T]) -> T:
         full = (code, key)
         while True:
-            version = self.versions.of(code)
+            version = self._version_of(code)
             with self._lock:
                 kept = self._values.get(full)
                 if kept is not None and kept[0] == version:

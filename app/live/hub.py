@@ -80,10 +80,12 @@ class Connection:
     pending: dict[str, str] | None = None
     task: asyncio.Task[None] | None = None  # finishing a send that had to wait
     sending_since: float | None = None  # loop time that send started; the watchdog drops stuck ones
+    offered: bool = False  # whether any message was offered yet (a later snapshot would be older)
 
     def offer(self, message: str | dict[str, str]) -> None:
         if isinstance(message, str):
             message = {"type": "websocket.send", "text": message}
+        self.offered = True
         if self.task is not None:
             self.pending = message  # replaces anything unsent: only the newest state matters
             return
@@ -140,6 +142,7 @@ class Connection:
 class Hub:
     SLICE = 100  # a view with more connections than this is written in a task of its own ...
     SLICE_SECONDS = 0.002  # ... giving the event loop a turn every 2 ms
+    RETRY_SECONDS = 1.0  # a redraw that failed (e.g. the database busy) is tried again after this
 
     def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0,
                  render_on_loop: bool = False, view_intervals: dict[str, float] | None = None,
@@ -199,11 +202,22 @@ class Hub:
 
     # --- change notices (called from any thread) ---
 
-    def notify(self, code: str) -> None:
+    def notify(self, code: str, votes_only: bool = False) -> None:
         if self._loop is None or self._loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # loop shutting down
             self._loop.call_soon_threadsafe(self._mark_dirty, code)
+
+    def notify_all(self) -> None:
+        """Every workshop with a view here changed, maybe (the broker lost notices): redraw them all."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # loop shutting down
+            self._loop.call_soon_threadsafe(self._mark_all_dirty)
+
+    def _mark_all_dirty(self) -> None:
+        for code in list(self._by_code):
+            self._mark_dirty(code)
 
     def _mark_dirty(self, code: str) -> None:
         event, dash, _number = code.partition("-")
@@ -216,6 +230,12 @@ class Hub:
             assert self._dirty_event is not None
             self._dirty_event.set()
 
+    def _retry_later(self, code: str) -> None:
+        """A failed redraw would leave its views behind until the room's next change, which may
+        never come: try it again shortly."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_later(self.RETRY_SECONDS, self._mark_dirty, code)
+
     # --- connections ---
 
     async def connect(self, websocket: WebSocket, key: ViewKey) -> Connection:
@@ -225,7 +245,10 @@ class Hub:
         self._views[key].add(conn)
         self._by_code[key[0]].add(key)
         snapshot = self._cache.get(key) or await self._render_key(key)
-        if snapshot is not None and conn.pending is None and conn.task is None:
+        # A change flushed while the snapshot was drawing has reached this connection already,
+        # newer than the snapshot: sending the snapshot after it would leave the view behind
+        # the room until its next change (seen: a phone kept round 1 after a round started).
+        if snapshot is not None and not conn.offered:
             conn.offer(snapshot)
         return conn
 
@@ -274,6 +297,7 @@ class Hub:
                     else await self._loop.run_in_executor(self._pool, self.renderer, *key))
         except Exception:
             log.exception("Rendering live view %s failed", key)
+            self._retry_later(key[0])
             return None
         self.renders += 1
         if html is not None and key in self._views:
@@ -291,6 +315,7 @@ class Hub:
                         else await self._loop.run_in_executor(self._pool, render_many, code, keys))
         except Exception:
             log.exception("Rendering the live views of %s failed", code)
+            self._retry_later(code)
             return {}
         self.renders += len(rendered)
         for key, html in rendered.items():

@@ -25,12 +25,13 @@ TEMPLATE = {
 class LiveRenderer:
     """The hub's renderer: (code, view, lang) -> the view's HTML, or None if the workshop is gone."""
 
-    def __init__(self, engine: Engine, templates: Jinja2Templates) -> None:
-        self.engine, self.templates = engine, templates
+    def __init__(self, engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> None:
+        """`kept`: project lists kept until the projects change (app/versions.py, projects_only)."""
+        self.engine, self.templates, self.kept = engine, templates, kept
         self.base_by_code: dict[str, str] = {}  # the site's address per workshop (links in the views)
-        # Values kept per version of a workshop (app/versions.py): each group's standing on its
-        # event's grid is ranked again only when that group changed.
-        self.kept: Memo | None = None
+        # Values kept per whole version of a workshop (votes too; app/versions.py): each group's
+        # standing on its event's grid is ranked again only when that group changed.
+        self.grid_kept: Memo | None = None
 
     def __call__(self, code: str, view: str, lang: str) -> str | None:
         return self.render_many(code, [(code, view, lang)])[(code, view, lang)]
@@ -46,9 +47,9 @@ class LiveRenderer:
             return {key: render_text(self.templates, TEMPLATE[key[1]], key[2],
                                      **view_context(session, workshop=workshop, view=key[1], lang=key[2],
                                                     base=self.base_by_code.get(code, ""), memo=memo,
-                                                    kept=self.kept))
+                                                    kept=self.kept, grid_kept=self.grid_kept))
                     for key in keys}
 
 
-def make_renderer(engine: Engine, templates: Jinja2Templates) -> LiveRenderer:
-    return LiveRenderer(engine, templates)
+def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:
+    return LiveRenderer(engine, templates, kept)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from collections.abc import Iterator
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
@@ -84,6 +84,9 @@ class Workshop(SQLModel, table=True):
     typed_agencies: bool = False
     # The page of a long big-screen list the facilitator holds (None: the screen turns the pages).
     screen_page: int | None = None
+    # The strategy the big screen has drilled into: its per-strategy views show that strategy's
+    # children (None: the top level). No FK: a stale id just shows the top level (frameworks.drill).
+    screen_drill_id: int | None = None
     # What the workshop calls its two dimensions ("Goals", "Pillars"); None: its preset's or the
     # usual name, in the reader's language (app/services/frameworks.dimension_label).
     strategies_label: str | None = Field(default=None, max_length=60)
@@ -100,12 +103,17 @@ class Workshop(SQLModel, table=True):
     @property
     def framework_id(self) -> int:
         """The workshop whose strategies, reform areas and agencies this one uses."""
-        return self.parent_id if self.parent_id is not None else self.id
+        return framework_of(self)
 
     @property
     def event_id(self) -> int:
         """The event's workshop: this one, or the workshop this group belongs to."""
         return self.framework_id
+
+
+def framework_of(workshop: Workshop | Any) -> int:
+    """Workshop.framework_id, also of a plain row read with parent_id (the vote path)."""
+    return workshop.parent_id if workshop.parent_id is not None else workshop.id
 
 
 class _Named(SQLModel):
@@ -327,11 +335,12 @@ class ScreenViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     view: ScreenView | None = None
     page: Annotated[int, PydField(strict=True, ge=1, le=1000)] | None = None
+    drill: Annotated[int, PydField(strict=True, ge=1)] | None = None
 
     @model_validator(mode="after")
     def view_or_page(self) -> ScreenViewIn:
-        if self.view is None and "page" not in self.model_fields_set:
-            raise ValueError("Give 'view', 'page' (null: turn the pages), or both.")
+        if self.view is None and not {"page", "drill"} & self.model_fields_set:
+            raise ValueError("Give 'view', 'page' (null: turn the pages), 'drill' (null: the top level), or more.")
         return self
 
 
@@ -410,6 +419,7 @@ class WorkshopPublic(BaseModel):
     premoderate: bool = False
     screen_view: str = "auto"
     screen_page: int | None = None  # the page the facilitator holds (None: the screen turns them)
+    screen_drill: int | None = None  # the strategy the screen shows the children of (None: the top level)
     timer: TimerPublic | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     shuffle_projects: bool = False

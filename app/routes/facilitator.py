@@ -248,6 +248,19 @@ def step_screen_page(request: Request, workshop: WorkshopDep, session: SessionDe
     return console_live(request, session, workshop, language(request, workshop))
 
 
+@router.post("/w/{code}/facilitate/screen-drill")
+def drill_screen(request: Request, workshop: WorkshopDep, session: SessionDep,
+                 form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
+    """The console's drill buttons: show a strategy's children on the screen's per-strategy
+    views (strategy_id), or the top level (empty)."""
+    text = str(form.get("strategy_id", "")).strip()
+    if text and not text.isdigit():
+        raise Invalid("Choose a strategy to drill into, or none for the top level.")
+    workshops.set_screen_drill(session, workshop=workshop, actor=facilitator, strategy_id=int(text) if text else None)
+    notify(request, workshop.code)
+    return console_live(request, session, workshop, language(request, workshop))
+
+
 @router.post("/w/{code}/facilitate/reveal")
 def reveal_results(request: Request, workshop: WorkshopDep, session: SessionDep,
                    facilitator: FacilitatorPage) -> Response:

@@ -7,15 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from app import i18n
 from app.deps import SessionDep, SettingsDep, limit_create
-from app.errors import Forbidden, NotFound, RateLimited
-from app.forms import FormDep, form_errors, workshop_form
+from app.errors import Forbidden, Invalid, NotFound, RateLimited
+from app.forms import UploadFormDep, form_errors, workshop_form
+from app.models.workshop import FrameworkFile
 from app.pages import FLASH_COOKIE, LANG_COOKIE, language, no_store, secure_cookies, set_key_cookie
-from app.services import presets, workshops
+from app.services import own_presets, presets, workshops
 from app.services.access import check_organiser
 from app.web import page
 
@@ -67,9 +68,17 @@ def new_workshop_form(request: Request, settings: SettingsDep) -> Response:
                 errors={}, presets=list(presets.PRESETS.values()), needs_password=bool(settings.organiser_password))
 
 
+def _uploaded_framework(form: FormData) -> FrameworkFile | None:
+    """The framework file chosen on the form, read (Invalid if it is none)."""
+    if form.get("framework") != "file":
+        return None
+    upload = form.get("framework_file")
+    return own_presets.from_upload(upload.file.read() if isinstance(upload, UploadFile) else b"")
+
+
 @router.post("/new")
 def create_workshop_from_form(request: Request, session: SessionDep, settings: SettingsDep,
-                              form: Annotated[FormData, FormDep]) -> Response:
+                              form: Annotated[FormData, UploadFormDep]) -> Response:
     """Create a workshop from the form and land on its facilitator page."""
     raw = {name: value for name, value in form.items() if name != "organiser_password"}
     lang = language(request)
@@ -91,9 +100,13 @@ def create_workshop_from_form(request: Request, session: SessionDep, settings: S
                     errors={"organiser_password": "missing or wrong"},
                     presets=list(presets.PRESETS.values()), needs_password=needs_password)
     try:
-        workshop_in = workshop_form(form)
+        workshop_in = workshop_form(form, framework_file=_uploaded_framework(form))
     except ValidationError as exc:
         return page(request, "pages/new.html", lang, status_code=422, values=raw, errors=form_errors(exc, lang),
+                    presets=list(presets.PRESETS.values()), needs_password=needs_password)
+    except Invalid as exc:  # a typed framework that nests nowhere, or a framework file that is not one
+        return page(request, "pages/new.html", lang, status_code=422, values=raw,
+                    errors={"framework": i18n.translate_error(exc.template, exc.params, lang)},
                     presets=list(presets.PRESETS.values()), needs_password=needs_password)
     try:
         workshop, facilitator_key, _screen_key = workshops.create_workshop(session, workshop_in=workshop_in)

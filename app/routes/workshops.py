@@ -6,8 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Response, status
 
-from app.errors import Invalid
-
 from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
@@ -82,9 +80,11 @@ def set_timer(request: Request, timer_in: TimerIn, workshop: WorkshopDep, sessio
 def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopDep, session: SessionDep,
                     actor: Annotated[Actor, api_door(Action.choose_screen_view)]) -> WorkshopPublic:
     """Choose what the big screen shows (facilitator or screen key; "auto" follows the phase)
-    and, facilitator only, hold one of its pages (`page`; null: the screen turns them)."""
+    and, facilitator only, hold one of its pages (`page`; null: the screen turns them) or drill
+    its per-strategy views into a strategy (`drill`; null: the top level)."""
     workshops.set_screen(session, workshop=workshop, actor=actor, view=view_in.view, page=view_in.page,
-                         hold="page" in view_in.model_fields_set)
+                         hold="page" in view_in.model_fields_set, drill=view_in.drill,
+                         drilling="drill" in view_in.model_fields_set)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
 
@@ -135,17 +135,14 @@ def export_framework(workshop: WorkshopDep, session: SessionDep,
 async def import_framework_sheet(request: Request, fmt: Literal["csv", "xlsx"], session: SessionDep,
                                  settings: SettingsDep,
                                  x_organiser_password: Annotated[str | None, Header()] = None) -> OwnPresetPublic:
-    """Keep a framework spreadsheet (as the CSV or XLSX export writes it; CSV in UTF-8) as an own preset."""
+    """Keep a framework spreadsheet (as the CSV or XLSX export writes it; CSV in UTF-8, with or
+    without BOM, or cp874/TIS-620) as an own preset."""
     limit_create(request)
     check_organiser(settings, x_organiser_password)
     body = await request.body()
     if fmt == "xlsx":
         return own_presets.store(session, framework=own_presets.from_xlsx(body))
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Invalid("A framework CSV must be in UTF-8.") from exc
-    return own_presets.store(session, framework=own_presets.from_csv(text))
+    return own_presets.store(session, framework=own_presets.from_csv(body))
 
 
 @router.post("/workshops/{code}/own-presets", status_code=status.HTTP_201_CREATED, response_model=OwnPresetPublic,

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.errors import Conflict, Invalid
+from app.models.workshop import framework_of
 from app.models import Agency, Participant, Project, Workshop
 
 
@@ -77,7 +78,7 @@ def typed(names: Iterable[str], listed: set[str]) -> set[str]:
 
 
 def _listed(session: Session, workshop: Workshop) -> set[str]:
-    agencies = session.exec(select(Agency).where(Agency.workshop_id == workshop.framework_id))
+    agencies = session.exec(select(Agency).where(Agency.workshop_id == framework_of(workshop)))
     return {name.casefold() for agency in agencies
             for name in (agency.name_th, agency.name_en) if name}
 

@@ -20,17 +20,24 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.models import Project, Workshop
+from app.models.project import ProjectRow
+from app.versions import Memo
 from app.services import projects as projects_service
 
 # A hint is shown from this cosine similarity on: the threshold measured on the labelled pairs
 # of tests/data/duplicate_pairs.json (see tests/services/test_duplicates.py for the numbers).
 THRESHOLD = 0.35
+# The words two proposals share point to one project only when few others share them all: what a
+# dozen proposals have in common is a template ("ก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ ..."), filled
+# in for different works. Two or three agencies proposing one project is the case hints are for.
+MAX_SHARED_BY = 3
 # How many shared words explain a hint.
 SHOWN_WORDS = 6
 
@@ -119,7 +126,7 @@ def normalise(token: str) -> str | None:
 # "ตำบลหนองบัว") besides its pieces, whose parts (ดอน, หนอง...) name half the villages.
 _NUMBER = re.compile(r"[0-9\u0e50-\u0e59][0-9\u0e50-\u0e59,.]*")
 _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-NUMBER_LABELS = {"ม.": "หมู่", "หมู่ที่": "หมู่"}  # ม.7 is หมู่ที่ 7
+NUMBER_LABELS = {"ม.": "หมู่", "หมู่ที่": "หมู่", "หมู": "หมู่"}  # ม.7 is หมู่ที่ 7; หมู is a slip
 _PLACE = re.compile(r"(บ้าน|ชุมชน|ตำบล|อำเภอ|จังหวัด|(?<![\u0e01-\u0e4e])[ตอจ]\.)\s*([\u0e01-\u0e4e]{2,})")
 PLACE_MARKERS = {"ต.": "ตำบล", "อ.": "อำเภอ", "จ.": "จังหวัด"}
 
@@ -136,7 +143,7 @@ def _numbered(tokens: list[str]) -> list[str]:
         while j >= 0 and tokens[j].strip() in ("", "ที่"):
             j -= 1
         label = tokens[j].strip().lower() if j >= 0 else ""
-        if label.endswith("."):
+        if label.endswith(".") and label not in NUMBER_LABELS:  # ม. is a moo, never a code's tail
             while j > 0 and len(tokens[j - 1].strip()) == 1 and _LETTER.match(tokens[j - 1].strip()):
                 j -= 1
                 label = tokens[j].strip() + label
@@ -169,40 +176,153 @@ def words(text: str) -> tuple[str, ...]:
     return (*out, *numbered, *places)
 
 
-# The labels whose value identifies one work: a moo, a numbered point, a road code, a village,
-# a tambon. A proposal names at most a few of them, and two proposals that name different values
-# for the same label ("บ้านดอนเพิ่ม หมู่ 7" and "บ้านร่มเย็น หมู่ 14", "ขก. 1234" and "ขก. 5678")
-# are different works however alike the rest of their titles: one template yields them by the
-# dozen, and these are the pairs a facilitator must never merge. Budget, length or year do not
-# identify a work (one title may give another figure for the same works), so they are not here.
-IDENTIFYING_NUMBERS = frozenset(("หมู่", "จุด"))
-IDENTIFYING_PLACES = ("บ้าน", "ตำบล")
+# The labels whose value identifies one work: a moo, a numbered point, lane, group or well, a
+# road code, a village, a tambon, a community, a road (สาย...), a stream, pond, canal or temple.
+# A proposal names at most a few of them, and two proposals that name different values for the
+# same label ("บ้านดอนเพิ่ม หมู่ 7" and "บ้านร่มเย็น หมู่ 14", "ยส.ถ.1-0275" and "ยส.ถ.1-0276") are
+# different works however alike the rest of their titles: one template yields them by the dozen,
+# and these are the pairs a facilitator must never merge. Budget, length or year do not identify a
+# work (one title may give another figure for the same works), so they are not here.
+IDENTIFYING_NUMBERS = frozenset(("หมู่", "จุด", "ซอย", "กลุ่ม", "บ่อ"))
+WATER = "water"  # a stream, pond, canal or swamp by its name: ห้วยคำเมย, คลองห้วยเกตุ
+IDENTIFYING_PLACES = ("บ้าน", "ตำบล", "ชุมชน", "ซอย", "สาย", WATER, "วัด")
 ROAD_CODE = "road code"
+# A name runs from its marker to the next space, sign or digit, or to a word that starts the rest
+# of the title (สายบ้านขมิ้นหมู่ที่ 7 names บ้านขมิ้น; หนองหลวงเพื่อการเกษตร names หนองหลวง).
+_NAMED = re.compile(r"(?<!หมู่)(?<!ใน)(บ้าน|ชุมชน|ตำบล|ซอย|(?<![0-9] )สาย(?:ทาง)?|ลำห้วย|ห้วย|หนอง|คลอง|บึง"
+                    r"|(?<!จังห)(?<!ตรวจ)วัด|(?<![\u0e01-\u0e4e])ต\.)\s*([\u0e01-\u0e4e]{2,}|[0-9]+(?:/[0-9]+)?)")
+_NAME_END = re.compile(r"หมู่|ม\.|ตำบล|อำเภอ|จังหวัด|เพื่อ|พร้อม|ถึง|ไป|ขนาด|กว้าง|ยาว|ระยะ|จำนวน|บริเวณ"
+                       r"|เชื่อม|ซอย|สาย|ถนน|เส้น|ใน|และ|จาก")
+NAME_MARKERS = {"ต.": "ตำบล", "สายทาง": "สาย", "ลำห้วย": WATER, "ห้วย": WATER, "หนอง": WATER, "คลอง": WATER,
+                "บึง": WATER}
+# A rural road's code: province letters, ถ., the district number and the road's ("ชม.ถ.15-005").
+_ROAD_CODE = re.compile(r"([\u0e01-\u0e2e]{1,3})\.?\s*ถ\.?\s*([0-9]+)\s*[-\u2013]\s*([0-9]+)")
+# Labels that say where a work is. A title naming one and a title naming none are not shown as
+# one work: nothing in the second says it is at that place.
+# A road is known by its ends as much as by its name: what follows สาย, เส้น, จาก, ถึง, เชื่อม or a
+# dash ("สายบ้านนาทอง - หนองกระแด้ง", "จากบ้านสะพุง ถึงบ้านนาเจริญ"), in either order. Not เส้นทาง:
+# "พัฒนาเส้นทางขนส่งผลผลิต..." is a programme's name, not a road's.
+_ENDS = re.compile(r"(?:(?<![0-9] )สาย(?:ทาง)?|เส้น(?!ทาง)|จาก|ถึง|เชื่อม(?!โยง)(?:ต่อ)?|[-\u2013])"
+                   r"\s*((?:บ\.)?[\u0e01-\u0e4e]{2,})")
+# Only a title about a road or a line has ends ("แจ้งเตือนอุทกภัยทาง SMS ถึงพื้นที่เสี่ยง" has none).
+_LINE_WORKS = re.compile(r"ถนน|สาย|เส้น|ท่อ|ไฟฟ้า|ทางหลวง|คลอง|ลำเลียง")
+# Whose field, pond or garden: "สระเก็บน้ำนายอินสม" and "สระเก็บน้ำนายประเวช" are two ponds.
+PERSON = "person"
+_PERSON = re.compile(r"(?:นางสาว|นาย(?!ก)|นาง)([\u0e01-\u0e4e]{2,})")
+# Labels that say where a work is. A title naming one and a title naming none are not shown as
+# one work: nothing in the second says it is at that place.
+PLACE_LABELS = frozenset(("หมู่", "ซอย", ROAD_CODE, PERSON, *IDENTIFYING_PLACES))
+# Words of physical works: such works are known by their place, so two titles of works that name
+# no place are never shown as one (a thousand agencies "ก่อสร้างถนนคอนกรีตเสริมเหล็ก").
+WORKS = frozenset(("ก่อสร้าง", "ซ่อมแซม", "ซ่อม", "ขุด", "ขุดลอก", "ขุดเจาะ", "เจาะ", "วางท่อ", "ถนน", "เสริมผิว",
+                   "ต่อเติม", "ลาดยาง", "คอนกรีต", "คอนกรีตเสริมเหล็ก", "สระ", "ฝาย", "ท่อ", "รื้อถอน"))
+
+
+def _named(text: str) -> list[tuple[str, str]]:
+    """(label, name) of each named place: ("บ้าน", "ขมิ้น"), ("สาย", "โคกเครือ-หนองมันปลา")..."""
+    out = []
+    for marker, name in _NAMED.findall(text):
+        label = NAME_MARKERS.get(marker, marker)
+        if not name[0].isdigit():
+            name = _NAME_END.split(name, maxsplit=1)[0] if _NAME_END.match(name) is None else name
+        if label == WATER:  # its kind is part of its name: ห้วยเกตุ, คลองห้วยเกตุ
+            name = marker.removeprefix("ลำ") + name
+        if len(name) >= 2 or name.isdigit():
+            out.append((label, name))
+    return out
 
 
 @lru_cache(maxsize=8192)
 def identifying(text: str) -> dict[str, frozenset[str]]:
     """Label -> the values a text names for it (e.g. {"หมู่": {"7"}, "บ้าน": {"บ้านดอนเพิ่ม"}})."""
-    _words, numbered, places = _parts(text)
+    text = unicodedata.normalize("NFC", text)
+    numbered = _parts(text)[1]
     found: dict[str, set[str]] = defaultdict(set)
+    for letters, district, road in _ROAD_CODE.findall(text):
+        found[ROAD_CODE].add(f"{letters}.ถ.{int(district)}-{int(road)}")
     for word in numbered:
         label, _, value = word.rpartition(" ")
         if label in IDENTIFYING_NUMBERS:
             found[label].add(value)
-        elif label.endswith("."):  # an abbreviated province and a number: a rural road's code
+        elif label.endswith(".") and label not in ("ถ.", "ม."):  # "ขก. 1234": a rural road's code
             found[ROAD_CODE].add(word)
-    for place in places:
-        for marker in IDENTIFYING_PLACES:
-            if place.startswith(marker):
-                found[marker].add(place)
+    for end in _ENDS.findall(text) if _LINE_WORKS.search(text) else ():
+        end = _NAME_END.split(end, maxsplit=1)[0] if _NAME_END.match(end) is None else end
+        if len(end) >= 2:
+            found["สาย"].add(end.replace("บ.", "บ้าน", 1))
+    for person in _PERSON.findall(text):
+        found[PERSON].add(_NAME_END.split(person, maxsplit=1)[0] or person)
+    for label, name in _named(text):
+        if label in ("บ้าน", "ตำบล"):
+            found[label].add(label + name)
+        elif not (label in IDENTIFYING_NUMBERS and name.isdigit()):  # ซอย 7 is already numbered
+            found[label].add(name)
     return {label: frozenset(values) for label, values in found.items()}
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two values may name one thing: equal, one cut shorter than the other (a name run
+    into the next word: บ้านหนองแวง / บ้านหนองแวงน้อยหมู่; ห้วยเกตุ / คลองห้วยเกตุ), or a slip of a letter or two."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit() or any(c.isdigit() for c in a + b):
+        return a.replace(" ", "") == b.replace(" ", "")
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and (long_.startswith(short) or long_.endswith(short)):
+        return True
+    return len(short) >= 4 and SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def _unmatched(values: frozenset[str], others: frozenset[str]) -> bool:
+    return any(not any(same_name(x, y) for y in others) for x in values)
+
+
 def contradict(a: str, b: str) -> bool:
-    """Whether two titles name different values for one identifying label (and none in common):
-    then they are other works, e.g. the same borehole programme at another moo."""
+    """Whether the two titles each name, for one identifying label, a value the other lacks: then
+    they are other works, e.g. the same borehole programme at another moo, or wells of two
+    households in one village. One title naming more than the other (a road "บ้านโคก - บ้านนา"
+    and "บ้านโคก") is no contradiction: it says more about the same works."""
     ids_a, ids_b = identifying(a), identifying(b)
-    return any(ids_a[label].isdisjoint(ids_b[label]) for label in ids_a.keys() & ids_b.keys())
+    return any(_unmatched(ids_a[label], ids_b[label]) and _unmatched(ids_b[label], ids_a[label])
+               for label in ids_a.keys() & ids_b.keys())
+
+
+_ADMIN = re.compile(r"(?:อำเภอ|จังหวัด|(?<![\u0e01-\u0e4e])[อจ]\.)\s*([\u0e01-\u0e4e]{2,})")
+
+
+@lru_cache(maxsize=8192)
+def place_words(text: str) -> frozenset[str]:
+    """The words of a title that say where, not what: its numbered moos, lanes and points, and the
+    pieces of its place names (บ้านศรียางชุม -> ศรี, ยาง, ชุม), district and province included."""
+    text = unicodedata.normalize("NFC", text)
+    words_, numbered, places = _parts(text)
+    names = [name for _label, name in _named(text)] + _ADMIN.findall(text) + list(places)
+    out = {w for w in words_ if any(w in name for name in names)} | set(places)
+    out |= {w for w in numbered if w.rpartition(" ")[0] in IDENTIFYING_NUMBERS}
+    return frozenset(out)
+
+
+def _names(ids: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """The named places among identifying values: a moo, lane or point number alone names none
+    (every tambon has a หมู่ที่ 2; one template title "...หมู่ที่ 2 จุดที่ 3" recurs across a province)."""
+    out = {label: frozenset(v for v in values if not v.replace("/", "").isdigit())
+           for label, values in ids.items() if label in PLACE_LABELS}
+    return {label: values for label, values in out.items() if values}
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether nothing in the two titles' places tells them apart and something ties them: both
+    name no place and are no physical works (a purchase, a training, a system), or both name one
+    place alike (a village, tambon, road, road code, stream...)
+    and none differently. Numbers alone tie nothing, but must not differ."""
+    if contradict(a, b):
+        return False
+    ids_a, ids_b = identifying(a), identifying(b)
+    if not ids_a.keys() & PLACE_LABELS and not ids_b.keys() & PLACE_LABELS:
+        return not (WORKS.intersection(_parts(a)[0]) or WORKS.intersection(_parts(b)[0]))
+    names_a, names_b = _names(ids_a), _names(ids_b)
+    return any(not _unmatched(names_a[label], names_b[label]) or not _unmatched(names_b[label], names_a[label])
+               for label in names_a.keys() & names_b.keys())
 
 
 @dataclass(frozen=True)
@@ -253,19 +373,71 @@ def _similar_pairs(docs: tuple[Doc, ...], threshold: float) -> tuple[Pair, ...]:
     for i, vector in enumerate(vectors):
         for w in vector:
             postings[w].append(i)
-    dots: dict[tuple[int, int], float] = defaultdict(float)
-    for w, docs_with in postings.items():
-        if len(docs_with) > 1:
-            for x, i in enumerate(docs_with):
-                for j in docs_with[x + 1:]:
-                    dots[(i, j)] += vectors[i][w] * vectors[j][w]
+    dots = _dots_reaching(vectors, postings, threshold)
     pairs = []
     for (i, j), score in dots.items():
-        # A rule, not a weight: no similarity of the rest makes two different places one work.
-        if score >= threshold and not contradict(docs[i].title, docs[j].title):
-            shared = sorted(set(vectors[i]) & set(vectors[j]), key=lambda w: (-vectors[i][w] * vectors[j][w], w))
+        # Rules, not weights: no similarity of the rest makes two different places one work, nor
+        # a template that many proposals fill in the same way one project.
+        if score < threshold or not same_place(docs[i].title, docs[j].title):
+            continue
+        shared = sorted(set(vectors[i]) & set(vectors[j]), key=lambda w: (-vectors[i][w] * vectors[j][w], w))
+        # The same place is not the same works (a well and a road of one village): the words
+        # that say what is done must be alike on their own too.
+        if _work_similarity(vectors[i], vectors[j], docs[i].title, docs[j].title) < threshold:
+            continue
+        if _support(shared, postings, vectors) <= MAX_SHARED_BY:
             pairs.append(Pair(a=docs[i].key, b=docs[j].key, score=score, shared_words=tuple(shared[:SHOWN_WORDS])))
     return tuple(sorted(pairs, key=lambda p: (-p.score, p.a, p.b)))
+
+
+def _dots_reaching(vectors: list[dict[str, float]], postings: dict[str, list[int]],
+                   threshold: float) -> dict[tuple[int, int], float]:
+    """The dot product of every pair of vectors that may reach the threshold (all that do).
+
+    Pairing every two proposals that share a word costs the square of each word's count, and the
+    template words (ถนน, ก่อสร้าง...) are in a third of 3,000 titles. But those words weigh little:
+    a proposal's most common words, taken together, bound its dot product with any other by
+    sum(weight x the word's largest weight anywhere) and by their own length (the vectors are of
+    length one), and as long as that bound stays under the threshold, a pair sharing only
+    those words cannot reach it (Bayardo, Ma and Srikant, "Scaling up all pairs similarity
+    search", 2007). So each proposal indexes only its rarer words, and a pair is a candidate when
+    one of them indexes a word the other has; its dot product is then computed in full."""
+    largest: dict[str, float] = defaultdict(float)
+    for vector in vectors:
+        for w, v in vector.items():
+            largest[w] = max(largest[w], v)
+    indexed: dict[str, list[int]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        bound = square = 0.0
+        for w in sorted(vector, key=lambda w: (-len(postings[w]), w)):  # most common first
+            bound += vector[w] * largest[w]
+            square += vector[w] * vector[w]  # and the dot is at most this part's length
+            if min(bound, math.sqrt(square)) >= threshold:
+                indexed[w].append(i)
+    candidates: set[tuple[int, int]] = set()
+    for w, docs_indexing in indexed.items():
+        for i in docs_indexing:
+            candidates.update((min(i, j), max(i, j)) for j in postings[w] if j != i)
+    dots = {}
+    for i, j in candidates:
+        a, b = vectors[i], vectors[j]
+        dots[(i, j)] = sum(a[w] * b[w] for w in a.keys() & b.keys())
+    return dots
+
+
+def _work_similarity(a: dict[str, float], b: dict[str, float], title_a: str, title_b: str) -> float:
+    """The cosine of two proposals' vectors without the words that say where."""
+    where = place_words(title_a) | place_words(title_b)
+    work_a = {w: v for w, v in a.items() if w not in where}
+    work_b = {w: v for w, v in b.items() if w not in where}
+    norm = math.sqrt(sum(v * v for v in work_a.values()) * sum(v * v for v in work_b.values()))
+    return sum(v * work_b[w] for w, v in work_a.items() if w in work_b) / norm if norm else 0.0
+
+
+def _support(shared: list[str], postings: dict[str, list[int]], vectors: list[dict[str, float]]) -> int:
+    """How many proposals contain every one of these words (the two that share them included)."""
+    rarest = min(shared, key=lambda w: len(postings[w]))
+    return sum(1 for k in postings[rarest] if all(w in vectors[k] for w in shared))
 
 
 @dataclass(frozen=True)
@@ -273,8 +445,8 @@ class Hint:
     """Two proposals that probably are one project: `project_b` (the later) could be merged
     into `project_a` (the earlier)."""
 
-    project_a: Project
-    project_b: Project
+    project_a: Project | ProjectRow
+    project_b: Project | ProjectRow
     score: float
     shared_words: tuple[str, ...]
 
@@ -294,16 +466,23 @@ def to_public(hint: Hint) -> HintPublic:
 
 
 def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float = THRESHOLD,
-                      limit: int = 50) -> list[Hint]:
-    """Likely duplicates among the workshop's visible proposals, most similar first."""
-    projects = projects_service.list_projects(session, workshop=workshop)  # in proposal order
-    by_id = {p.id: p for p in projects}
-    docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
-    return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score, shared_words=pair.shared_words)
-            for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+                      limit: int = 50, kept: Memo | None = None) -> list[Hint]:
+    """Likely duplicates among the workshop's visible proposals, most similar first. `kept`:
+    the live views' project list, kept until the projects change (app/versions.py)."""
+    def hints() -> list[Hint]:
+        # In proposal order; plain rows, as the console redraws these hints on every change.
+        projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
+        by_id = {p.id: p for p in projects}
+        docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
+        return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score,
+                     shared_words=pair.shared_words) for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+
+    # Drawn from the projects' texts alone: kept with them across votes.
+    return hints() if kept is None else list(kept.get(workshop.code, ("duplicate hints", threshold, limit), hints))
 
 
-def suggested_target(session: Session, *, workshop: Workshop, project: Project) -> Project | None:
+def suggested_target(session: Session, *, workshop: Workshop,
+                     project: Project) -> Project | ProjectRow | None:
     """The project this one most probably duplicates (its likeliest hint's other project): what
     the console's merge form offers first. None when no hint names it."""
     for hint in likely_duplicates(session, workshop=workshop):  # most similar first

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal, Protocol
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from app.models import Workshop
 from app.models.workshop import DimensionLabels, FrameworkPublic, PresetEntryPublic
@@ -81,3 +82,41 @@ def lineages(entries: Iterable[_Tree]) -> dict[int, tuple[int, ...]]:
 def rolled_up(ids: Iterable[int], lineage: dict[int, tuple[int, ...]]) -> list[int]:
     """The ids with every ancestor of each, once each, in order of first appearance."""
     return list(dict.fromkeys(up for i in ids for up in lineage.get(i, (i,))))
+
+
+@dataclass
+class Drill:
+    """Where a hierarchy is drilled to: the entry drilled into (None: the top), the entries
+    shown (its children, or the top level), the way down to it (top first), and which of the
+    shown entries have children of their own (they can be drilled into)."""
+
+    focus: Any
+    level: list[Any]
+    trail: list[Any]
+    openable: set[int]
+
+    @property
+    def up(self) -> int | None:
+        """The entry one level up (None: the top level)."""
+        return self.trail[-2].id if len(self.trail) > 1 else None
+
+
+def drill(entries: Sequence[_Tree], focus_id: int | None) -> Drill:
+    """The level of a hierarchy to show when drilled into `focus_id`. A flat framework, no
+    focus, or a focus that is not (or no longer) a parent here all show the top level."""
+    by_id = {e.id: e for e in entries}
+    parents = {e.parent_id for e in entries if e.parent_id is not None}
+    focus = by_id.get(focus_id) if focus_id is not None and focus_id in parents else None
+    level = [e for e in entries if e.parent_id == (focus.id if focus is not None else None)]
+    trail = [by_id[i] for i in reversed(lineages(entries)[focus.id])] if focus is not None else []
+    return Drill(focus=focus, level=level, trail=trail, openable={e.id for e in level if e.id in parents})
+
+
+def top_level(entries: Sequence[_Tree]) -> list[Any]:
+    """The entries with no parent (a flat framework: all of them)."""
+    return [e for e in entries if e.parent_id is None]
+
+
+def depths(entries: Iterable[_Tree]) -> dict[int, int]:
+    """How deep each entry sits: 0 at the top, 1 under a top entry, and so on."""
+    return {entry_id: len(chain) - 1 for entry_id, chain in lineages(entries).items()}

@@ -26,7 +26,7 @@ from app.models.workshop import (
     LabelsIn,
     OwnPresetPublic,
 )
-from app.services import presets, workshops
+from app.services import presets, project_import, workshops
 from app.services.exports import tables
 from app.services.access import Actor
 from app.services.rules import Action, check
@@ -156,10 +156,29 @@ def to_xlsx(framework: FrameworkFile) -> bytes:
     return out.getvalue()
 
 
-def from_csv(text: str) -> FrameworkFile:
-    """A framework file read from CSV as to_csv writes it (UTF-8, with or without BOM). A row that
-    cannot be read is refused with its row number."""
-    return from_rows(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+def from_csv(data: bytes) -> FrameworkFile:
+    """A framework file read from CSV as to_csv writes it, in UTF-8 (with or without BOM) or
+    cp874/TIS-620 as Thai Excel saves it (project_import.decode_csv). A row that cannot be read
+    is refused with its row number."""
+    return from_rows(csv.reader(io.StringIO(project_import.decode_csv(data))))
+
+
+def from_upload(data: bytes) -> FrameworkFile:
+    """A framework file as uploaded on the new-workshop page: an XLSX workbook, the JSON file, or
+    the CSV (told apart by their first bytes, whatever the file is called)."""
+    if not data.strip():
+        raise Invalid("Choose a framework file (JSON, CSV or XLSX) to upload.")
+    if data[:2] == b"PK":
+        return from_xlsx(data)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        try:
+            return FrameworkFile.model_validate_json(data.decode("utf-8-sig"))
+        except (ValidationError, UnicodeDecodeError) as exc:
+            first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": "not UTF-8"}
+            raise Invalid("The framework file is not valid: {where}: {reason}",
+                          where=".".join(str(part) for part in first["loc"]) or "file",
+                          reason=str(first["msg"]).removeprefix("Value error, ")) from exc
+    return from_csv(data)
 
 
 def from_xlsx(data: bytes) -> FrameworkFile:

@@ -23,18 +23,28 @@ def typing_allowed(workshop: Workshop, invited: list[Agency]) -> bool:
     return workshop.typed_agencies or not invited
 
 
-def agency_for(session: Session, *, workshop: Workshop, typed: str) -> str:
-    """The agency a participant's answer names: an invited agency (however it was spelt) by its
-    name in the workshop's language; another name only where the workshop takes typed names."""
+def named_agency(workshop: Workshop, invited: list[Agency], typed: str) -> str | None:
+    """The agency a typed name stands for, wherever one is typed (joining, a spreadsheet's agency
+    column): an invited agency (however it was spelt, agencies.match) by its name in the
+    workshop's language; another name as typed only where the workshop takes typed names; None
+    when it takes none and the name is off its list. An empty name stays empty."""
     typed = typed.strip()
     if not typed:
         return ""
-    invited = workshops.list_agencies(session, workshop=workshop)
     found = agencies.match(invited, typed)
     if found is not None:
         return found.name_in(workshop.language)
-    if typing_allowed(workshop, invited):
-        return typed
+    return typed if typing_allowed(workshop, invited) else None
+
+
+def agency_for(session: Session, *, workshop: Workshop, typed: str) -> str:
+    """The agency a participant's answer names (named_agency), or a refusal that lists the
+    invited agencies to choose from."""
+    invited = workshops.list_agencies(session, workshop=workshop)
+    named = named_agency(workshop, invited, typed)
+    if named is not None:
+        return named
+    typed = typed.strip()
     names = [a.name_in(workshop.language) for a in invited]
     listed = ", ".join(names[:NAMED_CHOICES]) + (", …" if len(names) > NAMED_CHOICES else "")
     raise Invalid("“{agency}” is not on this workshop's list of agencies, and the workshop takes no other names. "

@@ -98,7 +98,15 @@ TH_NATIONAL_2021 = Framework(
 # Sustainable Development" (UN General Assembly resolution A/RES/70/1, 2015), English short names
 # as the UN gives them; Thai names as used on the UN in Thailand's Global Goals pages
 # (https://www.un.or.th/globalgoals/th/the-goals/), checked against a Thai university's copy of
-# that list for goals 1-9 only (stri.cmu.ac.th); goals 10-17 are unchecked. The five Ps are the
+# that list for goals 1-9 (stri.cmu.ac.th). Goals 10-17, checked 2026-11-30: the official Thai
+# source, NESDC's SDG site (sdgs.nesdc.go.th, sdgdashboard.nesdc.go.th; NESDC is the secretariat
+# of Thailand's Committee for Sustainable Development), gives no short names, only each goal's
+# full Thai title (e.g. 10 "ลดความไม่เสมอภาคภายในและระหว่างประเทศ", 11 "ทำให้เมืองและการตั้งถิ่นฐาน
+# ของมนุษย์ มีความครอบคลุม ปลอดภัย ยืดหยุ่นต่อการเปลี่ยนแปลง และยั่งยืน", 12 "สร้างหลักประกันให้มี
+# แบบแผนการผลิตและการบริโภคที่ยั่งยืน"); the short names below agree in meaning with those titles
+# and are kept because a screen needs short names. Only 11 was also found word for word elsewhere
+# (Mahidol University's RILCA SDG pages, lc.mahidol.ac.th/sdgs/SDGs11.htm); the un.or.th list
+# itself could not be reached to confirm 10 and 12-17 word for word. The five Ps are the
 # areas named in the Agenda's preamble (people, planet, prosperity, peace, partnership); their
 # Thai renderings here are ours, not from a published list: check them before relying on them.
 UN_SDG = Framework(

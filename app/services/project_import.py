@@ -30,11 +30,13 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.errors import Conflict, DomainError, Invalid
 from app.i18n import N_
+from app.models.workshop import framework_of
 from app.models import Project, ReformArea, Strategy, Workshop
 from app.models.project import ProjectCreate, ProjectReformArea, ProjectStrategy
 from app.models.schemas import MAX_TAGS, MAX_TITLE
 from app.models.workshop import utcnow
 from app.services import ceilings as ceiling
+from app.services import participants, workshops
 from app.services.access import Actor
 from app.services.exports.tables import FORMULA_STARTS, PROJECT_HEAD
 from app.services.rules import Action, check
@@ -68,6 +70,8 @@ LONG_DESCRIPTION = N_("The description has {count} characters; at most {limit} a
 LONG_AGENCY = N_("The agency has {count} characters; at most {limit} are allowed.")
 UNKNOWN_TAG = N_("Unknown tag '{tag}': it is neither a code nor a name of this workshop's strategies or reform areas.")
 TOO_MANY_TAGS = N_("The row has {count} tags; a project can have at most {limit}.")
+OFF_LIST_AGENCY = N_("The agency “{agency}” is not on this workshop's list of agencies, and the workshop takes "
+                     "no other names.")
 NOT_VALID = N_("The row is not valid: {reason}")
 
 _SPACES = re.compile(r"\s+")
@@ -180,7 +184,7 @@ def _cell_text(value: object) -> str:
 
 
 def _read_csv(data: bytes) -> Table:
-    text = _decode(data)
+    text = decode_csv(data)
     if not text.strip():
         raise Invalid("The file is empty.")
     try:
@@ -214,9 +218,10 @@ def _bounded(rows: Iterable[Any]) -> Iterator[Any]:
         yield row
 
 
-def _decode(data: bytes) -> str:
+def decode_csv(data: bytes) -> str:
     """UTF-8 (a BOM is dropped), else cp874/TIS-620, what Thai Excel writes; anything else with
-    control bytes in it is not a table of text. Excel's "Unicode text" (UTF-16 with its BOM) too."""
+    control bytes in it is not a table of text. Excel's "Unicode text" (UTF-16 with its BOM) too.
+    The one rule for every CSV the server reads (projects here, frameworks in own_presets)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -337,8 +342,8 @@ class TagIndex:
 
     @classmethod
     def of(cls, session: Session, workshop: Workshop) -> TagIndex:
-        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)).all(),
-                   session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)).all())
+        return cls(session.exec(select(Strategy).where(Strategy.workshop_id == framework_of(workshop))).all(),
+                   session.exec(select(ReformArea).where(ReformArea.workshop_id == framework_of(workshop))).all())
 
     def _lookup(self, name: str, prefer: str) -> tuple[str, int] | None:
         # The column's own dimension first: a name both dimensions hold means the column's.
@@ -387,6 +392,11 @@ def analyse(session: Session, *, workshop: Workshop, data: bytes, filename: str 
         return Analysis(table=table, mapping=guessed, valid=[], errors=[], problem=(unmapped.template, unmapped.params))
     column = {f: table.header.index(c) for f, c in chosen.items() if c is not None}
     tags = TagIndex.of(session, workshop)
+    invited = workshops.list_agencies(session, workshop=workshop)
+
+    def agency_of(typed: str) -> str | None:  # the rule of joining, so one rule for both
+        return participants.named_agency(workshop, invited, typed)
+
     valid: list[ValidRow] = []
     errors: list[RowError] = []
     for number, cells in table.rows:
@@ -394,7 +404,7 @@ def analyse(session: Session, *, workshop: Workshop, data: bytes, filename: str 
             index = column.get(field_name)
             return _undo_neutralise(cells[index]) if index is not None and index < len(cells) else ""
 
-        checked = check_row(number, {f: cell(f) for f in FIELDS}, tags)
+        checked = check_row(number, {f: cell(f) for f in FIELDS}, tags, agency_of)
         if isinstance(checked, ValidRow):
             valid.append(checked)
         else:
@@ -407,8 +417,10 @@ def _undo_neutralise(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def check_row(number: int, cells: Mapping[str, str], tags: TagIndex) -> ValidRow | list[RowError]:
-    """One row as a ProjectCreate (the API's own model), or every reason it is refused."""
+def check_row(number: int, cells: Mapping[str, str], tags: TagIndex,
+              agency_of: Callable[[str], str | None] | None = None) -> ValidRow | list[RowError]:
+    """One row as a ProjectCreate (the API's own model), or every reason it is refused.
+    `agency_of` gives the agency a typed name stands for, None when the workshop refuses it."""
     errors: list[RowError] = []
     ids: dict[str, list[int]] = {"strategies": [], "reform_areas": []}
     for dimension in ("strategies", "reform_areas"):
@@ -432,6 +444,12 @@ def check_row(number: int, cells: Mapping[str, str], tags: TagIndex) -> ValidRow
         errors.append(RowError(number, LONG_DESCRIPTION, {"count": f"{len(description):,}", "limit": "5,000"}))
     if isinstance(agency, str) and len(agency) > 200:
         errors.append(RowError(number, LONG_AGENCY, {"count": f"{len(agency):,}", "limit": 200}))
+    elif isinstance(agency, str) and agency_of is not None:
+        named = agency_of(agency)
+        if named is None:
+            errors.append(RowError(number, OFF_LIST_AGENCY, {"agency": agency}))
+        else:
+            agency = named
     if errors:
         return errors
     try:

@@ -23,7 +23,7 @@ from app.assets import FONTS, local_file
 from app.errors import DomainError
 from app.i18n import N_
 from app.models import Participant, Score, Strategy, Vote, Workshop
-from app.services import presets, standings, workshops
+from app.services import frameworks, presets, standings, workshops
 from app.services.views import framework_labels
 
 # The PDF's HTML is resolved against this made-up origin; the fetcher answers for it alone.
@@ -86,6 +86,12 @@ def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | No
         "made_when": i18n.format_when(now, lang, workshop.time_zone),
         "agency_rows": _agency_rows(session, workshop, lang, took_part),
         "participant_count": sum(joined for _agency, joined, _voted in took_part),
+        # A nested framework reads as a tree: each entry indented under its parent, whose
+        # figures include every entry under it (standings.py rolls them up).
+        "strategy_depth": frameworks.depths(model.strategies),
+        "area_depth": frameworks.depths(model.reform_areas),
+        "nested": any(e.parent_id is not None for e in model.strategies)
+        or any(e.parent_id is not None for e in model.reform_areas),
         **framework_labels(session, workshop, lang),
     }
 

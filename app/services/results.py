@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -60,16 +59,18 @@ def tallies(session: Session, *, workshop: Workshop, round_id: int | None = None
     return methods.dots.tallies(session, workshop_id=workshop.id, round_id=round_id)
 
 
-def compute(session: Session, *, workshop: Workshop, round_id: int | None = None) -> Outcome:
-    """The ranking of a round (default: the current one), over its scope's visible projects."""
+def compute(session: Session, *, workshop: Workshop, round_id: int | None = None,
+            kept: Memo | None = None) -> Outcome:
+    """The ranking of a round (default: the current one), over its scope's visible projects.
+    `kept` (a projects-only Memo) keeps the visible projects and their tags until they change:
+    then a vote costs the tallies and the sort, not re-reading thousands of titles."""
     round_ = session.get(Round, round_id) if round_id is not None else None
     if round_ is None or round_.workshop_id != workshop.id:
         round_ = rounds.current_round(session, workshop=workshop)
-    projects = projects_service.list_projects(session, workshop=workshop)
+    projects, tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
     in_scope = rounds.scope(session, round_=round_)
     if in_scope is not None:
         projects = [p for p in projects if p.id in in_scope]
-    tags = projects_service.Tags(session, (p.id for p in projects))
     standings = methods.of(round_.mode).rank(session, round_=round_, projects=projects, tags=tags)
     for i, s in enumerate(standings):
         s.rank_shared = (i > 0 and standings[i - 1].rank == s.rank) or (
@@ -82,20 +83,24 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     # API.md, "Frameworks": a project counts under its tags and every ancestor of them, once each.
     nested = any(s.parent_id is not None for s in strategies) or any(r.parent_id is not None for r in reform_areas)
     strategy_up, area_up = frameworks.lineages(strategies), frameworks.lineages(reform_areas)
-    # Counted pair by pair in C (Counter.update): a project has up to 25 x 25 pairs.
-    projects_in: Counter[tuple[int, int]] = Counter()
-    dots_in: Counter[tuple[int, int]] = Counter()
+    # Every project's pairs gathered, then counted in C at once (Counter of one list): a project
+    # has up to 25 x 25 pairs, a big workshop thousands of projects, redrawn on every vote.
+    every_pair: list[tuple[int, int]] = []
+    dots_in: defaultdict[tuple[int, int], int] = defaultdict(int)
+    by_strategy = outcome.by_strategy
     for standing in standings:
         sids, rids = standing.strategy_ids, standing.reform_area_ids
         if nested:
             sids, rids = frameworks.rolled_up(sids, strategy_up), frameworks.rolled_up(rids, area_up)
         for sid in sids:
-            outcome.by_strategy[sid].append(standing)
-        pairs: Iterable[tuple[int, int]] = product(sids, rids)
-        if standing.dots:
-            pairs = list(pairs)
-            dots_in.update(dict.fromkeys(pairs, standing.dots))
-        projects_in.update(pairs)
+            by_strategy[sid].append(standing)
+        if sids and rids:
+            pairs = list(product(sids, rids))
+            every_pair += pairs
+            if standing.dots:
+                for pair in pairs:
+                    dots_in[pair] += standing.dots
+    projects_in = Counter(every_pair)
     outcome.coverage = {(s.id, r.id): (projects_in[(s.id, r.id)], dots_in[(s.id, r.id)])
                         for s in strategies for r in reform_areas}
     return outcome

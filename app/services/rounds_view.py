@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Phase, Round, Score, Vote, Workshop
 from app.services import duplicates, methods, results, rounds
+from app.versions import Memo
 
 SUMMARY_TOP = 5
 
@@ -35,7 +36,7 @@ class RoundSummary:
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
-            memo: dict[Any, Any]) -> dict[str, Any]:
+            memo: dict[Any, Any], kept: Memo | None = None) -> dict[str, Any]:
     round_ = outcome.round or rounds.current_round(session, workshop=workshop)
     method = methods.of(round_.mode)
     values: dict[str, Any] = {
@@ -57,7 +58,7 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
             values["scores_cast"] = int(session.exec(select(func.count()).select_from(Score)
                                                      .where(Score.round_id == round_.id)).one())
         values["duplicate_hints"] = ([] if workshop.phase == Phase.closed else
-                                     duplicates.likely_duplicates(session, workshop=workshop))
+                                     duplicates.likely_duplicates(session, workshop=workshop, kept=kept))
     return values
 
 

@@ -33,6 +33,7 @@ class Action(StrEnum):
     run_timer = "run_timer"  # starting, extending, pausing, resuming it
     choose_screen_view = "choose_screen_view"
     hold_screen_page = "hold_screen_page"
+    drill_screen = "drill_screen"  # into a strategy's children on the per-strategy views
     join_workshop = "join_workshop"
     # proposals
     list_projects = "list_projects"
@@ -137,6 +138,7 @@ def staff(when: When, *, extra: Iterable[Role] = ()) -> dict[Who, When]:
     return {F: when, C: when, **{role: when for role in extra}}
 
 
+LINK_ROLES = frozenset({C, M, G})
 RUN_GROUP = (G,)  # what a group facilitator does in its group
 MODERATE = (M, G)  # what moderators (and group facilitators) do
 
@@ -152,6 +154,8 @@ RULES: dict[Action, Rule] = {
     Action.choose_screen_view: Rule("change the screen view", {**staff(ALWAYS, extra=RUN_GROUP), S: ALWAYS}),
     # Which page of a long list the room looks at is the facilitator's call (the screen turns them).
     Action.hold_screen_page: Rule("hold a page of the big screen", staff(ALWAYS, extra=RUN_GROUP)),
+    # So is which level of a nested framework it shows (the screen key only picks the view).
+    Action.drill_screen: Rule("drill the big screen into a strategy", staff(ALWAYS, extra=RUN_GROUP)),
     Action.join_workshop: Rule("join", {ANYONE: OPEN},
                                closed=N_("The workshop is in phase 'closed': no one can join any more.")),
     Action.list_projects: Rule("list projects", {P: ALWAYS, **staff(ALWAYS, extra=MODERATE), S: ALWAYS}),
@@ -277,4 +281,8 @@ def _refusal(error: type[DomainError], template: str, **params: object) -> Domai
 
 
 def _or(roles: Iterable[Role]) -> str:
-    return " or ".join(role.value for role in roles)
+    """The roles a refusal names: the workshop's own roles, and the named links' roles only
+    where none of those may (a link's holder knows what they were given)."""
+    roles = list(roles)
+    named = [role for role in roles if role not in LINK_ROLES] or roles
+    return " or ".join(role.value for role in named)

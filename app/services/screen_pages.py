@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.services import frameworks
 from app.services.results import Outcome, Standing
 
 PAGE_SECONDS = 10  # every view turns its pages at this pace
@@ -101,11 +102,14 @@ class WallPart:
 @dataclass
 class CoverageTable:
     """The coverage heatmap turned so that it fits: the longer side runs down (and is paged),
-    the shorter across, so a 17 x 5 or 23 x 13 framework fits as well as 6 x 11."""
+    the shorter across, so a 17 x 5 or 23 x 13 framework fits as well as 6 x 11. In a nested
+    framework it holds one level: the strategies drilled to and the top reform areas, each cell
+    rolled up (results.py counts a project under every ancestor of its tags)."""
 
     rows_are_strategies: bool
     columns: list[tuple[int, str, str]]  # (id, code, name)
     rows: list[tuple[int, str, str]]
+    max_dots: int = 0  # the most dots in a cell shown: the heat's top at this level
 
     def cell(self, outcome: Outcome, row_id: int, column_id: int) -> tuple[int, int]:
         key = (row_id, column_id) if self.rows_are_strategies else (column_id, row_id)
@@ -132,11 +136,14 @@ def wall_parts(columns: list[tuple[Any, list[Standing]]]) -> list[WallPart]:
 
 
 def coverage_table(values: dict[str, Any]) -> CoverageTable:
-    strategies = [(s.id, s.code, values["strategy_names"][s.id]) for s in values["strategies"]]
-    areas = [(r.id, r.code, values["area_names"][r.id]) for r in values["reform_areas"]]
+    level: frameworks.Drill = values["screen_drill"]
+    strategies = [(s.id, s.code, values["strategy_names"][s.id]) for s in level.level]
+    areas = [(r.id, r.code, values["area_names"][r.id]) for r in frameworks.top_level(values["reform_areas"])]
+    coverage = values["outcome"].coverage
+    most = max((coverage.get((s[0], r[0]), (0, 0))[1] for s in strategies for r in areas), default=0)
     if len(strategies) > len(areas):
-        return CoverageTable(rows_are_strategies=True, columns=areas, rows=strategies)
-    return CoverageTable(rows_are_strategies=False, columns=strategies, rows=areas)
+        return CoverageTable(rows_are_strategies=True, columns=areas, rows=strategies, max_dots=most)
+    return CoverageTable(rows_are_strategies=False, columns=strategies, rows=areas, max_dots=most)
 
 
 def coverage_pages(values: dict[str, Any]) -> list[Page]:
@@ -148,8 +155,9 @@ def coverage_pages(values: dict[str, Any]) -> list[Page]:
 
 def strategy_bands(values: dict[str, Any]) -> list[tuple[Any, list[Standing], int]]:
     outcome: Outcome = values["outcome"]
+    level: frameworks.Drill = values["screen_drill"]
     return [(s, outcome.by_strategy.get(s.id, [])[:STRATEGY_TOP], len(outcome.by_strategy.get(s.id, [])))
-            for s in values["strategies"]]
+            for s in level.level]
 
 
 def pages_of(body: str, values: dict[str, Any]) -> list[Page]:

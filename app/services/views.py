@@ -5,13 +5,14 @@ websocket output cannot drift apart; and the framework's labels, which other pag
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import (facilitation, group_grid, participation, project_search, projects, results, rounds_view,
-                          screen_pages, workshops)
+from app.services import (facilitation, frameworks, group_grid, participation, project_search, projects, results,
+                          rounds_view, screen_pages, workshops)
 from app.versions import Memo
 
 VIEWS = ("screen", "facilitator", "phone")
@@ -30,7 +31,7 @@ def framework_labels(session: Session, workshop: Workshop, lang: str) -> dict[st
     }
 
 
-def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
+def phone_version(workshop: Workshop, outcome: results.Outcome, kept: Memo | None = None) -> str:
     """Changes whenever a phone must redraw its own view (phase, tally visibility, and the list
     of projects once it is a personal ballot or ranking). Tallies, and the proposal list while
     proposing, travel in the shared fragment instead: redrawing then would wipe a half-typed
@@ -44,20 +45,34 @@ def phone_version(workshop: Workshop, outcome: results.Outcome) -> str:
     shared_list = workshop.phase in (Phase.setup, Phase.propose)
     if not shared_list:  # a phone's own order (while proposing, its list is reordered in place: app.js)
         parts.append(f"shuffle {workshop.shuffle_projects}")
-    for s in [] if shared_list else sorted(outcome.standings, key=lambda s: s.project.id):
-        p = s.project
-        parts.append(f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}|{p.pinned}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+        def listed() -> str:  # the projects' part: the same until they change (kept across votes)
+            return _digest(_listed(s) for s in sorted(outcome.standings, key=lambda s: s.project.id))
+
+        round_id = outcome.round.id if outcome.round is not None else None
+        parts.append(listed() if kept is None else kept.get(workshop.code, ("phone list", round_id), listed))
+    return _digest(parts)
+
+
+def _listed(s: results.Standing) -> str:
+    p = s.project
+    return f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}|{p.pinned}"
+
+
+def _digest(lines: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
-                 base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None) -> dict[str, Any]:
+                 base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None,
+                 grid_kept: Memo | None = None) -> dict[str, Any]:
     """Everything the live partial of `view` needs. Views of one workshop drawn together share
-    a `memo`, so the ranking and counts are computed once for all of them; `kept` (the
-    process's memo by version, app/versions.py) keeps each group's standing on an event's grid."""
+    a `memo`, so the ranking and counts are computed once for all of them; `kept` keeps the
+    project list until the projects change (the hub's: app/live/renderer.py); `grid_kept` (by
+    each workshop's whole version, votes too) keeps each group's standing on an event's grid."""
     memo = {} if memo is None else memo
     if "outcome" not in memo:
-        memo["outcome"] = results.compute(session, workshop=workshop)
+        memo["outcome"] = results.compute(session, workshop=workshop, kept=kept)
     outcome = memo["outcome"]
     if ("counts", view == "facilitator") not in memo:
         memo[("counts", view == "facilitator")] = participation.counts(session, workshop,
@@ -76,11 +91,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         **memo[("counts", view == "facilitator")],
     }
     if view == "phone":
-        values["version"] = phone_version(workshop, outcome)
+        values["version"] = phone_version(workshop, outcome, kept)
     if view == "facilitator":
-        removed = [p for p in projects.list_projects(session, workshop=workshop, include_removed=True)
-                   if p.hidden or p.merged_into_id is not None]
-        values["removed_projects"] = removed
+        values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
@@ -90,15 +103,19 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)
     values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
-    values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo,
+                                      kept=kept))
     if view == "phone":  # what every phone gets alike: the first page of each list (a phone pages on)
         for key in ("newest_first", "ballot_order"):
             values[f"{key}_page"] = project_search.page(values.get(key, []))
     if view in ("screen", "facilitator"):
         if "grid" not in memo:
             memo["grid"] = group_grid.context(session, workshop=workshop, body=values["screen_body"],
-                                              now=utcnow(), kept=kept)
+                                              now=utcnow(), kept=grid_kept)
         values.update(memo["grid"])
+        # A nested framework's per-strategy views show one level: the top, or the children of
+        # the strategy the facilitator drilled into (rolled-up figures: results.py).
+        values["screen_drill"] = frameworks.drill(values["strategies"], workshop.screen_drill_id)
         values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
                                                now_ms=values["server_now_ms"])
     return values

@@ -16,6 +16,7 @@ from sqlalchemy import select as core_select  # Core statements on tables: any n
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, DomainError, NotFound
+from app.models.workshop import framework_of
 from app.models import Participant, Project, ProjectStrategy, Round, Strategy, Vote, Workshop, core_table
 from app.models.round import Criterion, MyScores, ProjectScoresResult
 from app.models.vote import MyVotes, VoteResult
@@ -396,7 +397,7 @@ def remaining_by_strategy(session: Session, *, workshop: Workshop, participant_i
     """Dots left in each strategy's budget ("<strategy id>" and "none") in a per-strategy round."""
     budget = rounds.budget(round_, workshop)
     used = _strategy_dots(session, participant_id=participant_id, round_id=round_.id)
-    strategy_ids = session.exec(select(Strategy.id).where(Strategy.workshop_id == workshop.framework_id)
+    strategy_ids = session.exec(select(Strategy.id).where(Strategy.workshop_id == framework_of(workshop))
                                 .order_by(col(Strategy.position), col(Strategy.id))).all()
     return {key: max(0, budget - used.get(key, 0)) for key in [*map(str, strategy_ids), NO_STRATEGY]}
 

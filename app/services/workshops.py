@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
+from app.models.workshop import framework_of
 from app.models import Agency, Participant, Phase, ReformArea, SavedFramework, Strategy, Workshop, core_table, utcnow
 from app.models.workshop import (
     OWN_PRESET_PREFIX,
@@ -220,17 +221,17 @@ def rotate_keys(session: Session, *, workshop: Workshop) -> tuple[str, str]:
 
 
 def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:
-    return list(session.exec(select(Strategy).where(Strategy.workshop_id == workshop.framework_id)
+    return list(session.exec(select(Strategy).where(Strategy.workshop_id == framework_of(workshop))
                              .order_by(col(Strategy.position), col(Strategy.id))))
 
 
 def list_reform_areas(session: Session, *, workshop: Workshop) -> list[ReformArea]:
-    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == workshop.framework_id)
+    return list(session.exec(select(ReformArea).where(ReformArea.workshop_id == framework_of(workshop))
                              .order_by(col(ReformArea.position), col(ReformArea.id))))
 
 
 def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
-    return list(session.exec(select(Agency).where(Agency.workshop_id == workshop.framework_id)
+    return list(session.exec(select(Agency).where(Agency.workshop_id == framework_of(workshop))
                              .order_by(col(Agency.position), col(Agency.id))))
 
 
@@ -263,6 +264,7 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         premoderate=workshop.premoderate,
         screen_view=workshop.screen_view,
         screen_page=workshop.screen_page,
+        screen_drill=workshop.screen_drill_id,
         timer=timer_public(workshop),
         time_zone=workshop.time_zone,
         shuffle_projects=workshop.shuffle_projects,
@@ -329,14 +331,36 @@ def set_screen_page(session: Session, *, workshop: Workshop, actor: Actor, page:
     return workshop
 
 
+def set_screen_drill(session: Session, *, workshop: Workshop, actor: Actor, strategy_id: int | None) -> Workshop:
+    """Drill the big screen's per-strategy views into a strategy (they show its children, with
+    their rolled-up figures) or back to the top level (None). Its pages turn from the start."""
+    check(Action.drill_screen, actor, workshop)
+    if strategy_id is not None:
+        strategies = list_strategies(session, workshop=workshop)
+        if frameworks.drill(strategies, strategy_id).focus is None:
+            raise Invalid("Strategy {id} is not a strategy of this workshop with strategies under it.",
+                          id=strategy_id)
+    workshop.screen_drill_id = strategy_id
+    workshop.screen_page = None
+    session.add(workshop)
+    session.commit()
+    return workshop
+
+
 def set_screen(session: Session, *, workshop: Workshop, actor: Actor, view: str | None = None,
-               page: int | None = None, hold: bool = False) -> Workshop:
-    """The API's screen door: the view, the page held (hold=True: `page`, None to turn), or
-    both; everything is checked before anything changes."""
+               page: int | None = None, hold: bool = False, drill: int | None = None,
+               drilling: bool = False) -> Workshop:
+    """The API's screen door: the view, the page held (hold=True: `page`, None to turn), the
+    strategy drilled into (drilling=True: `drill`, None for the top level), or several;
+    everything is checked before anything changes."""
     if view is not None:
         check(Action.choose_screen_view, actor, workshop)
     if hold:
         check(Action.hold_screen_page, actor, workshop)
+    if drilling:
+        check(Action.drill_screen, actor, workshop)
+    if drilling:
+        set_screen_drill(session, workshop=workshop, actor=actor, strategy_id=drill)
     if view is not None:
         set_screen_view(session, workshop=workshop, actor=actor, view=view)
     if hold:

@@ -400,8 +400,27 @@ def test_a_framework_csv_with_a_bad_row_is_refused_with_its_row_number(client: T
     refused = client.post(f"{API}/frameworks/csv", content=orphan.encode(), headers={"Content-Type": "text/csv"})
     assert_error(refused, 422, "Row 4", "S2")
 
-    cp874 = "kind,code,parent_code,name_th,name_en\nstrategy,S1,,หนึ่ง,\n".encode("cp874")
-    assert_error(client.post(f"{API}/frameworks/csv", content=cp874), 422, "UTF-8")
+    assert_error(client.post(f"{API}/frameworks/csv", content=b"kind,code\x00\x01\x02"), 422, ".csv")
+
+
+THAI_EXCEL_CSV = ("kind,code,parent_code,name_th,name_en\r\ntitle,,,แผนแม่บทกระทรวง,\r\n"
+                  "strategy,S1,,ความมั่นคง,Security\r\nstrategy,S1.1,S1,แผนย่อยไซเบอร์,\r\n"
+                  "reform_area,R1,,ด้านเศรษฐกิจ,\r\nagency,,,กรมอุตุนิยมวิทยา,\r\n")
+
+
+@pytest.mark.parametrize("encoded", [THAI_EXCEL_CSV.encode("utf-8"), THAI_EXCEL_CSV.encode("utf-8-sig"),
+                                     THAI_EXCEL_CSV.encode("cp874")], ids=["utf-8", "utf-8 with BOM", "cp874"])
+def test_a_framework_csv_saved_by_thai_excel_imports_in_any_of_its_encodings(client: TestClient,
+                                                                              encoded: bytes) -> None:
+    imported = client.post(f"{API}/frameworks/csv", content=encoded, headers={"Content-Type": "text/csv"})
+
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["title"] == "แผนแม่บทกระทรวง"
+    copy = create_workshop(client, framework=imported.json()["id"])
+    s = _by_code(copy.info, "strategies")
+    assert s["S1"]["name"] == "ความมั่นคง" and s["S1.1"]["name"] == "แผนย่อยไซเบอร์"
+    assert s["S1.1"]["parent_id"] == s["S1"]["id"]
+    assert [a["name"] for a in copy.info["agencies"]] == ["กรมอุตุนิยมวิทยา"]
 
 
 def test_a_framework_exports_as_xlsx_and_the_workbook_imports_as_a_preset(client: TestClient) -> None:

@@ -446,3 +446,48 @@ def test_refused_rows_of_a_workbook_are_numbered_as_the_sheet_shows_them(client:
     answer = send(client, proposing, buffer.getvalue(), name="gaps.xlsx").json()
     assert (answer["rows"], answer["valid"]) == (2, 1)
     assert answer["errors"] == [{"row": 6, "message": "The title is empty."}]
+
+
+# --- agencies: the rule of joining, one rule for both ---
+
+INVITED = ["สำนักงานสถิติแห่งชาติ", "กรมส่งเสริมการปกครองท้องถิ่น"]
+
+
+def test_an_agency_spelt_another_way_is_the_invited_agency(client: TestClient) -> None:
+    """The ministry's sheet writes its agencies as its staff do: abbreviated, with "ส่วน", with
+    spaces. Each becomes the invited agency it means, as a participant's answer does on joining."""
+    workshop = create_workshop(client, phase="propose", agencies=INVITED)
+    rows = [["ชื่อโครงการ", "หน่วยงาน"], ["สำมะโนประชากรดิจิทัล", "สนง.สถิติแห่งชาติ"],
+            ["ถนนลำเลียงผลผลิตทางการเกษตร บ้านประเม หมู่ที่ 2", "กรมส่งเสริมการปกครองส่วนท้องถิ่น"],
+            ["ศูนย์ข้อมูลตำบล", "  สำนักงาน สถิติแห่งชาติ "], ["อบรมผู้สูงอายุ", ""]]
+    answer = send(client, workshop, csv_bytes(rows)).json()
+    assert answer["errors"] == []
+    assert [p["agency"] for p in answer["preview"]] == [INVITED[0], INVITED[1], INVITED[0], ""]
+    assert send(client, workshop, csv_bytes(rows), commit=True).status_code == 201
+    assert [p["agency"] for p in list_projects(client, workshop)] == [INVITED[0], INVITED[1], INVITED[0], ""]
+
+
+def test_an_agency_off_the_list_is_refused_where_the_workshop_takes_no_other_names(client: TestClient) -> None:
+    workshop = create_workshop(client, phase="propose", agencies=INVITED)
+    rows = [["title", "agency"], ["Digital census", "สนง.สถิติแห่งชาติ"], ["Rural roads", "กรมทางหลวงชนบท"]]
+    assert refusals(client, workshop, rows) == [
+        {"row": 3, "message": "The agency “กรมทางหลวงชนบท” is not on this workshop's list of agencies, and the "
+                              "workshop takes no other names."}]
+    refused = send(client, workshop, csv_bytes(rows), commit=True)
+    assert refused.status_code == 422 and list_projects(client, workshop) == []
+    # The same name is refused on joining, by the same rule.
+    joined = client.post(f"{workshop.url}/participants", json={"name": "สมชาย", "agency": "กรมทางหลวงชนบท"})
+    assert joined.status_code == 422 and "กรมทางหลวงชนบท" in joined.json()["detail"]
+    # The console, in Thai, says why in Thai.
+    from app.services.project_import import OFF_LIST_AGENCY, RowError
+
+    assert RowError(3, OFF_LIST_AGENCY, {"agency": "กรมทางหลวงชนบท"}).message("th") == (
+        "หน่วยงาน “กรมทางหลวงชนบท” ไม่อยู่ในรายชื่อหน่วยงานของเวิร์กช็อปนี้ และเวิร์กช็อปนี้ไม่รับชื่อหน่วยงานอื่น")
+
+
+def test_an_agency_off_the_list_is_kept_as_typed_where_the_workshop_takes_typed_names(client: TestClient) -> None:
+    workshop = create_workshop(client, phase="propose", agencies=INVITED, typed_agencies=True)
+    rows = [["title", "agency"], ["Digital census", "สนง.สถิติแห่งชาติ"], ["Rural roads", "กรมทางหลวงชนบท"]]
+    answer = send(client, workshop, csv_bytes(rows)).json()
+    assert answer["errors"] == []
+    assert [p["agency"] for p in answer["preview"]] == [INVITED[0], "กรมทางหลวงชนบท"]

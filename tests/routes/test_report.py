@@ -170,3 +170,64 @@ def test_syllables_with_sara_am_are_marked_in_text_only() -> None:
     assert "<title>น้ำ</title>" in marked and 'title="น้ำ"' in marked
     assert '<span class="pdf-am">ทำ</span> <span class="pdf-am">น้ำ</span> ทาง</p>' in marked
     assert marked.index(report.SEED) == marked.index('<body class="report">') + len('<body class="report">')
+
+
+NESTED = {
+    "strategies": [
+        {"code": "S1", "name": "ความมั่นคง", "children": [
+            {"code": "S1.1", "name": "แผนแม่บทความมั่นคง", "children": [
+                {"code": "S1.1.1", "name": "แผนย่อยไซเบอร์"}]}]},
+        {"code": "S2", "name": "การแข่งขัน"},
+    ],
+    "reform_areas": [
+        {"code": "R1", "name": "เศรษฐกิจ", "children": [{"code": "R1.1", "name": "เศรษฐกิจดิจิทัล"}]},
+        {"code": "R2", "name": "สังคม"},
+    ],
+}
+CYBER_PROJECT = "ศูนย์เฝ้าระวังภัยไซเบอร์ภาครัฐ"
+
+
+def a_nested_workshop(client: TestClient) -> Workshop:
+    workshop = create_workshop(client, framework=NESTED, phase="propose")
+    s = {e["code"]: e["id"] for e in workshop.info["strategies"]}
+    r = {e["code"]: e["id"] for e in workshop.info["reform_areas"]}
+    cyber = propose(client, workshop, workshop.facilitator, CYBER_PROJECT, strategy_ids=[s["S1.1.1"]],
+                    reform_area_ids=[r["R1.1"]])
+    set_phase(client, workshop, "vote")
+    vote(client, workshop, join(client, workshop, "สมชาย"), cyber["id"], 3)
+    set_phase(client, workshop, "results")
+    open_console(client, workshop)
+    return workshop
+
+
+def test_the_report_shows_a_nested_framework_as_a_tree_with_rolled_up_figures(client: TestClient) -> None:
+    workshop = a_nested_workshop(client)
+    html = client.get(f"/w/{workshop.code}/facilitate/report").text
+    strategies = html.split('class="report-strategies nested"')[1].split("</div>")[0]
+    sections = strategies.split('<section class="report-strategy')[1:]
+    # Parents first, each child indented one step deeper, and the sub-plan's project under all three.
+    assert [section.split(">", 1)[0] for section in sections] == ['"', ' depth depth-1"', ' depth depth-2"', '"']
+    for section, code in zip(sections[:3], ("S1 ความมั่นคง", "S1.1 แผนแม่บทความมั่นคง", "S1.1.1 แผนย่อยไซเบอร์"), strict=True):
+        assert code in section and CYBER_PROJECT in section and "3 จุด" in section, code
+    assert "ไม่มีโครงการ" in sections[3]  # S2
+    # Coverage: the child reform area is an indented row, and its parent's row counts the project too.
+    rows = html.split('class="report-table coverage-table"')[1].split("</tbody>")[0].split("<tr")[2:]
+    assert ['class="depth depth-1"' in row for row in rows] == [False, True, False]
+    assert rows[0].count("1 <small>(3)</small>") == 3 and rows[1].count("1 <small>(3)</small>") == 3
+
+
+def test_a_flat_frameworks_report_has_no_tree(client: TestClient) -> None:
+    workshop = run_a_workshop(client)
+    open_console(client, workshop)
+    html = client.get(f"/w/{workshop.code}/facilitate/report").text
+    assert 'class="report-strategies"' in html and "depth" not in html and "tree-mark" not in html
+
+
+def test_the_pdf_of_a_nested_framework_keeps_the_tree(client: TestClient) -> None:
+    workshop = a_nested_workshop(client)
+    text = pdftotext(pdf_of(client, workshop.code), "-layout")
+    lines = {line.strip().lstrip("└ "): len(line) - len(line.lstrip()) for line in text.splitlines()
+             if line.strip().lstrip("└ ").startswith(("S1 ", "S1.1 ", "S1.1.1 "))}
+    indent = [lines[key] for key in ("S1 ความมั่นคง", "S1.1 แผนแม่บทความมั่นคง", "S1.1.1 แผนย่อยไซเบอร์")]
+    assert indent[0] < indent[1] < indent[2], lines
+    assert text.count(CYBER_PROJECT) >= 4  # the ranking and the list of each of the three levels

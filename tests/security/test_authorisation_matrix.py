@@ -178,6 +178,9 @@ ROWS: list[Row] = [
     # Holding a page of the screen's long lists is the facilitator's alone (the screen key: 403).
     Row("PUT", f"{API}/{{code}}/screen-view", f"{API}/{{code}}/screen-view", "bearer",
         (A.choose_screen_view, A.hold_screen_page), json={"view": "wall", "page": 2}),
+    # So is drilling its per-strategy views into a strategy (null: the top level; the screen key: 403).
+    Row("PUT", f"{API}/{{code}}/screen-view", f"{API}/{{code}}/screen-view", "bearer",
+        (A.choose_screen_view, A.drill_screen), json={"view": "wall", "drill": None}),
     Row("GET", "/api/v1/time", "/api/v1/time", "bearer", Public(200)),
     Row("GET", "/api/v1/frameworks", "/api/v1/frameworks", "bearer", Public(200)),
     Row("GET", "/api/v1/frameworks/{framework_id}", "/api/v1/frameworks/un-sdg", "bearer", Public(200)),
@@ -331,6 +334,8 @@ ROWS: list[Row] = [
         (CONSOLE, A.choose_screen_view), form={"view": "wall"}),
     Row("POST", f"{PAGE}/facilitate/screen-page", f"{PAGE}/facilitate/screen-page", "cookie",
         (CONSOLE, A.hold_screen_page), form={"step": "next"}),
+    Row("POST", f"{PAGE}/facilitate/screen-drill", f"{PAGE}/facilitate/screen-drill", "cookie",
+        (CONSOLE, A.drill_screen), form={"strategy_id": ""}),
     Row("POST", f"{PAGE}/facilitate/rounds", f"{PAGE}/facilitate/rounds", "cookie", (CONSOLE, A.start_round),
         form={"mode": "scoring", "scoped": "on", "top_n": "1"}),
     Row("POST", f"{PAGE}/facilitate/rounds/current", f"{PAGE}/facilitate/rounds/current", "cookie",

@@ -146,9 +146,13 @@ def test_proposals_naming_another_moo_point_road_or_village_are_never_hinted() -
     # One borehole programme yields the same title for every moo and point: alike in every
     # word but the numbers, and each one a different work the facilitator must not merge.
     template = "โครงการขุดเจาะบ่อบาดาลเพื่ออุปโภคบริโภคและการเกษตร"
-    same = [duplicates.Doc(key=0, title=f"{template} หมู่ที่ 2 จุดที่ 3"),
-            duplicates.Doc(key=1, title=f"{template} บ้านโนนทัน หมู่ที่ 2 จุดที่ 3")]
+    same = [duplicates.Doc(key=0, title=f"{template} บ้านโนนทัน หมู่ที่ 2 จุดที่ 3"),
+            duplicates.Doc(key=1, title=f"{template} บ้านโนนทัน หมู่ที่ 2 จุดที่ 3 ตำบลบ้านแฮด")]
     assert [(p.a, p.b) for p in duplicates.similar_pairs(same)] == [(0, 1)]  # one says more: still a hint
+    # A moo and point alone name no place: "...หมู่ที่ 2 จุดที่ 3" recurs four times among the sample's
+    # Khon Kaen titles alone, so nothing ties it to บ้านโนนทัน.
+    vague = [duplicates.Doc(key=0, title=f"{template} หมู่ที่ 2 จุดที่ 3"), same[0]]
+    assert duplicates.similar_pairs(vague) == []
     for a, b in [("หมู่ที่ 2 จุดที่ 3", "หมู่ที่ 5 จุดที่ 3"), ("หมู่ที่ 2 จุดที่ 3", "หมู่ที่ 2 จุดที่ 4"),
                  ("บ้านดอนเพิ่ม หมู่ที่ 7", "บ้านร่มเย็น หมู่ที่ 7"), ("ตำบลหนองบัว", "ตำบลโคกเครือ"),
                  ("ถนน ขก.1234", "ถนน ขก.5678")]:
@@ -159,3 +163,95 @@ def test_proposals_naming_another_moo_point_road_or_village_are_never_hinted() -
     assert not duplicates.contradict(f"{template} จุดที่ 5", f"{template} หมู่ที่ 5 จุดที่ 5")
     assert duplicates.identifying(f"{template} บ้านดอนเพิ่ม ม.7 ถนน ขก.1234 ตำบลหนองบัว") == {
         "หมู่": {"7"}, "บ้าน": {"บ้านดอนเพิ่ม"}, "road code": {"ขก. 1234"}, "ตำบล": {"ตำบลหนองบัว"}}
+
+
+def hinted(a: str, b: str) -> bool:
+    return bool(duplicates.similar_pairs([duplicates.Doc(key=0, title=a), duplicates.Doc(key=1, title=b)]))
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # Two rural roads with the same province and district but another road number.
+    ("ก่อสร้างถนนคอนกรีตเสริมเหล็ก สาย ยส.ถ.1-0275 บ้านเชือก หมู่ที่ 5 ตำบลเดิด อำเภอเมืองยโสธร",
+     "ก่อสร้างถนนคอนกรีตเสริมเหล็ก สาย ยส.ถ.1-0276 บ้านเชือก หมู่ที่ 5 ตำบลเดิด อำเภอเมืองยโสธร"),
+    # One village, roads to other ends.
+    ("โครงการก่อสร้างถนนคอนกรีตเสริมเหล็กสายทางบ้านนาทอง ม.12 – พื้นที่การเกษตรหนองกระแด้ง",  # noqa: RUF001
+     "โครงการก่อสร้างถนนคอนกรีตเสริมเหล็กสายทางบ้านนาทอง ม.12 – พื้นที่การเกษตรคำขี้แก้ว"),  # noqa: RUF001
+    # One village, the ponds of two households.
+    ("โครงการขุดสระเก็บน้ำนายอินสม บ้านสวนอ้อย หมู่ที่ 6 ตำบลแม่เงา ขนาดกว้าง 25 เมตร ยาว 50 ม. ลึก 4 ม.",
+     "โครงการขุดสระเก็บน้ำนายประเวช บ้านสวนอ้อย หมู่ที่ 6 ตำบลแม่เงา ขนาดกว้าง 25 เมตร ยาว 50 ม. ลึก 4 ม."),
+    # Two lanes, two streams.
+    ("โครงการวางท่อคอนกรีตเสริมเหล็ก พร้อมบ่อพัก บ้านโนนทัน หมู่ที่ 19 (ซอย 7/1)",
+     "โครงการวางท่อคอนกรีตเสริมเหล็ก พร้อมบ่อพัก บ้านโนนทัน หมู่ที่ 19 (ซอย 1)"),
+    ("โครงการขุดลอกลำห้วยโชค บ้านโพน หมู่ที่ 8", "โครงการขุดลอกลำห้วยกระโดน บ้านโพน หมู่ที่ 8"),
+    # One place, other works: a well and a reservoir of one village.
+    ("โครงการปรับปรุงฟื้นฟูแหล่งน้ำอ่างเก็บน้ำห้วยอ้ม บ้านศรียางชุม หมู่ที่ 13 ตำบลท่าข้าวเปลือก อำเภอแม่จัน",
+     "โครงการเจาะบ่อบาดาล บ้านศรียางชุม หมู่ที่ 13 ตำบลท่าข้าวเปลือก อำเภอแม่จัน"),
+    # A generic title of works names no place: nothing shows it is the other's works.
+    ("ก่อสร้างถนนคอนกรีตเสริมเหล็ก", "ก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ 3"),
+    ("โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก", "การก่อสร้างถนนคอนกรีตเสริมเหล็ก"),
+    # A moo number alone is no place: every tambon has a หมู่ที่ 2.
+    ("โครงการก่อสร้างระบบประปาสูบน้ำด้วยพลังงานแสงอาทิตย์ หมู่ที่ 2",
+     "ติดตั้งระบบสูบน้ำพลังงานแสงอาทิตย์ ระบบประปาหมู่บ้าน หมู่ที่ 2 บ้านแก้งยาว ตำบลภูแลนคา"),
+])
+def test_real_titles_of_other_works_are_not_hinted(a: str, b: str) -> None:
+    assert not hinted(a, b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # A spelling slip and a misplaced space.
+    ("โครงการปรับปรุงซ่อมแซมถนนลงหินคลุกบ้านสำโรง ม.๙ ไปป่าหนองย่าจันทร์ ต.สนม",
+     "โครงการปรับปรุงซ่อมแซมถนนลงหินคลุกบ้านสำโรงหมูที่ 9 ไปป่าหนองย่าจันทร์ ต.สนม"),
+    # One road written from its other end.
+    ("ก่อสร้างถนนคอนกรีตเสริมเหล็กบ้านนาเจริญ หมู่ที่ 13 ถึงบ้านสะพุง หมู่ที่ 1",
+     "ก่อสร้างถนนคอนกรีตเสริมเหล็กจากบ้านสะพุง หมู่ที่ 1 ถึงบ้านนาเจริญ หมู่ที่ 13"),
+    ("โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก สายบ้านพอกน้อย หมู่ 1 - บ้านพอกน้อยพัฒนา หมู่ 8",
+     "โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก สายบ้านพอกน้อยพัฒนา หมู่ 8 – บ้านพอกน้อย หมู่ 1"),  # noqa: RUF001
+    # One title says more about the same works.
+    ("โครงการขุดเจาะบ่อบาดาลเพื่ออุปโภคบริโภคและการเกษตร บ้านโนนทัน หมู่ที่ 2 จุดที่ 3",
+     "โครงการขุดเจาะบ่อบาดาลเพื่ออุปโภคบริโภคและการเกษตร บ้านโนนทัน หมู่ที่ 2 จุดที่ 3 ตำบลบ้านแฮด"),
+    # One purchase (no place needed): written with and without its count.
+    ("จัดซื้อรถยนต์บรรทุกติดตั้งเครนและเครื่องย่อยผักตบชวา",
+     "โครงการจัดซื้อรถยนต์บรรทุกติดตั้งเครนและเครื่องย่อยผักตบชวาพร้อมทำปุ๋ย"),
+])
+def test_real_titles_of_one_project_are_hinted(a: str, b: str) -> None:
+    assert hinted(a, b)
+
+
+def test_a_template_many_proposals_fill_alike_is_no_evidence() -> None:
+    """Four agencies each propose "training farmers in integrated farming": the words two of them
+    share are shared by all four, so they point to a programme, not to one project."""
+    title = "อบรมเกษตรกรทำเกษตรผสมผสานลดต้นทุน"
+    docs = [duplicates.Doc(key=i, title=f"{title}{suffix}") for i, suffix in enumerate(["", " ", "  ", "   "])]
+    assert duplicates.similar_pairs(docs[:2])  # two alike: one idea written twice
+    assert duplicates.similar_pairs(docs[:3])  # three: still at most MAX_SHARED_BY
+    assert duplicates.similar_pairs(docs) == []  # four: a template
+
+
+def test_pairs_found_from_rarer_words_are_all_pairs_that_reach_the_threshold() -> None:
+    """Candidate pairs come from each proposal's rarer words only (what keeps 3,000 titles fast);
+    the bound is exact: every pair whose cosine reaches the threshold is found, with its cosine."""
+    import math
+    from collections import Counter, defaultdict
+
+    titles = [f"ก่อสร้างถนนคอนกรีตเสริมเหล็ก บ้าน{name} หมู่ที่ {moo}" for moo, name in enumerate(
+        ["โนนทัน", "ดอนเพิ่ม", "ร่มเย็น", "หนองบง", "กกบก", "โคกสี", "นาทอง", "ไก่คำ"], start=1)]
+    counts = [Counter(duplicates.words(t)) for t in titles] + [
+        Counter(duplicates.words(d.title)) + Counter(duplicates.words(d.description)) for d in docs()]
+    df: Counter[str] = Counter(w for c in counts for w in c)
+    vectors = []
+    for c in counts:
+        v = {w: (1 + math.log(tf)) * (math.log((1 + len(counts)) / (1 + df[w])) + 1) for w, tf in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values()))
+        vectors.append({w: x / norm for w, x in v.items()})
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, v in enumerate(vectors):
+        for w in v:
+            postings[w].append(i)
+    for threshold in (0.2, duplicates.THRESHOLD, 0.6):
+        every = {(i, j): sum(x * vectors[j].get(w, 0.0) for w, x in vectors[i].items())
+                 for i in range(len(vectors)) for j in range(i + 1, len(vectors))}
+        reaching = {pair for pair, dot in every.items() if dot >= threshold}
+        found = duplicates._dots_reaching(vectors, postings, threshold)
+        assert reaching <= found.keys() and reaching
+        assert all(abs(found[pair] - every[pair]) < 1e-9 for pair in reaching)
+        assert len(found) < len(every) / 2  # and most pairs were never compared

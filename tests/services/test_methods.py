@@ -62,7 +62,7 @@ def standing(**values: object) -> Standing:
 def test_the_screens_show_dots_in_a_dot_round_and_the_score_in_a_scoring_round() -> None:
     dots, scoring = methods.of("dots"), methods.of("scoring")
     most, some = standing(dots=12, voters=5), standing(dots=3, voters=2)
-    assert (dots.figure(most), dots.bar(most, [most, some]), dots.bar(some, [most, some])) == ("12", 1000, 250)
+    assert (dots.figure(most), dots.bar(most, most.dots), dots.bar(some, most.dots)) == ("12", 1000, 250)
     scored, unscored = standing(score=3.75, scorers=3), standing()
     assert (scoring.figure(scored), scoring.figure(unscored)) == ("3.8", "–")
-    assert (scoring.bar(scored, [scored]), scoring.bar(unscored, [scored])) == (750, 0)
+    assert (scoring.bar(scored, 0), scoring.bar(unscored, 0)) == (750, 0)

@@ -16,6 +16,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel import Session
 
 from app.models import Project, Round
+from app.models.project import ProjectRow
 from app.services.projects import Tags
 
 
@@ -24,7 +25,7 @@ class Standing:
     """One project's place in the ranking, with what a page needs to show it."""
 
     rank: int
-    project: Project
+    project: Project | ProjectRow  # rows in the live ranking (results.compute), objects in the files
     dots: int
     voters: int
     strategy_ids: list[int]
@@ -68,7 +69,8 @@ class Method:
         """The command a tap on a phone's ballot sends (checked by the command and the rules)."""
         raise NotImplementedError
 
-    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project], tags: Tags) -> list[Standing]:
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow],
+             tags: Tags) -> list[Standing]:
         """The projects in ranking order with their ranks (ties share one); `projects` come in
         proposal order, which breaks the ties the method leaves."""
         raise NotImplementedError
@@ -77,8 +79,8 @@ class Method:
         """The number the big screen shows beside a project."""
         raise NotImplementedError
 
-    def bar(self, standing: Standing, standings: list[Standing]) -> int:
-        """A project's bar on the big screen, 0 to 1000."""
+    def bar(self, standing: Standing, most_dots: int) -> int:
+        """A project's bar on the big screen, 0 to 1000; `most_dots`: the ranking's highest."""
         raise NotImplementedError
 
     def took_part(self, round_id: int) -> SelectOfScalar[int]:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.errors import Invalid
 from app.i18n import N_
 from app.models import Project, Round, Vote
+from app.models.project import ProjectRow
 from app.services.methods.base import Method, Standing, Tags, competition_ranks
 
 
@@ -69,23 +70,26 @@ class DotVoting(Method):
     def tap(self, project_id: int, form: Mapping[str, Any]) -> AddDot:
         return AddDot(project_id, _whole(form.get("change")))
 
-    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project], tags: Tags) -> list[Standing]:
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow],
+             tags: Tags) -> list[Standing]:
         totals = tallies(session, workshop_id=round_.workshop_id, round_id=round_.id)
-        ordered = sorted(projects, key=lambda p: (-totals.get(p.id, (0, 0))[0], -totals.get(p.id, (0, 0))[1],
-                                                  p.created_at, p.id))
-        ranks = competition_ranks([totals.get(p.id, (0, 0)) for p in ordered])
+        none = (0, 0)
+        # `projects` come in proposal order and the sort is stable: by dots, then voters, is enough.
+        counted = sorted(((totals.get(p.id, none), p) for p in projects),
+                         key=lambda item: (-item[0][0], -item[0][1]))
+        ranks = competition_ranks([total for total, _p in counted])
+        strategies, areas = tags.strategies, tags.reform_areas
         return [
-            Standing(rank=r, project=p, dots=totals.get(p.id, (0, 0))[0], voters=totals.get(p.id, (0, 0))[1],
-                     strategy_ids=tags.strategies.get(p.id, []), reform_area_ids=tags.reform_areas.get(p.id, []))
-            for r, p in zip(ranks, ordered, strict=True)
+            Standing(rank=r, project=p, dots=total[0], voters=total[1],
+                     strategy_ids=strategies.get(p.id, []), reform_area_ids=areas.get(p.id, []))
+            for r, (total, p) in zip(ranks, counted, strict=True)
         ]
 
     def figure(self, standing: Standing) -> str:
         return str(standing.dots)
 
-    def bar(self, standing: Standing, standings: list[Standing]) -> int:
-        most = max((s.dots for s in standings), default=0)
-        return (standing.dots * 1000) // most if most else 0
+    def bar(self, standing: Standing, most_dots: int) -> int:
+        return (standing.dots * 1000) // most_dots if most_dots else 0
 
     def took_part(self, round_id: int) -> SelectOfScalar[int]:
         return select(Vote.participant_id).where(Vote.round_id == round_id, Vote.dots > 0)

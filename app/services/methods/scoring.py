@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import N_
 from app.models import Project, Round, Score
+from app.models.project import ProjectRow
 from app.models.round import Criterion
 from app.services import rounds
 from app.services.methods.base import Method, Standing, Tags, competition_ranks
@@ -95,7 +96,8 @@ class Scoring(Method):
         criterion = str(form.get("criterion", ""))[:40]
         return SetScores(project_id, {criterion: value or None})
 
-    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project], tags: Tags) -> list[Standing]:
+    def rank(self, session: Session, *, round_: Round, projects: Iterable[Project | ProjectRow],
+             tags: Tags) -> list[Standing]:
         table = project_scores(session, round_=round_)
         empty = ProjectScore()
         ordered = sorted(projects, key=lambda p: (-score_key(table.get(p.id, empty).score),
@@ -113,7 +115,7 @@ class Scoring(Method):
     def figure(self, standing: Standing) -> str:
         return "\N{EN DASH}" if standing.score is None else f"{standing.score:.1f}"
 
-    def bar(self, standing: Standing, standings: list[Standing]) -> int:
+    def bar(self, standing: Standing, most_dots: int) -> int:
         return int((standing.score or 0) * 200)  # a score of 5 fills the bar
 
     def took_part(self, round_id: int) -> SelectOfScalar[int]:
