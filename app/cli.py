@@ -180,9 +180,13 @@ def bench(
         min=0, max=50, help="Add this many real Chromium phones (/usr/bin/chromium) tapping + on the real page.")] = 0,
     server_env: Annotated[list[str] | None, typer.Option(
         help="Extra KEY=VALUE settings for the ruamkit servers (repeatable).")] = None,
+    groups: Annotated[int, typer.Option(
+        min=0, max=200, help="A large event: this many breakout groups of --projects projects each; phones join "
+                             "their group by its code and tap its projects, every group's screen and the event's "
+                             "grid of all groups are watched (no baseline).")] = 0,
 ) -> None:
     """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
-    if views or projects > 200:
+    if views or (projects > 200 and not groups):
         from bench import views as views_bench
 
         views_bench.main(projects=projects, participants=clients)
@@ -192,7 +196,8 @@ def bench(
     env = dict(item.split("=", 1) for item in server_env or [] if "=" in item)
     main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
                  redis_url=redis_url, interval=interval, phone_interval=phone_interval, baseline=baseline,
-                 cpu_split=cpu_split, projects=projects, path=path, browsers=browsers, server_env=env))
+                 cpu_split=cpu_split, projects=projects, path=path, browsers=browsers, server_env=env,
+                 groups=groups))
 
 
 @db_cli.command("upgrade")

@@ -33,6 +33,7 @@ from app.live.timer_watch import TimerWatch
 from app.live.renderer import make_renderer
 from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
+from app.services import group_grid
 from app.services.project_import import Jobs
 from app.versions import Memo, Versions
 from app.web import make_templates
@@ -61,9 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The live views' project lists (rows and tags) are kept until the projects change: a
         # vote re-reads only the tallies (a redraw of 3,000 projects, issue 13).
         kept_projects = Memo(versions, size=64, projects_only=True)
-        hub = Hub(make_renderer(engine, app.state.templates, kept_projects), interval=settings.broadcast_interval,
+        renderer = make_renderer(engine, app.state.templates, kept_projects)
+        hub = Hub(renderer, interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
-                  view_intervals={"phone": settings.phone_interval})
+                  view_intervals={"phone": settings.phone_interval}, groups_interval=settings.groups_interval)
         if settings.warm_search:  # not waited for: the server takes requests meanwhile
             threading.Thread(target=warm_search, args=(engine,), name="warm-search", daemon=True).start()
         if settings.gc_freeze:
@@ -83,14 +85,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
-            was kept from before), then every process's hub."""
-            versions.changed(code, votes_only)
-            broker.publish(code, votes_only)
+            was kept from before), then every process's hub. A group's change is its event's
+            too (the event's screen shows every group); each hub coalesces the notices per code."""
+            for changed in group_grid.changed_codes(code):
+                versions.changed(changed, votes_only)
+                broker.publish(changed, votes_only)
 
         renders = RenderPool(settings, versions)
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
+        renderer.grid_kept = app.state.memo
         def publish_all(codes: set[str]) -> None:  # the ballot box's: votes and scores only
             for code in codes:
                 publish(code, votes_only=True)

@@ -21,6 +21,14 @@ PHONE_TALLY = re.compile(rb'id="tally-(\d+)"[^>]*>\D*?(\d+)')
 SCREEN_TALLY = re.compile(rb'id="row-(\d+)".*?class="tally-num">(\d+)<', re.S)
 PHONE_SYNC = re.compile(rb'id="phone-sync"[^>]*data-version="([^"]*)"')
 SCREEN_TOTAL = re.compile(rb'id="screen-dots"[^>]*>(\d+)<')
+# The event's grid of breakout groups: each tile's group code (EVENT-n) and its dots cast.
+GRID_DOTS = re.compile(rb'data-group="[^"]*?-(\d+)" data-dots="(\d+)"')
+
+
+def grid_totals(payload: bytes, groups: int) -> tuple[int, ...]:
+    """The dots cast in each group (by group index, number - 1) on a grid message; -1 where not shown."""
+    found = {int(n) - 1: int(dots) for n, dots in GRID_DOTS.findall(payload)}
+    return tuple(found.get(g, -1) for g in range(groups))
 
 
 def screen_total(payload: bytes) -> tuple[int, ...]:
@@ -47,6 +55,8 @@ class Vote:
     ack: float = 0.0
     nth: int = 0  # this vote's rank among acknowledged votes on its project (1-based)
     seq: int = 0  # its rank among all acknowledged votes (1-based): the screens' total
+    group: int = -1  # with breakout groups: the group (index) of its project
+    group_seq: int = 0  # its rank among its group's acknowledged votes: that group's total
     worker: int = 0
     status: int = 0
     source: str = "simulated"  # or "browser": a real Chromium phone
@@ -82,11 +92,24 @@ class Watcher:
         self.arrivals = []
 
     total: bool = False  # a screen: one entry, the total of dots cast
+    # With breakout groups: a group's screen or phone watches that group only (its total is the
+    # group's); the event's grid (by_group) has one entry per group, that group's total.
+    group: int | None = None
+    by_group: bool = False
 
     def _where(self, vote: Vote) -> tuple[int, int]:
-        return (0, vote.seq) if self.total else (vote.project, vote.nth)
+        if self.by_group:
+            return (vote.group, vote.group_seq)
+        if self.total:
+            return (0, vote.group_seq if self.group is not None else vote.seq)
+        return (vote.project, vote.nth)
+
+    def watches(self, vote: Vote) -> bool:
+        return self.group is None or vote.group == self.group
 
     def latency(self, vote: Vote) -> float | None:
+        if not self.watches(vote):
+            return None
         position, nth = self._where(vote)
         seen = self.first_seen[position]
         if nth <= 0 or len(seen) < nth:
@@ -94,6 +117,8 @@ class Watcher:
         return max(0.0, seen[nth - 1] - vote.send)
 
     def reached(self, vote: Vote) -> bool:
+        if not self.watches(vote):
+            return True  # another group's vote: not this one's to show
         position, nth = self._where(vote)
         return bool(self.last) and nth > 0 and self.last[position] >= nth
 
@@ -111,9 +136,12 @@ def ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 1)
 
 
-def summarise(votes: list[Vote], screens: list[Watcher], phones: list[Watcher]) -> dict[str, object]:
+def summarise(votes: list[Vote], screens: list[Watcher], phones: list[Watcher],
+              project_groups: list[int] | None = None) -> dict[str, object]:
     """Latencies, delivery and attribution counts over the acknowledged votes of simulated phones
-    (real browsers' taps are counted in the attribution, and reported apart: see `browsers`)."""
+    (real browsers' taps are counted in the attribution, and reported apart: see `browsers`).
+    With breakout groups (`project_groups`: each project position's group), a phone is measured
+    on its own group's votes only."""
     acked = [v for v in votes if v.status == 200 and v.source == "simulated"]
     for watcher in [*screens, *phones]:
         if watcher.record:
@@ -132,11 +160,12 @@ def summarise(votes: list[Vote], screens: list[Watcher], phones: list[Watcher]) 
     phone_lat = [x for p in sampled for v in acked if (x := p.latency(v)) is not None]
     slowest: list[float] = []
     for v in acked:
-        worst = [p.latency(v) for p in sampled]
+        worst = [p.latency(v) for p in sampled if p.watches(v)]
         if worst and all(x is not None for x in worst):
             slowest.append(max(worst))  # type: ignore[type-var]
     # Delivery to all phones: a vote reached every phone if every phone's last tallies include it.
-    lowest = [min((p.last[i] if p.last else -1) for p in phones) if phones else -1
+    lowest = [min(((p.last[i] if p.last else -1) for p in phones
+                   if project_groups is None or p.group == project_groups[i]), default=-1)
               for i in range(phones[0].projects if phones else 0)]
     phone_reached = sum(1 for v in acked if lowest and lowest[v.project] >= v.nth)
     n = len(acked) or 1

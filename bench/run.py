@@ -74,6 +74,7 @@ class Options:
     ack_timeout: float = 30.0
     settle_seconds: float = 15.0
     seed: int = 2569
+    groups: int = 0  # breakout groups: phones join groups by their codes; group screens and the event's grid
 
 
 @dataclass
@@ -99,6 +100,11 @@ class Target:
     devices: list[Phone] = field(default_factory=list)  # phone path: what each page knows
     open_voting: Callable[[], Awaitable[None]] | None = None  # phone path: phase -> vote, once all are watching
     code: str = ""
+    # With breakout groups: each participant's group, each project position's group, and each
+    # screen's group (-1: the event's grid of all groups).
+    group_of: Callable[[int], int] | None = None
+    project_groups: list[int] | None = None
+    screen_groups: list[int] | None = None
 
 
 def thai_titles(count: int, seed: int, max_length: int) -> list[str]:
@@ -122,10 +128,14 @@ def body_of(data: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
 # --- the ruamkit servers ---
 
 
+def database_url_of(opts: Options, workdir: Path) -> str:
+    return opts.database_url or f"sqlite:///{workdir / 'bench.db'}"
+
+
 def start_ruamkit(opts: Options, workdir: Path, cores: set[int] | None) -> list[procs.ServerProcess]:
     from app import db
 
-    database_url = opts.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    database_url = database_url_of(opts, workdir)
     log(f"migrating {database_url.split('@')[-1]}")
     db.upgrade(database_url)
     servers = []
@@ -263,6 +273,109 @@ async def setup_phone_path(opts: Options, servers: list[procs.ServerProcess], bu
         code=code)
 
 
+async def setup_group_path(opts: Options, servers: list[procs.ServerProcess], budget: int,
+                           database_url: str) -> Target:
+    """A national event: opts.groups breakout groups of opts.projects projects each; every phone
+    joins its group through the group's join page (its code, EVENT-n), taps on its group's
+    projects; each group's screen and the event's grid of all groups are watched."""
+    from sqlmodel import Session
+
+    from app import db
+    from app.config import Settings
+    from app.services import groups as groups_service
+    from app.services import workshops
+    from app.services.access import Actor, Role
+    from app.models.project import ProjectCreate
+
+    count = opts.groups
+    longest = ProjectCreate.model_json_schema()["properties"]["title"].get("maxLength", 200)
+    titles = thai_titles(count * opts.projects, opts.seed, longest)
+    async with httpx.AsyncClient(base_url=servers[0].base, timeout=60) as http:
+        created = (await http.post(API, json={
+            "title": "สมัชชาทดสอบกลุ่มย่อย (bench)", "language": "th", "dots_per_participant": budget,
+            "max_dots_per_project": budget, "show_live_tallies": True})).raise_for_status().json()
+        code, facilitator = created["code"], {"Authorization": f"Bearer {created['facilitator_key']}"}
+        # The groups as the facilitator's console adds them (app/services/groups.add_groups), on
+        # the servers' database: the same rows, keys and first rounds.
+        engine = db.make_engine(Settings(database_url=database_url))
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                event = workshops.get_workshop(session, code=code)
+                made = groups_service.add_groups(session, event=event, actor=Actor(Role.facilitator),
+                                                 names=[f"กลุ่มย่อย {n + 1}" for n in range(count)])
+                group_codes = [g.group.code for g in made]
+                screen_keys = [g.screen_key for g in made]
+        finally:
+            engine.dispose()
+        project_ids: list[int] = []
+        project_groups: list[int] = []
+        for g, group_code in enumerate(group_codes):
+            (await http.put(f"{API}/{group_code}/phase", json={"phase": "propose"},
+                            headers=facilitator)).raise_for_status()
+            for i in range(opts.projects):
+                body = {"title": titles[g * opts.projects + i], "description": "bench", "strategy_ids": []}
+                answer = await http.post(f"{API}/{group_code}/projects", json=body, headers=facilitator)
+                project_ids.append(answer.raise_for_status().json()["id"])
+                project_groups.append(g)
+    log(f"event {code}: {count} groups of {opts.projects} projects titled from real Thai proposals")
+
+    log(f"joining {opts.clients} phones through their groups' join pages")
+    pools = [HttpPool("127.0.0.1", s.port, max_connections=opts.join_concurrency) for s in servers]
+    devices = [Phone(host=f"127.0.0.1:{servers[i % len(servers)].port}", code=group_codes[i % count])
+               for i in range(opts.clients)]
+    queue = iter(range(opts.clients))
+
+    async def joiner() -> None:
+        for i in queue:
+            phone, pool = devices[i], pools[i % len(pools)]
+            status, _body, headers = await pool.send(encode(phone.join(f"ผู้เข้าร่วม {i + 1}", f"หน่วยงาน {i % 25 + 1}")))
+            if status != 303:
+                raise RuntimeError(f"joining group {phone.code} answered {status}")
+            phone.took_cookie([v.decode() for k, v in headers if k.lower() == b"set-cookie"])
+            status, body, headers = await pool.send(encode(phone.load_page()))
+            if status != 200:
+                raise RuntimeError(f"the phone page answered {status}")
+            phone.read_page(body_of(body, headers).decode())
+
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(asyncio.gather(*(joiner() for _ in range(opts.join_concurrency * len(servers)))),
+                               timeout=120 + opts.clients * 0.2)
+    finally:
+        for pool in pools:
+            pool.close()
+    log(f"{opts.clients} phones joined {count} groups through the page in {time.monotonic() - started:.1f} s")
+    screens: list[Viewer] = []
+    screen_groups: list[int] = []
+    for server in servers:  # the event's grid, then every group's own screen, on each worker
+        screens.append(await screen_viewer(server, created))
+        screen_groups.append(-1)
+        for g, (group_code, key) in enumerate(zip(group_codes, screen_keys, strict=True)):
+            screens.append(await screen_viewer(server, {"code": group_code,
+                                                        "screen_url": f"{server.base}/w/{group_code}/screen/{key}"}))
+            screen_groups.append(g)
+
+    async def open_voting() -> None:
+        async with httpx.AsyncClient(base_url=servers[0].base, timeout=60) as http:
+            for group_code in group_codes:
+                (await http.put(f"{API}/{group_code}/phase", json={"phase": "vote"},
+                                headers=facilitator)).raise_for_status()
+
+    def final_tallies() -> dict[int, int]:
+        tallies: dict[int, int] = {}
+        for group_code in group_codes:
+            answer = httpx.get(f"{servers[0].base}{API}/{group_code}/results", headers=facilitator, timeout=60)
+            tallies.update({row["project_id"]: row["dots"] for row in answer.raise_for_status().json()["ranking"]})
+        return tallies
+
+    return Target(
+        name="ruamkit", servers=servers, project_ids=project_ids, screens=screens,
+        phones=[Viewer(f"ws://{d.host}{d.ws_path}", d.websocket_headers()) for d in devices],
+        tap=lambda who, pid: encode(devices[who].tap(pid, 1)), worker_of=lambda i: i % len(servers),
+        final_tallies=final_tallies, devices=devices, open_voting=open_voting, code=code,
+        group_of=lambda i: i % count, project_groups=project_groups, screen_groups=screen_groups)
+
+
 async def setup_api_path(opts: Options, servers: list[procs.ServerProcess], budget: int) -> Target:
     """Participants join and vote through the JSON API (bearer token, PUT); websockets by ?key=."""
     scene = await make_workshop(opts, servers, budget)
@@ -351,10 +464,20 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
     """Connect phones and screens, open voting, tap at the rate for the duration, measure, disconnect."""
     k = len(target.project_ids)
     position_of = {pid: i for i, pid in enumerate(target.project_ids)}
-    screens = [Watcher(1, total=True) for _ in target.screens]
+    project_groups, group_of = target.project_groups, target.group_of
+    group_count = max(project_groups) + 1 if project_groups else 0
+    positions_in: list[list[int]] = [[] for _ in range(group_count)]
+    for position, g in enumerate(project_groups or []):
+        positions_in[g].append(position)
+    if target.screen_groups is not None:  # the grid: a total per group; a group's screen: its total
+        screens = [Watcher(group_count, by_group=True) if g < 0 else Watcher(1, total=True, group=g)
+                   for g in target.screen_groups]
+    else:
+        screens = [Watcher(1, total=True) for _ in target.screens]
     screen_rows: list[dict[int, int]] = [{} for _ in target.screens]
     step = max(1, opts.clients // max(1, opts.phone_sample))
-    phones = [Watcher(k, record=(i % step == 0)) for i in range(opts.clients)]
+    phones = [Watcher(k, record=(i % step == 0), group=group_of(i) if group_of else None)
+              for i in range(opts.clients)]
     parsed_phone: dict[bytes, tuple[tuple[int, ...], bytes | None]] = {}
     sizes: dict[str, list[int]] = {"phone": [], "screen": [], "tap": []}
     ids = target.project_ids
@@ -395,7 +518,7 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
     def screen_message(client: WsClient, data: bytes, now: float) -> None:
         sizes["screen"].append(len(data))
         index, watcher = client.tag  # type: ignore[misc]
-        watcher.saw(measure.screen_total(data), now)
+        watcher.saw(measure.grid_totals(data, group_count) if watcher.by_group else measure.screen_total(data), now)
         screen_rows[index] = measure.screen_rows(data)
 
     sockets: list[WsClient] = []
@@ -450,6 +573,7 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
     busy = [False] * opts.clients
     acked_on = [0] * k
     acked_total = [0]
+    acked_in = [0] * group_count  # per breakout group
     votes: list[Vote] = []
     statuses: dict[str, int] = {}
     tasks: set[asyncio.Task[None]] = set()
@@ -459,10 +583,14 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
         acked_on[record.project] += 1
         acked_total[0] += 1
         record.nth, record.seq = acked_on[record.project], acked_total[0]
+        if record.group >= 0:
+            acked_in[record.group] += 1
+            record.group_seq = acked_in[record.group]
 
     async def tap(who: int, position: int) -> None:
         worker = target.worker_of(who)
-        record = Vote(project=position, send=time.monotonic(), worker=worker)
+        record = Vote(project=position, send=time.monotonic(), worker=worker,
+                      group=project_groups[position] if project_groups else -1)
         votes.append(record)
         try:
             record.status, body, _headers = await pools[worker].send(target.tap(who, ids[position]),
@@ -499,7 +627,9 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
             continue
         who, next_who = next_who, (next_who + 1) % opts.clients
         busy[who] = True
-        task = loop.create_task(tap(who, rng.randrange(k)))
+        # With groups, a phone taps its own group's projects only (it sees no others).
+        position = rng.choice(positions_in[group_of(who)]) if group_of else rng.randrange(k)
+        task = loop.create_task(tap(who, position))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         if time.monotonic() - last_report >= 5:
@@ -519,8 +649,19 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
     # Let the last changes reach everyone (bounded), then compare with the database.
     settle_deadline = time.monotonic() + opts.settle_seconds
     expected = tuple(acked_on)
+
+    def screen_expected(watcher: Watcher) -> tuple[int, ...]:
+        if watcher.by_group:
+            return tuple(acked_in)
+        return (acked_in[watcher.group],) if watcher.group is not None else (acked_total[0],)
+
+    def phone_settled(watcher: Watcher) -> bool:
+        if watcher.group is None:
+            return watcher.last == expected
+        return bool(watcher.last) and all(watcher.last[p] == expected[p] for p in positions_in[watcher.group])
+
     while time.monotonic() < settle_deadline:
-        if all(w.last == (acked_total[0],) for w in screens) and all(w.last == expected for w in phones):
+        if all(w.last == screen_expected(w) for w in screens) and all(phone_settled(w) for w in phones):
             break
         await asyncio.sleep(0.05)
     await asyncio.sleep(2 * opts.interval)  # anything still on its way arrives
@@ -533,9 +674,18 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
         client.close()
     await asyncio.sleep(0.5)
 
-    stats = measure.summarise(votes, screens, phones)
+    stats = measure.summarise(votes, screens, phones, project_groups)
     in_db = tuple(database.get(pid, 0) for pid in ids)
-    shown_match = all(rows and all(database.get(pid, 0) == n for pid, n in rows.items()) for rows in screen_rows)
+    in_db_by_group = [sum(in_db[p] for p in positions) for positions in positions_in]
+    shown_match = all(rows and all(database.get(pid, 0) == n for pid, n in rows.items())
+                      for w, rows in zip(screens, screen_rows, strict=True) if not w.by_group)
+
+    def screen_matches_db(watcher: Watcher) -> bool:
+        if watcher.by_group:
+            return watcher.last == tuple(in_db_by_group)
+        if watcher.group is not None:
+            return watcher.last == (in_db_by_group[watcher.group],)
+        return watcher.last == (sum(in_db),)
     loadgen_cpu = (usage_after.ru_utime + usage_after.ru_stime - usage_before.ru_utime - usage_before.ru_stime)
     simulated = [v for v in votes if v.source == "simulated"]
     result = {
@@ -543,8 +693,9 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
         "votes_sent": len(simulated), "votes_acked": sum(1 for v in simulated if v.status == 200),
         "votes_skipped": skipped, "vote_errors": statuses,
         "send_seconds": round(sending, 2),
-        "final_tallies_match": shown_match and all(w.last == (sum(in_db),) for w in screens),
-        "phones_final_match": round(sum(1 for w in phones if w.last == in_db) / max(1, len(phones)), 4),
+        "final_tallies_match": shown_match and all(screen_matches_db(w) for w in screens),
+        "phones_final_match": round(sum(1 for w in phones if (w.last == in_db if w.group is None else (
+            bool(w.last) and all(w.last[p] == in_db[p] for p in positions_in[w.group])))) / max(1, len(phones)), 4),
         "db_matches_acks": in_db == expected,
         "screen_totals": [w.last[0] if w.last else None for w in screens], "db_total": sum(in_db),
         "db_tallies": list(in_db),
@@ -558,6 +709,14 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
         "server_cpu_pct": round(100 * (cpu_after - cpu_before) / window, 1),
         "loadgen_cpu_pct": round(100 * loadgen_cpu / window, 1),
     }
+    if target.screen_groups is not None:  # the event's grid apart from the groups' own screens
+        by_screen = stats["p95_screen_ms_by_screen"]
+        assert isinstance(by_screen, list)
+        grids = [x for x, g in zip(by_screen, target.screen_groups, strict=True) if g < 0]
+        result["groups"] = group_count
+        result["p95_grid_ms"] = max((x for x in grids if x is not None), default=None)
+        group_lat = [x for x, g in zip(by_screen, target.screen_groups, strict=True) if g >= 0 and x is not None]
+        result["p95_group_screen_ms_worst"] = max(group_lat, default=None)
     if browsers is not None:
         result["browsers"] = browsers.summary(votes, screens, stats)
     return result
@@ -604,6 +763,10 @@ async def main_async(opts: Options) -> dict[str, Any]:
         raise SystemExit("--path is 'phone' (what the page sends, the default) or 'api'.")
     if opts.browsers and opts.path != "phone":
         raise SystemExit("--browsers needs --path phone: real phones use the page.")
+    if opts.groups and (opts.path != "phone" or opts.browsers):
+        raise SystemExit("--groups simulates phones as the page does: use --path phone, without --browsers.")
+    if opts.groups and opts.groups > opts.clients:
+        raise SystemExit("--groups needs at least one phone per group (--clients).")
     fd_limit = procs.raise_fd_limit()
     if fd_limit < 2 * opts.clients + 200:
         log(f"warning: the file-descriptor limit is {fd_limit}; {opts.clients} phones need about "
@@ -613,7 +776,7 @@ async def main_async(opts: Options) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="ruamkit-bench-"))
     result: dict[str, Any] = {
         "path": opts.path, "clients": opts.clients, "rate": opts.rate, "seconds": opts.seconds,
-        "workers": opts.workers, "projects": opts.projects, "browsers": opts.browsers, "interval": opts.interval, "phone_interval": opts.phone_interval,
+        "workers": opts.workers, "projects": opts.projects, "groups": opts.groups, "browsers": opts.browsers, "interval": opts.interval, "phone_interval": opts.phone_interval,
         "database": "postgresql" if (opts.database_url or "").startswith("postgresql") else "sqlite",
         "redis": bool(opts.redis_url), "server_env": opts.server_env,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
@@ -623,8 +786,11 @@ async def main_async(opts: Options) -> dict[str, Any]:
         servers = start_ruamkit(opts, workdir, server_cores)
         browsers = None
         try:
-            setup = setup_phone_path if opts.path == "phone" else setup_api_path
-            target = await setup(opts, servers, budget)
+            if opts.groups:
+                target = await setup_group_path(opts, servers, budget, database_url_of(opts, workdir))
+            else:
+                setup = setup_phone_path if opts.path == "phone" else setup_api_path
+                target = await setup(opts, servers, budget)
             if opts.browsers:
                 from bench.browsers import BrowserPhones
 
@@ -640,7 +806,13 @@ async def main_async(opts: Options) -> dict[str, Any]:
         log(f"ruamkit: p95 ack {result['p95_ack_ms']} ms, p95 screen {result['p95_screen_ms']} ms, "
             f"p95 phone {result['p95_phone_ms']} ms, CPU {result['server_cpu_pct']} %, "
             f"RSS {result['server_rss_mb']} MB")
-        if opts.baseline:
+        if opts.groups:
+            log(f"ruamkit, {opts.groups} groups: p95 grid {result['p95_grid_ms']} ms, worst group screen's p95 "
+                f"{result['p95_group_screen_ms_worst']} ms")
+        if opts.baseline and opts.groups:
+            log("baseline: skipped with --groups (the bare fan-out baseline is one room)")
+            result.update({"baseline_p95_ms": None, "ratio_p95": None})
+        elif opts.baseline:
             deflate = str(opts.server_env.get("RUAMKIT_WS_PER_MESSAGE_DEFLATE", "")).lower() in ("1", "true", "yes")
             sizes = {"phone": result["phone_message_bytes"] or 600, "screen": result["screen_message_bytes"] or 6000,
                      "tap": result["tap_answer_bytes"] or 100}

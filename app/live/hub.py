@@ -150,13 +150,19 @@ class Hub:
     RETRY_SECONDS = 1.0  # a redraw that failed (e.g. the database busy) is tried again after this
 
     def __init__(self, renderer: Renderer, *, interval: float = 0.1, send_timeout: float = 10.0,
-                 render_on_loop: bool = False, view_intervals: dict[str, float] | None = None) -> None:
+                 render_on_loop: bool = False, view_intervals: dict[str, float] | None = None,
+                 groups_interval: float = 0.0) -> None:
         self.renderer = renderer
         # Views drawn less often than every interval, e.g. {"phone": 0.5}: thousands of phones
         # each written ten times a second cost the server more than everything else in a vote
         # storm, and a phone's own taps are answered at once anyway. The first change after a
         # quiet spell goes out at the next interval; the last one always arrives.
         self.view_intervals: dict[str, float] = dict(view_intervals or {})
+        # Breakout groups (codes EVENT-n): every view of a group, and every view of its event
+        # while its groups change (the event's grid of all groups), is drawn at most every
+        # groups_interval: 40 groups at ten redraws a second each were 40 rooms' drawing.
+        self.groups_interval = groups_interval
+        self._group_notice_at: dict[str, float] = {}  # event code -> loop time of its groups' last change
         self._sent_at: dict[ViewKey, float] = {}
         self._newest: dict[ViewKey, dict[str, str]] = {}  # a view's message still to be fanned out
         self._fan_outs: dict[ViewKey, asyncio.Task[None]] = {}
@@ -219,6 +225,9 @@ class Hub:
             self._mark_dirty(code)
 
     def _mark_dirty(self, code: str) -> None:
+        event, dash, _number = code.partition("-")
+        if dash and self._loop is not None:
+            self._group_notice_at[event] = self._loop.time()
         for key in self._by_code.get(code, ()):
             self._cache.pop(key, None)
         if code in self._by_code:
@@ -369,6 +378,16 @@ class Hub:
         finally:
             self._fan_outs.pop(key, None)
 
+    def _interval(self, key: ViewKey, now: float) -> float:
+        """How often this view may be drawn: its view's interval, longer for a group's views and
+        for an event's views while its groups change (an event's own change, e.g. a plenary
+        vote, then waits at most groups_interval)."""
+        interval = self.view_intervals.get(key[1], 0)
+        code = key[0]
+        if self.groups_interval and ("-" in code or now - self._group_notice_at.get(code, -1e9) < 2.0):
+            interval = max(interval, self.groups_interval)
+        return interval
+
     async def _flush_forever(self) -> None:
         assert self._dirty_event is not None
         while True:
@@ -379,8 +398,7 @@ class Hub:
             codes, self._dirty = self._dirty, set()
             for code in codes:
                 keys = list(self._by_code.get(code, ()))
-                due = [key for key in keys
-                       if started - self._sent_at.get(key, -1e9) >= self.view_intervals.get(key[1], 0)]
+                due = [key for key in keys if started - self._sent_at.get(key, -1e9) >= self._interval(key, started)]
                 if len(due) < len(keys):  # the phones' turn comes later: keep the change for them
                     self._dirty.add(code)
                     self._dirty_event.set()
@@ -390,6 +408,10 @@ class Hub:
                 for key, html in rendered.items():
                     if html is not None:
                         self._send_view(key, {"type": "websocket.send", "text": Utf8Text(html)})
+                if due and self.render_on_loop and len(codes) > 1:
+                    # Drawn on the loop, 40 groups' views in one go held every tap's answer for
+                    # all of them: let waiting requests in between workshops.
+                    await asyncio.sleep(0)
             # The coalescing window, counted from the flush's start (a long fan-out to the
             # phones does not delay the next screen): changes arriving meanwhile go together.
             await asyncio.sleep(max(0.0, self.interval - (self._loop.time() - started)))

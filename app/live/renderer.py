@@ -30,6 +30,9 @@ class LiveRenderer:
         """`kept`: project lists kept until the projects change (app/versions.py, projects_only)."""
         self.engine, self.templates, self.kept = engine, templates, kept
         self.base_by_code: dict[str, str] = {}  # the site's address per workshop (links in the views)
+        # Values kept per whole version of a workshop (votes too; app/versions.py): each group's
+        # standing on its event's grid is ranked again only when that group changed.
+        self.grid_kept: Memo | None = None
 
     def __call__(self, code: str, view: str, lang: str) -> str | None:
         return self.render_many(code, [(code, view, lang)])[(code, view, lang)]
@@ -50,7 +53,8 @@ class LiveRenderer:
                 drawn[key] = render_text(self.templates, TEMPLATE[view], key[2],
                                          **view_context(session, workshop=workshop, view=view, lang=key[2],
                                                         base=self.base_by_code.get(code, ""), memo=memo,
-                                                        kept=self.kept, actor=actor))
+                                                        kept=self.kept, grid_kept=self.grid_kept,
+                                                        actor=actor))
             return drawn
 
 

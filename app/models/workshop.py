@@ -321,9 +321,9 @@ class PhaseIn(BaseModel):
     phase: Phase
 
 
-# What the big screen can show; "auto" follows the phase.
+# What the big screen can show; "auto" follows the phase ("groups": an event's grid of its groups).
 ScreenView = Literal["auto", "join", "wall", "tallies", "ranking", "strategies", "coverage", "matrix",
-                     "agencies"]
+                     "agencies", "groups"]
 SCREEN_VIEWS: tuple[str, ...] = get_args(ScreenView)
 # The views that show dots or scores: hidden from the screen while tallies are hidden.
 TALLY_VIEWS = frozenset({"tallies", "ranking", "strategies", "coverage", "matrix"})

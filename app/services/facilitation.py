@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import moderation, participation, projects, results, scoring, timer, workshops
+from app.services import group_grid, moderation, participation, projects, results, scoring, timer
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
@@ -36,9 +36,10 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         values["pending_edits"] = [(p, p.pending_draft) for p in edits]
         values["pending_tags"] = projects.Tags(session, [*(p.id for p in pending), *(p.id for p in edits)])
         values["pending_agencies"] = moderation.pending_agencies(session, workshop=workshop)
-        values["screen_body"] = workshops.screen_body(workshop)
     if view in ("screen", "facilitator"):  # the console counts the screen's pages too
-        body = workshops.screen_body(workshop)
+        body = memo.get("screen_body")
+        if body is None:
+            body = memo["screen_body"] = group_grid.screen_body(session, workshop)
         values["screen_body"] = body
         if body == "wall":
             values["wall_columns"] = wall_columns(outcome)

@@ -13,6 +13,7 @@ the screen scales down as a whole on smaller displays (app.js), so they hold the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ WALL_TITLES = 2  # titles per column part, two lines each
 STRATEGY_BANDS = 4  # strategies per page of the ranking within each strategy
 STRATEGY_TOP = 3  # projects beside each strategy (the rest are counted: "and N more")
 AGENCIES = 8
+GROUPS = 40  # group tiles on the event's grid, 7 x 6 (app/services/group_grid.py)
 COVERAGE_ROWS = 12  # table rows when the column legend stands beside the table (names on two lines at most)
 COVERAGE_ROWS_UNDER = 6  # when it stands under it (many columns)
 COVERAGE_SIDE_LEGEND = 7  # up to this many columns the legend fits beside the table
@@ -114,6 +116,14 @@ class CoverageTable:
         return outcome.coverage.get(key, (0, 0))
 
 
+def grid_shape(count: int) -> tuple[int, int]:
+    """(columns, rows) for `count` group tiles on a 1920x1080 screen: tiles about twice as wide
+    as tall, room for a group's name (7 x 6 for 40 groups, 4 x 3 for 12)."""
+    count = max(1, count)
+    columns = min(count, math.ceil(math.sqrt(count * 1.2)))
+    return columns, math.ceil(count / columns)
+
+
 def wall_parts(columns: list[tuple[Any, list[Standing]]]) -> list[WallPart]:
     parts: list[WallPart] = []
     cap = WALL_TOP if sum(len(standings) for _strategy, standings in columns) > WALL_ALL else None
@@ -167,6 +177,11 @@ def pages_of(body: str, values: dict[str, Any]) -> list[Page]:
         return split("agencies", values.get("agency_rows", []), AGENCIES)
     if body == "coverage":
         return coverage_pages(values)
+    if body == "groups":
+        pages = split("groups", values.get("group_tiles", []), GROUPS)
+        for page in pages:
+            page.extra["shape"] = grid_shape(len(page.items))
+        return pages
     if body == "slides":
         return (split_top("tallies", outcome.standings, TALLIES)
                 + split("strategies", strategy_bands(values), STRATEGY_BANDS)

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.models import Phase, Workshop
-from app.services import (action_log, facilitation, frameworks, groups, participation, project_search, projects,
-                          results, rounds_view, rules, screen_pages, workshops)
+from app.models import Phase, Workshop, utcnow
+from app.services import (action_log, facilitation, frameworks, group_grid, groups, participation, project_search,
+                          projects, results, rounds_view, rules, screen_pages, workshops)
 from app.services.access import Actor, Role
 from app.services.rules import Action
 from app.versions import Memo
@@ -68,12 +68,13 @@ def _digest(lines: Iterable[str]) -> str:
 
 def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                  base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None,
-                 actor: Actor | None = None) -> dict[str, Any]:
+                 grid_kept: Memo | None = None, actor: Actor | None = None) -> dict[str, Any]:
     """Everything the live partial of `view` needs. Views of one workshop drawn together share
     a `memo`, so the ranking and counts are computed once for all of them; `kept` keeps the
-    project list until the projects change (the hub's: app/live/renderer.py). The console is
-    drawn for `actor`'s role (the facilitator's when not given): it shows the controls the
-    rules let that role use (`can`)."""
+    project list until the projects change (the hub's: app/live/renderer.py); `grid_kept` (by
+    each workshop's whole version, votes too) keeps each group's standing on an event's grid.
+    The console is drawn for `actor`'s role (the facilitator's when not given): it shows the
+    controls the rules let that role use (`can`)."""
     memo = {} if memo is None else memo
     if "outcome" not in memo:
         memo["outcome"] = results.compute(session, workshop=workshop, kept=kept)
@@ -119,6 +120,10 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         for key in ("newest_first", "ballot_order"):
             values[f"{key}_page"] = project_search.page(values.get(key, []))
     if view in ("screen", "facilitator"):
+        if "grid" not in memo:
+            memo["grid"] = group_grid.context(session, workshop=workshop, body=values["screen_body"],
+                                              now=utcnow(), kept=grid_kept)
+        values.update(memo["grid"])
         # A nested framework's per-strategy views show one level: the top, or the children of
         # the strategy the facilitator drilled into (rolled-up figures: results.py).
         values["screen_drill"] = frameworks.drill(values["strategies"], workshop.screen_drill_id)

@@ -394,10 +394,12 @@ AUTO_VIEWS = {Phase.setup: "join", Phase.propose: "newest", Phase.vote: "tallies
               Phase.closed: "slides"}
 
 
-def screen_body(workshop: Workshop) -> str:
-    """The view the big screen draws now: the chosen one or the phase's, and "hidden" in place
-    of any view that shows dots or scores while tallies are hidden."""
-    view = workshop.screen_view if workshop.screen_view in SCREEN_VIEWS else "auto"
+def screen_body(workshop: Workshop, *, view: str | None = None) -> str:
+    """The view the big screen draws now: the chosen one (or `view`) or the phase's, and
+    "hidden" in place of any view that shows dots or scores while tallies are hidden. An
+    event's groups grid is chosen in group_grid.screen_body, which knows the event's groups."""
+    view = view or workshop.screen_view
+    view = view if view in SCREEN_VIEWS else "auto"
     if view == "auto":
         view = AUTO_VIEWS[Phase(workshop.phase)]
     if (view in TALLY_VIEWS or view == "slides") and not tallies_visible(workshop):

@@ -318,9 +318,9 @@
   }
   window.addEventListener("resize", fitScreen);
 
-  // The big screen's keys: 1-8 choose a view, 0 (or A) goes back to following the phase.
+  // The big screen's keys: 1-9 choose a view, 0 (or A) goes back to following the phase.
   var VIEW_KEYS = { "1": "join", "2": "wall", "3": "tallies", "4": "ranking", "5": "strategies",
-                    "6": "coverage", "7": "matrix", "8": "agencies", "0": "auto", "a": "auto" };
+                    "6": "coverage", "7": "matrix", "8": "agencies", "9": "groups", "0": "auto", "a": "auto" };
   document.addEventListener("keydown", function (event) {
     var shell = document.getElementById("screen-shell");
     if (!shell || !shell.dataset.viewUrl || event.ctrlKey || event.metaKey || event.altKey) return;

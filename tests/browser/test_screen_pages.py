@@ -230,6 +230,7 @@ def expected_items(view: str, made: dict[str, Any]) -> int | None:
         "wall": sum(len(p["strategy_ids"]) for p in projects),
         "coverage": max(len(made["strategies"]), len(made["areas"])),
         "agencies": len(AGENCIES),
+        "groups": 0,  # a workshop without breakout groups (tests/browser/test_group_screens.py has 40)
     }.get(view)
 
 

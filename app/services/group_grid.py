@@ -1,0 +1,126 @@
+"""The event's big screen during group work: every breakout group on one grid (its name, phase,
+time left, proposals, voters and leading project), live; then the plenary as before.
+
+A group is a workshop of its own (app/services/groups.py), so each tile is drawn from the
+group's own rows: its phase and timer, its ranking by its round's method (results.compute) and
+its counts. The leading project shows only while that group's tallies may be shown to the room
+(the rules table's see_tallies, as on the group's own screen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models import Project, Workshop
+from app.services import groups, methods, participation, projects, rounds, timer, workshops
+from app.versions import Memo
+
+
+def event_code(code: str) -> str:
+    """The event's code for a group's code (MDES26-3 -> MDES26); a workshop's own code as it is.
+    A workshop's code has no dash (workshops._code_or_refuse), so this needs no database."""
+    return code.partition("-")[0]
+
+
+def changed_codes(code: str) -> tuple[str, ...]:
+    """Whose live views a change to `code` touches: the workshop's, and for a group its event's
+    too (the event's big screen shows every group on its grid). The one home of that rule: the
+    publish path (app/main.py) sends a notice for each."""
+    event = event_code(code)
+    return (code,) if event == code else (code, event)
+
+
+def plenary_started(session: Session, event: Workshop) -> bool:
+    """Whether the event has plenary projects: visible projects of the event's own workshop."""
+    return session.exec(select(func.count()).select_from(Project).where(
+        Project.workshop_id == event.id, col(Project.hidden).is_(False),
+        col(Project.merged_into_id).is_(None))).one() > 0
+
+
+def screen_body(session: Session, workshop: Workshop) -> str:
+    """The big screen's view, with the groups grid: an event's screen on "auto" shows it while
+    the event has groups and no plenary projects yet (or when the facilitator picks it); a
+    group's own screen has no grid and follows its phase."""
+    if workshop.parent_id is None and (
+            workshop.screen_view == "groups"
+            or (workshop.screen_view == "auto" and groups.has_groups(session, event=workshop)
+                and not plenary_started(session, workshop))):
+        return "groups"
+    return workshops.screen_body(workshop, view="auto" if workshop.screen_view == "groups" else None)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a group's ranking and votes give its tile; kept per version of the group."""
+
+    voters: int
+    dots_cast: int  # in the group's current round (0 in a scoring round)
+    leader: str | None  # the leading project's title (None: no votes yet)
+    leader_dots: int
+    leader_score: float | None
+    leader_tied: bool  # shares first place by the ranking rule
+    takes_dots: bool
+
+
+@dataclass(frozen=True)
+class Tile:
+    group: Workshop
+    timer: timer.TimerState | None
+    participants: int
+    proposals: int
+    standing: Standing
+    show_leader: bool  # see_tallies for the room, in this group
+
+
+def _standing(session: Session, group: Workshop) -> Standing:
+    """The group's leader by its round's method (the method's own ranking, as results.compute
+    ranks it, without the strategy and coverage tables the grid does not show) and its counts."""
+    round_ = rounds.current_round(session, workshop=group)
+    method = methods.of(round_.mode)
+    candidates = projects.list_projects(session, workshop=group)
+    in_scope = rounds.scope(session, round_=round_)
+    if in_scope is not None:
+        candidates = [p for p in candidates if p.id in in_scope]
+    standings = method.rank(session, round_=round_, projects=candidates, tags=projects.Tags(session, ()))
+    counted = participation.counts(session, group, by_agency=False)
+    voters, dots = counted["voter_count"], counted["dots_cast"]
+    top = standings[0] if standings else None
+    if top is None or not (top.dots or top.voters or top.scorers):
+        return Standing(voters, dots, None, 0, None, False, method.takes_dots)
+    tied = len(standings) > 1 and standings[1].rank == top.rank
+    return Standing(voters, dots, top.project.title, top.dots, top.score, tied, method.takes_dots)
+
+
+def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None) -> list[Tile]:
+    """Every group of the event, in number order. With `kept` (the hub's memo), each group's
+    ranking is computed once per version of that group: a vote in one group redraws the grid
+    without ranking the other 39 again."""
+    made = []
+    counted = groups.counts(session, event=event)
+    for group in groups.list_groups(session, event=event):
+        def compute(group: Workshop = group) -> Standing:
+            return _standing(session, group)
+
+        standing = compute() if kept is None else kept.get(group.code, "grid-standing", compute)
+        people, proposals = counted.get(group.id or 0, (0, 0))
+        made.append(Tile(group=group, timer=timer.state(group, now=lambda: now), participants=people,
+                         proposals=proposals, standing=standing,
+                         show_leader=workshops.tallies_visible(group)))
+    return made
+
+
+def context(session: Session, *, workshop: Workshop, body: str, now: datetime,
+            kept: Memo | None = None) -> dict[str, Any]:
+    """What the screen's partials need beyond the workshop's own view: the tiles on the grid, and
+    on a group's own screen its event (the group's name is the title; the event's stands above)."""
+    values: dict[str, Any] = {}
+    if body == "groups":
+        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept)
+    if workshop.parent_id is not None:
+        values["event"] = groups.event_of(session, workshop)
+    return values
