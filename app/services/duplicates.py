@@ -496,19 +496,20 @@ def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float 
 def live_hints(session: Session, *, workshop: Workshop, kept: Memo | None,
                threshold: float = THRESHOLD, limit: int = 50) -> tuple[list[Hint], bool]:
     """The console's hints and whether they are being updated: after a change to a big
-    workshop's proposals, the previous hints (on the proposals still visible, with their current
-    rows) while a thread recomputes them all; the redraw it then asks for shows the new ones,
-    equal to likely_duplicates()."""
+    workshop's proposals (or before its first hints), the previous hints (none the first time),
+    on the proposals still visible and with their current rows, while a thread recomputes them
+    all; the redraw it then asks for shows the new ones, equal to likely_duplicates()."""
     if kept is None:
         return likely_duplicates(session, workshop=workshop, threshold=threshold, limit=limit), False
     version = kept.version(workshop.code)  # before the rows: hints never kept as newer than their rows
     projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
     key = ("duplicate hints", threshold, limit)
     seen = kept.peek(workshop.code, key)
-    if seen is not None and not seen[0] and len(projects) >= BACKGROUND_FROM:
+    if (seen is None or not seen[0]) and len(projects) >= BACKGROUND_FROM:
+        # Nothing kept yet (a server just started) waits no more: the first hints come the same way.
         kept.refresh(workshop.code, key, lambda: _hints(projects, threshold, limit), version=version)
         by_id = {p.id: p for p in projects}
-        previous = cast(list[Hint], seen[1])
+        previous = [] if seen is None else cast(list[Hint], seen[1])
         return [Hint(project_a=by_id[h.project_a.id], project_b=by_id[h.project_b.id], score=h.score,
                      shared_words=h.shared_words)
                 for h in previous if h.project_a.id in by_id and h.project_b.id in by_id], True
