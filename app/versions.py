@@ -94,8 +94,9 @@ class Memo:
                             self._values.move_to_end(full)
                             while len(self._values) > self.size:
                                 self._values.popitem(last=False)
-                except Exception:
+                except Exception:  # no redraw asked: it would start the same failing work again
                     log.exception("Computing %s of %s in the background failed", key, code)
+                    return
                 finally:
                     with self._lock:
                         self._refreshing.pop(full, None)

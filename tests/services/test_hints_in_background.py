@@ -104,3 +104,22 @@ def test_a_workshop_below_the_size_gets_its_hints_at_once(engine: Engine) -> Non
     broker.publish(code, False)
     drawn = console(renderer, code)
     assert 'id="duplicate-hints"' in drawn and UPDATING not in drawn
+
+
+def test_background_work_that_fails_asks_for_no_redraw_and_can_be_tried_again() -> None:
+    versions = Versions()
+    kept = Memo(versions, projects_only=True)
+    redraws: list[str] = []
+    kept.on_refreshed = redraws.append
+    assert kept.get("ABC", "hints", lambda: ["old"]) == ["old"]
+    versions.changed("ABC")
+
+    def broken() -> list[str]:
+        raise RuntimeError("database gone")
+
+    kept.refresh("ABC", "hints", broken, version=kept.version("ABC"))
+    kept.settle()
+    assert redraws == [] and kept.peek("ABC", "hints") == (False, ["old"])  # a redraw would only fail again
+    kept.refresh("ABC", "hints", lambda: ["new"], version=kept.version("ABC"))
+    kept.settle()
+    assert redraws == ["ABC"] and kept.peek("ABC", "hints") == (True, ["new"])
