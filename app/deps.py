@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator, Callable
 from functools import cache
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
@@ -18,7 +20,7 @@ from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.versions import Memo
 from app.models import Workshop
 from app.network import own_base_url
-from app.services import rules, workshops
+from app.services import groups, rules, workshops
 from app.services.access import STAFF, Actor, Role, identify, identify_many
 from app.services.ceilings import Ceilings
 from app.services.rules import Action
@@ -32,8 +34,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # Async on purpose: making a Session does no I/O (it connects at its first query, in the
     # handler's thread) and closing it only hands the connection back, so this saves two
     # thread-pool hops per request (about 1 ms of CPU each on a busy 2-core box).
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        # The database went away after the answer was drawn (PostgreSQL restarting): closing
+        # rolls back on a connection that is no more, which SQLAlchemy has already dropped from
+        # the pool. Nothing uncommitted survives a lost connection; the answer stands.
+        with contextlib.suppress(OperationalError, InterfaceError):
+            session.close()
 
 
 async def get_ballot_box(request: Request) -> BallotBox:  # async: no thread-pool hop on the tap path
@@ -105,6 +114,26 @@ def api_door(action: Action) -> Any:
     in a phase that does not allow it)."""
     def door(workshop: WorkshopDep, actor: ApiActorDep) -> Actor:
         return rules.require(action, actor, workshop)
+
+    DOOR_ACTIONS[door] = action
+    return Depends(door)
+
+
+def get_group(workshop: WorkshopDep, group_id: int, session: SessionDep) -> Workshop:
+    """A group of the workshop in the path, by its id (404 for another workshop's group)."""
+    return groups.get_group(session, event=workshop, group_id=group_id)
+
+
+GroupDep = Annotated[Workshop, Depends(get_group)]
+
+
+@cache
+def group_api_door(action: Action) -> Any:
+    """api_door() for an action on the group in the path: the key is known as the event knows
+    it, and the rules asked about the group, so a group facilitator's key passes in its own
+    group and is refused (403) in another."""
+    def door(group: GroupDep, actor: ApiActorDep) -> Actor:
+        return rules.require(action, actor, group)
 
     DOOR_ACTIONS[door] = action
     return Depends(door)
@@ -190,6 +219,14 @@ def notify(request: Request, code: str) -> None:
     request.app.state.publish(code)
 
 
+def notify_groups(request: Request, session: Session, workshop: Workshop) -> None:
+    """After the event's own phase or plenary changed: its groups' phones redraw too (they
+    point to the plenary vote while it is open)."""
+    if workshop.parent_id is None:
+        for group in groups.list_groups(session, event=workshop):
+            notify(request, group.code)
+
+
 def client_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
@@ -226,7 +263,7 @@ def limit_join(request: Request, session: Session, workshop: Workshop) -> None:
     if device and settings.rate_join_per_device:
         limiter.hit("join-device", device, per_minute=settings.rate_join_per_device)
     if settings.rate_join_per_address:
-        room = settings.rate_join_per_address + workshops.participant_count(session, workshop=workshop)
+        room = settings.rate_join_per_address + workshops.room_size(session, workshop=workshop)
         limiter.hit("join-phones" if device else "join", f"{client_address(request)} {workshop.code}",
                     per_minute=room)
 

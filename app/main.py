@@ -6,6 +6,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
@@ -76,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = make_broker(settings.redis_url)
         broker.subscribe(hub.notify)
         broker.subscribe(versions.changed)
+        broker.on_resync(versions.changed_all)  # first: a redraw must not get what was kept from before
+        broker.on_resync(hub.notify_all)
 
         def publish(code: str, votes_only: bool = False) -> None:
             """Every change of this process: its version first (the next request must not get what
@@ -136,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs,
         exports,
         facilitator,
+        groups,
+        groups_pages,
         home,
         live,
         phone,
@@ -151,10 +158,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # Routes are tried in order: the taps of a vote storm (phone, votes, rounds_pages) first,
-    # where matching them costs least. report and project_import before facilitator:
-    # /w/{code}/facilitate/{key} would take "report" or "import" for a key.
-    for module in (phone, votes, rounds_pages, workshops, project_import, projects, rounds, exports, report, home,
-                   facilitator,
+    # where matching them costs least. report, project_import and groups_pages before facilitator:
+    # /w/{code}/facilitate/{key} would take "report", "import" or "groups" for a key.
+    for module in (phone, votes, rounds_pages, workshops, groups, project_import, projects, rounds, exports, report,
+                   groups_pages, home, facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")
@@ -175,6 +182,9 @@ def tune_gc(threshold0: int) -> None:
     gc.set_threshold(threshold0, threshold1, threshold2)
 
 
+DATABASE_LOG_SECONDS = 10.0
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     from app.pages import page_error_response
 
@@ -187,6 +197,24 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, RateLimited | Unavailable):
             response.headers["Retry-After"] = str(exc.params.get("seconds", 1))
         return response
+
+    # The database away for a moment (PostgreSQL restarting, a connection cut, the pool empty):
+    # a clear "try again" (503, Retry-After), never a 500. The pool's pre-ping replaces the
+    # broken connections, so the next request after the database is back is served as usual.
+    # Logged once per DATABASE_LOG_SECONDS, not once per request of a storm.
+    logged_at = [-DATABASE_LOG_SECONDS]
+
+    async def database_away(request: Request, exc: Exception) -> Response:
+        now = time.monotonic()
+        if now - logged_at[0] >= DATABASE_LOG_SECONDS:
+            logged_at[0] = now
+            log.warning("The database is not answering (%s); answering 503 with Retry-After meanwhile",
+                        str(exc).splitlines()[0][:200])
+        return await domain_error(request, Unavailable(
+            "The database is not answering just now; nothing was changed. Try again in {seconds} seconds.", seconds=2))
+
+    for away in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(away, database_away)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

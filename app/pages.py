@@ -19,6 +19,9 @@ from app.deps import DEVICE_COOKIE, base_url, cookie_name, device_id
 from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import Phase, WorkshopCreated
+from app.services import groups, rules
+from app.services.access import Actor
+from app.services.rules import Action
 from app.services.views import view_context
 from app.web import is_htmx, page
 
@@ -134,3 +137,24 @@ def created_answer(request: Request, settings: Settings, workshop: Workshop, fac
         screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}",
         facilitator_url=f"{base}/w/{workshop.code}/facilitate/{facilitator_key}",
     )
+
+
+def facilitator_key(request: Request, workshop: Workshop) -> str:
+    """The key this browser's console cookie holds for this workshop ("" if none)."""
+    return request.cookies.get(cookie_name("facilitator", workshop.code), "")
+
+
+def groups_card(request: Request, session: Session, workshop: Workshop, actor: Actor, base: str,
+                **more: Any) -> dict[str, Any]:
+    """What the console's Groups card shows this console: every group with its counts and, where
+    this console's key can draw them again, its facilitator and screen links; what it may do
+    there is the rules table's."""
+    return {
+        "workshop": workshop, "base": base, "groups": groups.list_groups(session, event=workshop),
+        "counts": groups.counts(session, event=workshop),
+        "keys": groups.group_keys(session, event=workshop, facilitator_key=facilitator_key(request, workshop)),
+        "may_manage": rules.allows(Action.manage_groups, actor, workshop),
+        "may_move": rules.allows(Action.move_participant, actor, workshop),
+        "phases": [p.value for p in Phase if p != Phase.closed],
+        "own_key": facilitator_key(request, workshop), "new_keys": {}, "message": "", **more,
+    }

@@ -22,18 +22,27 @@ from app import db
 from app.config import Settings
 from app.errors import DomainError
 from app.models import Workshop
-from app.services import report, workshops
+from app.services import groups, report, workshops
 from app.services.exports import registry
 from app.services.exports.format import Writer
 from app.web import make_templates, render_text
 
 REPORT_TEMPLATE = "pages/facilitator/report.html"
+CARDS_TEMPLATE = "pages/facilitator/table_cards.html"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _pdf(session: Session, workshop: Workshop, lang: str, round_number: int | None = None) -> bytes:
     html = render_text(make_templates(), REPORT_TEMPLATE, lang, pdf=True,
                        **report.build(session, workshop=workshop, lang=lang, pdf=True, round_number=round_number))
+    return report.to_pdf(html)
+
+
+def _table_cards(session: Session, workshop: Workshop, lang: str, kind: str) -> bytes:
+    """The event's table cards (one a group) as a PDF, through the report's PDF path."""
+    size, base = groups.parse_cards_kind(kind)
+    html = render_text(make_templates(), CARDS_TEMPLATE, lang, pdf=True, size=size,
+                       **groups.table_cards(session, event=workshop, base=base))
     return report.to_pdf(html)
 
 
@@ -51,6 +60,8 @@ def draw(settings: Settings, code: str, kind: str, lang: str) -> bytes:
     try:
         with Session(engine, expire_on_commit=False) as session:
             workshop = workshops.get_workshop(session, code=code)
+            if name.startswith(groups.CARDS_KIND):
+                return _table_cards(session, workshop, lang, name)
             return DRAWERS[name](session, workshop, lang, int(number) if number else None)
     finally:
         engine.dispose()

@@ -28,21 +28,32 @@ class Versions:
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
         self._projects: dict[str, int] = {}
+        # Both numbers of a workshop with no notice yet; moved by changed_all, so that values
+        # kept for those workshops are dropped too.
+        self._base = 0
 
     def changed(self, code: str, votes_only: bool = False) -> None:
         """The broker's listener: this workshop changed (only its votes or scores, or anything)."""
         with self._lock:
-            self._versions[code] = self._versions.get(code, 0) + 1
+            self._versions[code] = self._versions.get(code, self._base) + 1
             if not votes_only:
-                self._projects[code] = self._projects.get(code, 0) + 1
+                self._projects[code] = self._projects.get(code, self._base) + 1
+
+    def changed_all(self) -> None:
+        """Notices may have been lost (Redis was away): whatever was kept may be out of date."""
+        with self._lock:
+            for numbers in (self._versions, self._projects):
+                for code in numbers:
+                    numbers[code] += 1
+            self._base += 1
 
     def of(self, code: str) -> int:
         with self._lock:
-            return self._versions.get(code, 0)
+            return self._versions.get(code, self._base)
 
     def projects_of(self, code: str) -> int:
         with self._lock:
-            return self._projects.get(code, 0)
+            return self._projects.get(code, self._base)
 
 
 class Memo:

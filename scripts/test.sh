@@ -13,6 +13,11 @@ if ! command -v pdftotext >/dev/null; then
   echo "Installing poppler-utils (pdftotext) for the PDF report test ..."
   apt_install poppler-utils || echo "Could not install poppler-utils; the PDF test will skip." >&2
 fi
+if ! command -v redis-server >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  # tests/faults/test_real_services.py starts (and stops) a Redis and a PostgreSQL of its own.
+  echo "Installing redis-server and PostgreSQL's server programs for the fault tests ..."
+  apt_install redis-server postgresql || echo "Could not install them; those fault tests will skip." >&2
+fi
 # Static checks on app/ first, with the rules in pyproject.toml: ruff's lint, then mypy's types.
 # Either one's findings fail this script (set -e) before any test runs.
 .venv/bin/ruff check app

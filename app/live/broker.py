@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ CHANNEL = "ruamkit:changes"
 # box's): kept project lists stay valid then (app/versions.py). Notices say so with a suffix.
 Listener = Callable[[str, bool], None]
 VOTES = " votes"
+Resync = Callable[[], None]
 
 
 class LocalBroker:
@@ -29,9 +31,15 @@ class LocalBroker:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._resyncs: list[Resync] = []
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def on_resync(self, callback: Resync) -> None:
+        """Called when notices may have been missed (the subscription came back after an outage):
+        whatever was drawn from any workshop must be drawn again from the database."""
+        self._resyncs.append(callback)
 
     def publish(self, code: str, votes_only: bool = False) -> None:
         for listener in self._listeners:
@@ -45,17 +53,57 @@ class LocalBroker:
 
 
 class RedisBroker(LocalBroker):
-    """Publishes notices to a Redis channel; every process's subscriber hands them to its hub."""
+    """Publishes notices to a Redis channel; every process's subscriber hands them to its hub.
+
+    Redis away (restarted, unreachable): changes are still committed and acknowledged (the
+    database is the truth); only the other processes' live views wait. Each notice is then
+    delivered in this process only, the outage is logged once (not once per tap), and when the
+    subscription is back every view of this process is drawn again from the database, since
+    the other processes' notices of the outage were lost.
+    """
+
+    RECONNECT_SECONDS = 0.5
 
     def __init__(self, url: str) -> None:
         super().__init__()
         import redis
         import redis.asyncio as aioredis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         self._url = url
-        self._sync = redis.Redis.from_url(url)
-        self._async = aioredis.Redis.from_url(url)
+        # redis-py retries a failed command 10 times with back-off by default: during an
+        # outage every tap's notice would wait seconds for it. Fail fast; the outage is handled here.
+        self._sync = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0,
+                                          retry=Retry(NoBackoff(), 0))
+        self._async = aioredis.Redis.from_url(url, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0))
         self._task: asyncio.Task[None] | None = None
+        self._state_lock = threading.Lock()
+        self.reachable = True
+        self.outages = 0
+        # Workshops whose notices only this process saw (re-sent as full changes: any kind may be among them).
+        self._missed: set[str] = set()
+
+    def _went_away(self, exc: BaseException) -> None:
+        with self._state_lock:
+            if not self.reachable:
+                return
+            self.reachable = False
+            self.outages += 1
+        log.warning("Redis unreachable (%s): changes are saved and shown by this process only until it is back",
+                    exc)
+
+    def _came_back(self) -> None:
+        """Redis answers again (a publish went through, or the subscription is back)."""
+        with self._state_lock:
+            was_away, self.reachable = not self.reachable, True
+            missed, self._missed = self._missed, set()
+        if was_away:
+            log.warning("Redis back: redrawing this process's live views from the database")
+        for callback in self._resyncs:
+            callback()
+        for code in missed:  # the other processes' views of these changed while they could not hear it
+            self.publish(code)
 
     def publish(self, code: str, votes_only: bool = False) -> None:
         try:
@@ -68,10 +116,15 @@ class RedisBroker(LocalBroker):
     def _publish_now(self, code: str, votes_only: bool = False) -> None:
         try:
             self._sync.publish(CHANNEL, code + VOTES if votes_only else code)
-        except Exception:
-            # The change is committed; keep this process's own screens right at least.
-            log.exception("Redis publish failed; delivering the change locally only")
+        except Exception as exc:  # noqa: BLE001  (any failure: the change is committed all the same)
+            # Keep this process's own screens right at least; the others hear of it when Redis is back.
+            with self._state_lock:
+                self._missed.add(code)
+            self._went_away(exc)
             super().publish(code, votes_only)
+            return
+        if not self.reachable:
+            self._came_back()
 
     async def start(self) -> None:
         pubsub = self._async.pubsub()
@@ -88,12 +141,30 @@ class RedisBroker(LocalBroker):
             except asyncio.CancelledError:
                 await pubsub.aclose()
                 raise
-            except Exception:
-                log.exception("Redis subscription failed; retrying in 1 s")
-                await asyncio.sleep(1.0)
-                # Still down: the next read fails, is logged and comes back here.
+            except Exception as exc:  # noqa: BLE001  (whatever broke the connection: subscribe anew)
+                self._went_away(exc)
                 with contextlib.suppress(Exception):
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.aclose()
+                pubsub = await self._subscribe_again()
+                # Subscribed again: notices from now on arrive; what was missed is redrawn.
+                self._came_back()
+
+    async def _subscribe_again(self) -> PubSub:
+        """A new subscription, tried every RECONNECT_SECONDS until Redis answers (logged once)."""
+        while True:
+            await asyncio.sleep(self.RECONNECT_SECONDS)
+            pubsub = self._async.pubsub()
+            try:
+                await pubsub.subscribe(CHANNEL)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                raise
+            except Exception:  # noqa: BLE001  (still away: the outage is logged already)
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                continue
+            return pubsub
 
     async def stop(self) -> None:
         if self._task:

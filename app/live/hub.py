@@ -202,6 +202,17 @@ class Hub:
         with contextlib.suppress(RuntimeError):  # loop shutting down
             self._loop.call_soon_threadsafe(self._mark_dirty, code)
 
+    def notify_all(self) -> None:
+        """Every workshop with a view here changed, maybe (the broker lost notices): redraw them all."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # loop shutting down
+            self._loop.call_soon_threadsafe(self._mark_all_dirty)
+
+    def _mark_all_dirty(self) -> None:
+        for code in list(self._by_code):
+            self._mark_dirty(code)
+
     def _mark_dirty(self, code: str) -> None:
         for key in self._by_code.get(code, ()):
             self._cache.pop(key, None)

@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
-from app.models.workshop import utcnow
+from app.models.schemas import Name
+from app.models.workshop import Phase, utcnow
 
 
 class LinkRole(StrEnum):
@@ -63,3 +66,58 @@ class PlenarySource(SQLModel, table=True):
     source_project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
     rank: int  # in its group's ranking when promoted
     dots: int  # its dots in its group when promoted
+
+
+# --- API models ---
+
+
+class GroupCreate(BaseModel):
+    """One group (`name`) or many at once (`names`, e.g. a pasted list); exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    names: list[Name] | None = PydField(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def one_or_many(self) -> GroupCreate:
+        if (self.name is None) == (self.names is None):
+            raise ValueError("Give either 'name' (one group) or 'names' (several groups).")
+        return self
+
+    @property
+    def all_names(self) -> list[str]:
+        return [self.name] if self.name is not None else list(self.names or [])
+
+
+class GroupCreated(BaseModel):
+    id: int
+    code: str
+    name: str
+    phase: Phase
+    group_facilitator_key: str
+    screen_key: str
+    join_url: str
+    facilitator_url: str
+    screen_url: str
+
+
+class GroupPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    phase: Phase
+    participant_count: int
+    project_count: int
+
+
+class ParticipantMove(BaseModel):
+    """The group to put a participant in (null: no group, the plenary only)."""
+
+    model_config = ConfigDict(extra="forbid")
+    group_id: int | None
+
+
+class ParticipantMoved(BaseModel):
+    participant_id: int
+    group_id: int | None  # null: in no group
+    code: str  # the code of the workshop or group they are now in

@@ -32,6 +32,8 @@ class Participant(SQLModel, table=True):
 class ParticipantJoin(BaseModel):
     name: Name
     agency: OptionalName = ""
+    # Joining an event's group through the event's code (a group's own code needs none).
+    group_id: int | None = None
 
 
 class ParticipantJoined(BaseModel):

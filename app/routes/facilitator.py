@@ -20,16 +20,17 @@ from app.deps import (
     base_url,
     cookie_name,
     notify,
+    notify_groups,
 )
 from app.errors import Invalid, NotAuthenticated
 from app.forms import FormDep, form_errors, project_update_form, settings_form
 from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import OwnPresetIn, TimerIn, WorkshopSettingsUpdate
-from app.pages import FLASH_COOKIE, console_live, language, no_store, set_key_cookie
-from app.services import (duplicates, moderation, own_presets, project_search, projects, rules, screen_control,
+from app.pages import FLASH_COOKIE, console_live, groups_card, language, no_store, set_key_cookie
+from app.services import (duplicates, groups, moderation, own_presets, project_search, projects, rules, screen_control,
                           timer, workshops)
-from app.services.access import Actor, Role, identify, screen_key_for
+from app.services.access import Actor, Role, identify
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
 from app.services.rules import Action
 from app.web import page
@@ -82,18 +83,31 @@ def _change_settings(request: Request, session: Session, workshop: Workshop, act
     return console_live(request, session, workshop, language(request, workshop))
 
 
+# The console's controls that only some roles may use: the page asks the rules table for each.
+CONSOLE_ACTIONS = (Action.change_settings, Action.import_projects, Action.export, Action.save_framework,
+                   Action.start_round, Action.manage_groups)
+
+
 @router.get("/w/{code}/facilitate")
 def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDep, settings: SettingsDep,
-                     _facilitator: FacilitatorPage) -> Response:
+                     facilitator: FacilitatorPage) -> Response:
     lang = language(request, workshop)
     key = request.cookies.get(cookie_name("facilitator", workshop.code), "")
     base = base_url(request, settings)
     just_created = request.cookies.get(FLASH_COOKIE) == workshop.code
     values = view_context(session, workshop=workshop, view="facilitator", lang=lang, base=base)
+    # Ignoring the phase: a closed workshop's console still shows what its role may reopen.
+    may = {action.value: rules.allows(action, facilitator) for action in CONSOLE_ACTIONS}
+    shown_key, screen_key = groups.console_keys(session, workshop=workshop, key=key)
+    event = groups.event_of(session, workshop) if workshop.parent_id is not None else None
+    card = groups_card(request, session, workshop, facilitator, base) if event is None and (
+        may["manage_groups"] or groups.has_groups(session, event=workshop)) else None
     response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
-                    facilitator_url=f"{base}/w/{workshop.code}/facilitate/{key}",
-                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key_for(key)}",
-                    export_formats=list(EXPORT_FORMATS.values()), **values)
+                    facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key or key}",
+                    screen_url=f"{base}/w/{workshop.code}/screen/{screen_key}" if screen_key else "",
+                    export_formats=list(EXPORT_FORMATS.values()), may=may, event=event, groups_card=card,
+                    group_facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key}" if shown_key else "",
+                    **values)
     if just_created:
         response.delete_cookie(FLASH_COOKIE)
     return no_store(response)
@@ -108,6 +122,7 @@ def change_phase(request: Request, workshop: WorkshopDep, session: SessionDep,
         raise Invalid("Unknown phase.") from None
     workshops.set_phase(session, workshop=workshop, actor=facilitator, phase=phase)
     notify(request, workshop.code)
+    notify_groups(request, session, workshop)
     return console_live(request, session, workshop, language(request, workshop))
 
 

@@ -33,7 +33,7 @@ from app.services.views import framework_labels, view_context
 from app.models import Workshop
 from app.models.participant import ParticipantJoin
 from app.pages import language, no_store, set_key_cookie, with_device_cookie
-from app.services import (methods, participants, project_search, projects, rules, scoring, shuffle, voting,
+from app.services import (groups, methods, participants, project_search, projects, rules, scoring, shuffle, voting,
                           workshops)
 from app.services.access import Actor
 from app.services.rules import Action
@@ -56,6 +56,8 @@ def phone_context(session: Session, memo: Memo, workshop: Workshop, actor: Actor
     me = actor.participant
     assert me is not None  # a participant page's actor
     values["me"] = me
+    # A group's participant at the plenary: the way back to their group's own page.
+    values["my_group"] = session.get(Workshop, me.workshop_id) if me.workshop_id != workshop.id else None
     values["mine"] = voting.my_votes(session, workshop=workshop, participant=me)
     values["my_scores"] = scoring.my_scores(session, workshop=workshop, participant=me)
     values["request_id"] = uuid.uuid4().hex
@@ -116,11 +118,24 @@ def _notice(session: Session, actor: Actor) -> str | None:
 
 def _join_page(request: Request, session: Session, workshop: Workshop, lang: str, *, status_code: int = 200,
                values: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Response:
-    """The join form: the invited agencies to pick from (a typed name only where the workshop takes one)."""
+    """The join form: the invited agencies to pick from (a typed name only where the workshop
+    takes one), and the event's groups to choose from when it has groups."""
     invited = workshops.list_agencies(session, workshop=workshop)
+    event = groups.event_of(session, workshop)
     return page(request, "pages/phone/join.html", lang, status_code=status_code, workshop=workshop,
                 values=values or {}, errors=errors or {}, agencies=invited,
-                typing_allowed=participants.typing_allowed(workshop, invited))
+                typing_allowed=participants.typing_allowed(workshop, invited), event=event,
+                groups=groups.list_groups(session, event=workshop) if workshop.parent_id is None else [])
+
+
+def _chosen_group(form: FormData) -> int | None:
+    """The group picked on the event's join form (None: no group picked)."""
+    value = str(form.get("group_id", "")).strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid("Choose your group from the list.")
+    return int(value)
 
 
 @router.post("/w/{code}/join")
@@ -134,16 +149,28 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
         return _join_page(request, session, workshop, lang, status_code=422, values=dict(form),
                           errors=form_errors(exc, lang))
     try:
-        _participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
+        place = groups.joining(session, workshop=workshop, group_id=_chosen_group(form))
+        if place.id == workshop.id and workshop.parent_id is None and groups.has_groups(session, event=workshop):
+            raise Invalid("Choose your group from the list.")
+    except Invalid as exc:  # said beside the group list, the name kept
+        return _join_page(request, session, workshop, lang, status_code=422, values=dict(form),
+                          errors={"group_id": i18n.translate_error(exc.template, exc.params, lang)})
+    try:
+        _participant, token = participants.join(session, workshop=place, join_in=join_in, ceilings=ceilings)
     except Invalid as exc:  # an agency off the invited list: said beside the agency, the name kept
         return _join_page(request, session, workshop, lang, status_code=422, values=dict(form),
                           errors={"agency": i18n.translate_error(exc.template, exc.params, lang)})
     except Conflict as exc:  # full, or too many typed agencies: the form again, with what was typed
         return _join_page(request, session, workshop, lang, status_code=409, values=dict(form),
                           errors={"form": i18n.translate_error(exc.template, exc.params, lang)})
-    notify(request, workshop.code)
-    response = RedirectResponse(f"/w/{workshop.code}", status_code=303)
-    set_key_cookie(request, response, role="participant", code=workshop.code, key=token)
+    notify(request, place.code)
+    response = RedirectResponse(f"/w/{place.code}", status_code=303)
+    set_key_cookie(request, response, role="participant", code=place.code, key=token)
+    if place.parent_id is not None:
+        # The same phone votes in the plenary at the event's code: its token is known there too.
+        event = groups.event_of(session, place)
+        notify(request, event.code)
+        set_key_cookie(request, response, role="participant", code=event.code, key=token)
     return with_device_cookie(request, response)
 
 

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Request, Response, status
 
-from app.deps import CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify
+from app.deps import (CeilingsDep, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create, limit_join, notify,
+                      notify_groups)
 from app.models import utcnow
 from app.models.participant import ParticipantJoin, ParticipantJoined
 from app.models.workshop import (
@@ -23,7 +24,7 @@ from app.models.workshop import (
     WorkshopSettingsUpdate,
 )
 from app.pages import created_answer
-from app.services import frameworks, own_presets, participants, presets, timer, workshops
+from app.services import frameworks, groups, own_presets, participants, presets, timer, workshops
 from app.services.access import Actor, check_organiser
 from app.services.rules import Action
 
@@ -53,6 +54,7 @@ def set_phase(request: Request, phase_in: PhaseIn, workshop: WorkshopDep, sessio
     """Move the workshop to any phase (facilitator)."""
     workshops.set_phase(session, workshop=workshop, actor=actor, phase=phase_in.phase)
     notify(request, workshop.code)
+    notify_groups(request, session, workshop)
     return workshops.describe(session, workshop=workshop)
 
 
@@ -164,8 +166,12 @@ def server_time() -> dict[str, float | str]:
              response_model=ParticipantJoined)
 def join_workshop(request: Request, join_in: ParticipantJoin, workshop: WorkshopDep,
                   session: SessionDep, ceilings: CeilingsDep) -> ParticipantJoined:
-    """Join with a name and agency (anyone with the code); the token is shown this once."""
+    """Join with a name and agency (anyone with the code; `group_id`: into that group of the
+    event); the token is shown this once."""
     limit_join(request, session, workshop)
-    participant, token = participants.join(session, workshop=workshop, join_in=join_in, ceilings=ceilings)
-    notify(request, workshop.code)
+    place = groups.joining(session, workshop=workshop, group_id=join_in.group_id)
+    participant, token = participants.join(session, workshop=place, join_in=join_in, ceilings=ceilings)
+    notify(request, place.code)
+    if place.parent_id is not None:  # the event's console counts its groups' participants
+        notify(request, groups.event_of(session, place).code)
     return ParticipantJoined(participant_id=participant.id, participant_token=token)

@@ -11,8 +11,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import (facilitation, frameworks, participation, project_search, projects, results, rounds_view,
-                          screen_pages, workshops)
+from app.services import (facilitation, frameworks, groups, participation, project_search, projects, results,
+                          rounds_view, screen_pages, workshops)
 from app.versions import Memo
 
 VIEWS = ("screen", "facilitator", "phone")
@@ -31,13 +31,14 @@ def framework_labels(session: Session, workshop: Workshop, lang: str) -> dict[st
     }
 
 
-def phone_version(workshop: Workshop, outcome: results.Outcome, kept: Memo | None = None) -> str:
+def phone_version(workshop: Workshop, outcome: results.Outcome, kept: Memo | None = None,
+                  plenary_vote: Workshop | None = None) -> str:
     """Changes whenever a phone must redraw its own view (phase, tally visibility, and the list
     of projects once it is a personal ballot or ranking). Tallies, and the proposal list while
     proposing, travel in the shared fragment instead: redrawing then would wipe a half-typed
     proposal on every phone each time anyone sends one."""
     parts = [workshop.phase, str(workshops.tallies_visible(workshop)), str(workshop.dots_per_participant),
-             str(workshop.max_dots_per_project)]
+             str(workshop.max_dots_per_project), f"plenary {plenary_vote is not None}"]
     if outcome.round is not None:  # another round (or its mode, limits or criteria): another ballot
         r = outcome.round
         parts.append(f"round {r.id}|{r.mode}|{r.title}|{r.dots_per_participant}|{r.max_dots_per_project}|"
@@ -89,7 +90,10 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         **memo[("counts", view == "facilitator")],
     }
     if view == "phone":
-        values["version"] = phone_version(workshop, outcome, kept)
+        # A group's phones point to the plenary while it votes (app/services/groups.py).
+        values["plenary_vote"] = groups.plenary_vote_open(session, workshop=workshop)
+        values["event"] = groups.event_of(session, workshop) if workshop.parent_id is not None else None
+        values["version"] = phone_version(workshop, outcome, kept, values["plenary_vote"])
     if view == "facilitator":
         values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).

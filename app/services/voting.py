@@ -129,9 +129,10 @@ def record(session: Session, requests: Sequence[Request]) -> tuple[list[Ballot |
         admitted: list[tuple[int, int]] = []  # (request index, participant id)
         for i, actor in zip(indexes, actors, strict=True):
             try:
-                # Who, here; the phase and each project once the batch has read them.
+                # Who, here (with the workshop: a participant of another group is refused); the
+                # phase and each project once the batch has read them.
                 actor = rules.require(Action.score if isinstance(requests[i].command, SetScores) else Action.vote,
-                                      actor)
+                                      actor, workshop)
                 assert actor.participant_id is not None
                 requests[i].admit(actor.participant_id)
                 requests[i].command.check()

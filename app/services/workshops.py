@@ -241,6 +241,16 @@ def participant_count(session: Session, *, workshop: Workshop) -> int:
     ).one()
 
 
+def room_size(session: Session, *, workshop: Workshop) -> int:
+    """How many phones may reach this workshop's pages: its participants, and for an event its
+    groups' as well (they all vote in the plenary). Rate limits per address grow with it."""
+    if workshop.parent_id is not None:
+        return participant_count(session, workshop=workshop)
+    event = select(Workshop.id).where((col(Workshop.id) == workshop.id) | (col(Workshop.parent_id) == workshop.id))
+    return session.exec(select(func.count()).select_from(Participant).where(
+        col(Participant.workshop_id).in_(event.scalar_subquery()))).one()
+
+
 def describe(session: Session, *, workshop: Workshop, language: str | None = None) -> WorkshopPublic:
     """The workshop as the API shows it, names in the given language (default: the workshop's)."""
     lang = language or workshop.language
@@ -282,15 +292,16 @@ def timer_public(workshop: Workshop, *, now: timer.Clock = utcnow) -> TimerPubli
                        phase=current.phase, auto_advance=current.auto_advance, server_now=now())
 
 
-def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phase) -> Workshop:
+def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phase, commit: bool = True) -> Workshop:
     """The facilitator may move to any phase, back included (e.g. reopen voting). A timer
-    set for another phase is dropped."""
+    set for another phase is dropped. (commit=False: many groups moved in one transaction.)"""
     check(Action.set_phase, actor, workshop)
     workshop.phase = phase
     if workshop.timer_phase is not None and workshop.timer_phase != phase:
         timer.clear(workshop)
     session.add(workshop)
-    session.commit()
+    if commit:
+        session.commit()
     return workshop
 
 

@@ -177,6 +177,36 @@
   document.addEventListener("htmx:sendError", function () {
     say(document.body.dataset.offlineMessage || "No connection: nothing was lost. Try again when the network is back.");
   });
+  // A + or − answered 503 ("try again": the database restarting, nothing was changed) is sent
+  // again by the page itself: after the server's Retry-After, growing each time, with jitter so
+  // a hall of phones does not come back in step; at most TAP_RETRIES times, then the server's
+  // sentence is shown. Found again by id: a live redraw may have replaced the button meanwhile.
+  var TAP_RETRIES = 5;
+  var tapRetries = {};
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var elt = event.detail && event.detail.elt;
+    if (!xhr || xhr.status !== 503 || !elt || !elt.id || !elt.matches || !elt.matches("button.step")) return;
+    var tries = tapRetries[elt.id] || 0;
+    if (tries >= TAP_RETRIES) {
+      delete tapRetries[elt.id];
+      var answer = document.createElement("template");
+      answer.innerHTML = xhr.responseText;
+      say(answer.content.textContent.trim() || document.body.dataset.offlineMessage || "Try again in a moment.");
+      return;
+    }
+    tapRetries[elt.id] = tries + 1;
+    var seconds = Math.min(30, Math.max(Number(xhr.getResponseHeader("Retry-After")) || 1, Math.pow(2, tries)));
+    var id = elt.id;
+    setTimeout(function () {
+      var button = document.getElementById(id);
+      if (button) htmx.ajax("POST", button.getAttribute("hx-post"), { source: button, swap: "none" });
+    }, seconds * 1000 * (1 + Math.random() / 2));
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.id && event.detail.successful) delete tapRetries[elt.id];
+  });
   document.addEventListener("click", function (event) {
     var input = event.target.closest && event.target.closest("input.secret-link");
     if (input) input.select();

@@ -57,3 +57,20 @@ def test_the_rounds_results_of_a_big_workshop_are_ranked_once_until_it_changes(
     after = client.get(url, headers=reader).json()
     assert memo.computed == computed + 1
     assert leader not in [row["project_id"] for row in after[0]["results"]["ranking"]]
+
+
+def test_after_lost_notices_every_kept_value_is_drawn_again() -> None:
+    """Redis was away: other processes' notices were lost, so what was kept for any workshop, even
+    one this process never heard of, may be out of date (app/live/broker.py, on_resync)."""
+    versions = Versions()
+    memo, project_rows = Memo(versions), Memo(versions, projects_only=True)
+    versions.changed("HEARD")
+    for code in ("HEARD", "NEVER"):
+        for kept in (memo, project_rows):
+            assert kept.get(code, "ranking", lambda: "before") == "before"
+    versions.changed_all()
+    for code in ("HEARD", "NEVER"):
+        for kept in (memo, project_rows):
+            assert kept.get(code, "ranking", lambda: "after") == "after"
+    versions.changed("LATER")  # a workshop first heard of now still moves past what was kept
+    assert versions.of("LATER") > versions.of("NEVER")

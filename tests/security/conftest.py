@@ -31,6 +31,8 @@ class Scene:
     tokens: dict[str, str]
     a: int
     b: int
+    insider_id: int = 0  # W's participant
+    group_id: int = 0  # a group of W, once a row's setup has added one
 
     @property
     def code(self) -> str:
@@ -64,7 +66,7 @@ def make_scene(client: TestClient, phase: str = "propose", **workshop_fields: An
     vote(client, workshop, insider, a, 1)
     if phase != "vote":
         set_phase(client, workshop, phase)
-    return Scene(workshop, other, {"mine": insider.token, "other": outsider.token}, a, b)
+    return Scene(workshop, other, {"mine": insider.token, "other": outsider.token}, a, b, insider.id)
 
 
 @pytest.fixture
