@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = Hub(renderer, interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
                   view_intervals={"phone": settings.phone_interval}, groups_interval=settings.groups_interval)
+        # A value computed in the background (a big workshop's duplicate hints) is drawn when ready.
+        kept_projects.on_refreshed = hub.notify
         if settings.warm_search:  # not waited for: the server takes requests meanwhile
             threading.Thread(target=warm_search, args=(engine,), name="warm-search", daemon=True).start()
         if settings.gc_freeze:

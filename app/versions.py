@@ -9,12 +9,14 @@ drawn from and served until the version moves on.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar, cast
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Versions:
@@ -68,6 +70,60 @@ class Memo:
         self._values: OrderedDict[tuple[str, Hashable], tuple[int, object]] = OrderedDict()
         self._computing: dict[tuple[str, Hashable], threading.Lock] = {}
         self.computed = 0  # how many times a value was computed (tests read it)
+        # Told the workshop's code when a value computed in the background is kept (the hub
+        # redraws its views: app/main.py wires it).
+        self.on_refreshed: Callable[[str], None] | None = None
+        self._refreshing: dict[tuple[str, Hashable], threading.Thread] = {}
+
+    def version(self, code: str) -> int:
+        return self._version_of(code)
+
+    def peek(self, code: str, key: Hashable) -> tuple[bool, object] | None:
+        """(whether it is of the current version, the value) kept for this key, or None; never computes."""
+        version = self._version_of(code)
+        with self._lock:
+            kept = self._values.get((code, key))
+        return None if kept is None else (kept[0] == version, kept[1])
+
+    def refresh(self, code: str, key: Hashable, compute: Callable[[], object], *, version: int) -> None:
+        """Compute the value in a thread of its own (one at a time per key) and keep it as of
+        `version` (read before whatever compute() draws from), then tell on_refreshed. For
+        values too slow for a redraw: meanwhile the askers show what peek() gives."""
+        full = (code, key)
+        with self._lock:
+            if full in self._refreshing:
+                return  # the running one ends with a notice: the next redraw asks again if still old
+
+            def run() -> None:
+                try:
+                    value = compute()
+                    with self._lock:
+                        self.computed += 1
+                        kept = self._values.get(full)
+                        if kept is None or kept[0] <= version:
+                            self._values[full] = (version, value)
+                            self._values.move_to_end(full)
+                            while len(self._values) > self.size:
+                                self._values.popitem(last=False)
+                except Exception:  # no redraw asked: it would start the same failing work again
+                    log.exception("Computing %s of %s in the background failed", key, code)
+                    return
+                finally:
+                    with self._lock:
+                        self._refreshing.pop(full, None)
+                if self.on_refreshed is not None:
+                    self.on_refreshed(code)
+
+            thread = threading.Thread(target=run, name=f"refresh {code}", daemon=True)
+            self._refreshing[full] = thread
+            thread.start()  # under the lock: settle() never joins a thread not yet started
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait for the values being computed in the background (tests, the bench)."""
+        with self._lock:
+            threads = list(self._refreshing.values())
+        for thread in threads:
+            thread.join(timeout)
 
     def get(self, code: str, key: Hashable, compute: Callable[[], T]) -> T:
         full = (code, key)

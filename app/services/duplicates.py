@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import cast
 
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -465,20 +466,54 @@ def to_public(hint: Hint) -> HintPublic:
                       title_b=hint.project_b.title, score=round(hint.score, 3), shared_words=list(hint.shared_words))
 
 
+# From this many proposals on, the live views do not wait for a change's hints (seconds of CPU
+# at thousands of titles): the console shows the previous ones, marked as being updated, while a
+# thread recomputes them and then has the views redrawn (app/versions.py, Memo.refresh).
+BACKGROUND_FROM = 300
+
+
+def _hints(projects: Sequence[ProjectRow | Project], threshold: float, limit: int) -> list[Hint]:
+    """The hints among these proposals (in proposal order): plain computing, no database."""
+    by_id = {p.id: p for p in projects}
+    docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
+    return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score,
+                 shared_words=pair.shared_words) for pair in similar_pairs(docs, threshold=threshold)[:limit]]
+
+
 def likely_duplicates(session: Session, *, workshop: Workshop, threshold: float = THRESHOLD,
                       limit: int = 50, kept: Memo | None = None) -> list[Hint]:
     """Likely duplicates among the workshop's visible proposals, most similar first. `kept`:
     the live views' project list, kept until the projects change (app/versions.py)."""
-    def hints() -> list[Hint]:
-        # In proposal order; plain rows, as the console redraws these hints on every change.
-        projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
-        by_id = {p.id: p for p in projects}
-        docs = [Doc(key=p.id, title=p.title, description=p.description) for p in projects]
-        return [Hint(project_a=by_id[pair.a], project_b=by_id[pair.b], score=pair.score,
-                     shared_words=pair.shared_words) for pair in similar_pairs(docs, threshold=threshold)[:limit]]
-
+    # In proposal order; plain rows, as the console redraws these hints on every change.
+    projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
+    if kept is None:
+        return _hints(projects, threshold, limit)
     # Drawn from the projects' texts alone: kept with them across votes.
-    return hints() if kept is None else list(kept.get(workshop.code, ("duplicate hints", threshold, limit), hints))
+    return list(kept.get(workshop.code, ("duplicate hints", threshold, limit),
+                         lambda: _hints(projects, threshold, limit)))
+
+
+def live_hints(session: Session, *, workshop: Workshop, kept: Memo | None,
+               threshold: float = THRESHOLD, limit: int = 50) -> tuple[list[Hint], bool]:
+    """The console's hints and whether they are being updated: after a change to a big
+    workshop's proposals (or before its first hints), the previous hints (none the first time),
+    on the proposals still visible and with their current rows, while a thread recomputes them
+    all; the redraw it then asks for shows the new ones, equal to likely_duplicates()."""
+    if kept is None:
+        return likely_duplicates(session, workshop=workshop, threshold=threshold, limit=limit), False
+    version = kept.version(workshop.code)  # before the rows: hints never kept as newer than their rows
+    projects, _tags = projects_service.visible_rows(session, workshop=workshop, kept=kept)
+    key = ("duplicate hints", threshold, limit)
+    seen = kept.peek(workshop.code, key)
+    if (seen is None or not seen[0]) and len(projects) >= BACKGROUND_FROM:
+        # Nothing kept yet (a server just started) waits no more: the first hints come the same way.
+        kept.refresh(workshop.code, key, lambda: _hints(projects, threshold, limit), version=version)
+        by_id = {p.id: p for p in projects}
+        previous = [] if seen is None else cast(list[Hint], seen[1])
+        return [Hint(project_a=by_id[h.project_a.id], project_b=by_id[h.project_b.id], score=h.score,
+                     shared_words=h.shared_words)
+                for h in previous if h.project_a.id in by_id and h.project_b.id in by_id], True
+    return list(kept.get(workshop.code, key, lambda: _hints(projects, threshold, limit))), False
 
 
 def suggested_target(session: Session, *, workshop: Workshop,

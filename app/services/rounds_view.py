@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import distinct, func, union
 from sqlmodel import Session, col, select
 
 from app.models import Phase, Round, Score, Vote, Workshop
@@ -57,20 +57,21 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
             values["scorer_count"] = _took_part(session, [round_.id]).get(round_.id, 0)
             values["scores_cast"] = int(session.exec(select(func.count()).select_from(Score)
                                                      .where(Score.round_id == round_.id)).one())
-        values["duplicate_hints"] = ([] if workshop.phase == Phase.closed else
-                                     duplicates.likely_duplicates(session, workshop=workshop, kept=kept))
+        values["duplicate_hints"], values["duplicate_hints_updating"] = (
+            ([], False) if workshop.phase == Phase.closed else duplicates.live_hints(session, workshop=workshop,
+                                                                                    kept=kept))
     return values
 
 
 def _took_part(session: Session, round_ids: list[int]) -> dict[int, int]:
-    """round id -> participants with a dot or a score in it."""
-    people: dict[int, set[int]] = {}
-    for model in (Vote, Score):
-        rows = session.exec(select(model.round_id, model.participant_id)
-                            .where(col(model.round_id).in_(round_ids)).distinct())
-        for round_id, participant_id in rows:
-            people.setdefault(round_id, set()).add(participant_id)
-    return {rid: len(who) for rid, who in people.items()}
+    """round id -> participants with a dot or a score in it (counted by the database: loading
+    the 2,000 voters' ids took a third of the console's redraw after a vote)."""
+    either = union(*(select(model.round_id.label("round_id"),  # type: ignore[attr-defined]
+                            model.participant_id.label("participant_id"))  # type: ignore[attr-defined]
+                     .where(col(model.round_id).in_(round_ids)) for model in (Vote, Score))).subquery()
+    rows = session.exec(select(either.c.round_id, func.count(distinct(either.c.participant_id)))
+                        .group_by(either.c.round_id))
+    return {int(rid): int(n) for rid, n in rows}
 
 
 def summaries(session: Session, *, workshop: Workshop, current: results.Outcome) -> list[RoundSummary]:

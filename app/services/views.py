@@ -109,7 +109,10 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["console_filter"] = project_search.Filter()
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
         values["console_size"] = project_search.CONSOLE_PAGE
-        values["project_agencies"] = project_search.agencies_of(outcome.standings)
+        values["project_agencies"] = (project_search.agencies_of(outcome.standings) if kept is None else
+                                      kept.get(workshop.code, ("project agencies", outcome.round.id if outcome.round
+                                                               else None),
+                                               lambda: project_search.agencies_of(outcome.standings)))
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)
