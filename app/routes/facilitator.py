@@ -100,7 +100,7 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
     # what its role may reopen); the live parts are drawn per role from the same rule.
     can = values["can"]
     shown_key, screen_key = groups.console_keys(session, workshop=workshop, key=key)
-    event = groups.event_of(session, workshop) if workshop.parent_id is not None else None
+    event = values.get("event")  # a group's event (view_context draws it for the group's screen part)
     card = groups_card(request, session, workshop, facilitator, base) if event is None and (
         can["manage_groups"] or groups.has_groups(session, event=workshop)) else None
     event_links = links.list_links(session, event=groups.event_of(session, workshop)) if can["manage_links"] else []
@@ -108,7 +108,7 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
                     facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key or key}",
                     # A named link's holder opens the screen with their console cookie instead.
                     screen_url=f"{base}/w/{workshop.code}/screen" + (f"/{screen_key}" if screen_key else ""),
-                    export_formats=list(EXPORT_FORMATS.values()), event=event, groups_card=card,
+                    export_formats=list(EXPORT_FORMATS.values()), groups_card=card,
                     group_facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key}" if shown_key else "",
                     links=event_links, where=links.where_they_act(session, event_links), issued=None, revoked=None,
                     **values)
