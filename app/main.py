@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         home,
         live,
         phone,
+        plenary,
         project_import,
         projects,
         report,
@@ -157,7 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # where matching them costs least. report and project_import before facilitator:
     # /w/{code}/facilitate/{key} would take "report" or "import" for a key.
     for module in (phone, votes, rounds_pages, workshops, project_import, projects, rounds, exports, report, home,
-                   facilitator,
+                   plenary, facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")

@@ -31,6 +31,7 @@ class Scene:
     tokens: dict[str, str]
     a: int
     b: int
+    group: int = 0  # a group of W, where a row's setup adds groups (large events)
 
     @property
     def code(self) -> str:
