@@ -163,6 +163,26 @@ def ranking_table(report: Report) -> list[list[Cell]]:
     return rows
 
 
+# Large events: the plenary ranking's lineage columns, one entry per source ("; " between them).
+LINEAGE_HEAD = [N_("From group"), N_("Rank in group"), N_("Dots in group")]
+
+
+def plenary_table(report: Report) -> list[list[Cell]]:
+    """The plenary's ranking with where each project came from: each source's group (number and
+    name), its rank and its dots in that group when promoted (a merged one lists each)."""
+    model = report.model
+    rows: list[list[Cell]] = [[report._("Rank"), report._("Project title"), *_measure_heads(report, ranks=True),
+                               *(report._(h) for h in LINEAGE_HEAD), report.head("Strategies")]]
+    for e in model.entries:
+        sources = model.lineage.get(e.project.id, [])
+        named = [model.groups.get(s.group_id) for s in sources]
+        rows.append([e.rank, e.project.title, *_measures(report, e, ranks=True),
+                     "; ".join(f"{g.group_number} {g.title}" for g in named if g is not None),
+                     "; ".join(str(s.rank) for s in sources), "; ".join(str(s.dots) for s in sources),
+                     report.tag_list(e.strategy_ids, model.strategies)])
+    return rows
+
+
 def coverage_table(report: Report) -> tuple[list[list[Cell]], list[int]]:
     """Numeric blocks, strategies down and reform areas across: project counts, then the dots of
     each dot round. Returns the rows and the (1-based) numbers of the header rows."""
