@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
@@ -137,13 +138,6 @@ def to_public(session: Session, projects: Sequence[Project]) -> PromotedPublic:
                                     for p in projects])
 
 
-def promoted_ids(session: Session, *, event: Workshop) -> set[int]:
-    """The group projects already up in the plenary (the console ticks them off)."""
-    return set(session.exec(select(PlenarySource.source_project_id)
-                            .join(Workshop, col(Workshop.id) == PlenarySource.group_id)
-                            .where(Workshop.parent_id == event.id)).all())
-
-
 @dataclass(frozen=True)
 class CrossHint:
     """The same idea, probably, in two groups: promote both, then merge them in the plenary."""
@@ -171,3 +165,34 @@ def cross_group_hints(rankings: Sequence[tuple[Workshop, results.Outcome]], *, l
             if len(found) >= limit:
                 break
     return found
+
+
+# The console lists each group's ranking up to this many projects for ticking (a group of 60
+# tables rarely sends more than its top ten; the top K form reaches past it).
+CONSOLE_LIST = 30
+
+
+def console_context(session: Session, *, event: Workshop, outcome: results.Outcome) -> dict[str, Any]:
+    """The event console's Plenary card: each group's ranking to tick from (what is up already
+    marked), the plenary's projects with where they came from, and cross-group duplicate hints.
+    Nothing for a group's console or a workshop without groups."""
+    if event.parent_id is not None or not groups.has_groups(session, event=event):
+        return {}
+    rankings = group_rankings(session, event=event)
+    up = plenary_of(session, event=event)
+    return {
+        "plenary_groups": [(group, outcome_.standings[:CONSOLE_LIST], len(outcome_.standings))
+                           for group, outcome_ in rankings],
+        "plenary_up": up,
+        "plenary_group_names": {group.id: group for group, _outcome in rankings},
+        "plenary_lineage": outcome.lineage,
+        "plenary_hints": [] if event.phase == "closed" else cross_group_hints(rankings),
+        "plenary_shown": {s.project.id for s in outcome.standings},
+    }
+
+
+def plenary_of(session: Session, *, event: Workshop) -> dict[int, int]:
+    """group project id -> the plenary project holding it now (after any merges)."""
+    return dict(session.exec(select(PlenarySource.source_project_id, PlenarySource.project_id)
+                             .join(Workshop, col(Workshop.id) == PlenarySource.group_id)
+                             .where(Workshop.parent_id == event.id)).all())

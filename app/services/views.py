@@ -11,7 +11,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop
-from app.services import (facilitation, frameworks, participation, project_search, projects, results, rounds_view,
+from app.services import (facilitation, frameworks, participation, plenary, project_search, projects, results,
+                          rounds_view,
                           screen_pages, workshops)
 from app.versions import Memo
 
@@ -97,6 +98,8 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
         values["console_size"] = project_search.CONSOLE_PAGE
         values["project_agencies"] = project_search.agencies_of(outcome.standings)
+        # Large events: the Plenary card (nothing for a group or a workshop without groups).
+        values.update(plenary.console_context(session, event=workshop, outcome=outcome))
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)

@@ -158,3 +158,61 @@ def test_an_event_without_groups_answers_from_empty(client: TestClient) -> None:
     propose(client, lone, lone.facilitator, "Only")
     assert [r["from"] for r in results(client, lone)["ranking"]] == [[]]
     assert_error(client.post(f"{lone.url}/plenary", json={"top": 1}, headers=lone.facilitator), 422, "groups")
+
+
+def console_of(app: Any, hall: Workshop) -> TestClient:
+    page = TestClient(app)
+    page.__enter__()
+    page.get("/lang/en")
+    page.get(hall.created["facilitator_url"])
+    return page
+
+
+def test_the_console_s_plenary_card_promotes_by_number_and_by_ticks(app: Any, client: TestClient,
+                                                                     event: Event) -> None:
+    console = console_of(app, event.hall)
+    try:
+        page = console.get(f"/w/{event.hall.code}/facilitate")
+        assert 'id="plenary"' in page.text and "Group 1: ภาคเหนือ" in page.text
+        assert "No project has gone up to the plenary yet." in page.text
+        answer = console.post(f"/w/{event.hall.code}/facilitate/plenary", data={"top": "1"})
+        assert answer.status_code == 200, answer.text
+        assert "from group ภาคเหนือ, rank 1, 3 dots" in answer.text
+        assert "from group ภาคใต้, rank 1, 2 dots" in answer.text
+        ticked = console.post(f"/w/{event.hall.code}/facilitate/plenary",
+                              data={"project_ids": [str(event.projects["D"])]})
+        assert "from group ภาคใต้, rank 2, 1 dot" in ticked.text
+        assert [r["title"] for r in results(client, event.hall)["ranking"]] == ["A", "C", "D"]
+        refused = console.post(f"/w/{event.hall.code}/facilitate/plenary", data={"top": "many"})
+        assert refused.status_code == 422
+        # A group's console has no Plenary card.
+        assert 'id="plenary"' not in console.get(f"/w/{event.north.code}/facilitate").text
+    finally:
+        console.__exit__(None, None, None)
+
+
+def test_the_same_idea_from_two_groups_is_hinted_promoted_and_merged(app: Any, client: TestClient,
+                                                                     session: Session) -> None:
+    hall = create_workshop(client, title="สมัชชา")
+    north, south = add_groups(session, hall, "เหนือ", "ใต้")
+    north_ws, south_ws = Workshop(created={"code": north.code}), Workshop(created={"code": south.code})
+    a = propose(client, north_ws, hall.facilitator, "ศูนย์ข้อมูลสุขภาพผู้สูงอายุแห่งชาติ",
+                description="เชื่อมเวชระเบียนผู้สูงอายุทุกโรงพยาบาล")["id"]
+    propose(client, north_ws, hall.facilitator, "ถนนลาดยางหมู่บ้าน")
+    b = propose(client, south_ws, hall.facilitator, "ศูนย์ข้อมูลสุขภาพผู้สูงอายุ",
+                description="เวชระเบียนผู้สูงอายุ เชื่อมโรงพยาบาล")["id"]
+    console = console_of(app, hall)
+    try:
+        page = console.get(f"/w/{hall.code}/facilitate").text
+        assert "The same idea in several groups?" in page and "Promote both" in page
+        both = console.post(f"/w/{hall.code}/facilitate/plenary", data={"project_ids": [str(a), str(b)]})
+        assert "Merge in the plenary" in both.text
+        up = {r["title"]: r["project_id"] for r in results(client, hall)["ranking"]}
+        merged = client.post(f"{hall.url}/projects/{up['ศูนย์ข้อมูลสุขภาพผู้สูงอายุ']}/merge",
+                             json={"into": up["ศูนย์ข้อมูลสุขภาพผู้สูงอายุแห่งชาติ"]}, headers=hall.facilitator)
+        assert merged.status_code == 200, merged.text
+        (row,) = results(client, hall)["ranking"]
+        assert [(s["group_id"], s["project_id"]) for s in row["from"]] == [(north.id, a), (south.id, b)]
+        assert "Merged in the plenary" in console.get(f"/w/{hall.code}/facilitate").text
+    finally:
+        console.__exit__(None, None, None)
