@@ -185,6 +185,10 @@ def test_the_console_s_plenary_card_promotes_by_number_and_by_ticks(app: Any, cl
         assert [r["title"] for r in results(client, event.hall)["ranking"]] == ["A", "C", "D"]
         refused = console.post(f"/w/{event.hall.code}/facilitate/plenary", data={"top": "many"})
         assert refused.status_code == 422
+        # Thai first: the card in the workshop's language.
+        console.get("/lang/th")
+        thai = console.get(f"/w/{event.hall.code}/facilitate").text
+        assert "จากกลุ่ม ภาคเหนือ อันดับ 1 ได้ 3 จุด" in thai and "ส่งโครงการที่เลือกขึ้นที่ประชุมใหญ่" in thai
         # A group's console has no Plenary card.
         assert 'id="plenary"' not in console.get(f"/w/{event.north.code}/facilitate").text
     finally:
