@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
@@ -95,7 +95,7 @@ class Source(BaseModel):
 
 class RankedProject(BaseModel):
     # `from` is a Python keyword: the field is from_, read and written as "from".
-    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True, validate_by_alias=True)
+    model_config = ConfigDict(serialize_by_alias=True)
     rank: int
     project_id: int
     title: str
@@ -109,7 +109,8 @@ class RankedProject(BaseModel):
     scores: dict[str, float | None] = PydField(default_factory=dict)
     scorers: int = 0
     # A plenary project's lineage (API.md, "Groups"); empty for any other project.
-    from_: list[Source] = PydField(default_factory=list, alias="from")
+    from_: list[Source] = PydField(default_factory=list, serialization_alias="from",
+                                   validation_alias=AliasChoices("from", "from_"))
 
 
 class CoverageCell(BaseModel):

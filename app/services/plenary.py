@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Session, col, select
 
@@ -46,10 +46,11 @@ class PlenaryIn(BaseModel):
 
 
 class PlenaryProjectPublic(BaseModel):
-    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+    model_config = ConfigDict(serialize_by_alias=True)
     id: int
     title: str
-    from_: list[SourcePublic] = PydField(default_factory=list, alias="from")
+    from_: list[SourcePublic] = PydField(default_factory=list, serialization_alias="from",
+                                   validation_alias=AliasChoices("from", "from_"))
 
 
 class PromotedPublic(BaseModel):
