@@ -4,6 +4,7 @@ original's; the workbook has the plenary with its lineage and a sheet per group.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from typing import Any
@@ -128,3 +129,16 @@ def test_the_workbook_has_the_plenary_with_lineage_and_a_sheet_per_group(session
     assert (merged[from_group], merged[group_rank], merged[group_dots]) == ("2 ภาคใต้; 2 ภาคใต้", "1; 1", "2; 2")
     north_rows = [list(r) for r in book["Group 1 - ภาคเหนือ"].iter_rows(values_only=True)]
     assert [r[1] for r in north_rows[1:]] == ["ก", "ข"]
+
+
+def test_the_csv_of_an_event_says_where_each_plenary_project_came_from(session: Session, event: Workshop) -> None:
+    from app.services.exports import csv_export
+
+    rows = list(csv.reader(io.StringIO(csv_export.write(session, event, "en").decode("utf-8-sig"))))
+    assert rows[0][-3:] == ["From group", "Rank in group", "Dots in group"]
+    first = next(r for r in rows[1:] if r[2] == "ก")
+    assert first[-3:] == ["1 ภาคเหนือ", "1", "3"]
+    # A workshop without groups keeps its columns as they were.
+    lone = make_workshop(session)
+    make_project(session, lone, "x")
+    assert "From group" not in csv_export.write(session, lone, "en").decode("utf-8-sig")
