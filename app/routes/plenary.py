@@ -11,11 +11,13 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.deps import ApiActorDep, FacilitatorPage, MemoDep, SessionDep, WorkshopDep, api_door, notify
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.forms import FormDep
 from app.models import Workshop
 from app.models.vote import Results
-from app.pages import console_live, language
+from app.pages import language
+from app.services.views import view_context
+from app.web import page
 from app.services import plenary, results, rounds, rules
 from app.services.access import Actor
 from app.services.plenary import PlenaryIn, PromotedPublic
@@ -40,19 +42,12 @@ def promote_to_plenary(request: Request, plenary_in: PlenaryIn, workshop: Worksh
     return plenary.to_public(session, promoted)
 
 
-def _group(session: SessionDep, event: Workshop, group_id: int) -> Workshop:
-    group = session.get(Workshop, group_id) if 0 < group_id < 2**62 else None
-    if group is None or group.parent_id != event.id:
-        raise NotFound("This workshop has no group with id {id}.", id=group_id)
-    return group
-
-
 @router.get(f"{API}/groups/{{group_id}}/results", response_model=Results)
 def read_group_results(group_id: int, workshop: WorkshopDep, session: SessionDep, actor: ApiActorDep, memo: MemoDep,
                        round_number: Annotated[int | None, Query(alias="round", ge=1, le=10_000)] = None) -> Results:
     """One group's results, as its own code's /results answers them (who may see them now is
     the tallies rule, applied to the group)."""
-    group = _group(session, workshop, group_id)
+    group = plenary.get_group(session, event=workshop, group_id=group_id)
     rules.check(Action.see_tallies, actor, group)
     round_ = rounds.get_round(session, workshop=group, number=round_number)
     return results.public(session, workshop=group, round_id=round_.id, memo=memo)
@@ -78,4 +73,16 @@ def promote_from_console(request: Request, workshop: WorkshopDep, session: Sessi
     """The console's Plenary card: promote the top K of each group, or the ticked projects."""
     promoted = plenary.promote(session, event=workshop, actor=facilitator, plenary_in=_plenary_form(form))
     _tell(request, workshop, list(promoted))
-    return console_live(request, session, workshop, language(request, workshop))
+    # The console's live part, and the promote card afresh (its lists marked anew when opened).
+    lang = language(request, workshop)
+    values = view_context(session, workshop=workshop, view="facilitator", lang=lang)
+    return page(request, "partials/_plenary_answer.html", lang, **values)
+
+
+@router.get("/w/{code}/facilitate/plenary/groups/{group_id}", include_in_schema=False)
+def group_to_pick(request: Request, group_id: int, workshop: WorkshopDep, session: SessionDep,
+                  _facilitator: FacilitatorPage) -> Response:
+    """A group's ranking in the promote card, to tick projects from (loaded when opened)."""
+    lang = language(request, workshop)
+    return page(request, "partials/_plenary_pick.html", lang, workshop=workshop,
+                **plenary.group_pick(session, event=workshop, group_id=group_id))

@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Session, col, select
 
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.models import PlenarySource, Project, ProjectReformArea, ProjectStrategy, Workshop
 from app.models.schemas import Id
 from app.services import action_log, duplicates, groups, results, rules
@@ -143,53 +143,72 @@ def to_public(session: Session, projects: Sequence[Project]) -> PromotedPublic:
 class CrossHint:
     """The same idea, probably, in two groups: promote both, then merge them in the plenary."""
 
-    a: Candidate
-    b: Candidate
+    group_a: Workshop
+    project_a: Project
+    group_b: Workshop
+    project_b: Project
     score: float
     shared_words: tuple[str, ...]
 
 
-def cross_group_hints(rankings: Sequence[tuple[Workshop, results.Outcome]], *, limit: int = 30) -> list[CrossHint]:
-    """Likely duplicates between projects of different groups (pairs within one group are that
-    group's own hints), most similar first; the IDF is taken over every group's proposals."""
-    by_id: dict[int, Candidate] = {}
-    for group, outcome in rankings:
-        for s in outcome.standings:
-            by_id[s.project.id] = Candidate(group, s.project, s.rank, s.dots)
-    docs = [duplicates.Doc(key=c.project.id, title=c.project.title, description=c.project.description)
-            for c in sorted(by_id.values(), key=lambda c: (c.project.created_at, c.project.id))]
+def cross_group_hints(session: Session, *, event_groups: Sequence[Workshop], limit: int = 30) -> list[CrossHint]:
+    """Likely duplicates between shown projects of different groups (pairs within one group are
+    that group's own hints), most similar first; the IDF is taken over every group's proposals."""
+    by_id = {g.id: g for g in event_groups}
+    shown = session.exec(select(Project).where(
+        col(Project.workshop_id).in_(list(by_id)), col(Project.hidden).is_(False),
+        col(Project.merged_into_id).is_(None), col(Project.approved).is_(True),
+    ).order_by(col(Project.created_at), col(Project.id))).all()
+    projects = {p.id: p for p in shown}
+    docs = [duplicates.Doc(key=p.id, title=p.title, description=p.description) for p in shown]
     found = []
     for pair in duplicates.similar_pairs(docs):
-        a, b = by_id[pair.a], by_id[pair.b]
-        if a.group.id != b.group.id:
-            found.append(CrossHint(a, b, pair.score, pair.shared_words))
+        a, b = projects[pair.a], projects[pair.b]
+        if a.workshop_id != b.workshop_id:
+            found.append(CrossHint(by_id[a.workshop_id], a, by_id[b.workshop_id], b, pair.score, pair.shared_words))
             if len(found) >= limit:
                 break
     return found
 
 
-# The console lists each group's ranking up to this many projects for ticking (a group of 60
-# tables rarely sends more than its top ten; the top K form reaches past it).
+def console_context(session: Session, *, event: Workshop, outcome: results.Outcome) -> dict[str, Any]:
+    """The event console's Plenary card: the plenary's projects with where they came from, the
+    groups to promote from, and cross-group duplicate hints. Cheap enough for every redraw of the
+    console (no group is ranked here: a group's list to tick loads when opened, group_pick).
+    Nothing for a group's console or a workshop without groups."""
+    if event.parent_id is not None:
+        return {}
+    event_groups = groups.list_groups(session, event=event)
+    if not event_groups:
+        return {}
+    return {
+        "plenary_groups": event_groups,
+        "plenary_up": plenary_of(session, event=event),
+        "plenary_group_names": {group.id: group for group in event_groups},
+        "plenary_lineage": outcome.lineage,
+        "plenary_hints": [] if event.phase == "closed" else cross_group_hints(session, event_groups=event_groups),
+        "plenary_shown": {s.project.id for s in outcome.standings},
+    }
+
+
+# A group's list to tick shows this many of its ranking (a table rarely sends more than its top
+# ten; the top K form reaches past it).
 CONSOLE_LIST = 30
 
 
-def console_context(session: Session, *, event: Workshop, outcome: results.Outcome) -> dict[str, Any]:
-    """The event console's Plenary card: each group's ranking to tick from (what is up already
-    marked), the plenary's projects with where they came from, and cross-group duplicate hints.
-    Nothing for a group's console or a workshop without groups."""
-    if event.parent_id is not None or not groups.has_groups(session, event=event):
-        return {}
-    rankings = group_rankings(session, event=event)
-    up = plenary_of(session, event=event)
-    return {
-        "plenary_groups": [(group, outcome_.standings[:CONSOLE_LIST], len(outcome_.standings))
-                           for group, outcome_ in rankings],
-        "plenary_up": up,
-        "plenary_group_names": {group.id: group for group, _outcome in rankings},
-        "plenary_lineage": outcome.lineage,
-        "plenary_hints": [] if event.phase == "closed" else cross_group_hints(rankings),
-        "plenary_shown": {s.project.id for s in outcome.standings},
-    }
+def get_group(session: Session, *, event: Workshop, group_id: int) -> Workshop:
+    group = session.get(Workshop, group_id) if 0 < group_id < 2**62 else None
+    if group is None or group.parent_id != event.id:
+        raise NotFound("This workshop has no group with id {id}.", id=group_id)
+    return group
+
+
+def group_pick(session: Session, *, event: Workshop, group_id: int) -> dict[str, Any]:
+    """One group's ranking to tick projects from, what is up already marked."""
+    group = get_group(session, event=event, group_id=group_id)
+    standings = results.compute(session, workshop=group).standings
+    return {"group": group, "standings": standings[:CONSOLE_LIST], "total": len(standings),
+            "plenary_up": plenary_of(session, event=event)}
 
 
 def plenary_of(session: Session, *, event: Workshop) -> dict[int, int]:

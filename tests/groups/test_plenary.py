@@ -170,6 +170,6 @@ def test_cross_group_hints_pair_the_same_idea_in_two_groups(session: Session) ->
     make_project(session, north, "ถนนลาดยางหมู่บ้าน")
     make_project(session, south, "ศูนย์ข้อมูลสุขภาพผู้สูงอายุ", description="เวชระเบียนผู้สูงอายุ เชื่อมโรงพยาบาล")
     make_project(session, south, "ห้องสมุดดิจิทัลโรงเรียน")
-    hints = plenary.cross_group_hints(plenary.group_rankings(session, event=hall))
-    assert [(h.a.group.title, h.b.group.title) for h in hints] == [("N", "S")]
+    hints = plenary.cross_group_hints(session, event_groups=groups.list_groups(session, event=hall))
+    assert [(h.group_a.title, h.group_b.title) for h in hints] == [("N", "S")]
     assert "ผู้สูงอายุ" in hints[0].shared_words

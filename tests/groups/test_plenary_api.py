@@ -173,12 +173,21 @@ def test_the_console_s_plenary_card_promotes_by_number_and_by_ticks(app: Any, cl
     console = console_of(app, event.hall)
     try:
         page = console.get(f"/w/{event.hall.code}/facilitate")
-        assert 'id="plenary"' in page.text and "Group 1: ภาคเหนือ" in page.text
+        assert 'id="plenary"' in page.text and 'id="plenary-promote"' in page.text
+        assert "Group 1: ภาคเหนือ" in page.text
         assert "No project has gone up to the plenary yet." in page.text
         answer = console.post(f"/w/{event.hall.code}/facilitate/plenary", data={"top": "1"})
         assert answer.status_code == 200, answer.text
         assert "from group ภาคเหนือ, rank 1, 3 dots" in answer.text
         assert "from group ภาคใต้, rank 1, 2 dots" in answer.text
+        assert 'id="plenary-promote" class="card plenary-promote" aria-labelledby="plenary-promote-heading" ' \
+               'hx-swap-oob="true"' in answer.text  # the promote card afresh
+        # A group's list to tick, loaded when opened: what is up is ticked and cannot be ticked again.
+        south = console.get(f"/w/{event.hall.code}/facilitate/plenary/groups/{event.south.id}")
+        assert south.status_code == 200
+        assert f'value="{event.projects["C"]}" checked disabled' in south.text
+        assert f'value="{event.projects["D"]}">' in south.text and "2. D" in south.text
+        assert console.get(f"/w/{event.hall.code}/facilitate/plenary/groups/999999").status_code == 404
         ticked = console.post(f"/w/{event.hall.code}/facilitate/plenary",
                               data={"project_ids": [str(event.projects["D"])]})
         assert "from group ภาคใต้, rank 2, 1 dot" in ticked.text

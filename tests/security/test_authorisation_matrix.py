@@ -381,6 +381,8 @@ ROWS: list[Row] = [
         "cookie", (CONSOLE,)),
     Row("POST", f"{PAGE}/facilitate/plenary", f"{PAGE}/facilitate/plenary", "cookie",
         (CONSOLE, A.promote_to_plenary), form={"top": "1"}, setup=two_groups),
+    Row("GET", f"{PAGE}/facilitate/plenary/groups/{{group_id}}", f"{PAGE}/facilitate/plenary/groups/{{group}}",
+        "cookie", (CONSOLE,), setup=two_groups),
     Row("GET", f"{PAGE}/facilitate/report", f"{PAGE}/facilitate/report", "cookie", (CONSOLE,), phase="results"),
     Row("GET", f"{PAGE}/facilitate/report.pdf", f"{PAGE}/facilitate/report.pdf", "cookie", (CONSOLE,),
         phase="results"),
