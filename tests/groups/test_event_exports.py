@@ -142,3 +142,12 @@ def test_the_csv_of_an_event_says_where_each_plenary_project_came_from(session: 
     lone = make_workshop(session)
     make_project(session, lone, "x")
     assert "From group" not in csv_export.write(session, lone, "en").decode("utf-8-sig")
+
+
+def test_the_report_shows_lineage_and_each_group_s_ranking(session: Session, event: Workshop) -> None:
+    from app.services import report
+
+    values = report.build(session, workshop=event, lang="en")
+    assert [(g.title, [e.project.title for e in entries]) for g, entries, _total in values["group_rankings"]] == \
+        [("ภาคเหนือ", ["ก", "ข"]), ("ภาคใต้", ["ค", "ง"])]
+    assert values["model"].lineage  # the ranking's rows say where each plenary project came from

@@ -192,6 +192,9 @@ def test_the_console_s_plenary_card_promotes_by_number_and_by_ticks(app: Any, cl
                               data={"project_ids": [str(event.projects["D"])]})
         assert "from group ภาคใต้, rank 2, 1 dot" in ticked.text
         assert [r["title"] for r in results(client, event.hall)["ranking"]] == ["A", "C", "D"]
+        report = console.get(f"/w/{event.hall.code}/facilitate/report")
+        assert report.status_code == 200
+        assert "from group ภาคใต้, rank 2, 1 dot" in report.text and "Rankings of the groups" in report.text
         refused = console.post(f"/w/{event.hall.code}/facilitate/plenary", data={"top": "many"})
         assert refused.status_code == 422
         # Thai first: the card in the workshop's language.
