@@ -232,3 +232,30 @@ def test_the_same_idea_from_two_groups_is_hinted_promoted_and_merged(app: Any, c
         assert "Merged in the plenary" in console.get(f"/w/{hall.code}/facilitate").text
     finally:
         console.__exit__(None, None, None)
+
+
+def test_an_event_exported_and_imported_over_the_api_answers_the_same_results(client: TestClient,
+                                                                              event: Event) -> None:
+    promote(client, event, {"top": 2})
+    set_phase(client, event.hall, "vote")
+    ann = join(client, Workshop(created={"code": event.north.code}), "Voter of the hall")
+    plenary_ids = [r["project_id"] for r in results(client, event.hall)["ranking"]]
+    vote(client, event.hall, ann, plenary_ids[-1], 3)
+    exported = client.get(f"{event.hall.url}/export?format=json", headers=event.hall.facilitator)
+    assert exported.status_code == 200, exported.text
+    made = client.post(f"{API}/workshops/import", json=exported.json())
+    assert made.status_code == 201, made.text
+    copy = Workshop(created=made.json())
+
+    def comparable(answer: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [(r["rank"], r["title"], r["dots"], r["voters"], [(s["rank"], s["dots"]) for s in r["from"]])
+                for r in answer["ranking"]]
+
+    assert comparable(results(client, copy)) == comparable(results(client, event.hall))
+    for number in (1, 2):
+        old = client.get(f"{event.hall.url}-{number}/results", headers=event.hall.facilitator).json()
+        new = client.get(f"{copy.url}-{number}/results", headers=copy.facilitator).json()
+        assert comparable(new) == comparable(old) and new["ranking"]
+    # The copy's groups answer under its own code, a dash and their numbers.
+    groups_of_copy = {client.get(f"{copy.url}-{n}").json()["code"] for n in (1, 2)}
+    assert groups_of_copy == {f"{copy.code}-1", f"{copy.code}-2"}
