@@ -83,6 +83,12 @@ def test_an_event_exported_and_imported_has_equal_group_and_plenary_results(sess
     copy, _key, _screen = json_import.import_workshop(session, data=data)
     assert copy.code != event.code
     assert figures(session, copy) == figures(session, event)
+    # Its lineage points at its own groups and their projects, not the original's.
+    copied = results.compute(session, workshop=copy).lineage
+    own_groups = set(groups.group_ids(session, event=copy))
+    assert copied and all(s.group_id in own_groups for sources in copied.values() for s in sources)
+    assert all(session.get(Project, s.source_project_id).workshop_id == s.group_id  # type: ignore[union-attr]
+               for sources in copied.values() for s in sources)
     for old, new in zip(groups.list_groups(session, event=event), groups.list_groups(session, event=copy),
                         strict=True):
         assert new.code == f"{copy.code}-{old.group_number}" and new.title == old.title and new.phase == old.phase
