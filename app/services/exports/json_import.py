@@ -457,7 +457,7 @@ def _insert_event(session: Session, *, workshop: Workshop, export: WorkshopExpor
     for row, (unit, _own) in zip(rows, units, strict=True):
         projects.update(_insert_work(session, workshop=row, export=unit, strategies=strategies,
                                      reform_areas=reform_areas, people=people))
-    by_number = {group.number: row for group, row in zip(export.groups, rows, strict=False)}
+    by_number = {group.number: row for group, row in zip(export.groups, rows[:-1], strict=True)}
     session.add_all(PlenarySource(project_id=projects[s.project_id].id, group_id=by_number[s.group].id,
                                   source_project_id=projects[s.source_project_id].id, rank=s.rank, dots=s.dots)
                     for s in export.lineage)
