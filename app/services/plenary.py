@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound
 from app.models import PlenarySource, Project, ProjectReformArea, ProjectStrategy, Workshop
+from app.models.project import ProjectRow
 from app.models.schemas import Id
 from app.services import action_log, duplicates, groups, results, rules
 from app.services.lineage import SourcePublic, lineage, to_public_sources
@@ -62,7 +63,7 @@ class Candidate:
     """A group project as its group's ranking placed it."""
 
     group: Workshop
-    project: Project
+    project: Project | ProjectRow  # as the ranking read it (a plain row, app/models/project.py)
     rank: int
     dots: int
 
