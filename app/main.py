@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         links,
         live,
         phone,
+        plenary,
         project_import,
         projects,
         report,
@@ -168,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # where matching them costs least. report, project_import and groups_pages before facilitator:
     # /w/{code}/facilitate/{key} would take "report", "import" or "groups" for a key.
     for module in (phone, votes, rounds_pages, workshops, groups, project_import, projects, rounds, exports, report,
-                   groups_pages, home, links, facilitator,
+                   groups_pages, home, links, plenary, facilitator,
                    screen, live, static, docs):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static.STATIC_DIR), name="static")

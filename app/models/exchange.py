@@ -175,15 +175,55 @@ class ScoreExport(_Entry):
     value: Annotated[int, PydField(strict=True, ge=1, le=5)]
 
 
-class ActionLogExport(_Entry):
-    """An entry of the action log (issue 14): who did what, when; `group` is the number of the
-    group it happened in (None: the workshop itself)."""
+class _WorkSettings(_Entry):
+    """What a group holds of its own (large events): settings and its participants' work."""
 
+    dots_per_participant: Setting = 5
+    max_dots_per_project: Setting = 3
+    show_live_tallies: Flag = True
+    premoderate: Flag = False
+    shuffle_projects: Flag = False
+    require_strategy: Flag = False
+    typed_agencies: Flag = True
+    created_at: AwareDatetime | None = None
+    current_round: RoundNumber | None = None
+    participants: list[ParticipantExport] = PydField(default_factory=list)
+    projects: list[ProjectExport] = PydField(default_factory=list)
+    votes: list[VoteExport] = PydField(default_factory=list)
+    rounds: list[RoundExport] = PydField(default_factory=list, max_length=1000)
+    scores: list[ScoreExport] = PydField(default_factory=list)
+    results: dict[str, Any] | None = None
+
+
+GroupNumber = Annotated[int, PydField(strict=True, ge=1, le=999)]
+
+
+class GroupExport(_WorkSettings):
+    """A breakout group of a large event: its number (its code is the event's, a dash and it),
+    name and phase, and its own participants, projects, votes and rounds. Ids are unique across
+    the whole export: the hall's plenary votes name the groups' participants."""
+
+    number: GroupNumber
+    name: LongTitle
+    phase: Phase = Phase.setup
+
+
+class LineageExport(_Entry):
+    """Where a plenary project came from: a group's project, its rank and dots there."""
+
+    project_id: Id
+    group: GroupNumber
+    source_project_id: Id
+    rank: Annotated[int, PydField(strict=True, ge=1, le=1_000_000)]
+    dots: Dots
+
+
+class ActionLogExport(_Entry):
     at: AwareDatetime
+    group: GroupNumber | None = None  # None: the event's workshop itself
     who: Annotated[str, PydField(max_length=120)]
-    action: Annotated[str, PydField(max_length=40)]
+    action: Annotated[str, PydField(min_length=1, max_length=40)]
     detail: Annotated[str, PydField(max_length=2000)] = ""
-    group: Annotated[int, PydField(strict=True, ge=1, le=10_000)] | None = None
 
 
 class WorkshopExport(_Entry):
@@ -199,6 +239,9 @@ class WorkshopExport(_Entry):
     votes: list[VoteExport] = PydField(default_factory=list)
     rounds: list[RoundExport] = PydField(default_factory=list, max_length=1000)
     scores: list[ScoreExport] = PydField(default_factory=list)
-    action_log: list[ActionLogExport] = PydField(default_factory=list, max_length=100_000)  # oldest first
     # Recomputed from the votes on import; kept in the file for readers and archives.
     results: dict[str, Any] | None = None
+    # Large events (exports before groups have none).
+    groups: list[GroupExport] = PydField(default_factory=list, max_length=200)
+    lineage: list[LineageExport] = PydField(default_factory=list)
+    action_log: list[ActionLogExport] = PydField(default_factory=list, max_length=100_000)  # oldest first

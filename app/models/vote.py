@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import AliasChoices, BaseModel, ConfigDict
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
@@ -83,7 +83,19 @@ class MyVotes(BaseModel):
     remaining_by_strategy: dict[str, int] | None = None
 
 
+class Source(BaseModel):
+    """Where a plenary project came from (large events): a group, its project there, its rank
+    and dots in that group when promoted."""
+
+    group_id: int
+    project_id: int
+    rank: int
+    dots: int
+
+
 class RankedProject(BaseModel):
+    # `from` is a Python keyword: the field is from_, read and written as "from".
+    model_config = ConfigDict(serialize_by_alias=True)
     rank: int
     project_id: int
     title: str
@@ -96,6 +108,9 @@ class RankedProject(BaseModel):
     score: float | None = None
     scores: dict[str, float | None] = PydField(default_factory=dict)
     scorers: int = 0
+    # A plenary project's lineage (API.md, "Groups"); empty for any other project.
+    from_: list[Source] = PydField(default_factory=list, serialization_alias="from",
+                                   validation_alias=AliasChoices("from", "from_"))
 
 
 class CoverageCell(BaseModel):

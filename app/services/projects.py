@@ -19,6 +19,7 @@ from app.i18n import N_
 from app.models.workshop import framework_of
 from app.models import (
     Participant,
+    PlenarySource,
     Project,
     ProjectReformArea,
     ProjectStrategy,
@@ -438,6 +439,9 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
             session.add(Score(participant_id=score.participant_id, project_id=target.id, round_id=score.round_id,
                               criterion=score.criterion, workshop_id=workshop.id, value=score.value))
     rounds.carry_scope(session, source_id=source.id, target_id=target.id)
+    # Large events: merging plenary projects unites where they came from (app/services/plenary.py).
+    session.exec(update(PlenarySource).where(col(PlenarySource.project_id) == source.id)
+                 .values(project_id=target.id))
     _tell_refunds(session, workshop=workshop, source=source, target=target, refunds=plan.refunds)
     session.flush()
     source.merged_into_id = target.id

@@ -39,6 +39,8 @@ STRATEGY_ITEMS = 600
 # and the coverage matrix only when it fits a page. The page printed by the browser shows all.
 PDF_RANKING_TOP = 300
 PDF_COVERAGE_CELLS = 25 * 25
+# A large event's report lists each group's first projects (the XLSX has each group whole).
+GROUP_TOP = 10
 # The coverage map is drawn in blocks of at most this many strategies across, so a 17- or
 # 23-strategy framework fits a landscape A4 page (and the printed page) without clipping.
 COVERAGE_COLUMNS = 12
@@ -93,6 +95,9 @@ def build(session: Session, *, workshop: Workshop, lang: str, now: datetime | No
         "nested": any(e.parent_id is not None for e in model.strategies)
         or any(e.parent_id is not None for e in model.reform_areas),
         **framework_labels(session, workshop, lang),
+        # Large events: each group's top projects (its own ranking, read as its results show it).
+        "group_rankings": [(group, entries[:GROUP_TOP], len(entries)) for group in model.groups.values()
+                           for entries in [standings.read(session, workshop=group).entries]],
     }
 
 

@@ -8,10 +8,10 @@ from itertools import product
 
 from sqlmodel import Session
 
-from app.models import ReformArea, Round, Strategy, Workshop
+from app.models import PlenarySource, ReformArea, Round, Strategy, Workshop
 from app.models.round import Criterion
 from app.models.vote import CoverageCell, RankedProject, Results
-from app.services import frameworks, methods, rounds
+from app.services import frameworks, lineage, methods, rounds
 from app.services import projects as projects_service
 from app.services.methods.base import Standing
 from app.services.workshops import list_reform_areas, list_strategies
@@ -28,6 +28,8 @@ class Outcome:
     coverage: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     round: Round | None = None
     criteria: list[Criterion] = field(default_factory=list)
+    # Plenary projects of a large event: where each came from (app/services/lineage.py).
+    lineage: dict[int, list[PlenarySource]] = field(default_factory=dict)
 
     @property
     def method(self) -> methods.Method:
@@ -101,6 +103,7 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
                 for pair in pairs:
                     dots_in[pair] += standing.dots
     projects_in = Counter(every_pair)
+    outcome.lineage = lineage.event_lineage(session, event=workshop)
     outcome.coverage = {(s.id, r.id): (projects_in[(s.id, r.id)], dots_in[(s.id, r.id)])
                         for s in strategies for r in reform_areas}
     return outcome
@@ -114,7 +117,8 @@ def to_public(outcome: Outcome) -> Results:
                                score=None if s.score is None else round(s.score, 4),
                                scores={c.key: round(s.scores[c.key], 4) if c.key in s.scores else None
                                        for c in outcome.criteria},
-                               scorers=s.scorers)
+                               scorers=s.scorers,
+                               from_=lineage.to_public_sources(outcome.lineage.get(s.project.id, [])))
                  for s in outcome.standings],
         by_strategy={str(sid): [s.project.id for s in standings] for sid, standings in outcome.by_strategy.items()},
         coverage=[CoverageCell(strategy_id=sid, reform_area_id=rid, projects=n, dots=d)

@@ -19,9 +19,9 @@ from itertools import product
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.models import Participant, Project, ReformArea, Round, Score, Strategy, Vote, Workshop
+from app.models import Participant, PlenarySource, Project, ReformArea, Round, Score, Strategy, Vote, Workshop
 from app.models.round import Criterion
-from app.services import frameworks, methods, rounds
+from app.services import frameworks, groups, lineage, methods, rounds
 from app.services import projects as projects_service
 from app.services.methods.base import competition_ranks
 from app.services.workshops import list_reform_areas, list_strategies
@@ -96,6 +96,9 @@ class Standings:
     # (strategy id, reform area id) -> active projects; and per dot round, their dots.
     coverage: dict[tuple[int, int], int] = field(default_factory=dict)
     coverage_dots: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
+    # Large events: where each plenary project came from, and the event's groups (id -> group).
+    lineage: dict[int, list[PlenarySource]] = field(default_factory=dict)
+    groups: dict[int, Workshop] = field(default_factory=dict)
 
     @property
     def everyone(self) -> list[Entry]:
@@ -158,7 +161,10 @@ def read(session: Session, *, workshop: Workshop, round_number: int | None = Non
                           strategies=list_strategies(session, workshop=workshop),
                           reform_areas=list_reform_areas(session, workshop=workshop),
                           people=projects_service.participants_by_id(session, workshop=workshop),
-                          limited=round_number is not None)
+                          limited=round_number is not None,
+                          lineage=lineage.event_lineage(session, event=workshop),
+                          groups={g.id: g for g in groups.list_groups(session, event=workshop)}
+                          if workshop.parent_id is None else {})
     _group(standings)
     return standings
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import (action_log, facilitation, frameworks, group_grid, groups, participation, project_search,
-                          projects, results, rounds_view, rules, screen_pages, workshops)
+from app.services import (action_log, facilitation, frameworks, group_grid, groups, participation, plenary,
+                          project_search, projects, results, rounds_view, rules, screen_pages, workshops)
 from app.services.access import Actor, Role
 from app.services.rules import Action
 from app.versions import Memo
@@ -113,6 +113,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                                       kept.get(workshop.code, ("project agencies", outcome.round.id if outcome.round
                                                                else None),
                                                lambda: project_search.agencies_of(outcome.standings)))
+        # Large events: the Plenary card (nothing for a group or a workshop without groups).
+        if values["can"][Action.promote_to_plenary]:
+            values.update(plenary.console_context(session, event=workshop, outcome=outcome))
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)

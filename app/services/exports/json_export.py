@@ -13,26 +13,16 @@ from app.models import Agency, ReformArea, Round, Score, Strategy, Vote, Worksho
 from app.models.exchange import FORMAT, VERSION
 from app.services import participants as participants_service
 from app.services import projects as projects_service
-from app.services import action_log, results, rounds, workshops
+from app.services import action_log, groups, lineage, results, rounds, workshops
 from app.services.exports.format import ExportFormat
 
 
 def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
-    """Everything needed to rebuild the workshop, and its results for readers."""
+    """Everything needed to rebuild the workshop, and its results for readers; for a large
+    event also its groups (each with its own participants, projects, votes and rounds), where
+    its plenary projects came from, and the action log."""
     lang = workshop.language
-    all_rounds = rounds.list_rounds(session, workshop=workshop)
-    number_of = {r.id: r.number for r in all_rounds}
-    votes = session.exec(
-        select(Vote)
-        .where(Vote.workshop_id == workshop.id)
-        .order_by(col(Vote.round_id), col(Vote.participant_id), col(Vote.project_id))
-    )
-    scores = session.exec(
-        select(Score)
-        .where(Score.workshop_id == workshop.id)
-        .order_by(col(Score.round_id), col(Score.participant_id), col(Score.project_id), col(Score.criterion))
-    )
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": _iso(utcnow()),
@@ -42,14 +32,8 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             "language": workshop.language,
             "phase": str(workshop.phase),
             "framework": workshop.framework,
-            "dots_per_participant": workshop.dots_per_participant,
-            "max_dots_per_project": workshop.max_dots_per_project,
-            "show_live_tallies": workshop.show_live_tallies,
-            "premoderate": workshop.premoderate,
+            **_settings(workshop),
             "time_zone": workshop.time_zone,
-            "shuffle_projects": workshop.shuffle_projects,
-            "require_strategy": workshop.require_strategy,
-            "typed_agencies": workshop.typed_agencies,
             "strategies_label": workshop.strategies_label,
             "reform_areas_label": workshop.reform_areas_label,
             "created_at": _iso(workshop.created_at),
@@ -67,6 +51,51 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
             {"id": a.id, **_names(a, lang)}
             for a in workshops.list_agencies(session, workshop=workshop)
         ],
+        **_work(session, workshop),
+    }
+    if workshop.parent_id is None and (event_groups := groups.list_groups(session, event=workshop)):
+        number_of = {g.id: g.group_number for g in event_groups}
+        data["groups"] = [{
+            "number": g.group_number, "name": g.title, "phase": str(g.phase), **_settings(g),
+            "created_at": _iso(g.created_at), "current_round": rounds.current_round(session, workshop=g).number,
+            **_work(session, g),
+        } for g in event_groups]
+        data["lineage"] = [
+            {"project_id": s.project_id, "group": number_of[s.group_id], "source_project_id": s.source_project_id,
+             "rank": s.rank, "dots": s.dots}
+            for sources in lineage.event_lineage(session, event=workshop).values() for s in sources]
+    data["action_log"] = _action_log(session, workshop)  # the event's whole log, its groups' entries too
+    return data
+
+
+def _settings(workshop: Workshop) -> dict[str, Any]:
+    """The settings a group copies from its event when it is made (and may differ in later)."""
+    return {
+        "dots_per_participant": workshop.dots_per_participant,
+        "max_dots_per_project": workshop.max_dots_per_project,
+        "show_live_tallies": workshop.show_live_tallies,
+        "premoderate": workshop.premoderate,
+        "shuffle_projects": workshop.shuffle_projects,
+        "require_strategy": workshop.require_strategy,
+        "typed_agencies": workshop.typed_agencies,
+    }
+
+
+def _work(session: Session, workshop: Workshop) -> dict[str, Any]:
+    """A workshop's (or group's) own participants, projects, votes, rounds, scores and results."""
+    all_rounds = rounds.list_rounds(session, workshop=workshop)
+    number_of = {r.id: r.number for r in all_rounds}
+    votes = session.exec(
+        select(Vote)
+        .where(Vote.workshop_id == workshop.id)
+        .order_by(col(Vote.round_id), col(Vote.participant_id), col(Vote.project_id))
+    )
+    scores = session.exec(
+        select(Score)
+        .where(Score.workshop_id == workshop.id)
+        .order_by(col(Score.round_id), col(Score.participant_id), col(Score.project_id), col(Score.criterion))
+    )
+    return {
         "participants": [
             {"id": p.id, "name": p.name, "agency": p.agency, "created_at": _iso(p.created_at)}
             for p in participants_service.list_participants(session, workshop=workshop)
@@ -86,7 +115,6 @@ def export_data(session: Session, *, workshop: Workshop) -> dict[str, Any]:
              "criterion": c.criterion, "value": c.value}
             for c in scores
         ],
-        "action_log": _action_log(session, workshop),
         "results": results.to_public(results.compute(session, workshop=workshop)).model_dump(
             mode="json"
         ),

@@ -14,13 +14,14 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 from app.errors import Conflict, Invalid
 from app.models import (
     ActionLogEntry,
     Agency,
     Participant,
+    PlenarySource,
     Project,
     ProjectReformArea,
     ProjectStrategy,
@@ -35,6 +36,8 @@ from app.models import (
 from app.models.exchange import (
     FORMAT,
     VERSION,
+    GroupExport,
+    ParticipantExport,
     ProjectExport,
     RoundExport,
     TagExport,
@@ -52,15 +55,20 @@ Row = TypeVar("Row", bound=SQLModel)
 def import_workshop(session: Session, *, data: object,
                     ceilings: ceiling.Ceilings = ceiling.DEFAULT) -> tuple[Workshop, str, str]:
     """Rebuild an exported workshop as a new one (new code, new keys); returns it with the raw keys.
+    A large event comes back with its groups (new codes: the new event's, a dash and the same
+    numbers), its plenary lineage and its action log.
 
     Everything is checked before the first write, and all of it is written in one commit.
     """
     export = _parse(data)
     listed = {name.casefold() for agency in export.agencies for name in (agency.name_th, agency.name_en) if name}
-    ceiling.check_import(participants=len(export.participants), projects=len(export.projects),
-                         typed_agencies=len(ceiling.typed((p.agency for p in export.participants), listed)),
-                         rounds=len(export.rounds), ceilings=ceilings)
-    _check_references(export)
+    units = _units(export)
+    for unit, own in units:
+        ceiling.check_import(participants=len(own), projects=len(unit.projects),
+                             typed_agencies=len(ceiling.typed((p.agency for p in own), listed)),
+                             rounds=len(unit.rounds), ceilings=ceilings)
+        _check_references(unit)
+    _check_event(export)
     # Derived as for a created workshop, so the console's screen link opens this screen.
     facilitator_key = new_key()
     screen_key = screen_key_for(facilitator_key)
@@ -70,12 +78,61 @@ def import_workshop(session: Session, *, data: object,
             settings=export.workshop,
             key_hashes=(hash_key(facilitator_key), hash_key(screen_key)),
         )
-        _insert_content(session, workshop=workshop, export=export)
+        _insert_event(session, workshop=workshop, export=export, units=units)
         session.commit()
     except BaseException:
         session.rollback()
         raise
     return workshop, facilitator_key, screen_key
+
+
+def _units(export: WorkshopExport) -> list[tuple[WorkshopExport, list[ParticipantExport]]]:
+    """What each workshop of the export holds, checked as one workshop: each group (its own
+    participants only), then the event's (whose votes any participant of the event may cast:
+    the plenary is everyone's), each with the participants it adds."""
+    units: list[tuple[WorkshopExport, list[ParticipantExport]]] = []
+    everyone = list(export.participants)
+    for group in export.groups:
+        settings = export.workshop.model_copy(update={
+            "title": group.name, "description": "", "phase": group.phase, "current_round": group.current_round,
+            **{name: getattr(group, name) for name in _GROUP_SETTINGS}})
+        unit = export.model_copy(update={
+            "workshop": settings, "participants": group.participants, "projects": group.projects,
+            "votes": group.votes, "rounds": group.rounds, "scores": group.scores, "groups": [], "lineage": [],
+            "action_log": []})
+        units.append((unit, group.participants))
+        everyone += group.participants
+    event = export.model_copy(update={"participants": everyone})
+    return [*units, (event, list(export.participants))]
+
+
+_GROUP_SETTINGS = ("dots_per_participant", "max_dots_per_project", "show_live_tallies", "premoderate",
+                   "shuffle_projects", "require_strategy", "typed_agencies")
+
+
+def _check_event(export: WorkshopExport) -> None:
+    """Across a large event's workshops: ids unique in the whole export, group numbers unique,
+    lineage and log rows pointing at what the export has."""
+    if (twice := _first_duplicate(g.number for g in export.groups)) is not None:
+        raise Invalid("Two groups have the number {number}.", number=twice)
+    people = [p.id for p in export.participants] + [p.id for g in export.groups for p in g.participants]
+    if (twice := _first_duplicate(people)) is not None:
+        raise Invalid("Two participants have the id {id}.", id=twice)
+    everything = [p.id for p in export.projects] + [p.id for g in export.groups for p in g.projects]
+    if (twice := _first_duplicate(everything)) is not None:
+        raise Invalid("Two projects have the id {id}.", id=twice)
+    plenary = {p.id for p in export.projects}
+    of_group = {g.number: {p.id for p in g.projects} for g in export.groups}
+    for row in export.lineage:
+        if row.project_id not in plenary:
+            raise Invalid("Lineage names plenary project {project}, which is not in the export.",
+                          project=row.project_id)
+        if row.source_project_id not in of_group.get(row.group, set()):
+            raise Invalid("Plenary project {project} came from project {source} of group {group}, which is not "
+                          "in the export.", project=row.project_id, source=row.source_project_id, group=row.group)
+    for entry in export.action_log:
+        if entry.group is not None and entry.group not in of_group:
+            raise Invalid("An action log entry is in group {group}, which is not in the export.", group=entry.group)
 
 
 def _parse(data: object) -> WorkshopExport:
@@ -386,7 +443,48 @@ def _insert_workshop(
     raise Conflict("Could not find a free join code; try again.")
 
 
-def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExport) -> None:
+def _insert_event(session: Session, *, workshop: Workshop, export: WorkshopExport,
+                  units: list[tuple[WorkshopExport, list[ParticipantExport]]]) -> None:
+    """The framework, then each group (a workshop under this one) and the event's own work, then
+    the plenary's lineage and the action log."""
+    strategies, reform_areas = _insert_framework(session, workshop=workshop, export=export)
+    rows = [_insert_group(session, event=workshop, group=group) for group in export.groups]
+    rows.append(workshop)
+    people: dict[int, Participant] = {}
+    for row, (_unit, own) in zip(rows, units, strict=True):
+        people.update(_insert_people(session, workshop=row, participants=own))
+    projects: dict[int, Project] = {}
+    for row, (unit, _own) in zip(rows, units, strict=True):
+        projects.update(_insert_work(session, workshop=row, export=unit, strategies=strategies,
+                                     reform_areas=reform_areas, people=people))
+    by_number = {group.number: row for group, row in zip(export.groups, rows[:-1], strict=True)}
+    session.add_all(PlenarySource(project_id=projects[s.project_id].id, group_id=by_number[s.group].id,
+                                  source_project_id=projects[s.source_project_id].id, rank=s.rank, dots=s.dots)
+                    for s in export.lineage)
+    session.add_all(ActionLogEntry(event_id=workshop.id, workshop_id=by_number[e.group].id if e.group else workshop.id,
+                                   at=e.at, who=e.who, action=e.action, detail=e.detail)
+                    for e in export.action_log)
+
+
+def _insert_group(session: Session, *, event: Workshop, group: GroupExport) -> Workshop:
+    """A group under the new event: the event's code, a dash and its number; the event's
+    facilitator key opens it (as app/services/groups.py makes groups). Its screen key and group
+    facilitator's link are new ones the facilitator issues again (keys are never exported)."""
+    row = Workshop(code=f"{event.code}-{group.number}", title=group.name, description="", language=event.language,
+                   phase=group.phase, framework=event.framework, time_zone=event.time_zone,
+                   strategies_label=event.strategies_label, reform_areas_label=event.reform_areas_label,
+                   facilitator_key_hash=event.facilitator_key_hash, screen_key_hash=hash_key(new_key()),
+                   parent_id=event.id, group_number=group.number,
+                   **{name: getattr(group, name) for name in _GROUP_SETTINGS})
+    if group.created_at:
+        row.created_at = group.created_at
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _insert_framework(session: Session, *, workshop: Workshop,
+                      export: WorkshopExport) -> tuple[dict[int, Strategy], dict[int, ReformArea]]:
     wid = workshop.id
     strategies = _insert(
         session,
@@ -423,19 +521,30 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
         Agency(workshop_id=wid, name_th=a.name_th, name_en=a.name_en, position=position)
         for position, a in enumerate(export.agencies)
     )
-    people = _insert(
+    return strategies, reform_areas
+
+
+def _insert_people(session: Session, *, workshop: Workshop,
+                   participants: list[ParticipantExport]) -> dict[int, Participant]:
+    return _insert(
         session,
         {
             p.id: Participant(
-                workshop_id=wid,
+                workshop_id=workshop.id,
                 name=p.name,
                 agency=p.agency,
                 token_hash=None,
                 created_at=p.created_at,
             )
-            for p in sorted(export.participants, key=lambda p: p.id)
+            for p in sorted(participants, key=lambda p: p.id)
         },
     )
+
+
+def _insert_work(session: Session, *, workshop: Workshop, export: WorkshopExport, strategies: dict[int, Strategy],
+                 reform_areas: dict[int, ReformArea], people: dict[int, Participant]) -> dict[int, Project]:
+    """A workshop's (or group's) projects with their tags, rounds, votes and scores."""
+    wid = workshop.id
     ordered = sorted(export.projects, key=lambda p: p.id)
     projects = _insert(
         session,
@@ -483,21 +592,7 @@ def _insert_content(session: Session, *, workshop: Workshop, export: WorkshopExp
         )
         for c in export.scores
     )
-    _insert_action_log(session, workshop=workshop, export=export)
-
-
-def _insert_action_log(session: Session, *, workshop: Workshop, export: WorkshopExport) -> None:
-    """The log as it was, in its order; an entry of a group goes to the imported group of that
-    number (to the workshop itself if the file has no such group)."""
-    if not export.action_log:
-        return
-    groups: dict[int | None, int] = {number: gid for number, gid in session.exec(
-        select(Workshop.group_number, Workshop.id).where(Workshop.parent_id == workshop.id))}
-    _bulk(session, ActionLogEntry, [
-        {"event_id": workshop.id, "workshop_id": groups.get(e.group, workshop.id) if e.group else workshop.id,
-         "at": e.at, "who": e.who, "action": e.action, "detail": e.detail}
-        for e in export.action_log
-    ])
+    return projects
 
 
 def _insert_rounds(session: Session, *, workshop: Workshop, export: WorkshopExport,

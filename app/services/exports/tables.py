@@ -35,6 +35,8 @@ STATUS = {standings.ACTIVE: N_("Active"), standings.HIDDEN: N_("Hidden"),
           standings.WAITING: N_("Waiting for approval"), standings.MERGED: N_("Merged into #{id}")}
 DOTS, VOTERS, SCORE, SCORERS, ROUND_RANK = N_("Dots"), N_("Voters"), N_("Score"), N_("Scorers"), N_("Rank in round")
 PER_ROUND = N_("Round {number}: {measure}")
+# Large events: the plenary's lineage columns, one entry per source ("; " between them).
+LINEAGE_HEAD = [N_("From group"), N_("Rank in group"), N_("Dots in group")]
 MEAN = N_("{criterion} (mean)")
 
 
@@ -149,6 +151,10 @@ def project_table(report: Report) -> list[list[Cell]]:
     rows: list[list[Cell]] = [[*(report.head(h) for h in PROJECT_HEAD), *_measure_heads(report, ranks=True),
                                *(report._(h) for h in PROJECT_TAIL)]]
     rows += [row(entry) for entry in model.everyone]
+    if model.groups:  # a large event's plenary projects: where each came from, at the end
+        rows[0] += [report._(h) for h in LINEAGE_HEAD]
+        for row_, entry in zip(rows[1:], model.everyone, strict=True):
+            row_ += _lineage_cells(model, entry)
     return rows
 
 
@@ -161,6 +167,25 @@ def ranking_table(report: Report) -> list[list[Cell]]:
                                                                                          model.strategies)]
              for e in model.entries]
     return rows
+
+
+def plenary_table(report: Report) -> list[list[Cell]]:
+    """The plenary's ranking with where each project came from: each source's group (number and
+    name), its rank and its dots in that group when promoted (a merged one lists each)."""
+    model = report.model
+    rows: list[list[Cell]] = [[report._("Rank"), report._("Project title"), *_measure_heads(report, ranks=True),
+                               *(report._(h) for h in LINEAGE_HEAD), report.head("Strategies")]]
+    rows += [[e.rank, e.project.title, *_measures(report, e, ranks=True), *_lineage_cells(model, e),
+              report.tag_list(e.strategy_ids, model.strategies)] for e in model.entries]
+    return rows
+
+
+def _lineage_cells(model: Standings, entry: Entry) -> list[Cell]:
+    """Each source's group (number and name), rank and dots there, joined by "; "."""
+    sources = model.lineage.get(entry.project.id, [])
+    named = [model.groups.get(s.group_id) for s in sources]
+    return ["; ".join(f"{g.group_number} {g.title}" for g in named if g is not None),
+            "; ".join(str(s.rank) for s in sources), "; ".join(str(s.dots) for s in sources)]
 
 
 def coverage_table(report: Report) -> tuple[list[list[Cell]], list[int]]:

@@ -66,12 +66,29 @@ def export_xlsx(session: Session, *, workshop: Workshop, language: str | None = 
         _add_sheet(book, names, _("Round {number} - {method}", number=column.number, method=report.method_name(column)),
                    tables.round_table(report, column), wide={2: 60, 3: 24, 4: 36})
     _add_sheet(book, names, _("Rounds"), tables.rounds_table(session, report), wide={1: 30, 7: 30})
+    _add_event_sheets(session, book, names, report)
     if round_number is None:  # who did what covers the whole workshop, not one round
         _add_sheet(book, names, _("Action log"), tables.action_log_table(session, report),
                    wide={2: 24, 3: 60}, wrap=(3,))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _add_event_sheets(session: Session, book: Workbook, names: set[str], report: Report) -> None:
+    """A large event: the plenary's ranking with its lineage, then each group's own ranking."""
+    _ = report._
+    if not report.model.groups:
+        return
+    measures = len(tables._measure_heads(report, ranks=True))
+    _add_sheet(book, names, _("Plenary"), tables.plenary_table(report),
+               wide={1: 60, 2 + measures: 30, 5 + measures: 36})
+    for group in report.model.groups.values():
+        # A group's rounds are its own: a file of one round of the plenary keeps each group whole.
+        group_report = Report.read(session, group, report.lang)
+        _add_sheet(book, names, _("Group {number} - {name}", number=group.group_number, name=group.title),
+                   tables.ranking_table(group_report),
+                   wide={1: 60, 2 + len(tables._measure_heads(group_report, ranks=True)): 36})
 
 
 # Column widths are measured on the first rows only: later rows of a long sheet hold the same
