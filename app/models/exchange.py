@@ -104,6 +104,7 @@ class ProjectExport(_Entry):
     approved: Flag = True
     # Agencies of the proposals merged into this one (exports before merges united them: none).
     co_agencies: list[Annotated[OptionalName, PydField(min_length=1)]] = PydField(default_factory=list, max_length=50)
+    group_id: int | None = None  # as in the API's answers; an import places projects by their group's entry
 
     @model_validator(mode="after")
     def tags_are_distinct(self) -> ProjectExport:

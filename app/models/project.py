@@ -207,6 +207,9 @@ class ProjectPublic(BaseModel):
     edit_pending: bool = False
     # The agencies of the proposals merged into this one (co-proposers), besides `agency`.
     co_agencies: list[str] = PydField(default_factory=list)
+    # The breakout group it was proposed in (API.md, "Groups"); None: the workshop's own, which
+    # in an event with groups are the plenary's.
+    group_id: int | None = None
 
 
 class PinIn(BaseModel):

@@ -72,7 +72,7 @@ class Tags:
             self.reform_areas[project_id].append(reform_area_id)
 
 
-def to_public(project: Project, tags: Tags) -> ProjectPublic:
+def to_public(project: Project, tags: Tags, group_id: int | None = None) -> ProjectPublic:
     return ProjectPublic(
         id=project.id, title=project.title, description=project.description, agency=project.agency,
         strategy_ids=tags.strategies.get(project.id, []),
@@ -81,7 +81,14 @@ def to_public(project: Project, tags: Tags) -> ProjectPublic:
         hidden=project.hidden, merged_into_id=project.merged_into_id,
         pinned=project.pinned, approved=project.approved, edit_pending=project.edit_pending,
         co_agencies=[name for name in project.co_agencies.splitlines() if name.strip()],
+        group_id=group_id,
     )
+
+
+def _group_id(workshop: Workshop | None) -> int | None:
+    """A project's `group_id` in API answers: its workshop's id when that is a breakout group
+    (app/services/groups.py), None for a workshop's own (an event's: the plenary's) projects."""
+    return workshop.id if workshop is not None and workshop.parent_id is not None else None
 
 
 def list_projects(session: Session, *, workshop: Workshop, include_removed: bool = False,
@@ -147,7 +154,7 @@ def list_public(session: Session, *, workshop: Workshop, include_removed: bool =
     projects = list_projects(session, workshop=workshop, include_removed=include_removed,
                              include_pending=include_pending, proposer_id=proposer_id)
     tags = Tags(session, (p.id for p in projects))
-    return [to_public(p, tags) for p in projects]
+    return [to_public(p, tags, _group_id(workshop)) for p in projects]
 
 
 def visible_to(session: Session, *, workshop: Workshop, actor: Actor) -> list[ProjectPublic]:
@@ -196,7 +203,7 @@ def get_project(session: Session, *, workshop: Workshop, project_id: int, includ
 
 
 def public(session: Session, project: Project) -> ProjectPublic:
-    return to_public(project, Tags(session, [project.id]))
+    return to_public(project, Tags(session, [project.id]), _group_id(session.get(Workshop, project.workshop_id)))
 
 
 def _check_tags(session: Session, *, workshop: Workshop, strategy_ids: list[int], reform_area_ids: list[int]) -> None:
