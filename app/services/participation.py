@@ -74,8 +74,8 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
     round_ = rounds.current_round(session, workshop=workshop)
     took_part = methods.of(round_.mode).took_part(round_.id).subquery()
     voters = select(took_part.c.participant_id).distinct()
-    participant_count = session.exec(select(func.count()).select_from(Participant)
-                                     .where(Participant.workshop_id == workshop.id)).one()
+    member = workshops.members(workshop)  # an event's: its groups' people too (the plenary is everyone's)
+    participant_count = session.exec(select(func.count()).select_from(Participant).where(member)).one()
     voter_count = session.exec(select(func.count()).select_from(voters.subquery())).one()
     dots_cast = session.exec(select(func.coalesce(func.sum(Vote.dots), 0))
                              .where(Vote.workshop_id == workshop.id, Vote.round_id == round_.id)).one()
@@ -89,14 +89,14 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
     if by_agency:
         agency = func.coalesce(Participant.agency, "")
         joined = session.exec(select(agency, func.count(), func.min(Participant.id))
-                              .where(Participant.workshop_id == workshop.id).group_by(agency)).all()
+                              .where(member).group_by(agency)).all()
         voted = dict(session.exec(select(agency, func.count())
-                                  .where(Participant.workshop_id == workshop.id, col(Participant.id).in_(voters))
+                                  .where(member, col(Participant.id).in_(voters))
                                   .group_by(agency)).all())
         roster = _roster(workshops.list_agencies(session, workshop=workshop), workshop.language,
                          [(a, int(n), int(voted.get(a, 0)), first) for a, n, first in joined])
         waiting = select(Participant.name, Participant.agency).where(
-            Participant.workshop_id == workshop.id, col(Participant.id).not_in(voters))
+            member, col(Participant.id).not_in(voters))
         values.update(
             agency_roster=roster,
             agency_rows=[(r.name or "", r.joined, r.voted) for r in roster],

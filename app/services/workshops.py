@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
@@ -235,20 +236,22 @@ def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
                              .order_by(col(Agency.position), col(Agency.id))))
 
 
+def members(workshop: Workshop) -> ColumnElement[bool]:
+    """Who takes part in this workshop: its own participants, and for an event its groups' as
+    well (they all vote in the plenary). A group's are its own."""
+    if workshop.parent_id is not None:
+        return col(Participant.workshop_id) == workshop.id
+    event = select(Workshop.id).where((col(Workshop.id) == workshop.id) | (col(Workshop.parent_id) == workshop.id))
+    return col(Participant.workshop_id).in_(event.scalar_subquery())
+
+
 def participant_count(session: Session, *, workshop: Workshop) -> int:
-    return session.exec(
-        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
-    ).one()
+    return session.exec(select(func.count()).select_from(Participant).where(members(workshop))).one()
 
 
 def room_size(session: Session, *, workshop: Workshop) -> int:
-    """How many phones may reach this workshop's pages: its participants, and for an event its
-    groups' as well (they all vote in the plenary). Rate limits per address grow with it."""
-    if workshop.parent_id is not None:
-        return participant_count(session, workshop=workshop)
-    event = select(Workshop.id).where((col(Workshop.id) == workshop.id) | (col(Workshop.parent_id) == workshop.id))
-    return session.exec(select(func.count()).select_from(Participant).where(
-        col(Participant.workshop_id).in_(event.scalar_subquery()))).one()
+    """How many phones may reach this workshop's pages (rate limits per address grow with it)."""
+    return participant_count(session, workshop=workshop)
 
 
 def describe(session: Session, *, workshop: Workshop, language: str | None = None) -> WorkshopPublic:

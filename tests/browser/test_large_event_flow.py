@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -50,12 +51,17 @@ def projects_of(http: httpx.Client, code: str, key: str) -> list[dict[str, Any]]
     return answer.json()
 
 
+@pytest.fixture
+def http(live_server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        yield client
+
+
 def test_two_tables_send_their_best_to_a_plenary_the_whole_hall_votes_on(
-        live_server: str, new_context: Any, screenshots: Path) -> None:
+        live_server: str, new_context: Any, screenshots: Path, http: httpx.Client) -> None:
     base = live_server
     problems: list[str] = []
     titles = thai_titles(6)
-    http = httpx.Client(base_url=base, timeout=30)
     created = http.post(API, json={"title": TITLE, "dots_per_participant": BUDGET,
                                    "max_dots_per_project": CAP}).json()
     code, key = created["code"], created["facilitator_key"]
@@ -146,8 +152,8 @@ def test_two_tables_send_their_best_to_a_plenary_the_whole_hall_votes_on(
     console.reload()
     console.fill("#plenary-top", "1")
     console.click(".plenary-top button[type=submit]")
+    eventually(lambda: len(projects_of(http, code, key)) == 2, "the tables' top projects did not go up")
     plenary = projects_of(http, code, key)
-    assert len(plenary) == 2
     ranked = http.get(f"{API}/{code}/results", headers=facilitator).json()["ranking"]
     lineage = {row["title"]: row["from"] for row in ranked}
     for table in tables:
@@ -179,6 +185,9 @@ def test_two_tables_send_their_best_to_a_plenary_the_whole_hall_votes_on(
     assert [row["project_id"] for row in ranked] == [plenary[0]["id"], plenary[1]["id"]]
     assert [row["dots"] for row in ranked] == [CAP + 2, CAP]
     expect(screen.locator("#screen-live")).to_contain_text(plenary[0]["title"][:20], timeout=20_000)
+    # The whole hall takes part in the plenary: every table's six phones count there.
+    expect(screen.locator("p.stat .num").first).to_have_text("6")
+    assert http.get(f"{API}/{code}").json()["participant_count"] == 6
     screen.screenshot(path=str(screenshots / "large-event-plenary.png"), caret="initial")
     # The tables' own results are untouched by the plenary vote.
     for table in tables:

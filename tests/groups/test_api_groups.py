@@ -242,4 +242,4 @@ def test_an_event_s_room_counts_its_groups_phones(client: TestClient, session: S
     found = session.exec(select(WorkshopRow).where(WorkshopRow.code == event.code)).one()
     assert workshops.room_size(session, workshop=found) == 6
     assert workshops.room_size(session, workshop=groups.get_group(session, event=found, group_id=first["id"])) == 3
-    assert client.get(event.url).json()["participant_count"] == 1  # the plenary's own, as API.md counts them
+    assert client.get(event.url).json()["participant_count"] == 6  # the whole hall votes in the plenary
