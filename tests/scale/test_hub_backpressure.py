@@ -24,7 +24,7 @@ class FakePhone:
         await self.flowing.wait()
         self.received.append(message["text"])
 
-    async def close(self, code: int = 1000) -> None:
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:  # Starlette's signature
         self.closed_with = code
 
 

@@ -39,7 +39,7 @@ class Scene:
     links: dict[str, str]  # a named link's key, by asker (LINKS)
     spare_link: int  # the id of a link of W for revoking
     insider_id: int = 0  # W's participant
-    group_id: int = 0  # a group of W, once a row's setup has added one
+    group_id: int = 0  # a group of W (W has one from the start; a row's setup may add another)
 
     @property
     def code(self) -> str:
@@ -73,13 +73,14 @@ def make_scene(client: TestClient, phase: str = "propose", **workshop_fields: An
     propose(client, other, outsider.headers, "Their project")
     set_phase(client, workshop, "vote")
     vote(client, workshop, insider, a, 1)
-    links, spare = named_links(client, workshop)
+    links, spare, group_id = named_links(client, workshop)
     if phase != "vote":
         set_phase(client, workshop, phase)
-    return Scene(workshop, other, {"mine": insider.token, "other": outsider.token}, a, b, links, spare, insider.id)
+    return Scene(workshop, other, {"mine": insider.token, "other": outsider.token}, a, b, links, spare, insider.id,
+                 group_id)
 
 
-def named_links(client: TestClient, workshop: Workshop) -> tuple[dict[str, str], int]:
+def named_links(client: TestClient, workshop: Workshop) -> tuple[dict[str, str], int, int]:
     """W's named links (one revoked), a group of W with its group facilitator, and a spare link.
     Each live key is used once here, so that a refused request does not write its last use
     (written at most once a minute) and the database stays exactly as it was."""
@@ -100,7 +101,7 @@ def named_links(client: TestClient, workshop: Workshop) -> tuple[dict[str, str],
     made["group_facilitator"] = group.group_facilitator_key
     for role in ("co_facilitator", "moderator", "spare", "group_facilitator"):
         client.get(f"/api/v1/workshops/{workshop.code}/projects", headers=bearer(made[role]))
-    return made, ids["spare"]
+    return made, ids["spare"], group.group.id
 
 
 @pytest.fixture

@@ -356,7 +356,9 @@ ROWS: list[Row] = [
     Row("POST", "/new", "/new", "cookie", Public(303), form={"title": "Made on the form"}),
     # --- pages: the phone ---
     Row("GET", PAGE, PAGE, "cookie", Public(200), check=phone_or_join_form),
-    Row("POST", f"{PAGE}/join", f"{PAGE}/join", "cookie", (A.join_workshop,), 303, form={"name": "Newcomer"}),
+    # W has groups (the group facilitator's asker): its join form asks which one.
+    Row("POST", f"{PAGE}/join", f"{PAGE}/join", "cookie", (A.join_workshop,), 303,
+        body=lambda client, scene: {"name": "Newcomer", "group_id": str(scene.group_id)}),
     Row("GET", f"{PAGE}/me", f"{PAGE}/me", "cookie", (PHONE,)),
     Row("POST", f"{PAGE}/proposals", f"{PAGE}/proposals", "cookie", (PHONE, A.propose),
         form={"title": "From a phone"}),

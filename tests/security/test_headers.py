@@ -92,7 +92,8 @@ def key_carrying_answers(client: TestClient, scene: Scene) -> dict[str, Any]:
             f"{API}/workshops/{code}/export?format=json", headers={"Authorization": f"Bearer {keys['facilitator_key']}"}
         ).json()),
         "form: create a workshop": client.post("/new", data={"title": "t"}, follow_redirects=False),
-        "form: join": client.post(f"/w/{code}/join", data={"name": "n"}, follow_redirects=False),
+        "form: join": client.post(f"/w/{code}/join", data={"name": "n", "group_id": str(scene.group_id)},
+                                  follow_redirects=False),
         "facilitator's secret link": client.get(f"/w/{code}/facilitate/{keys['facilitator_key']}",
                                                 follow_redirects=False),
         "screen's secret link": client.get(f"/w/{code}/screen/{keys['screen_key']}", follow_redirects=False),
