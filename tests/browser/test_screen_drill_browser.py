@@ -56,7 +56,8 @@ def test_the_console_drills_the_screen_into_a_strategy_and_back(
         for offset, dots in ((0, 3), (n + 4, 2)):
             api("PUT", f"/workshops/{code}/votes/{listed[(n * 5 + offset) % len(listed)]['id']}", token, dots=dots)
     api("PUT", f"/workshops/{code}/phase", key, phase="results")
-    api("PUT", f"/workshops/{code}/screen-view", key, view="strategies")
+    # The first page held: the pages turn every 10 s, and the test reads the first band.
+    api("PUT", f"/workshops/{code}/screen-view", key, view="strategies", page=1)
 
     screen = open_page(new_context, created["screen_url"], problems, **SCREEN)
     wait_live(screen)
