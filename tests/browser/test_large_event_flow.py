@@ -187,6 +187,8 @@ def test_two_tables_send_their_best_to_a_plenary_the_whole_hall_votes_on(
     expect(screen.locator("#screen-live")).to_contain_text(plenary[0]["title"][:20], timeout=20_000)
     # The whole hall takes part in the plenary: every table's six phones count there.
     expect(screen.locator("p.stat .num").first).to_have_text("6")
+    expect(screen.locator("p.stat .num").nth(1)).to_have_text("4", timeout=20_000)  # voted in the plenary
+    expect(screen.locator("p.stat .num").nth(2)).to_have_text(str(2 * CAP + 2))  # dots given there
     assert http.get(f"{API}/{code}").json()["participant_count"] == 6
     screen.screenshot(path=str(screenshots / "large-event-plenary.png"), caret="initial")
     # The tables' own results are untouched by the plenary vote.
