@@ -237,7 +237,7 @@ def plenary_vote_open(session: Session, *, workshop: Workshop) -> Workshop | Non
 
 def get_group(session: Session, *, event: Workshop, group_id: int) -> Workshop:
     """A group of this event by its id; NotFound otherwise."""
-    group = session.get(Workshop, group_id)
+    group = session.get(Workshop, group_id) if 0 < group_id < 2**62 else None  # the database's integer range
     if group is None or group.parent_id != event.id:
         raise NotFound("This workshop has no group with id {id}.", id=group_id)
     return group
@@ -276,7 +276,7 @@ def move_participant(session: Session, *, event: Workshop, actor: Actor, partici
     scores in the group they leave go back (their proposals stay there). Commits; returns the
     participant, the workshop or group left and the one joined."""
     rules.require(Action.move_participant, actor, event)
-    participant = session.get(Participant, participant_id)
+    participant = session.get(Participant, participant_id) if 0 < participant_id < 2**62 else None
     ids = [event.id, *group_ids(session, event=event)]
     if participant is None or participant.workshop_id not in ids:
         raise NotFound("This workshop has no participant with id {id}.", id=participant_id)

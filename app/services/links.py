@@ -40,7 +40,7 @@ def list_links(session: Session, *, event: Workshop) -> list[FacilitatorLink]:
 def revoke(session: Session, *, event: Workshop, actor: Actor, link_id: int) -> FacilitatorLink:
     """Stop a link at once. The caller tells the hub to close its consoles (hub.revoke_link)."""
     rules.require(Action.manage_links, actor, event)
-    link = session.get(FacilitatorLink, link_id)
+    link = session.get(FacilitatorLink, link_id) if 0 < link_id < 2**62 else None
     if link is None or link.event_id != event.id:
         raise NotFound("This workshop has no link with id {id}.", id=link_id)
     if link.revoked_at is None:
@@ -55,7 +55,7 @@ def revoke(session: Session, *, event: Workshop, actor: Actor, link_id: int) -> 
 def is_revoked(engine: Engine, link_id: int) -> bool:
     """Read now, on a session of its own (a socket that opened just as its link was revoked)."""
     with Session(engine) as session:
-        link = session.get(FacilitatorLink, link_id)
+        link = session.get(FacilitatorLink, link_id) if 0 < link_id < 2**62 else None
         return link is None or link.revoked_at is not None
 
 
