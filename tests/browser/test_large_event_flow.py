@@ -136,9 +136,10 @@ def test_two_tables_send_their_best_to_a_plenary_the_whole_hall_votes_on(
         ids = sorted(p["id"] for p in projects_of(http, table["code"], key))
         phone = browser_phones[t]
         expect(phone.locator("#phone-main.phase-vote")).to_be_visible(timeout=20_000)
-        for _ in range(2):
+        wait_live(phone)
+        for count in (1, 2):  # as a person taps: each dot seen before the next
             phone.click(f"#plus-{ids[0]}")
-        expect(phone.locator(f"#vote-{ids[0]} output.my-dots")).to_have_text("2")
+            expect(phone.locator(f"#vote-{ids[0]} output.my-dots")).to_have_text(str(count))
         with httpx.Client(base_url=base, timeout=30) as taps:
             for sim in page_phones[t]:
                 for project_id in (ids[0], ids[1]):
@@ -170,9 +171,9 @@ def test_two_tables_send_their_best_to_a_plenary_the_whole_hall_votes_on(
         expect(phone.locator("#phone-main.phase-vote")).to_be_visible()
         wait_live(phone)
         target = plenary[t]["id"]
-        for _ in range(CAP):
+        for count in range(1, CAP + 1):
             phone.click(f"#plus-{target}")
-        expect(phone.locator(f"#vote-{target} output.my-dots")).to_have_text(str(CAP))
+            expect(phone.locator(f"#vote-{target} output.my-dots")).to_have_text(str(count))
     with httpx.Client(base_url=base, timeout=30) as taps:
         for t in range(2):
             # The same phone at the event's page: joining its table set its cookie for the event too.
