@@ -230,21 +230,18 @@ def _get(host: str, path: str, cookie: str) -> Any:
                              ("Sec-Fetch-Site", "none"), ("Sec-Fetch-Mode", "navigate"), *COMMON])
 
 
-async def setup_phone_path(opts: Options, servers: list[procs.ServerProcess], budget: int) -> Target:
-    """Phones join through the page while proposals are open, as in a real room."""
-    scene = await make_workshop(opts, servers, budget)
-    code, facilitator = scene["code"], scene["facilitator"]
-    log(f"joining {opts.clients} phones through the join page")
+async def join_through_the_page(opts: Options, servers: list[procs.ServerProcess], devices: list[Phone]) -> float:
+    """Every phone joins through its join form (its workshop's or group's code), then loads its
+    page as a browser does; returns the seconds it took."""
     pools = [HttpPool("127.0.0.1", s.port, max_connections=opts.join_concurrency) for s in servers]
-    devices = [Phone(host=f"127.0.0.1:{servers[i % len(servers)].port}", code=code) for i in range(opts.clients)]
-    queue = iter(range(opts.clients))
+    queue = iter(range(len(devices)))
 
     async def joiner() -> None:
         for i in queue:
             phone, pool = devices[i], pools[i % len(pools)]
             status, _body, headers = await pool.send(encode(phone.join(f"ผู้เข้าร่วม {i + 1}", f"หน่วยงาน {i % 25 + 1}")))
             if status != 303:
-                raise RuntimeError(f"joining answered {status}")
+                raise RuntimeError(f"joining {phone.code} answered {status}")
             phone.took_cookie([v.decode() for k, v in headers if k.lower() == b"set-cookie"])
             status, body, headers = await pool.send(encode(phone.load_page()))
             if status != 200:
@@ -254,11 +251,21 @@ async def setup_phone_path(opts: Options, servers: list[procs.ServerProcess], bu
     started = time.monotonic()
     try:
         await asyncio.wait_for(asyncio.gather(*(joiner() for _ in range(opts.join_concurrency * len(servers)))),
-                               timeout=120 + opts.clients * 0.2)
+                               timeout=120 + len(devices) * 0.2)
     finally:
         for pool in pools:
             pool.close()
-    log(f"{opts.clients} phones joined through the page in {time.monotonic() - started:.1f} s")
+    return time.monotonic() - started
+
+
+async def setup_phone_path(opts: Options, servers: list[procs.ServerProcess], budget: int) -> Target:
+    """Phones join through the page while proposals are open, as in a real room."""
+    scene = await make_workshop(opts, servers, budget)
+    code, facilitator = scene["code"], scene["facilitator"]
+    log(f"joining {opts.clients} phones through the join page")
+    devices = [Phone(host=f"127.0.0.1:{servers[i % len(servers)].port}", code=code) for i in range(opts.clients)]
+    seconds = await join_through_the_page(opts, servers, devices)
+    log(f"{opts.clients} phones joined through the page in {seconds:.1f} s")
     screens = [await screen_viewer(s, scene["created"]) for s in servers]
 
     async def open_voting() -> None:
@@ -320,31 +327,10 @@ async def setup_group_path(opts: Options, servers: list[procs.ServerProcess], bu
     log(f"event {code}: {count} groups of {opts.projects} projects titled from real Thai proposals")
 
     log(f"joining {opts.clients} phones through their groups' join pages")
-    pools = [HttpPool("127.0.0.1", s.port, max_connections=opts.join_concurrency) for s in servers]
     devices = [Phone(host=f"127.0.0.1:{servers[i % len(servers)].port}", code=group_codes[i % count])
                for i in range(opts.clients)]
-    queue = iter(range(opts.clients))
-
-    async def joiner() -> None:
-        for i in queue:
-            phone, pool = devices[i], pools[i % len(pools)]
-            status, _body, headers = await pool.send(encode(phone.join(f"ผู้เข้าร่วม {i + 1}", f"หน่วยงาน {i % 25 + 1}")))
-            if status != 303:
-                raise RuntimeError(f"joining group {phone.code} answered {status}")
-            phone.took_cookie([v.decode() for k, v in headers if k.lower() == b"set-cookie"])
-            status, body, headers = await pool.send(encode(phone.load_page()))
-            if status != 200:
-                raise RuntimeError(f"the phone page answered {status}")
-            phone.read_page(body_of(body, headers).decode())
-
-    started = time.monotonic()
-    try:
-        await asyncio.wait_for(asyncio.gather(*(joiner() for _ in range(opts.join_concurrency * len(servers)))),
-                               timeout=120 + opts.clients * 0.2)
-    finally:
-        for pool in pools:
-            pool.close()
-    log(f"{opts.clients} phones joined {count} groups through the page in {time.monotonic() - started:.1f} s")
+    seconds = await join_through_the_page(opts, servers, devices)
+    log(f"{opts.clients} phones joined {count} groups through the page in {seconds:.1f} s")
     screens: list[Viewer] = []
     screen_groups: list[int] = []
     for server in servers:  # the event's grid, then every group's own screen, on each worker
