@@ -219,6 +219,39 @@
     var elt = event.detail && event.detail.elt;
     if (elt && elt.id && event.detail.successful) delete tapRetries[elt.id];
   });
+  // Taps made while the previous one is on its way wait here, by button id, and are made again
+  // on the button drawn by the answer. htmx's own queue (hx-sync) keeps the button element, and
+  // the answer replaces that button: htmx then drops every tap queued behind it, silently (three
+  // quick + gave one dot on a slow network). A button disabled meanwhile (the cap reached) is
+  // skipped, as the person's tap on it would be. A score button replayed this way toggles as
+  // drawn, so tapping the same score twice takes it back, as on a fast network.
+  var TAP_BUTTONS = ".vote button.step, .score-control button.seg";
+  var tapOnItsWay = null;
+  var tapsWaiting = [];
+  function nextTap() {
+    tapOnItsWay = null;
+    while (tapsWaiting.length) {
+      var button = document.getElementById(tapsWaiting.shift());
+      if (button && !button.disabled) { button.click(); return; }
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(TAP_BUTTONS);
+    if (!button || !tapOnItsWay) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();  // htmx's own listener is on the button: it never sees this tap
+    tapsWaiting.push(button.id);
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var xhr = event.detail && event.detail.xhr;
+    if (!elt || !elt.matches || !elt.matches(TAP_BUTTONS) || !xhr) return;
+    tapOnItsWay = xhr;
+    // "loadend" comes after htmx has drawn the answer (load, error, abort or timeout alike).
+    xhr.addEventListener("loadend", function () {
+      if (tapOnItsWay === xhr) setTimeout(nextTap, 0);
+    });
+  });
   document.addEventListener("click", function (event) {
     var input = event.target.closest && event.target.closest("input.secret-link");
     if (input) input.select();
