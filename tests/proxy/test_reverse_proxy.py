@@ -145,8 +145,8 @@ def proxy(database_url: str, tmp_path: Path) -> Iterator[Proxy]:
     http_port, https_port = free_port(), free_port()
     workers: dict[str, ServerProcess] = {}
     nginx: subprocess.Popen[bytes] | None = None
-    redis.start()
     try:
+        redis.start()
         for name in ("a", "b"):
             port = free_port()
             env = {k: v for k, v in os.environ.items() if not k.startswith("RUAMKIT_")}
@@ -212,6 +212,12 @@ def until(shown: Callable[[str], int | None], socket_: ClientConnection, wanted:
     pytest.fail(f"{what} still showed {seen}, not {wanted}, after {timeout:.0f} s")
 
 
+def held_by(socket_: ClientConnection) -> str:
+    """The worker nginx sent this websocket to (its handshake's answer says)."""
+    assert socket_.response is not None
+    return str(socket_.response.headers["X-Upstream"])
+
+
 def tally(pattern: re.Pattern[bytes], project: int) -> Callable[[str], int | None]:
     def shown(message: str) -> int | None:
         found = {int(p): int(n) for p, n in pattern.findall(message.encode())}
@@ -239,12 +245,12 @@ def test_phones_and_screens_work_through_nginx_over_https_with_either_worker(pro
 
         screens: dict[str, ClientConnection] = {}
         with proxy.websocket(phone.ws_path, phone.websocket_headers()) as phone_socket, ExitStack() as held:
-            phone_worker = phone_socket.response.headers["X-Upstream"]
+            phone_worker = held_by(phone_socket)
             until(tally(PHONE_TALLY, project), phone_socket, 0, "the phone")
             for _ in range(6):  # nginx takes turns: a screen on each worker comes within two
                 screen = held.enter_context(proxy.websocket(
                     f"/ws/workshops/{code}?key={workshop['screen_key']}&view=screen"))
-                worker = screen.response.headers["X-Upstream"]
+                worker = held_by(screen)
                 if worker not in screens:
                     screens[worker] = screen
                     until(tally(SCREEN_TALLY, project), screen, 0, f"the screen on {worker}")
