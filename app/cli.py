@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -81,7 +81,11 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     # and 50 votes/s: on, the server used 68 % of a core instead of 55 %, 294 MB instead of 206 MB
     # (about 44 KB more per phone), and p95 vote-to-screen was 241 ms instead of 200 ms.
     deflate = settings.ws_per_message_deflate
-
+    # X-Forwarded-For and -Proto are believed from the trusted proxies only (RUAMKIT_TRUSTED_PROXIES):
+    # uvicorn then takes the client's address as the last one in the list that is not a proxy.
+    options: dict[str, Any] = {
+        "host": host, "port": port, "log_level": "warning", "ws_max_size": 65536, "ws_per_message_deflate": deflate,
+        "proxy_headers": bool(settings.trusted_proxies.strip()), "forwarded_allow_ips": settings.trusted_proxies}
     if workers > 1:
         # Each worker builds its own app from the environment; Redis joins them up.
         os.environ["RUAMKIT_PUBLIC_URL"] = settings.public_url or ""
@@ -89,13 +93,11 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
         if not settings.redis_url:
             typer.secho("Several workers need RUAMKIT_REDIS_URL, or screens miss votes taken by other workers.",
                         fg="yellow", err=True)
-        uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="warning",
-                    proxy_headers=True, ws_max_size=65536, ws_per_message_deflate=deflate)
+        uvicorn.run("app.main:app", workers=workers, **options)
     else:
         from app.main import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", proxy_headers=True,
-                    ws_max_size=65536, ws_per_message_deflate=deflate)
+        uvicorn.run(create_app(settings), **options)
 
 
 @cli.command()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +61,11 @@ class Settings(BaseSettings):
     organiser_password: str | None = None
     # Mark cookies Secure; also implied when a request arrives over https.
     secure_cookies: bool = False
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or
+    # networks, comma-separated; empty: none). From anyone else these headers are ignored, or a
+    # phone could name any address it likes and step out of its per-address limits. The default
+    # is a proxy on this machine (README, "Running a large event"); phones never come from there.
+    trusted_proxies: str = "127.0.0.1"
     # Refuse to start on a database whose schema is behind the code (instead of migrating).
     auto_migrate: bool = False
     # SQLite only: seconds a writer waits for the lock before failing.
@@ -111,6 +120,18 @@ class Settings(BaseSettings):
     render_memory_mb: int = 1536
     render_wait: float = 10.0
     render_cache_mb: int = 64
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise PydanticCustomError(
+                    "trusted_proxies", "'{entry}' is not an IP address or network, such as 127.0.0.1 or 10.0.0.0/24",
+                    {"entry": entry}) from None
+        return value
 
 
 def get_settings() -> Settings:

@@ -50,6 +50,7 @@ class Phone:
 
     host: str  # "127.0.0.1:PORT", as the browser's Host header
     code: str
+    scheme: str = "http"  # "https" behind a TLS proxy: the page's origin
     cookie: str = ""  # "rk_p_CODE=<token>"
     # "rk_d=<id>": the device id a browser takes from the join page before it joins (it counts
     # one phone's join retries against that phone); the server takes any id of this form.
@@ -60,7 +61,7 @@ class Phone:
 
     @property
     def origin(self) -> str:
-        return f"http://{self.host}"
+        return f"{self.scheme}://{self.host}"
 
     @property
     def page_url(self) -> str:

@@ -18,6 +18,11 @@ if ! command -v redis-server >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb
   echo "Installing redis-server and PostgreSQL's server programs for the fault tests ..."
   apt_install redis-server postgresql || echo "Could not install them; those fault tests will skip." >&2
 fi
+if [ ! -x /usr/sbin/nginx ]; then
+  # tests/proxy/test_reverse_proxy.py runs README's nginx configuration in front of two workers.
+  echo "Installing nginx for the reverse proxy test ..."
+  apt_install nginx || echo "Could not install nginx; the reverse proxy test will skip." >&2
+fi
 # Static checks on app/ first, with the rules in pyproject.toml: ruff's lint, then mypy's types.
 # Either one's findings fail this script (set -e) before any test runs.
 .venv/bin/ruff check app

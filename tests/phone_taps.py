@@ -17,15 +17,25 @@ from bench.phone import Phone
 API = "/api/v1/workshops"
 
 
-def join_by_phone(base: str, code: str, name: str) -> Phone:
-    """A phone that joined through the join page and holds its cookie."""
-    phone = Phone(host=base.split("://", 1)[1], code=code)
+def join_by_phone(base: str, code: str, name: str, http: httpx.Client | None = None) -> Phone:
+    """A phone that joined through the join page and holds its cookie (sent by `http` if given:
+    a client of its own address or certificate)."""
+    scheme, host = base.split("://", 1)
+    phone = Phone(host=host, code=code, scheme=scheme)
     raw = phone.join(name)
-    answer = httpx.post(f"{base}{raw.path}", content=raw.body, headers=_headers(raw), follow_redirects=False)
+    answer = (http or httpx).post(f"{base}{raw.path}", content=raw.body, headers=_headers(raw), follow_redirects=False)
     assert answer.status_code == 303, answer.text
     phone.took_cookie(answer.headers.get_list("set-cookie"))
     assert phone.cookie, "the join page set no participant cookie"
     return phone
+
+
+def open_page(http: httpx.Client, base: str, phone: Phone) -> None:
+    """The phone page, as the browser loads it after joining: its websocket's path, its buttons."""
+    raw = phone.load_page()
+    answer = http.get(f"{base}{raw.path}", headers=_headers(raw))
+    assert answer.status_code == 200, answer.text
+    phone.read_page(answer.text)
 
 
 def tap(http: httpx.Client, base: str, phone: Phone, project_id: int, change: int = 1) -> httpx.Response:

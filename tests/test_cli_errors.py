@@ -132,6 +132,13 @@ def test_a_setting_that_is_not_valid_is_named(run_cli: RunCli) -> None:
     says_what_to_do(result.stderr, "RUAMKIT_BROADCAST_INTERVAL")
 
 
+def test_a_trusted_proxy_that_is_not_an_address_is_named(run_cli: RunCli) -> None:
+    """`*` (uvicorn's "believe everyone") would let any phone choose the address its limits count."""
+    for value in ("*", "127.0.0.1, nginx"):
+        result = failed(run_cli("db", "current", trusted_proxies=value))
+        says_what_to_do(result.stderr, "RUAMKIT_TRUSTED_PROXIES", "is not an IP address or network")
+
+
 def serve_in_a_process(tmp_path: Path, port: int, **settings: str) -> subprocess.CompletedProcess[str]:
     """`ruamkit serve` as a person runs it (its real entry point); 60 s at most."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("RUAMKIT_")}
