@@ -53,7 +53,10 @@ class ActionLogEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     who: str = Field(max_length=120)  # "facilitator", a link's name and role, ...
     action: str = Field(max_length=40)  # a rules-table Action's value
+    # A message of app/services/action_log.py (MESSAGES) filled from `params` (JSON text) when
+    # read, in the reader's language; with no params, text shown as it is.
     detail: str = Field(default="", max_length=2000)
+    params: str | None = Field(default=None, max_length=20000)
 
 
 class PlenarySource(SQLModel, table=True):

@@ -83,7 +83,7 @@ def read_log(workshop: WorkshopDep, session: SessionDep, _actor: Annotated[Actor
     """The event's action log, newest first: who did what, when and where."""
     found = action_log.page(session, event=groups.event_of(session, workshop), offset=offset, size=limit)
     return LogPagePublic(total=found.total, offset=found.offset, entries=[
-        LogEntryPublic(id=e.id, at=e.at, who=e.who, action=e.action, detail=e.detail,
+        LogEntryPublic(id=e.id, at=e.at, who=e.who, action=e.action, detail=action_log.describe(e),
                        workshop_code=found.where.get(e.workshop_id, "")) for e in found.entries])
 
 

@@ -112,7 +112,7 @@ def add_groups(session: Session, *, event: Workshop, actor: Actor, names: Sequen
         session.add(group)
         made.append(NewGroup(group, group_key, screen_key))
     action_log.record(session, workshop=event, actor=actor, action=Action.manage_groups,
-                      detail=", ".join(g.group.title for g in made))
+                      message=action_log.GROUPS_ADDED, names=", ".join(g.group.title for g in made))
     session.commit()
     return made
 
@@ -184,7 +184,7 @@ def renew_links(session: Session, *, event: Workshop, group: Workshop, actor: Ac
     group.screen_key_hash = hash_key(screen_key)
     session.add(group)
     action_log.record(session, workshop=group, actor=actor, action=Action.manage_groups,
-                      detail=f"renewed the links of group '{group.title}'")
+                      message=action_log.GROUP_LINKS_RENEWED, name=group.title)
     session.commit()
     return NewGroup(group, key, screen_key)
 
@@ -265,7 +265,7 @@ def set_phase_all(session: Session, *, event: Workshop, actor: Actor, phase: Pha
     for group in every:
         workshops.set_phase(session, workshop=group, actor=actor, phase=phase, commit=False)
     action_log.record(session, workshop=event, actor=actor, action=Action.set_phase,
-                      detail=f"every group to {phase.value}")
+                      message=action_log.EVERY_GROUP_TO, phase=action_log.term("phase", phase.value))
     session.commit()
     return every
 
@@ -292,7 +292,8 @@ def move_participant(session: Session, *, event: Workshop, actor: Actor, partici
         participant.ballot_version += 1
         session.add(participant)
         action_log.record(session, workshop=event, actor=actor, action=Action.move_participant,
-                          detail=f"{participant.name}: {left.title} -> {target.title}")
+                          message=action_log.PARTICIPANT_MOVED, name=participant.name, left=left.title,
+                          joined=target.title)
         session.commit()
     return participant, left, target
 

@@ -26,7 +26,7 @@ def issue(session: Session, *, event: Workshop, workshop: Workshop, name: str, r
     session.flush()
     if actor is not None:
         action_log.record(session, workshop=event, actor=actor, action=Action.manage_links,
-                          detail=f"issued {role.value} link '{name}'")
+                          message=action_log.LINK_ISSUED, role=action_log.term("role", role.value), name=name)
     if commit:
         session.commit()
     return link, key
@@ -47,7 +47,7 @@ def revoke(session: Session, *, event: Workshop, actor: Actor, link_id: int) -> 
         link.revoked_at = utcnow()
         session.add(link)
         action_log.record(session, workshop=event, actor=actor, action=Action.manage_links,
-                          detail=f"revoked {link.role} link '{link.name}'")
+                          message=action_log.LINK_REVOKED, role=action_log.term("role", link.role), name=link.name)
         session.commit()
     return link
 
