@@ -19,7 +19,7 @@ from app.deps import DEVICE_COOKIE, base_url, cookie_name, device_id
 from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import Phase, WorkshopCreated
-from app.services import groups, rules
+from app.services import groups, links, rules
 from app.services.access import Actor
 from app.services.rules import Action
 from app.services.views import view_context
@@ -159,3 +159,11 @@ def groups_card(request: Request, session: Session, workshop: Workshop, actor: A
         "phases": [p.value for p in Phase if p != Phase.closed],
         "own_key": facilitator_key(request, workshop), "new_keys": {}, "message": "", **more,
     }
+
+
+def facilitators_values(session: Session, event: Workshop) -> dict[str, Any]:
+    """What the Facilitators card lists, in the console's page and when answered alone: every
+    link with where it acts, and the groups a new link may be issued for."""
+    found = links.list_links(session, event=event)
+    return {"links": found, "where": links.where_they_act(session, found),
+            "link_groups": groups.list_groups(session, event=event)}

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
-from app.models.schemas import Name
+from app.models.schemas import Id, Name
 from app.models.workshop import Phase, utcnow
 
 
@@ -130,10 +130,12 @@ class ParticipantMoved(BaseModel):
 # --- the JSON API of links and the log (docs/api-extensions.md) ---
 
 class LinkIn(BaseModel):
-    """A named link the main facilitator issues: a co-facilitator or a moderator of the event."""
+    """A named link the main facilitator issues: a co-facilitator or a moderator of the event,
+    or of one of its groups (`group_id`; null: the whole event)."""
 
     name: Name
     role: Literal["co_facilitator", "moderator"]
+    group_id: Id | None = None
 
 
 class LinkPublic(BaseModel):

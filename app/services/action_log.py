@@ -215,12 +215,15 @@ class Page:
         return max(0, self.offset - self.size) if self.offset > 0 else None
 
 
-def page(session: Session, *, event: Workshop, offset: int = 0, size: int = PAGE_SIZE) -> Page:
-    """One page of the event's log, newest first."""
+def page(session: Session, *, event: Workshop, reader: Actor, offset: int = 0, size: int = PAGE_SIZE) -> Page:
+    """One page of the event's log, newest first: the whole event's, or for a link issued for
+    one group, that group's own entries."""
     offset, size = max(0, offset), max(1, min(size, 500))
-    total = session.exec(select(func.count()).select_from(ActionLogEntry)
-                         .where(ActionLogEntry.event_id == event.id)).one()
-    rows = list(session.exec(select(ActionLogEntry).where(ActionLogEntry.event_id == event.id)
+    wanted = [ActionLogEntry.event_id == event.id]
+    if reader.home_id is not None:
+        wanted.append(ActionLogEntry.workshop_id == reader.home_id)
+    total = session.exec(select(func.count()).select_from(ActionLogEntry).where(*wanted)).one()
+    rows = list(session.exec(select(ActionLogEntry).where(*wanted)
                              .order_by(col(ActionLogEntry.id).desc()).offset(offset).limit(size)))
     ids = {row.workshop_id for row in rows}
     where = dict(session.exec(select(Workshop.id, Workshop.code).where(col(Workshop.id).in_(ids))).all()) if ids else {}

@@ -250,8 +250,15 @@ def joining(session: Session, *, workshop: Workshop, group_id: int | None) -> Wo
         return workshop
     if workshop.parent_id is not None:
         raise Invalid("This is a group's code: join it as it is, without choosing another group.")
+    return chosen_group(session, event=workshop, group_id=group_id)
+
+
+def chosen_group(session: Session, *, event: Workshop, group_id: int | None) -> Workshop:
+    """The group a request's body chose (None: the event itself); 422 for a group not of this event."""
+    if group_id is None:
+        return event
     try:
-        return get_group(session, event=workshop, group_id=group_id)
+        return get_group(session, event=event, group_id=group_id)
     except NotFound:  # a choice in the body, not the address: like an unknown strategy id
         raise Invalid("This workshop has no group with id {id}.", id=group_id) from None
 
