@@ -147,12 +147,12 @@ def facilitator_key(request: Request, workshop: Workshop) -> str:
 
 def groups_card(request: Request, session: Session, workshop: Workshop, actor: Actor, base: str,
                 **more: Any) -> dict[str, Any]:
-    """What the console's Groups card shows this console: every group with its counts and, where
-    this console's key can draw them again, its facilitator and screen links; what it may do
-    there is the rules table's."""
+    """What the console's Groups card shows this console: every group with its phase and counts
+    (the card's live part, partials/_groups_live.html) and, where this console's key can draw
+    them again, its facilitator and screen links; what it may do there is the rules table's."""
+    found = groups.status(session, event=workshop)
     return {
-        "workshop": workshop, "base": base, "groups": groups.list_groups(session, event=workshop),
-        "counts": groups.counts(session, event=workshop),
+        "workshop": workshop, "base": base, "groups": [row.group for row in found], "groups_status": found,
         "keys": groups.group_keys(session, event=workshop, facilitator_key=facilitator_key(request, workshop)),
         "may_manage": rules.allows(Action.manage_groups, actor, workshop),
         "may_move": rules.allows(Action.move_participant, actor, workshop),

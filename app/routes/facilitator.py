@@ -100,9 +100,8 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
     # what its role may reopen); the live parts are drawn per role from the same rule.
     can = values["can"]
     shown_key, screen_key = groups.console_keys(session, workshop=workshop, key=key)
-    event = values.get("event")  # a group's event (view_context draws it for the group's screen part)
-    card = groups_card(request, session, workshop, facilitator, base) if event is None and (
-        can["manage_groups"] or groups.has_groups(session, event=workshop)) else None
+    # The Groups card where view_context drew its live list (an event's console that shows it).
+    card = groups_card(request, session, workshop, facilitator, base) if "groups_status" in values else None
     link_card = facilitators_values(session, groups.event_of(session, workshop)) if can["manage_links"] else {}
     response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
                     facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key or key}",

@@ -117,9 +117,29 @@ def add_groups(session: Session, *, event: Workshop, actor: Actor, names: Sequen
     return made
 
 
+@dataclass(frozen=True)
+class Status:
+    """A group as the console's Groups card lists it, live: its phase (the group's own) and counts."""
+
+    group: Workshop
+    participants: int
+    projects: int
+
+
+def status(session: Session, *, event: Workshop) -> list[Status]:
+    """Every group of the event in number order, with its counts (nothing more asked of an
+    event without groups)."""
+    found = list_groups(session, event=event)
+    counted = _counts(session, [group.id for group in found]) if found else {}
+    return [Status(group, *counted.get(group.id, (0, 0))) for group in found]
+
+
 def counts(session: Session, *, event: Workshop) -> dict[int, tuple[int, int]]:
     """(participants, visible projects) per group id."""
-    ids = group_ids(session, event=event)
+    return _counts(session, group_ids(session, event=event))
+
+
+def _counts(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
     people = dict(session.exec(select(Participant.workshop_id, func.count()).where(
         col(Participant.workshop_id).in_(ids)).group_by(col(Participant.workshop_id))).all())
     projects = dict(session.exec(select(Project.workshop_id, func.count()).where(

@@ -114,6 +114,13 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                                       kept.get(workshop.code, ("project agencies", outcome.round.id if outcome.round
                                                                else None),
                                                lambda: project_search.agencies_of(outcome.standings)))
+        # Large events: the Groups card's live list, on an event's console that shows the card
+        # (one that may add groups, or an event that has them; the page draws the card by this).
+        if workshop.parent_id is None:
+            if "groups status" not in memo:
+                memo["groups status"] = groups.status(session, event=workshop)
+            if memo["groups status"] or values["can"][Action.manage_groups]:
+                values["groups_status"] = memo["groups status"]
         # Large events: the Plenary card (nothing for a group or a workshop without groups).
         if values["can"][Action.promote_to_plenary]:
             values.update(plenary.console_context(session, event=workshop, outcome=outcome))

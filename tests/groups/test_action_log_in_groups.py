@@ -69,7 +69,7 @@ def test_every_action_of_a_table_is_in_the_event_s_log_with_the_table_s_code(cli
 
 
 def test_the_console_shows_what_was_done_in_the_reader_s_language(app: FastAPI, client: TestClient) -> None:
-    event, code = a_table_at_work(client)
+    event, _code = a_table_at_work(client)
     seen = {}
     for lang in ("th", "en"):
         with TestClient(app) as console:
