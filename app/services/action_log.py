@@ -163,11 +163,25 @@ def message_of(entry: ActionLogEntry) -> dict[str, Any] | None:
 def stored(detail: str, message: str | None, params: Mapping[str, Any] | None) -> tuple[str, str | None]:
     """An imported entry's detail and params columns: its message and params when the message
     is one of ours and the params fit, else the detail as text."""
-    if message in MESSAGES and params is not None:
+    if message in MESSAGES and params is not None and _fits(dict(params)):
         text = json.dumps(dict(params), ensure_ascii=False)
         if len(text) <= MAX_PARAMS:
             return message, text
     return detail[:MAX_DETAIL], None
+
+
+def _fits(value: object, depth: int = 0) -> bool:
+    """Params as record() writes them: values, terms, and lists of values or terms (a file's
+    deeper nesting is no detail of ours)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if depth > 2:
+        return False
+    if isinstance(value, list):
+        return all(_fits(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _fits(item, depth + 1) for key, item in value.items())
+    return False
 
 
 def entries(session: Session, *, event: Workshop, limit: int | None = None) -> list[ActionLogEntry]:

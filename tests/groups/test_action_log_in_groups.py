@@ -105,3 +105,25 @@ def test_the_workbook_s_action_log_sheet_is_in_the_file_s_language(app: FastAPI,
     assert ("Phase changed", "Proposing → Voting") in at_table["en"]
     assert any(d == "เสนอโครงการ → ลงคะแนน" for _, d in at_table["th"])
     assert not any(d.startswith(("started", "paused", "resumed")) for _, d in at_table["th"])
+
+
+def test_a_copy_of_the_event_shows_its_log_in_each_language_again(app: FastAPI, client: TestClient) -> None:
+    event, _code = a_table_at_work(client)
+    exported = client.get(f"{W}/{event.code}/export?format=json", headers=event.facilitator).json()
+    paused = next(e for e in exported["action_log"] if e["detail"].startswith("paused"))
+    assert paused["message"]["text"] == "paused, {left} left" and paused["group"] == 1
+    # A file may carry a message of its own making, or odd values: such details are kept as text.
+    exported["action_log"].append({**paused, "detail": "as written", "message": {"text": "{left.__class__}",
+                                                                                  "params": {"left": "x"}}})
+    exported["action_log"].append({**paused, "detail": "deep", "message": {"text": "paused, {left} left",
+                                                                           "params": {"left": [[[["x"]]]]}}})
+    copy = client.post(f"{W}/import", json=exported)
+    assert copy.status_code == 201, copy.text
+    copied = copy.json()
+    entries = client.get(f"{W}/{copied['code']}/log", headers=bearer(copied["facilitator_key"])).json()["entries"]
+    assert [e["detail"] for e in entries[:2]] == ["deep", "as written"]
+    with TestClient(app) as console:
+        console.get("/lang/th")
+        assert console.get(copied["facilitator_url"]).status_code == 200
+        log = console.get(f"/w/{copied['code']}/facilitate/log?offset=2").text
+    assert "หยุดชั่วคราว เหลือ 1" in log and "paused," not in log
