@@ -79,12 +79,12 @@ def revoke_link(request: Request, link_id: int, workshop: WorkshopDep, session: 
 
 
 @router.get(f"{API}/log", response_model=LogPagePublic, tags=["links"])
-def read_log(workshop: WorkshopDep, session: SessionDep, actor: Annotated[Actor, api_door(Action.read_action_log)],
+def read_log(workshop: WorkshopDep, session: SessionDep, _actor: Annotated[Actor, api_door(Action.read_action_log)],
              offset: Annotated[int, Query(ge=0)] = 0,
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> LogPagePublic:
-    """The event's action log, newest first: who did what, when and where."""
-    found = action_log.page(session, event=groups.event_of(session, workshop), reader=actor, offset=offset,
-                            size=limit)
+    """The action log, newest first: who did what, when and where (an event's has its groups'
+    entries too; a group's, its own)."""
+    found = action_log.page(session, workshop=workshop, offset=offset, size=limit)
     return LogPagePublic(total=found.total, offset=found.offset, entries=[
         LogEntryPublic(id=e.id, at=e.at, who=e.who, action=e.action, detail=action_log.describe(e),
                        workshop_code=found.where.get(e.workshop_id, "")) for e in found.entries])
@@ -135,6 +135,6 @@ def action_log_page(request: Request, workshop: WorkshopDep, session: SessionDep
                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """Older (or newer) entries of the console's action log."""
     rules.require(Action.read_action_log, facilitator, workshop)
-    found = action_log.page(session, event=groups.event_of(session, workshop), reader=facilitator, offset=offset)
+    found = action_log.page(session, workshop=workshop, offset=offset)
     return no_store(page(request, "partials/_action_log.html", language(request, workshop), workshop=workshop,
                          action_log=found))

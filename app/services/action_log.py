@@ -229,13 +229,14 @@ class Page:
         return max(0, self.offset - self.size) if self.offset > 0 else None
 
 
-def page(session: Session, *, event: Workshop, reader: Actor, offset: int = 0, size: int = PAGE_SIZE) -> Page:
-    """One page of the event's log, newest first: the whole event's, or for a link issued for
-    one group, that group's own entries."""
+def page(session: Session, *, workshop: Workshop, offset: int = 0, size: int = PAGE_SIZE) -> Page:
+    """One page of a workshop's log, newest first: an event's has its groups' entries too, a
+    group's only its own (so a link issued for one group reads no other's)."""
     offset, size = max(0, offset), max(1, min(size, 500))
-    wanted = [ActionLogEntry.event_id == event.id]
-    if reader.home_id is not None:
-        wanted.append(ActionLogEntry.workshop_id == reader.home_id)
+    if workshop.parent_id is None:
+        wanted = [ActionLogEntry.event_id == workshop.id]
+    else:
+        wanted = [ActionLogEntry.event_id == workshop.parent_id, ActionLogEntry.workshop_id == workshop.id]
     total = session.exec(select(func.count()).select_from(ActionLogEntry).where(*wanted)).one()
     rows = list(session.exec(select(ActionLogEntry).where(*wanted)
                              .order_by(col(ActionLogEntry.id).desc()).offset(offset).limit(size)))

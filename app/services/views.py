@@ -101,10 +101,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["event"] = groups.event_of(session, workshop) if workshop.parent_id is not None else None
         values["version"] = phone_version(workshop, outcome, kept, values["plenary_vote"])
     if view == "facilitator":
-        reader = actor or Actor(Role.facilitator)
-        values["can"] = rules.permitted(reader)
+        values["can"] = rules.permitted(actor or Actor(Role.facilitator))
         if values["can"][Action.read_action_log]:
-            values["action_log"] = action_log.page(session, event=groups.event_of(session, workshop), reader=reader)
+            values["action_log"] = action_log.page(session, workshop=workshop)
         values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()

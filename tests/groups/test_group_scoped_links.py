@@ -62,9 +62,10 @@ def test_a_moderator_of_one_table_moderates_there_and_nowhere_else(client: TestC
     assert client.get(f"{W}/{north['code']}/projects", headers=moderator).status_code == 401
 
 
-def test_a_co_facilitator_of_one_table_runs_it_but_not_the_event(client: TestClient) -> None:
+def test_a_co_facilitator_of_one_table_runs_it_but_not_the_event(app: FastAPI, client: TestClient) -> None:
     event, north, south = an_event_with_two_tables(client)
-    co = bearer(ok(issue(client, event, "co_facilitator", north["id"], name="Khun Dao"), 201)["key"])
+    link = ok(issue(client, event, "co_facilitator", north["id"], name="Khun Dao"), 201)
+    co = bearer(link["key"])
     ok(client.put(f"{W}/{north['code']}/phase", json={"phase": "vote"}, headers=co))
     ok(client.put(f"{W}/{north['code']}/timer", json={"action": "start", "minutes": 5}, headers=co))
     refused = [
@@ -82,9 +83,15 @@ def test_a_co_facilitator_of_one_table_runs_it_but_not_the_event(client: TestCli
     assert {entry["workshop_code"] for entry in log["entries"]} == {north["code"]}
     assert [e["action"] for e in log["entries"]][:2] == ["run_timer", "set_phase"]
     assert log["total"] == len(log["entries"])
-    # The main facilitator's log has everything.
+    # The main facilitator's log has everything; at North's code, North's part of it (as its console shows).
     whole = ok(client.get(f"{W}/{event.code}/log", headers=event.facilitator))
     assert {entry["workshop_code"] for entry in whole["entries"]} == {event.code, north["code"], south["code"]}
+    assert ok(client.get(f"{W}/{north['code']}/log", headers=event.facilitator)) == log
+    # Their console's log card, the same.
+    with TestClient(app) as console:
+        assert console.get(link["facilitator_url"].removeprefix("http://testserver")).status_code == 200
+        card = console.get(f"/w/{north['code']}/facilitate/log").text
+    assert north["code"] in card and south["code"] not in card and f">{event.code}<" not in card
 
 
 def test_a_link_for_a_table_that_is_not_the_event_s_is_refused_clearly(client: TestClient) -> None:
