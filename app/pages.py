@@ -19,7 +19,7 @@ from app.deps import DEVICE_COOKIE, base_url, cookie_name, device_id
 from app.errors import Unavailable
 from app.models import Workshop
 from app.models.workshop import Phase, WorkshopCreated
-from app.services import groups, rules
+from app.services import groups, links, rules
 from app.services.access import Actor
 from app.services.rules import Action
 from app.services.views import view_context
@@ -147,15 +147,23 @@ def facilitator_key(request: Request, workshop: Workshop) -> str:
 
 def groups_card(request: Request, session: Session, workshop: Workshop, actor: Actor, base: str,
                 **more: Any) -> dict[str, Any]:
-    """What the console's Groups card shows this console: every group with its counts and, where
-    this console's key can draw them again, its facilitator and screen links; what it may do
-    there is the rules table's."""
+    """What the console's Groups card shows this console: every group with its phase and counts
+    (the card's live part, partials/_groups_live.html) and, where this console's key can draw
+    them again, its facilitator and screen links; what it may do there is the rules table's."""
+    found = groups.status(session, event=workshop)
     return {
-        "workshop": workshop, "base": base, "groups": groups.list_groups(session, event=workshop),
-        "counts": groups.counts(session, event=workshop),
+        "workshop": workshop, "base": base, "groups": [row.group for row in found], "groups_status": found,
         "keys": groups.group_keys(session, event=workshop, facilitator_key=facilitator_key(request, workshop)),
         "may_manage": rules.allows(Action.manage_groups, actor, workshop),
         "may_move": rules.allows(Action.move_participant, actor, workshop),
         "phases": [p.value for p in Phase if p != Phase.closed],
         "own_key": facilitator_key(request, workshop), "new_keys": {}, "message": "", **more,
     }
+
+
+def facilitators_values(session: Session, event: Workshop) -> dict[str, Any]:
+    """What the Facilitators card lists, in the console's page and when answered alone: every
+    link with where it acts, and the groups a new link may be issued for."""
+    found = links.list_links(session, event=event)
+    return {"links": found, "where": links.where_they_act(session, found),
+            "link_groups": groups.list_groups(session, event=event)}

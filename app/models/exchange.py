@@ -219,12 +219,21 @@ class LineageExport(_Entry):
     dots: Dots
 
 
+class LogMessageExport(_Entry):
+    """An entry's detail as a message and params, so the copy shows it in each reader's
+    language again (app/services/action_log.py); a message ruamkit does not write is kept as text."""
+
+    text: Annotated[str, PydField(max_length=2000)]
+    params: dict[str, Any]
+
+
 class ActionLogExport(_Entry):
     at: AwareDatetime
     group: GroupNumber | None = None  # None: the event's workshop itself
     who: Annotated[str, PydField(max_length=120)]
     action: Annotated[str, PydField(min_length=1, max_length=40)]
-    detail: Annotated[str, PydField(max_length=2000)] = ""
+    detail: Annotated[str, PydField(max_length=2000)] = ""  # as the API shows it
+    message: LogMessageExport | None = None
 
 
 class WorkshopExport(_Entry):

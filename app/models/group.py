@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
-from app.models.schemas import Name
+from app.models.schemas import Id, Name
 from app.models.workshop import Phase, utcnow
 
 
@@ -53,7 +53,10 @@ class ActionLogEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     who: str = Field(max_length=120)  # "facilitator", a link's name and role, ...
     action: str = Field(max_length=40)  # a rules-table Action's value
+    # A message of app/services/action_log.py (MESSAGES) filled from `params` (JSON text) when
+    # read, in the reader's language; with no params, text shown as it is.
     detail: str = Field(default="", max_length=2000)
+    params: str | None = Field(default=None, max_length=20000)
 
 
 class PlenarySource(SQLModel, table=True):
@@ -127,10 +130,12 @@ class ParticipantMoved(BaseModel):
 # --- the JSON API of links and the log (docs/api-extensions.md) ---
 
 class LinkIn(BaseModel):
-    """A named link the main facilitator issues: a co-facilitator or a moderator of the event."""
+    """A named link the main facilitator issues: a co-facilitator or a moderator of the event,
+    or of one of its groups (`group_id`; null: the whole event)."""
 
     name: Name
     role: Literal["co_facilitator", "moderator"]
+    group_id: Id | None = None
 
 
 class LinkPublic(BaseModel):

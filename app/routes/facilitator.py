@@ -27,8 +27,8 @@ from app.forms import FormDep, form_errors, project_update_form, settings_form
 from app.services.views import framework_labels, view_context
 from app.models import Phase, Workshop
 from app.models.workshop import OwnPresetIn, TimerIn, WorkshopSettingsUpdate
-from app.pages import FLASH_COOKIE, console_live, groups_card, language, no_store, set_key_cookie
-from app.services import (duplicates, groups, links, moderation, own_presets, project_search, projects, rules,
+from app.pages import FLASH_COOKIE, console_live, facilitators_values, groups_card, language, no_store, set_key_cookie
+from app.services import (duplicates, groups, moderation, own_presets, project_search, projects, rules,
                           screen_control, timer, workshops)
 from app.services.access import Actor, Role, identify
 from app.services.exports.registry import FORMATS as EXPORT_FORMATS
@@ -100,17 +100,16 @@ def facilitator_page(request: Request, workshop: WorkshopDep, session: SessionDe
     # what its role may reopen); the live parts are drawn per role from the same rule.
     can = values["can"]
     shown_key, screen_key = groups.console_keys(session, workshop=workshop, key=key)
-    event = values.get("event")  # a group's event (view_context draws it for the group's screen part)
-    card = groups_card(request, session, workshop, facilitator, base) if event is None and (
-        can["manage_groups"] or groups.has_groups(session, event=workshop)) else None
-    event_links = links.list_links(session, event=groups.event_of(session, workshop)) if can["manage_links"] else []
+    # The Groups card where view_context drew its live list (an event's console that shows it).
+    card = groups_card(request, session, workshop, facilitator, base) if "groups_status" in values else None
+    link_card = facilitators_values(session, groups.event_of(session, workshop)) if can["manage_links"] else {}
     response = page(request, "pages/facilitator/index.html", lang, just_created=just_created,
                     facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key or key}",
                     # A named link's holder opens the screen with their console cookie instead.
                     screen_url=f"{base}/w/{workshop.code}/screen" + (f"/{screen_key}" if screen_key else ""),
                     export_formats=list(EXPORT_FORMATS.values()), groups_card=card,
                     group_facilitator_url=f"{base}/w/{workshop.code}/facilitate/{shown_key}" if shown_key else "",
-                    links=event_links, where=links.where_they_act(session, event_links), issued=None, revoked=None,
+                    **link_card, issued=None, revoked=None,
                     **values)
     if just_created:
         response.delete_cookie(FLASH_COOKIE)

@@ -17,7 +17,7 @@ from app.errors import Invalid
 from app.forms import FormDep
 from app.models import FacilitatorLink, LinkRole, Workshop
 from app.models.group import LinkIn, LinkIssued, LinkPublic, LogEntryPublic, LogPagePublic
-from app.pages import language, no_store
+from app.pages import facilitators_values, language, no_store
 from app.services import action_log, groups, links, rules
 from app.services.access import Actor
 from app.services.rules import Action
@@ -59,13 +59,15 @@ def list_links(workshop: WorkshopDep, session: SessionDep,
 @router.post(f"{API}/links", response_model=LinkIssued, status_code=status.HTTP_201_CREATED, tags=["links"])
 def issue_link(request: Request, link_in: LinkIn, workshop: WorkshopDep, session: SessionDep,
                settings: SettingsDep, actor: Annotated[Actor, api_door(Action.manage_links)]) -> LinkIssued:
-    """A co-facilitator or moderator link for a named person; its key is shown this once."""
+    """A co-facilitator or moderator link for a named person, for the event or one of its
+    groups; its key is shown this once."""
     event = groups.event_of(session, workshop)
-    link, key = links.issue(session, event=event, workshop=event, name=link_in.name, role=LinkRole(link_in.role),
+    place = groups.chosen_group(session, event=event, group_id=link_in.group_id)
+    link, key = links.issue(session, event=event, workshop=place, name=link_in.name, role=LinkRole(link_in.role),
                             actor=actor)
     request.app.state.publish(event.code)
-    return LinkIssued(**_public(link, {event.id: event.code}).model_dump(), key=key,
-                      facilitator_url=_facilitator_url(request, settings, event, key))
+    return LinkIssued(**_public(link, {place.id: place.code}).model_dump(), key=key,
+                      facilitator_url=_facilitator_url(request, settings, place, key))
 
 
 @router.delete(f"{API}/links/{{link_id}}", status_code=status.HTTP_204_NO_CONTENT, tags=["links"])
@@ -80,26 +82,26 @@ def revoke_link(request: Request, link_id: int, workshop: WorkshopDep, session: 
 def read_log(workshop: WorkshopDep, session: SessionDep, _actor: Annotated[Actor, api_door(Action.read_action_log)],
              offset: Annotated[int, Query(ge=0)] = 0,
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> LogPagePublic:
-    """The event's action log, newest first: who did what, when and where."""
-    found = action_log.page(session, event=groups.event_of(session, workshop), offset=offset, size=limit)
+    """The action log, newest first: who did what, when and where (an event's has its groups'
+    entries too; a group's, its own)."""
+    found = action_log.page(session, workshop=workshop, offset=offset, size=limit)
     return LogPagePublic(total=found.total, offset=found.offset, entries=[
-        LogEntryPublic(id=e.id, at=e.at, who=e.who, action=e.action, detail=e.detail,
+        LogEntryPublic(id=e.id, at=e.at, who=e.who, action=e.action, detail=action_log.describe(e),
                        workshop_code=found.where.get(e.workshop_id, "")) for e in found.entries])
 
 
 # --- the console's cards ---
 
 def facilitators_card(request: Request, session: Session, workshop: Workshop, *, status_code: int = 200,
-                      issued: tuple[FacilitatorLink, str] | None = None, errors: dict[str, str] | None = None,
-                      revoked: FacilitatorLink | None = None) -> Response:
+                      issued: tuple[FacilitatorLink, str] | None = None, issued_in: Workshop | None = None,
+                      errors: dict[str, str] | None = None, revoked: FacilitatorLink | None = None) -> Response:
     """The Facilitators card: issue a named link (shown once), every link with its last use, revoke."""
     event = groups.event_of(session, workshop)
-    found = links.list_links(session, event=event)
     settings = request.app.state.settings
+    issued_url = _facilitator_url(request, settings, issued_in or event, issued[1]) if issued else ""
     return no_store(page(request, "partials/_facilitators.html", language(request, workshop), status_code=status_code,
-                         workshop=workshop, links=found, where=links.where_they_act(session, found),
-                         issued=issued[0] if issued else None,
-                         issued_url=_facilitator_url(request, settings, event, issued[1]) if issued else "",
+                         workshop=workshop, **facilitators_values(session, event), issued=issued[0] if issued else None,
+                         issued_url=issued_url,
                          errors=errors or {}, revoked=revoked))
 
 
@@ -107,15 +109,18 @@ def facilitators_card(request: Request, session: Session, workshop: Workshop, *,
 def issue_link_from_console(request: Request, workshop: WorkshopDep, session: SessionDep,
                             form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     rules.require(Action.manage_links, facilitator, workshop)
+    group_id = str(form.get("group_id", "") or "")
     try:
-        link_in = LinkIn.model_validate({"name": form.get("name", ""), "role": form.get("role", "")})
+        link_in = LinkIn.model_validate({"name": form.get("name", ""), "role": form.get("role", ""),
+                                         "group_id": int(group_id) if group_id else None})
     except ValueError:
         raise Invalid("Give the person's name and choose co-facilitator or moderator.") from None
     event = groups.event_of(session, workshop)
-    issued = links.issue(session, event=event, workshop=event, name=link_in.name, role=LinkRole(link_in.role),
+    place = groups.chosen_group(session, event=event, group_id=link_in.group_id)
+    issued = links.issue(session, event=event, workshop=place, name=link_in.name, role=LinkRole(link_in.role),
                          actor=facilitator)
     request.app.state.publish(event.code)
-    return facilitators_card(request, session, workshop, issued=issued)
+    return facilitators_card(request, session, workshop, issued=issued, issued_in=place)
 
 
 @router.post("/w/{code}/facilitate/links/{link_id}/revoke", include_in_schema=False)
@@ -130,6 +135,6 @@ def action_log_page(request: Request, workshop: WorkshopDep, session: SessionDep
                     offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     """Older (or newer) entries of the console's action log."""
     rules.require(Action.read_action_log, facilitator, workshop)
-    found = action_log.page(session, event=groups.event_of(session, workshop), offset=offset)
+    found = action_log.page(session, workshop=workshop, offset=offset)
     return no_store(page(request, "partials/_action_log.html", language(request, workshop), workshop=workshop,
                          action_log=found))

@@ -40,8 +40,8 @@ class Actor:
     participant: Participant | None = None
     # Set from `participant`, or alone where only the id was read (the ballot box's batches).
     participant_id: int | None = None
-    # The workshop or group a participant or a group facilitator's link belongs to (None: the
-    # workshop asked about); the rules refuse them in another group (rules.check).
+    # The workshop or group a participant or a group's link belongs to (None: the workshop
+    # asked about); the rules refuse them in another group (rules.check).
     home_id: int | None = None
     # The named link this actor came by, and its name (the action log says who).
     link_id: int | None = None
@@ -154,8 +154,10 @@ def _links(session: Session, *, event_id: int, key_hashes: list[str]) -> dict[st
         with engine.begin() as connection:
             connection.execute(update(FacilitatorLink).where(col(FacilitatorLink.id).in_(stale))
                                .values(last_used_at=now))
+    # A link issued for one group (a group facilitator's, or a co-facilitator's or moderator's
+    # scoped to it) has that group as its home; the rules refuse it elsewhere.
     return {link.key_hash: Actor(Role(link.role), link_id=link.id, name=link.name,
-                                 home_id=link.workshop_id if link.role == Role.group_facilitator else None)
+                                 home_id=link.workshop_id if link.workshop_id != link.event_id else None)
             for link in links}
 
 

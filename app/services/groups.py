@@ -112,14 +112,34 @@ def add_groups(session: Session, *, event: Workshop, actor: Actor, names: Sequen
         session.add(group)
         made.append(NewGroup(group, group_key, screen_key))
     action_log.record(session, workshop=event, actor=actor, action=Action.manage_groups,
-                      detail=", ".join(g.group.title for g in made))
+                      message=action_log.GROUPS_ADDED, names=", ".join(g.group.title for g in made))
     session.commit()
     return made
 
 
+@dataclass(frozen=True)
+class Status:
+    """A group as the console's Groups card lists it, live: its phase (the group's own) and counts."""
+
+    group: Workshop
+    participants: int
+    projects: int
+
+
+def status(session: Session, *, event: Workshop) -> list[Status]:
+    """Every group of the event in number order, with its counts (nothing more asked of an
+    event without groups)."""
+    found = list_groups(session, event=event)
+    counted = _counts(session, [group.id for group in found]) if found else {}
+    return [Status(group, *counted.get(group.id, (0, 0))) for group in found]
+
+
 def counts(session: Session, *, event: Workshop) -> dict[int, tuple[int, int]]:
     """(participants, visible projects) per group id."""
-    ids = group_ids(session, event=event)
+    return _counts(session, group_ids(session, event=event))
+
+
+def _counts(session: Session, ids: list[int]) -> dict[int, tuple[int, int]]:
     people = dict(session.exec(select(Participant.workshop_id, func.count()).where(
         col(Participant.workshop_id).in_(ids)).group_by(col(Participant.workshop_id))).all())
     projects = dict(session.exec(select(Project.workshop_id, func.count()).where(
@@ -184,7 +204,7 @@ def renew_links(session: Session, *, event: Workshop, group: Workshop, actor: Ac
     group.screen_key_hash = hash_key(screen_key)
     session.add(group)
     action_log.record(session, workshop=group, actor=actor, action=Action.manage_groups,
-                      detail=f"renewed the links of group '{group.title}'")
+                      message=action_log.GROUP_LINKS_RENEWED, name=group.title)
     session.commit()
     return NewGroup(group, key, screen_key)
 
@@ -250,8 +270,15 @@ def joining(session: Session, *, workshop: Workshop, group_id: int | None) -> Wo
         return workshop
     if workshop.parent_id is not None:
         raise Invalid("This is a group's code: join it as it is, without choosing another group.")
+    return chosen_group(session, event=workshop, group_id=group_id)
+
+
+def chosen_group(session: Session, *, event: Workshop, group_id: int | None) -> Workshop:
+    """The group a request's body chose (None: the event itself); 422 for a group not of this event."""
+    if group_id is None:
+        return event
     try:
-        return get_group(session, event=workshop, group_id=group_id)
+        return get_group(session, event=event, group_id=group_id)
     except NotFound:  # a choice in the body, not the address: like an unknown strategy id
         raise Invalid("This workshop has no group with id {id}.", id=group_id) from None
 
@@ -265,7 +292,7 @@ def set_phase_all(session: Session, *, event: Workshop, actor: Actor, phase: Pha
     for group in every:
         workshops.set_phase(session, workshop=group, actor=actor, phase=phase, commit=False)
     action_log.record(session, workshop=event, actor=actor, action=Action.set_phase,
-                      detail=f"every group to {phase.value}")
+                      message=action_log.EVERY_GROUP_TO, phase=action_log.term("phase", phase.value))
     session.commit()
     return every
 
@@ -292,7 +319,8 @@ def move_participant(session: Session, *, event: Workshop, actor: Actor, partici
         participant.ballot_version += 1
         session.add(participant)
         action_log.record(session, workshop=event, actor=actor, action=Action.move_participant,
-                          detail=f"{participant.name}: {left.title} -> {target.title}")
+                          message=action_log.PARTICIPANT_MOVED, name=participant.name, left=left.title,
+                          joined=target.title)
         session.commit()
     return participant, left, target
 

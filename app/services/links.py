@@ -15,10 +15,12 @@ from app.services.rules import Action
 
 def issue(session: Session, *, event: Workshop, workshop: Workshop, name: str, role: LinkRole,
           actor: Actor | None = None, commit: bool = True) -> tuple[FacilitatorLink, str]:
-    """A new link acting in `workshop` (the event's or one of its groups); returns it and its
-    raw key, shown once. `actor` is checked (the services that make groups check their own)."""
+    """A new link acting in `workshop` (the event's or one of its groups: a link of a group acts
+    in that group only, rules.check); returns it and its raw key, shown once. `actor` is checked
+    (the services that make groups check their own)."""
     if actor is not None:
         rules.require(Action.manage_links, actor, event)
+    assert workshop.id == event.id or workshop.parent_id == event.id, "a link acts in its event or a group of it"
     key = new_key()
     link = FacilitatorLink(workshop_id=workshop.id, event_id=event.id, name=name, role=role.value,
                            key_hash=hash_key(key))
@@ -26,7 +28,7 @@ def issue(session: Session, *, event: Workshop, workshop: Workshop, name: str, r
     session.flush()
     if actor is not None:
         action_log.record(session, workshop=event, actor=actor, action=Action.manage_links,
-                          detail=f"issued {role.value} link '{name}'")
+                          message=action_log.LINK_ISSUED, role=action_log.term("role", role.value), name=name)
     if commit:
         session.commit()
     return link, key
@@ -47,7 +49,7 @@ def revoke(session: Session, *, event: Workshop, actor: Actor, link_id: int) -> 
         link.revoked_at = utcnow()
         session.add(link)
         action_log.record(session, workshop=event, actor=actor, action=Action.manage_links,
-                          detail=f"revoked {link.role} link '{link.name}'")
+                          message=action_log.LINK_REVOKED, role=action_log.term("role", link.role), name=link.name)
         session.commit()
     return link
 

@@ -123,9 +123,13 @@ def promote(session: Session, *, event: Workshop, actor: Actor, plenary_in: Plen
         answered[copy.id] = None
         made.append(f"#{source.id} ({candidate.group.title}, {candidate.rank}) -> #{copy.id}")
     if made:
-        how = f"top {plenary_in.top}" if plenary_in.top is not None else "picked"
-        action_log.record(session, workshop=event, actor=actor, action=Action.promote_to_plenary,
-                          detail=f"{how}: " + "; ".join(made))
+        moves = "; ".join(made)
+        if plenary_in.top is not None:
+            action_log.record(session, workshop=event, actor=actor, action=Action.promote_to_plenary,
+                              message=action_log.PROMOTED_TOP, top=plenary_in.top, moves=moves)
+        else:
+            action_log.record(session, workshop=event, actor=actor, action=Action.promote_to_plenary,
+                              message=action_log.PROMOTED_PICKED, moves=moves)
     session.commit()
     if not answered:
         return []

@@ -360,7 +360,7 @@ def approve_edit(session: Session, *, workshop: Workshop, actor: Actor, project_
     _set_tags(session, project=project, strategy_ids=draft.strategy_ids, reform_area_ids=draft.reform_area_ids)
     _clear_edit(project)
     session.add(project)
-    _log(session, workshop, actor, Action.moderate_edit, project, "approved")
+    _log(session, workshop, actor, Action.moderate_edit, project, action_log.EDIT_APPROVED)
     session.commit()
     return project
 
@@ -373,7 +373,7 @@ def reject_edit(session: Session, *, workshop: Workshop, actor: Actor, project_i
         raise Conflict("This project has no edit waiting for approval.")
     _clear_edit(project)
     session.add(project)
-    _log(session, workshop, actor, Action.moderate_edit, project, "rejected")
+    _log(session, workshop, actor, Action.moderate_edit, project, action_log.EDIT_REJECTED)
     session.commit()
     return project
 
@@ -455,8 +455,9 @@ def merge_projects(session: Session, *, workshop: Workshop, actor: Actor, projec
     # Merging a shown proposal into one still waiting shows the survivor: the facilitator chose it.
     target.approved = target.approved or source.approved
     session.add_all([source, target])
-    action_log.record(session, workshop=workshop, actor=actor, action=Action.merge_projects,
-                      detail=f"#{source.id} {_short(source.title, 200)} → #{target.id} {_short(target.title, 200)}")
+    action_log.record(session, workshop=workshop, actor=actor, action=Action.merge_projects, message=action_log.MERGE,
+                      source=source.id, source_title=_short(source.title, 200), target=target.id,
+                      target_title=_short(target.title, 200))
     session.commit()
     return target
 
@@ -602,10 +603,10 @@ def approve_project(session: Session, *, workshop: Workshop, actor: Actor, proje
 
 
 def _log(session: Session, workshop: Workshop, actor: Actor, action: Action, project: Project,
-         note: str = "") -> None:
+         message: str = action_log.PROJECT) -> None:
     """An entry of the action log for a change to one project (committed with the change)."""
-    detail = f"#{project.id} {_short(project.title, 300)}" + (f" ({note})" if note else "")
-    action_log.record(session, workshop=workshop, actor=actor, action=action, detail=detail)
+    action_log.record(session, workshop=workshop, actor=actor, action=action, message=message, id=project.id,
+                      title=_short(project.title, 300))
 
 
 def set_pinned(session: Session, *, workshop: Workshop, actor: Actor, project_id: int, pinned: bool) -> Project:

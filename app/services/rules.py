@@ -125,7 +125,8 @@ class Rule:
 F, S, P = Role.facilitator, Role.screen, Role.participant
 # Named links (large events): a co-facilitator does what the facilitator does but issue and
 # revoke links; a moderator only approves, edits, hides and merges; a group facilitator runs
-# one group (its phases, timer, moderation and merges) and is refused anywhere else.
+# one group (its phases, timer, moderation and merges). A link issued for one group (a group
+# facilitator's always) is refused anywhere else (_elsewhere).
 C, M, G = Role.co_facilitator, Role.moderator, Role.group_facilitator
 # Can this project take a vote or a score: one rule for both ways of voting.
 SHOWN_FOR_DOTS = N_("This project is waiting for the facilitator's approval; it cannot take dots yet.")
@@ -267,11 +268,12 @@ def roles(action: Action) -> tuple[Role, ...]:
 
 
 def _elsewhere(actor: Actor, workshop: Workshop) -> bool:
-    """A group's participant or group facilitator, asking about another group or (for a group
-    facilitator) the plenary. The event's other participants may take part in the plenary."""
+    """A group's participant, or a link issued for one group (its group facilitator, or a
+    co-facilitator or moderator of that group), asking about another group or (a link) the
+    plenary. The event's participants, a group's too, may take part in the plenary."""
     if actor.home_id is None or actor.home_id == workshop.id:
         return False
-    return actor.role == Role.group_facilitator or getattr(workshop, "parent_id", None) is not None
+    return actor.role != Role.participant or getattr(workshop, "parent_id", None) is not None
 
 
 def _not_now(rule: Rule, workshop: Workshop | None, actor: Actor | None, now: Mapping[Who, When]) -> DomainError:

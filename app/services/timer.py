@@ -67,6 +67,7 @@ def start(session: Session, *, workshop: Workshop, actor: Actor, minutes: float,
     workshop.timer_remaining = None
     workshop.timer_phase = workshop.phase
     workshop.timer_auto_advance = bool(auto_advance)
+    _log(session, workshop, actor, Action.run_timer, action_log.TIMER_STARTED, minutes=f"{minutes:g}")
     return _save(session, workshop)
 
 
@@ -83,6 +84,7 @@ def add(session: Session, *, workshop: Workshop, actor: Actor, minutes: float = 
         workshop.timer_ends_at = max(workshop.timer_ends_at, now()) + timedelta(minutes=minutes)
     else:
         workshop.timer_remaining = current.remaining + minutes * 60
+    _log(session, workshop, actor, Action.run_timer, action_log.TIMER_EXTENDED, minutes=f"{minutes:g}")
     return _save(session, workshop, auto_advance=auto_advance)
 
 
@@ -95,6 +97,7 @@ def pause(session: Session, *, workshop: Workshop, actor: Actor, auto_advance: b
         raise Conflict("The timer is not running, so it cannot be paused.")
     workshop.timer_remaining = current.remaining
     workshop.timer_ends_at = None
+    _log(session, workshop, actor, Action.run_timer, action_log.TIMER_PAUSED, left=_clock_face(current.seconds))
     return _save(session, workshop, auto_advance=auto_advance)
 
 
@@ -107,6 +110,7 @@ def resume(session: Session, *, workshop: Workshop, actor: Actor, auto_advance: 
         raise Conflict("The timer is not paused, so it cannot be resumed.")
     workshop.timer_ends_at = now() + timedelta(seconds=current.remaining)
     workshop.timer_remaining = None
+    _log(session, workshop, actor, Action.run_timer, action_log.TIMER_RESUMED, left=_clock_face(current.seconds))
     return _save(session, workshop, auto_advance=auto_advance)
 
 
@@ -114,6 +118,7 @@ def stop(session: Session, *, workshop: Workshop, actor: Actor) -> Workshop:
     """Remove the timer (stopping no timer is fine; a closed workshop's too)."""
     check(Action.control_timer, actor, workshop)
     clear(workshop)
+    _log(session, workshop, actor, Action.control_timer, action_log.TIMER_STOPPED)
     return _save(session, workshop)
 
 
@@ -127,12 +132,7 @@ def clear(workshop: Workshop) -> None:
 
 def apply(session: Session, *, workshop: Workshop, actor: Actor, action: str, minutes: float | None = None,
           auto_advance: bool | None = None, now: Clock = utcnow) -> Workshop:
-    """One of the facilitator's timer buttons (the API's and the console's); logged when it starts or stops."""
-    if action in ("start", "stop"):  # checked first: a refused button leaves no entry behind
-        kind = Action.run_timer if action == "start" else Action.control_timer
-        check(kind, actor, workshop)
-        note = f"start {minutes:g} min" if action == "start" and minutes is not None else action
-        action_log.record(session, workshop=workshop, actor=actor, action=kind, detail=note)
+    """One of the facilitator's timer buttons (the API's and the console's); each is logged."""
     if action == "start":
         assert minutes is not None
         return start(session, workshop=workshop, actor=actor, minutes=minutes, auto_advance=auto_advance,
@@ -149,6 +149,13 @@ def apply(session: Session, *, workshop: Workshop, actor: Actor, action: str, mi
     raise ValueError(action)
 
 
+def _log(session: Session, workshop: Workshop, actor: Actor, kind: Action, message: str, **params: object) -> None:
+    """The button's entry in the action log, committed with it (a refused button raised before)."""
+    action_log.record(session, workshop=workshop, actor=actor, action=kind, message=message, **params)
+
+
+def _clock_face(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _save(session: Session, workshop: Workshop, *, auto_advance: bool | None = None) -> Workshop:

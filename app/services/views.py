@@ -103,7 +103,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view == "facilitator":
         values["can"] = rules.permitted(actor or Actor(Role.facilitator))
         if values["can"][Action.read_action_log]:
-            values["action_log"] = action_log.page(session, event=groups.event_of(session, workshop))
+            values["action_log"] = action_log.page(session, workshop=workshop)
         values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()
@@ -113,6 +113,13 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                                       kept.get(workshop.code, ("project agencies", outcome.round.id if outcome.round
                                                                else None),
                                                lambda: project_search.agencies_of(outcome.standings)))
+        # Large events: the Groups card's live list, on an event's console that shows the card
+        # (one that may add groups, or an event that has them; the page draws the card by this).
+        if workshop.parent_id is None:
+            if "groups status" not in memo:
+                memo["groups status"] = groups.status(session, event=workshop)
+            if memo["groups status"] or values["can"][Action.manage_groups]:
+                values["groups_status"] = memo["groups status"]
         # Large events: the Plenary card (nothing for a group or a workshop without groups).
         if values["can"][Action.promote_to_plenary]:
             values.update(plenary.console_context(session, event=workshop, outcome=outcome))

@@ -304,7 +304,8 @@ def set_phase(session: Session, *, workshop: Workshop, actor: Actor, phase: Phas
     if workshop.timer_phase is not None and workshop.timer_phase != phase:
         timer.clear(workshop)
     session.add(workshop)
-    action_log.record(session, workshop=workshop, actor=actor, action=Action.set_phase, detail=f"{before} → {phase}")
+    action_log.record(session, workshop=workshop, actor=actor, action=Action.set_phase, message=action_log.PHASE_CHANGE,
+                      before=action_log.term("phase", before), after=action_log.term("phase", phase))
     if commit:
         session.commit()
     return workshop
@@ -317,12 +318,12 @@ def update_settings(session: Session, *, workshop: Workshop, actor: Actor,
     for field, value in settings_in.model_dump(exclude_none=True).items():
         value = value or None if field.endswith("_label") else value
         if getattr(workshop, field) != value:
-            changed.append(f"{field}: {value}")
+            changed.append(action_log.change(field, value))
         setattr(workshop, field, value)
     session.add(workshop)
     if changed:
         action_log.record(session, workshop=workshop, actor=actor, action=Action.change_settings,
-                          detail="; ".join(changed))
+                          message=action_log.SETTINGS, changes=changed)
     session.commit()
     return workshop
 

@@ -83,5 +83,5 @@ def test_a_revoked_link_is_not_known_at_once(session: Session) -> None:
         rules.require(Action.set_phase, actor, event)
     links.revoke(session, event=event, actor=FACILITATOR, link_id=link.id)
     assert identify(session, workshop=event, key=key) is None
-    assert [e.detail for e in action_log.entries(session, event=event)] == [
-        "revoked moderator link 'คุณมานี'", "issued moderator link 'คุณมานี'"]
+    assert [action_log.describe(e) for e in action_log.entries(session, event=event)] == [
+        "revoked the moderator link of คุณมานี", "issued a moderator link to คุณมานี"]

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.models import ActionLogEntry, Participant, Project, Workshop
-from app.services import groups, plenary, results, voting, workshops
+from app.services import action_log, groups, plenary, results, voting, workshops
 from app.services.access import identify
 from app.services.plenary import PlenaryIn
 from app.models import Phase
@@ -78,7 +78,7 @@ def test_top_k_takes_every_project_tied_at_the_kth_place(session: Session, event
     assert [s.project.title for s in results.compute(session, workshop=hall).standings] == ["A", "B", "C", "E", "F"]
     # The action log says who promoted what.
     log = session.exec(select(ActionLogEntry).where(ActionLogEntry.action == "promote_to_plenary")).all()
-    assert len(log) == 1 and log[0].who == "facilitator" and "top 2" in log[0].detail
+    assert len(log) == 1 and log[0].who == "facilitator" and action_log.describe(log[0]).startswith("top 2: ")
 
 
 def test_top_one_takes_one_per_group_when_nobody_ties(session: Session, event: tuple[Workshop, ...]) -> None:

@@ -19,9 +19,9 @@ from tests.routes.conftest import client_with  # noqa: F401  (a client of an app
 from tests.routes.helpers import Workshop, bearer, create_workshop, join, propose, set_phase, vote
 
 # Who may be asking: nobody, each role of the workshop, and each role of another workshop; and
-# the named links of W (issue 14): a co-facilitator's, a moderator's, a revoked one, and the
-# group facilitator of a group of W (who acts only in that group).
-LINKS = ("co_facilitator", "moderator", "revoked link", "group_facilitator")
+# the named links of W (issue 14): a co-facilitator's, a moderator's, a revoked one, the group
+# facilitator of a group of W and a moderator issued for that group (both act only in that group).
+LINKS = ("co_facilitator", "moderator", "revoked link", "group_facilitator", "group moderator")
 ROLES = ("none", "participant", "screen", "facilitator",
          "other participant", "other screen", "other facilitator", *LINKS)
 
@@ -81,7 +81,8 @@ def make_scene(client: TestClient, phase: str = "propose", **workshop_fields: An
 
 
 def named_links(client: TestClient, workshop: Workshop) -> tuple[dict[str, str], int, int]:
-    """W's named links (one revoked), a group of W with its group facilitator, and a spare link.
+    """W's named links (one revoked), a group of W with its group facilitator and a moderator of
+    its own, and a spare link.
     Each live key is used once here, so that a refused request does not write its last use
     (written at most once a minute) and the database stays exactly as it was."""
     made: dict[str, str] = {}
@@ -99,8 +100,13 @@ def named_links(client: TestClient, workshop: Workshop) -> tuple[dict[str, str],
         event = workshops.get_workshop(session, code=workshop.code)
         (group,) = groups.add_groups(session, event=event, actor=Actor(Role.facilitator), names=["Group of W"])
     made["group_facilitator"] = group.group_facilitator_key
+    scoped = client.post(f"/api/v1/workshops/{workshop.code}/links", headers=workshop.facilitator,
+                         json={"name": "group moderator", "role": "moderator", "group_id": group.group.id})
+    assert scoped.status_code == 201, scoped.text
+    made["group moderator"] = scoped.json()["key"]
     for role in ("co_facilitator", "moderator", "spare", "group_facilitator"):
         client.get(f"/api/v1/workshops/{workshop.code}/projects", headers=bearer(made[role]))
+    client.get(f"/api/v1/workshops/{group.group.code}/projects", headers=bearer(made["group moderator"]))
     return made, ids["spare"], group.group.id
 
 

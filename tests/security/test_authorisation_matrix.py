@@ -113,6 +113,8 @@ def asker(role: str) -> Actor | None:
     """Who the table sees asking: a key of another workshop, or a revoked one, is no key of W at all."""
     if role in UNKNOWN:
         return None
+    if role == "group moderator":  # a moderator's link issued for W's group, not for W
+        return Actor(Role.moderator, home_id=GROUP_OF_W)
     return Actor(Role(role), participant_id=INSIDER if role == "participant" else None,
                  home_id=GROUP_OF_W if role == "group_facilitator" else None)
 
@@ -273,6 +275,9 @@ ROWS: list[Row] = [
         json={"name": "Helper", "role": "co_facilitator"}),
     Row("POST", f"{API}/{{code}}/links", f"{API}/{{code}}/links", "bearer", (A.manage_links,), 201, phase="closed",
         json={"name": "Helper", "role": "moderator"}),
+    # A link for one group of W (W's own group, made with the scene).
+    Row("POST", f"{API}/{{code}}/links", f"{API}/{{code}}/links", "bearer", (A.manage_links,), 201,
+        body=lambda client, scene: {"name": "Table helper", "role": "moderator", "group_id": scene.group_id}),
     Row("DELETE", f"{API}/{{code}}/links/{{link_id}}", f"{API}/{{code}}/links/{{link}}", "bearer", (A.manage_links,),
         204),
     Row("GET", f"{API}/{{code}}/log", f"{API}/{{code}}/log", "bearer", (A.read_action_log,)),
@@ -471,6 +476,8 @@ ROWS: list[Row] = [
     # --- pages: the console's Facilitators card and action log (issue 14) ---
     Row("POST", f"{PAGE}/facilitate/links", f"{PAGE}/facilitate/links", "cookie", (CONSOLE, A.manage_links),
         form={"name": "Helper", "role": "moderator"}),
+    Row("POST", f"{PAGE}/facilitate/links", f"{PAGE}/facilitate/links", "cookie", (CONSOLE, A.manage_links),
+        body=lambda client, scene: {"name": "Table helper", "role": "co_facilitator", "group_id": str(scene.group_id)}),
     Row("POST", f"{PAGE}/facilitate/links/{{link_id}}/revoke", f"{PAGE}/facilitate/links/{{link}}/revoke", "cookie",
         (CONSOLE, A.manage_links)),
     Row("GET", f"{PAGE}/facilitate/log", f"{PAGE}/facilitate/log?offset=0", "cookie", (CONSOLE, A.read_action_log)),

@@ -129,7 +129,9 @@ def _action_log(session: Session, workshop: Workshop) -> list[dict[str, Any]]:
     numbers = {w.id: w.group_number for w in session.exec(select(Workshop).where(
         col(Workshop.id).in_({e.workshop_id for e in found})))} if found else {}
     return [{"at": _iso(e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)), "who": e.who, "action": e.action,
-             "detail": e.detail, "group": numbers.get(e.workshop_id) if e.workshop_id != workshop.id else None}
+             "detail": action_log.describe(e),
+             "group": numbers.get(e.workshop_id) if e.workshop_id != workshop.id else None,
+             **({"message": message} if (message := action_log.message_of(e)) else {})}
             for e in reversed(found)]
 
 

@@ -46,7 +46,7 @@ from app.models.exchange import (
 )
 from app.services import ceilings as ceiling
 from app.models.workshop import MAX_FRAMEWORK_DEPTH
-from app.services import rounds, workshops
+from app.services import action_log, rounds, workshops
 from app.services.access import hash_key, new_key, screen_key_for
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -461,9 +461,11 @@ def _insert_event(session: Session, *, workshop: Workshop, export: WorkshopExpor
     session.add_all(PlenarySource(project_id=projects[s.project_id].id, group_id=by_number[s.group].id,
                                   source_project_id=projects[s.source_project_id].id, rank=s.rank, dots=s.dots)
                     for s in export.lineage)
-    session.add_all(ActionLogEntry(event_id=workshop.id, workshop_id=by_number[e.group].id if e.group else workshop.id,
-                                   at=e.at, who=e.who, action=e.action, detail=e.detail)
-                    for e in export.action_log)
+    for e in export.action_log:
+        detail, params = action_log.stored(e.detail, e.message.text if e.message else None,
+                                           e.message.params if e.message else None)
+        session.add(ActionLogEntry(event_id=workshop.id, workshop_id=by_number[e.group].id if e.group else workshop.id,
+                                   at=e.at, who=e.who, action=e.action, detail=detail, params=params))
 
 
 def _insert_group(session: Session, *, event: Workshop, group: GroupExport) -> Workshop:

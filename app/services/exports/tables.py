@@ -296,5 +296,6 @@ def action_log_table(session: Session, report: Report) -> list[list[Cell]]:
     rows: list[list[Cell]] = [[report._(h) for h in LOG_HEAD]]
     for entry in reversed(entries):
         rows.append([i18n.format_stamp(entry.at, report.lang, workshop.time_zone), entry.who,
-                     report._(action_log.label(entry.action)), entry.detail, where.get(entry.workshop_id, "")])
+                     report._(action_log.label(entry.action)), action_log.describe(entry, report._),
+                     where.get(entry.workshop_id, "")])
     return rows
