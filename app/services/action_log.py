@@ -81,7 +81,7 @@ MESSAGES = frozenset({PHASE_CHANGE, EVERY_GROUP_TO, SETTINGS, TIMER_STARTED, TIM
 TERMS: dict[str, dict[str, str]] = {
     "phase": {"setup": N_("Getting ready"), "propose": N_("Proposing"), "vote": N_("Voting"),
               "results": N_("Results"), "closed": N_("Closed")},
-    "role": {"co_facilitator": N_("Co-facilitator"), "moderator": N_("Moderator"),
+    "role": {"facilitator": N_("Facilitator"), "co_facilitator": N_("Co-facilitator"), "moderator": N_("Moderator"),
              "group_facilitator": N_("Group facilitator")},
     "setting": {"title": N_("Title"), "description": N_("Description"), "show_live_tallies": N_("Live tallies"),
                 "premoderate": N_("Pre-moderation"), "time_zone": N_("Time zone"),
@@ -131,6 +131,17 @@ def describe(entry: ActionLogEntry, gettext: Translate | None = None) -> str:
         return text.format(**shown)[:MAX_DETAIL]
     except (KeyError, IndexError, ValueError):  # a catalog or an imported entry that does not fit
         return entry.detail
+
+
+def who(entry: ActionLogEntry, gettext: Translate) -> str:
+    """Who did it in a reader's language: stored as the role (Actor.label), or as the link's name
+    and its role in brackets; a role ruamkit does not name (an imported file's) stays as written."""
+    name, bracket, role = entry.who.rpartition(" (")
+    if bracket and role.endswith(")"):
+        label = TERMS["role"].get(role[:-1])
+        return f"{name} ({gettext(label)})" if label else entry.who
+    label = TERMS["role"].get(entry.who)
+    return gettext(label) if label else entry.who
 
 
 def _show(value: Any, gettext: Translate | None) -> str:
@@ -218,6 +229,10 @@ class Page:
     @staticmethod
     def describe(entry: ActionLogEntry, gettext: Translate) -> str:
         return describe(entry, gettext)
+
+    @staticmethod
+    def who(entry: ActionLogEntry, gettext: Translate) -> str:
+        return who(entry, gettext)
 
     @property
     def older(self) -> int | None:

@@ -123,7 +123,9 @@ def test_the_workbook_has_the_action_log_in_the_workshop_s_time_zone(client: Tes
     assert rows[0] == ["เวลา", "ผู้ดำเนินการ", "การดำเนินการ", "รายละเอียด", "ที่"]
     # Oldest first: the phase the workshop was made with, the link, the hide.
     assert [r[2] for r in rows[1:]] == ["เปลี่ยนขั้นตอน", "ลิงก์ผู้ดำเนินการ", "ซ่อนโครงการ"]
-    assert rows[3][1] == "'=1+1 (moderator)" and rows[3][3].startswith(f"#{hidden} ถนนดิจิทัล")
+    # Who, with the role in the workbook's language.
+    assert rows[1][1] == "ผู้ดำเนินการประชุม"
+    assert rows[3][1] == "'=1+1 (ผู้ตรวจกลั่นกรอง)" and rows[3][3].startswith(f"#{hidden} ถนนดิจิทัล")
     assert all(r[4] == code for r in rows[1:])
     # Bangkok time with the Buddhist-era year, as the other sheets write dates.
     now = datetime.now(UTC) + timedelta(hours=7)

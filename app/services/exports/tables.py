@@ -295,7 +295,8 @@ def action_log_table(session: Session, report: Report) -> list[list[Cell]]:
         col(Workshop.id).in_({e.workshop_id for e in entries})))} if entries else {}
     rows: list[list[Cell]] = [[report._(h) for h in LOG_HEAD]]
     for entry in reversed(entries):
-        rows.append([i18n.format_stamp(entry.at, report.lang, workshop.time_zone), entry.who,
+        rows.append([i18n.format_stamp(entry.at, report.lang, workshop.time_zone),
+                     action_log.who(entry, report._),
                      report._(action_log.label(entry.action)), action_log.describe(entry, report._),
                      where.get(entry.workshop_id, "")])
     return rows
