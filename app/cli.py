@@ -151,7 +151,13 @@ def demo(host: HostOpt = "0.0.0.0", port: PortOpt = 8000) -> None:
 
 @cli.command()
 def bench(
-    clients: Annotated[int, typer.Option(min=1, help="Phones: participants who join and hold a websocket.")] = 2000,
+    clients: Annotated[int | None, typer.Option(
+        min=1, help="Phones: participants who join and hold a websocket (default 2000; 4000 with "
+                    "--scenario restart).")] = None,
+    scenario: Annotated[str, typer.Option(
+        help="'storm': taps at --rate for --seconds; 'restart': the server is killed with SIGKILL under "
+             "the held phones and started again, and the phones reconnect as the page does "
+             "(prints the recovery curve).")] = "storm",
     rate: Annotated[float, typer.Option(min=0.1, help="Taps (+1 dot) per second, sent open-loop.")] = 200.0,
     seconds: Annotated[float, typer.Option(min=0.1, help="How long to tap.")] = 30.0,
     workers: Annotated[int, typer.Option(
@@ -188,6 +194,9 @@ def bench(
                              "grid of all groups are watched (no baseline).")] = 0,
 ) -> None:
     """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
+    if scenario not in ("storm", "restart"):
+        raise typer.BadParameter("'storm' or 'restart'.", param_hint="--scenario")
+    clients = clients or (4000 if scenario == "restart" else 2000)
     if views or (projects > 200 and not groups):
         from bench import views as views_bench
 
@@ -199,7 +208,7 @@ def bench(
     main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
                  redis_url=redis_url, interval=interval, phone_interval=phone_interval, baseline=baseline,
                  cpu_split=cpu_split, projects=projects, path=path, browsers=browsers, server_env=env,
-                 groups=groups))
+                 groups=groups, scenario=scenario))
 
 
 @db_cli.command("upgrade")
