@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -87,10 +88,8 @@ class ServerProcess:
         """SIGKILL to the process and its children at once: no shutdown, no closing handshakes,
         as when the venue's laptop kills the server (systemd kills the whole unit too)."""
         for proc in reversed(self.processes()):
-            try:
+            with contextlib.suppress(psutil.Error):
                 proc.send_signal(signal.SIGKILL)
-            except psutil.Error:
-                pass
         self.popen.wait(10)
         self._log.close()
 

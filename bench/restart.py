@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import httpx
 from bench import procs
 from bench.httpclient import HttpPool
 from bench.phone import PHONE_SYNC, Phone, encode
-from bench.run import API, Options, body_of, join_through_the_page, log, make_workshop, start_ruamkit
+from bench.run import API, Options, body_of, join_through_the_page, log, make_workshop, pinning, start_ruamkit
 from bench.wsclient import WsClient, connect
 
 # Close codes after which htmx's ws extension opens the socket again (node_modules/htmx-ext-ws/
@@ -74,7 +74,7 @@ async def keep_open(held: Held, url: str, headers: list[tuple[str, str]], on_mes
         try:
             async with pace:
                 client = await connect(url, on_message, timeout=60, tag=held, headers=headers)
-        except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
+        except (OSError, TimeoutError) as exc:  # ConnectionError is an OSError
             # A refused connection or handshake: the browser reports close code 1006.
             reason = str(exc).split(":", 1)[0] if type(exc) is ConnectionError else type(exc).__name__
             state["refused"][reason] = state["refused"].get(reason, 0) + 1
@@ -106,7 +106,8 @@ def curve_of(helds: list[Held], killed_at: float) -> list[int]:
 
 
 async def storm(opts: Options, workdir: Path) -> dict[str, Any]:
-    servers = start_ruamkit(opts, workdir, None)
+    server_cores, _ = pinning(opts)
+    servers = start_ruamkit(opts, workdir, server_cores)
     server = servers[0]
     budget = 10
     try:
@@ -131,6 +132,7 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
     helds = [Held(i) for i in range(len(devices))]
     pool = HttpPool("127.0.0.1", servers[0].port, max_connections=64)
     redraws = {"sent": 0, "failed": 0}
+    redrawing: set[asyncio.Task[None]] = set()
 
     async def redraw(device: Phone) -> None:
         try:
@@ -139,7 +141,7 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
                 device.read_main(body_of(body, headers))
             else:
                 redraws["failed"] += 1
-        except (OSError, asyncio.TimeoutError):
+        except (OSError, TimeoutError):
             redraws["failed"] += 1
 
     def on_message(client: WsClient, data: bytes, now: float) -> None:
@@ -156,7 +158,9 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
         sync = PHONE_SYNC.search(data)
         if sync is not None and sync.group(1) != device.main_version:
             redraws["sent"] += 1
-            loop.create_task(redraw(device))
+            task = loop.create_task(redraw(device))
+            redrawing.add(task)
+            task.add_done_callback(redrawing.discard)
 
     # The phones open their sockets; the first opening is paced (as a hall's arrivals are), the
     # reconnections are not (a restart's are not either).
@@ -164,7 +168,7 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
     seeds = random.Random(opts.seed)
     started = time.monotonic()
 
-    def phone(held: Held) -> Awaitable[None]:
+    def phone(held: Held) -> Coroutine[Any, Any, None]:
         device = devices[held.who]
         return keep_open(held, f"ws://{device.host}{device.ws_path}", device.websocket_headers(), on_message,
                          random.Random(seeds.random()), state, limiter)
@@ -210,7 +214,7 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
             if new.popen.poll() is not None:
                 raise RuntimeError(f"the restarted server fell over (exit {new.popen.returncode}):\n{new.log_tail()}")
             if time.monotonic() >= next_report:
-                next_report += 1
+                next_report = time.monotonic() + 1
                 log(f"{time.monotonic() - killed_at:5.1f} s after the kill: {back}/{len(helds)} back, "
                     f"server {'ready at %.1f s' % (ready['at'] - killed_at) if 'at' in ready else 'starting'}, "
                     f"peak RSS {sampler.peak_total_rss / 2**20:.0f} MB")
@@ -237,7 +241,8 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
     total = 0
     for second, count in enumerate(curve):
         total += count
-        log(f"  {second:3d}-{second + 1:<3d} s  {count:5d} back  {total:5d}/{len(helds)}  {'#' * round(60 * count / max(1, max(curve)))}")
+        bar = "#" * round(60 * count / max(1, *curve))
+        log(f"  {second:3d}-{second + 1:<3d} s  {count:5d} back  {total:5d}/{len(helds)}  {bar}")
     all_back = len(back_after) == len(helds)
     peak = sampler.peak_total_rss / 2**20
 
@@ -272,7 +277,7 @@ async def run(opts: Options) -> dict[str, Any]:
             f"{2 * opts.clients + 200} (raise `ulimit -n`)")
     workdir = Path(tempfile.mkdtemp(prefix="ruamkit-bench-restart-"))
     result: dict[str, Any] = {
-        "scenario": "restart", "clients": opts.clients,
+        "scenario": "restart", "clients": opts.clients, "cpu_split": opts.cpu_split,
         "database": "postgresql" if (opts.database_url or "").startswith("postgresql") else "sqlite",
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }

@@ -74,7 +74,7 @@ class Options:
     ack_timeout: float = 30.0
     settle_seconds: float = 15.0
     seed: int = 2569
-    scenario: str = "storm"  # "storm": taps at a rate; "restart": the server killed under held phones (bench/restart.py)
+    scenario: str = "storm"  # "storm": taps at a rate; "restart": the server killed under held phones
     groups: int = 0  # breakout groups: phones join groups by their codes; group screens and the event's grid
 
 
