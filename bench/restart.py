@@ -42,11 +42,17 @@ RECOVERY_LIMIT = 120.0
 MEMORY_TARGET_MB = 512
 
 
+def reconnect_ceiling(retry_count: int) -> float:
+    """The longest wait before retry number `retry_count` + 1, in seconds (see reconnect_delay)."""
+    return float(2 ** min(retry_count, 6))
+
+
 def reconnect_delay(retry_count: int, rng: random.Random) -> float:
     """Seconds before the next attempt: htmx's "full-jitter" (ws.js getWebSocketReconnectDelay,
     htmx-ext-ws 2.0.4, chosen by the pages' htmx-config `wsReconnectDelay`):
-    `maxDelay = 1000 * 2 ** min(retryCount, 6); return maxDelay * Math.random()` (in ms)."""
-    return 2 ** min(retry_count, 6) * rng.random()
+    `maxDelay = 1000 * Math.pow(2, Math.min(retryCount, 6)); return maxDelay * Math.random()` (ms).
+    tests/browser/test_reconnect_after_restart.py checks real Chromium pages keep to it."""
+    return reconnect_ceiling(retry_count) * rng.random()
 
 
 @dataclass
