@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import resource
 import shutil
 import tempfile
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+import app
 
 from bench import procs
 from bench.httpclient import HttpPool
@@ -42,17 +45,28 @@ RECOVERY_LIMIT = 120.0
 MEMORY_TARGET_MB = 512
 
 
-def reconnect_ceiling(retry_count: int) -> float:
+def ceiling_exponent() -> int:
+    """The page's own ceiling (app/static/app.js, WS_RECONNECT_CEILING_EXPONENT), so the
+    simulated phones keep to whatever the page does."""
+    script = (Path(app.__file__).resolve().parent / "static" / "app.js").read_text(encoding="utf-8")
+    found = re.search(r"WS_RECONNECT_CEILING_EXPONENT = (\d+);", script)
+    if found is None:
+        raise RuntimeError("app/static/app.js no longer says WS_RECONNECT_CEILING_EXPONENT: update bench/restart.py")
+    return int(found.group(1))
+
+
+def reconnect_ceiling(retry_count: int, exponent: int | None = None) -> float:
     """The longest wait before retry number `retry_count` + 1, in seconds (see reconnect_delay)."""
-    return float(2 ** min(retry_count, 6))
+    return float(2 ** min(retry_count, ceiling_exponent() if exponent is None else exponent))
 
 
-def reconnect_delay(retry_count: int, rng: random.Random) -> float:
-    """Seconds before the next attempt: htmx's "full-jitter" (ws.js getWebSocketReconnectDelay,
-    htmx-ext-ws 2.0.4, chosen by the pages' htmx-config `wsReconnectDelay`):
-    `maxDelay = 1000 * Math.pow(2, Math.min(retryCount, 6)); return maxDelay * Math.random()` (ms).
+def reconnect_delay(retry_count: int, rng: random.Random, exponent: int) -> float:
+    """Seconds before the next attempt, as the page waits: htmx's full jitter (ws.js
+    getWebSocketReconnectDelay, htmx-ext-ws 2.0.4: `maxDelay * Math.random()`) with the page's
+    ceiling, app.js's `htmx.config.wsReconnectDelay`:
+    `1000 * Math.pow(2, Math.min(retryCount, WS_RECONNECT_CEILING_EXPONENT)) * Math.random()` (ms).
     tests/browser/test_reconnect_after_restart.py checks real Chromium pages keep to it."""
-    return reconnect_ceiling(retry_count) * rng.random()
+    return reconnect_ceiling(retry_count, exponent) * rng.random()
 
 
 @dataclass
@@ -73,6 +87,7 @@ async def keep_open(held: Held, url: str, headers: list[tuple[str, str]], on_mes
     """What the ws extension does for one page: open; on an abnormal close wait the jittered
     delay for this retry, count the retry, open again; an opened socket resets the count."""
     retry_count = 0
+    exponent = state["ceiling_exponent"]
     pace: Any = first_opening
     while not state["stop"]:
         if state["killed_at"] is not None:
@@ -98,7 +113,7 @@ async def keep_open(held: Held, url: str, headers: list[tuple[str, str]], on_mes
         if code not in RECONNECT_CODES:
             held.gave_up = True
             return
-        await asyncio.sleep(reconnect_delay(retry_count, rng))
+        await asyncio.sleep(reconnect_delay(retry_count, rng, exponent))
         retry_count += 1
 
 
@@ -134,7 +149,7 @@ async def storm(opts: Options, workdir: Path) -> dict[str, Any]:
 async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.ServerProcess],
                             devices: list[Phone]) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    state: dict[str, Any] = {"stop": False, "killed_at": None, "refused": {}}
+    state: dict[str, Any] = {"stop": False, "killed_at": None, "refused": {}, "ceiling_exponent": ceiling_exponent()}
     helds = [Held(i) for i in range(len(devices))]
     pool = HttpPool("127.0.0.1", servers[0].port, max_connections=64)
     redraws = {"sent": 0, "failed": 0}
@@ -266,7 +281,7 @@ async def hold_kill_restart(opts: Options, workdir: Path, servers: list[procs.Se
         "mean_back_per_second_after_ready": round(len(back_after) / (back_after[-1] - ready_s), 1)
         if back_after and ready_s and back_after[-1] > ready_s else None,
         "reconnect_attempts": sum(h.attempts for h in helds), "refused": state["refused"],
-        "redraws": redraws,
+        "redraws": redraws, "reconnect_ceiling_seconds": reconnect_ceiling(99, state["ceiling_exponent"]),
         "server_rss_mb_before_kill": round(rss_before, 1), "server_rss_mb_recovery_peak": round(peak, 1),
         "memory_target_mb": MEMORY_TARGET_MB, "memory_within_target": peak < MEMORY_TARGET_MB,
     }
