@@ -83,9 +83,14 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     deflate = settings.ws_per_message_deflate
     # X-Forwarded-For and -Proto are believed from the trusted proxies only (RUAMKIT_TRUSTED_PROXIES):
     # uvicorn then takes the client's address as the last one in the list that is not a proxy.
+    # The backlog (connections waiting to be accepted): after a restart the whole hall knocks at
+    # once, and beyond uvicorn's default of 2,048 the kernel dropped handshakes (4,000 phones,
+    # `ruamkit bench --scenario restart`), each dropped phone then waiting twice as long before
+    # its next try. The kernel holds it to net.core.somaxconn.
     options: dict[str, Any] = {
         "host": host, "port": port, "log_level": "warning", "ws_max_size": 65536, "ws_per_message_deflate": deflate,
-        "proxy_headers": bool(settings.trusted_proxies.strip()), "forwarded_allow_ips": settings.trusted_proxies}
+        "proxy_headers": bool(settings.trusted_proxies.strip()), "forwarded_allow_ips": settings.trusted_proxies,
+        "backlog": 8192}
     if workers > 1:
         # Each worker builds its own app from the environment; Redis joins them up.
         os.environ["RUAMKIT_PUBLIC_URL"] = settings.public_url or ""
@@ -151,7 +156,13 @@ def demo(host: HostOpt = "0.0.0.0", port: PortOpt = 8000) -> None:
 
 @cli.command()
 def bench(
-    clients: Annotated[int, typer.Option(min=1, help="Phones: participants who join and hold a websocket.")] = 2000,
+    clients: Annotated[int | None, typer.Option(
+        min=1, help="Phones: participants who join and hold a websocket (default 2000; 4000 with "
+                    "--scenario restart).")] = None,
+    scenario: Annotated[str, typer.Option(
+        help="'storm': taps at --rate for --seconds; 'restart': the server is killed with SIGKILL under "
+             "the held phones and started again, and the phones reconnect as the page does "
+             "(prints the recovery curve).")] = "storm",
     rate: Annotated[float, typer.Option(min=0.1, help="Taps (+1 dot) per second, sent open-loop.")] = 200.0,
     seconds: Annotated[float, typer.Option(min=0.1, help="How long to tap.")] = 30.0,
     workers: Annotated[int, typer.Option(
@@ -188,6 +199,9 @@ def bench(
                              "grid of all groups are watched (no baseline).")] = 0,
 ) -> None:
     """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
+    if scenario not in ("storm", "restart"):
+        raise typer.BadParameter("'storm' or 'restart'.", param_hint="--scenario")
+    clients = clients or (4000 if scenario == "restart" else 2000)
     if views or (projects > 200 and not groups):
         from bench import views as views_bench
 
@@ -199,7 +213,7 @@ def bench(
     main(Options(clients=clients, rate=rate, seconds=seconds, workers=workers, database_url=database_url,
                  redis_url=redis_url, interval=interval, phone_interval=phone_interval, baseline=baseline,
                  cpu_split=cpu_split, projects=projects, path=path, browsers=browsers, server_env=env,
-                 groups=groups))
+                 groups=groups, scenario=scenario))
 
 
 @db_cli.command("upgrade")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -49,6 +50,7 @@ class ServerProcess:
     def __init__(self, name: str, argv: list[str], *, port: int, env: dict[str, str], log_path: Path,
                  cwd: Path, cores: set[int] | None = None) -> None:
         self.name, self.port, self.log_path = name, port, log_path
+        self.argv, self.env, self.cwd, self.cores = argv, env, cwd, cores
         self.base = f"http://127.0.0.1:{port}"
         self._log = open(log_path, "wb")  # noqa: SIM115  (closed in stop())
         self.popen = subprocess.Popen(argv, env=env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
@@ -82,6 +84,20 @@ class ServerProcess:
         except OSError:
             return ""
 
+    def kill(self) -> None:
+        """SIGKILL to the process and its children at once: no shutdown, no closing handshakes,
+        as when the venue's laptop kills the server (systemd kills the whole unit too)."""
+        for proc in reversed(self.processes()):
+            with contextlib.suppress(psutil.Error):
+                proc.send_signal(signal.SIGKILL)
+        self.popen.wait(10)
+        self._log.close()
+
+    def again(self, log_path: Path) -> ServerProcess:
+        """The same server started anew: same command, settings and port."""
+        return ServerProcess(self.name, self.argv, port=self.port, env=self.env, log_path=log_path,
+                             cwd=self.cwd, cores=self.cores)
+
     def stop(self, timeout: float = 15.0) -> None:
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGINT)
@@ -90,7 +106,8 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(5)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
 
 
 def python_argv(*args: str) -> list[str]:

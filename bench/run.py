@@ -74,6 +74,7 @@ class Options:
     ack_timeout: float = 30.0
     settle_seconds: float = 15.0
     seed: int = 2569
+    scenario: str = "storm"  # "storm": taps at a rate; "restart": the server killed under held phones
     groups: int = 0  # breakout groups: phones join groups by their codes; group screens and the event's grid
 
 
@@ -745,6 +746,10 @@ def budget_for(opts: Options) -> int:
 
 
 async def main_async(opts: Options) -> dict[str, Any]:
+    if opts.scenario == "restart":
+        from bench import restart
+
+        return await restart.run(opts)
     if opts.path not in ("phone", "api"):
         raise SystemExit("--path is 'phone' (what the page sends, the default) or 'api'.")
     if opts.browsers and opts.path != "phone":

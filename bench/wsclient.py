@@ -35,6 +35,7 @@ class WsClient(asyncio.Protocol):
         self.protocol = ClientProtocol(parse_uri(url), extensions=extensions, max_size=2**24)
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()  # the connection ended
         self.closed = False
         self.close_code: int | None = None
         self.messages = 0
@@ -80,6 +81,8 @@ class WsClient(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self.close_code = self.protocol.close_code
+        if not self.lost.done():
+            self.lost.set_result(None)
         if not self.opened.done():
             self.opened.set_exception(ConnectionError(f"connection lost during handshake: {exc}"))
 

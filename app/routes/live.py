@@ -49,7 +49,11 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
             workshop = find_workshop(websocket, session, code)
             # A hall behind one NAT address reconnects all at once after a Wi-Fi drop: allow
             # each address more handshakes the more participants the workshop has.
-            room = workshops.room_size(session, workshop=workshop)
+            # Kept until the workshop changes (a join moves its version): after a restart the
+            # whole hall reconnects at once, and counting the room for each handshake was a
+            # fifth of a handshake's time (4,000 phones, `ruamkit bench --scenario restart`).
+            room = app.state.memo.get(workshop.code, "room size",
+                                      lambda: workshops.room_size(session, workshop=workshop))
             if settings.rate_ws_connect_per_address:
                 app.state.rate_limiter.hit("ws-connect", f"{client_address(websocket)} {workshop.code}",
                                            per_minute=settings.rate_ws_connect_per_address + 2 * room)

@@ -148,6 +148,15 @@
     showToastLater();
   }
 
+  // A live socket that drops is opened again by htmx's ws extension after a random part of a
+  // ceiling that doubles with each failed try (full jitter, so a hall does not knock in step).
+  // The extension's ceiling grows to 64 s; held at 8 s, because a phone that tried while a
+  // restarted server was still starting waited up to 32 s more: 4,000 phones took 56 s to be
+  // back after a kill (`ruamkit bench --scenario restart`, which reads this ceiling from here).
+  var WS_RECONNECT_CEILING_EXPONENT = 3;
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    return 1000 * Math.pow(2, Math.min(retryCount, WS_RECONNECT_CEILING_EXPONENT)) * Math.random();
+  };
   document.addEventListener("htmx:wsOpen", function () { setConnection("open"); });
   // 4403: the server closed a console whose link was revoked (app/live/hub.py). The ws extension
   // does not reconnect after it; say why instead of "reconnecting".
