@@ -64,8 +64,10 @@ class Room:
         change()
         reads, patches = self.full_reads, self.kept.patched
         views = self.drawn(self.renderer)
-        # Patched: only the named rows were read again; else the whole list.
-        assert (self.full_reads - reads, self.kept.patched - patches) == ((0, 1) if patched else (1, 0))
+        # Patched: only the named rows were read again (and what is drawn from them, the
+        # phones' list digest, patched too); else the whole list.
+        read_all, patches = self.full_reads - reads, self.kept.patched - patches
+        assert (read_all == 0 and patches >= 1) if patched else (read_all == 1 and patches == 0)
         assert views == self.drawn(self.fresh)
         kept, full = self.kept_and_full()
         assert kept == full
@@ -142,7 +144,14 @@ def test_after_each_kind_of_change_the_patched_list_is_what_a_full_read_gives(
                                               data={"into": str(road["id"])})))
     room.redraw_after(lambda: ok(client.put(f"{url}/phase", json={"phase": "vote"}, headers=shop.facilitator)),
                       patched=False)
-    room.redraw_after(lambda: ok(console.post(f"/w/{shop.code}/facilitate/projects/{water['id']}/hide")))
+    # In voting a phone's own list redraws when the list changes (its version: app/services/views.py).
+    before = room.redraw_after(lambda: ok(console.post(f"/w/{shop.code}/facilitate/projects/{water['id']}/hide")))
+    proposed: list[Any] = []
+    late = room.redraw_after(lambda: proposed.append(propose(client, shop, shop.facilitator, "โรงเรียนปลอดภัย",
+                                                             strategy_ids=[s1])))
+    renamed = room.redraw_after(lambda: ok(client.patch(f"{url}/projects/{proposed[0]['id']}", json={
+        "title": "โรงเรียนปลอดภัยทุกตำบล"}, headers=shop.facilitator)))
+    assert len({before["phone"], late["phone"], renamed["phone"]}) == 3
 
 
 def test_a_notice_carries_the_projects_it_names_as_text_and_back() -> None:
