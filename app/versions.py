@@ -13,10 +13,11 @@ than drawn again from all of them, which for a workshop of 3,000 is most of a re
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Iterator
 from typing import TypeVar, cast
 
 T = TypeVar("T")
@@ -106,6 +107,7 @@ class Memo:
         # redraws its views: app/main.py wires it).
         self.on_refreshed: Callable[[str], None] | None = None
         self._refreshing: dict[tuple[str, Hashable], threading.Thread] = {}
+        self._held = threading.local()  # refreshes asked while this thread holds them (holding_refreshes)
 
     def version(self, code: str) -> int:
         return self._version_of(code)
@@ -121,6 +123,10 @@ class Memo:
         """Compute the value in a thread of its own (one at a time per key) and keep it as of
         `version` (read before whatever compute() draws from), then tell on_refreshed. For
         values too slow for a redraw: meanwhile the askers show what peek() gives."""
+        held = getattr(self._held, "asked", None)
+        if held is not None:
+            held.append((code, key, compute, version))
+            return
         full = (code, key)
         with self._lock:
             if full in self._refreshing:
@@ -149,6 +155,22 @@ class Memo:
             thread = threading.Thread(target=run, name=f"refresh {code}", daemon=True)
             self._refreshing[full] = thread
             thread.start()  # under the lock: settle() never joins a thread not yet started
+
+    @contextlib.contextmanager
+    def holding_refreshes(self) -> Iterator[None]:
+        """Refreshes asked by this thread meanwhile start when it ends: a redraw of a workshop's
+        views is not slowed by the work it asked for (threads share one interpreter lock)."""
+        if getattr(self._held, "asked", None) is not None:  # held already: the outer hold starts them
+            yield
+            return
+        asked: list[tuple[str, Hashable, Callable[[], object], int]] = []
+        self._held.asked = asked
+        try:
+            yield
+        finally:
+            self._held.asked = None
+            for code, key, compute, version in asked:
+                self.refresh(code, key, compute, version=version)
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait for the values being computed in the background (tests, the bench)."""

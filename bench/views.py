@@ -181,13 +181,12 @@ def _settings(**values: Any) -> Any:
 def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: bool = True) -> dict[str, Any]:
     from app import db
     from app.config import Settings
-    from app.live.renderer import TEMPLATE
+    from app.live.renderer import LiveRenderer
     from app.render_worker import DRAWERS
     from app.routes.phone import phone_context
     from app.services import workshops
     from app.services.access import Actor, Role
     from app.services.participants import list_participants
-    from app.services.views import view_context
     from app.versions import Memo, Versions
     from app.web import make_templates, render_text
 
@@ -225,11 +224,10 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
 
             after_edit = after(edit_a_title)
 
+            hub = LiveRenderer(engine, templates, kept)
+
             def live(view: str) -> str:  # what the hub does after a change: a new session, a new ranking
-                with Session(engine, expire_on_commit=False) as session:
-                    shop = workshops.get_workshop(session, code=code)
-                    return render_text(templates, TEMPLATE[view], "th",
-                                       **view_context(session, workshop=shop, view=view, lang="th", kept=kept))
+                return hub(code, view, "th") or ""
 
             for view in ("phone", "screen", "facilitator"):
                 live(view)  # warm: templates compiled
@@ -255,13 +253,8 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
                 f" (CPU {result['hints_background_cpu_ms']:.0f} ms)")
 
             def all_live() -> str:  # one change as the hub draws it: one session, one ranking, every view
-                with Session(engine, expire_on_commit=False) as session:
-                    shop = workshops.get_workshop(session, code=code)
-                    shared: dict[Any, Any] = {}
-                    return "".join(render_text(templates, TEMPLATE[view], "th",
-                                               **view_context(session, workshop=shop, view=view, lang="th",
-                                                              memo=shared, kept=kept))
-                                   for view in ("phone", "screen", "facilitator"))
+                drawn = hub.render_many(code, [(code, view, "th") for view in ("phone", "screen", "facilitator")])
+                return "".join(html or "" for html in drawn.values())
 
             ms, html = timed(all_live, repeat, before=after_vote)
             _record(result, "all three (live, one change)", ms, html)
