@@ -29,6 +29,8 @@ REVOKE = "revoke-link:"
 Listener = Callable[[str, bool, frozenset[int] | None], None]
 VOTES = " votes"
 PROJECTS = " projects "
+Resync = Callable[[], None]
+RevokeListener = Callable[[int], None]
 
 
 def notice(code: str, votes_only: bool = False, projects: Collection[int] | None = None) -> str:
@@ -47,8 +49,6 @@ def read_notice(text: str) -> tuple[str, bool, frozenset[int] | None]:
         return text, False, None
     listed = ids.split(",") if ids else []
     return code, False, frozenset(int(p) for p in listed) if all(p.isdigit() for p in listed) else None
-Resync = Callable[[], None]
-RevokeListener = Callable[[int], None]
 
 
 class LocalBroker:
