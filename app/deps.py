@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from functools import cache
 from typing import Annotated, Any
 
@@ -214,9 +214,10 @@ def base_url(connection: HTTPConnection, settings: Settings) -> str:
     return (settings.public_url or own_base_url(connection.scope)).rstrip("/")
 
 
-def notify(request: Request, code: str) -> None:
-    """Tell this process's shared contexts and every process's hub that this workshop changed."""
-    request.app.state.publish(code)
+def notify(request: Request, code: str, projects: Collection[int] | None = None) -> None:
+    """Tell this process's shared contexts and every process's hub that this workshop changed:
+    only these `projects` (their rows and tags), when the caller knows, else anything."""
+    request.app.state.publish(code, projects=projects)
 
 
 def notify_groups(request: Request, session: Session, workshop: Workshop) -> None:

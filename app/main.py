@@ -7,7 +7,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,7 +35,7 @@ from app.renders import RenderPool
 from app.security import CsrfGuard, RateLimiter, SecurityHeaders, SocketCounts
 from app.services import group_grid
 from app.services.project_import import Jobs
-from app.versions import Memo, Versions
+from app.versions import Memo, Versions, few
 from app.web import make_templates
 
 log = logging.getLogger(__name__)
@@ -85,13 +85,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker.on_resync(hub.notify_all)
         broker.subscribe_revokes(hub.revoke_link)
 
-        def publish(code: str, votes_only: bool = False) -> None:
+        def publish(code: str, votes_only: bool = False, projects: Collection[int] | None = None) -> None:
             """Every change of this process: its version first (the next request must not get what
             was kept from before), then every process's hub. A group's change is its event's
-            too (the event's screen shows every group); each hub coalesces the notices per code."""
+            too (the event's screen shows every group); each hub coalesces the notices per code.
+            `projects`: the projects the change touched, if it knows (their rows are read again,
+            not all: app/versions.py); too many travel as a change of anything."""
+            named = few(projects)
             for changed in group_grid.changed_codes(code):
-                versions.changed(changed, votes_only)
-                broker.publish(changed, votes_only)
+                versions.changed(changed, votes_only, named)
+                broker.publish(changed, votes_only, named)
 
         renders = RenderPool(settings, versions)
         renders.install_signal_handlers()

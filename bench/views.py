@@ -77,9 +77,8 @@ def build(session: Session, projects: int, participants: int, seed: int) -> Any:
     from app.services import participants as people, rounds, workshops
     from app.services import projects as project_service
     from app.services.access import Actor, Role
-    from app.services.ceilings import Ceilings
 
-    ceilings = Ceilings(participants=participants + 10, projects=projects + 10, typed_agencies=1000, rounds=10)
+    ceilings = ceilings_for(projects, participants)
     facilitator = Actor(Role.facilitator)
     workshop, _key, _screen = workshops.create_workshop(session, workshop_in=WorkshopCreate(
         title="สัมมนาแผนปฏิบัติราชการ (bench)", dots_per_participant=5, max_dots_per_project=3))
@@ -112,11 +111,19 @@ def build(session: Session, projects: int, participants: int, seed: int) -> Any:
     return workshop
 
 
-def _changes(engine: Any, code: str) -> tuple[Callable[[], None], Callable[[], None]]:
-    """Two changes to make between draws, each written and committed as the server would: one
-    participant's last dot taken back and given again (a vote), and a project's title edited."""
+def ceilings_for(projects: int, participants: int) -> Any:
+    """Room for the workshop, and for the projects proposed between draws."""
+    from app.services.ceilings import Ceilings
+
+    return Ceilings(participants=participants + 10, projects=projects + 100, typed_agencies=1000, rounds=10)
+
+
+def _changes(engine: Any, code: str, ceilings: Any) -> tuple[Callable[[], None], Callable[[], int], Callable[[], int]]:
+    """Three changes to make between draws, each written and committed as the server would: one
+    participant's last dot taken back and given again (a vote), a project's title edited, and a
+    project proposed (by the facilitator: in voting too). The last two answer the project's id."""
     from app.models import Vote
-    from app.models.project import ProjectUpdate
+    from app.models.project import ProjectCreate, ProjectUpdate
     from app.services import projects, voting, workshops
     from app.services.access import Actor, Role
     from sqlmodel import col, select
@@ -126,6 +133,7 @@ def _changes(engine: Any, code: str) -> tuple[Callable[[], None], Callable[[], N
         assert vote is not None
         participant_id, project_id = vote.participant_id, vote.project_id
         edited_id = session.exec(select(Vote.project_id).order_by(col(Vote.dots).desc())).first()
+        assert edited_id is not None
     turn, edits = [1], [0]  # the dot: taken back (0), given again (1), ...
 
     def vote_a_dot() -> None:
@@ -135,14 +143,27 @@ def _changes(engine: Any, code: str) -> tuple[Callable[[], None], Callable[[], N
             voting.set_dots(session, workshop=shop, participant=people_get(session, participant_id),
                             project_id=project_id, dots=turn[0] % 2)
 
-    def edit_a_title() -> None:
+    def edit_a_title() -> int:
         edits[0] += 1
         with Session(engine, expire_on_commit=False) as session:
             shop = workshops.get_workshop(session, code=code)
             projects.update_project(session, workshop=shop, actor=Actor(Role.facilitator), project_id=edited_id,
                                     project_in=ProjectUpdate(title=f"โครงการที่แก้ชื่อแล้ว ครั้งที่ {edits[0]}"))
+        return edited_id
 
-    return vote_a_dot, edit_a_title
+    def propose_a_project() -> int:
+        edits[0] += 1
+        with Session(engine, expire_on_commit=False) as session:
+            shop = workshops.get_workshop(session, code=code)
+            strategy_id = workshops.list_strategies(session, workshop=shop)[0].id
+            project, _created = projects.create_project(session, workshop=shop, actor=Actor(Role.facilitator),
+                                                        project_in=ProjectCreate(
+                                                            title=f"โครงการเสนอใหม่ระหว่างลงคะแนน ที่ {edits[0]}",
+                                                            strategy_ids=[strategy_id]),
+                                                        ceilings=ceilings)
+        return project.id
+
+    return vote_a_dot, edit_a_title, propose_a_project
 
 
 def people_get(session: Session, participant_id: int) -> Any:
@@ -160,13 +181,12 @@ def _settings(**values: Any) -> Any:
 def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: bool = True) -> dict[str, Any]:
     from app import db
     from app.config import Settings
-    from app.live.renderer import TEMPLATE
+    from app.live.renderer import LiveRenderer
     from app.render_worker import DRAWERS
     from app.routes.phone import phone_context
     from app.services import workshops
     from app.services.access import Actor, Role
     from app.services.participants import list_participants
-    from app.services.views import view_context
     from app.versions import Memo, Versions
     from app.web import make_templates, render_text
 
@@ -185,26 +205,29 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
                 code = workshop.code
 
             # The hub keeps each workshop's project list until its projects change (app/versions.py):
-            # a vote, announced as one, keeps it; an edit does not. Each draw below follows a real
-            # change written to the database (not timed), announced as the server would.
+            # a vote, announced as one, keeps it; an edit or a new proposal, announced with its
+            # project, has that project's row read again. Each draw below follows a real change
+            # written to the database (not timed), announced as the server would.
             versions = Versions()
             kept = Memo(versions, size=64, projects_only=True)
-            vote_a_dot, edit_a_title = _changes(engine, code)
+            vote_a_dot, edit_a_title, propose_a_project = _changes(engine, code, ceilings_for(projects, participants))
 
             def after_vote() -> None:
                 vote_a_dot()
                 versions.changed(code, votes_only=True)
 
-            def after_edit() -> None:
-                kept.settle(timeout=600)  # the last edit's hints recomputed in the background (not timed)
-                edit_a_title()
-                versions.changed(code)
+            def after(change: Callable[[], int]) -> Callable[[], None]:
+                def change_then_announce() -> None:
+                    kept.settle(timeout=600)  # the last change's hints recomputed in the background (not timed)
+                    versions.changed(code, projects=[change()])
+                return change_then_announce
+
+            after_edit = after(edit_a_title)
+
+            hub = LiveRenderer(engine, templates, kept)
 
             def live(view: str) -> str:  # what the hub does after a change: a new session, a new ranking
-                with Session(engine, expire_on_commit=False) as session:
-                    shop = workshops.get_workshop(session, code=code)
-                    return render_text(templates, TEMPLATE[view], "th",
-                                       **view_context(session, workshop=shop, view=view, lang="th", kept=kept))
+                return hub(code, view, "th") or ""
 
             for view in ("phone", "screen", "facilitator"):
                 live(view)  # warm: templates compiled
@@ -214,6 +237,9 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
             for view in ("phone", "screen", "facilitator"):
                 ms, html = timed(lambda v=view: live(v), 3, before=after_edit)
                 _record(result, f"{view} (after an edit)", ms, html)
+            for view in ("phone", "screen", "facilitator"):
+                ms, html = timed(lambda v=view: live(v), 3, before=after(propose_a_project))
+                _record(result, f"{view} (after a new proposal)", ms, html)
 
             # The console's duplicate hints after an edit: recomputed in a thread of their own while
             # the views are drawn with the previous ones (app/services/duplicates.py, live_hints).
@@ -227,13 +253,8 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
                 f" (CPU {result['hints_background_cpu_ms']:.0f} ms)")
 
             def all_live() -> str:  # one change as the hub draws it: one session, one ranking, every view
-                with Session(engine, expire_on_commit=False) as session:
-                    shop = workshops.get_workshop(session, code=code)
-                    shared: dict[Any, Any] = {}
-                    return "".join(render_text(templates, TEMPLATE[view], "th",
-                                               **view_context(session, workshop=shop, view=view, lang="th",
-                                                              memo=shared, kept=kept))
-                                   for view in ("phone", "screen", "facilitator"))
+                drawn = hub.render_many(code, [(code, view, "th") for view in ("phone", "screen", "facilitator")])
+                return "".join(html or "" for html in drawn.values())
 
             ms, html = timed(all_live, repeat, before=after_vote)
             _record(result, "all three (live, one change)", ms, html)

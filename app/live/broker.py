@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,12 +22,33 @@ CHANNEL = "ruamkit:changes"
 # never holds a colon): every process closes the consoles that link opened (app/live/hub.py).
 REVOKE = "revoke-link:"
 
-# A listener gets the workshop's code and whether the change was only votes or scores (the ballot
-# box's): kept project lists stay valid then (app/versions.py). Notices say so with a suffix.
-Listener = Callable[[str, bool], None]
+# A listener gets the workshop's code, whether the change was only votes or scores (the ballot
+# box's: kept project lists stay valid then) and the projects it changed if it names them (only
+# their rows are read again: app/versions.py). Notices say so after the code: "ABCDEF votes",
+# "ABCDEF projects 12,57", or nothing (anything may have changed).
+Listener = Callable[[str, bool, frozenset[int] | None], None]
 VOTES = " votes"
+PROJECTS = " projects "
 Resync = Callable[[], None]
 RevokeListener = Callable[[int], None]
+
+
+def notice(code: str, votes_only: bool = False, projects: Collection[int] | None = None) -> str:
+    """A change as it travels (Redis carries text)."""
+    if votes_only:
+        return code + VOTES
+    return code if projects is None else code + PROJECTS + ",".join(str(int(p)) for p in sorted(projects))
+
+
+def read_notice(text: str) -> tuple[str, bool, frozenset[int] | None]:
+    """(code, votes only, projects named) of a notice; one not understood is a change of anything."""
+    if text.endswith(VOTES):
+        return text.removesuffix(VOTES), True, None
+    code, named, ids = text.partition(PROJECTS)
+    if not named:
+        return text, False, None
+    listed = ids.split(",") if ids else []
+    return code, False, frozenset(int(p) for p in listed) if all(p.isdigit() for p in listed) else None
 
 
 class LocalBroker:
@@ -49,23 +70,24 @@ class LocalBroker:
         whatever was drawn from any workshop must be drawn again from the database."""
         self._resyncs.append(callback)
 
-    def publish(self, code: str, votes_only: bool = False) -> None:
-        self._deliver(code + VOTES if votes_only else code)
+    def publish(self, code: str, votes_only: bool = False, projects: Collection[int] | None = None) -> None:
+        self._deliver(notice(code, votes_only, projects))
 
     def publish_revoke(self, link_id: int) -> None:
         """A link was revoked: every process closes the sockets it opened."""
         self.publish(f"{REVOKE}{int(link_id)}")
 
-    def _deliver(self, notice: str) -> None:
+    def _deliver(self, text: str) -> None:
         """A notice to this process's listeners: a revoked link, or a workshop's change."""
-        if notice.startswith(REVOKE):
-            text = notice.removeprefix(REVOKE)
+        if text.startswith(REVOKE):
+            text = text.removeprefix(REVOKE)
             if text.isdigit():
                 for revoke_listener in self._revoke_listeners:
                     revoke_listener(int(text))
             return
+        code, votes_only, projects = read_notice(text)
         for listener in self._listeners:
-            listener(notice.removesuffix(VOTES), notice.endswith(VOTES))
+            listener(code, votes_only, projects)
 
     async def start(self) -> None:
         return None
@@ -127,23 +149,24 @@ class RedisBroker(LocalBroker):
         for code in missed:  # the other processes' views of these changed while they could not hear it
             self.publish(code)
 
-    def publish(self, code: str, votes_only: bool = False) -> None:
+    def publish(self, code: str, votes_only: bool = False, projects: Collection[int] | None = None) -> None:
+        text = notice(code, votes_only, projects)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # a request thread, a script: send it now
-            self._publish_now(code, votes_only)
+            self._publish_now(code, text)
         else:  # on the event loop (the ballot box on SQLite): never wait on the network there
-            loop.run_in_executor(None, self._publish_now, code, votes_only)
+            loop.run_in_executor(None, self._publish_now, code, text)
 
-    def _publish_now(self, code: str, votes_only: bool = False) -> None:
+    def _publish_now(self, code: str, text: str) -> None:
         try:
-            self._sync.publish(CHANNEL, code + VOTES if votes_only else code)
+            self._sync.publish(CHANNEL, text)
         except Exception as exc:  # noqa: BLE001  (any failure: the change is committed all the same)
             # Keep this process's own screens right at least; the others hear of it when Redis is back.
             with self._state_lock:
                 self._missed.add(code)
             self._went_away(exc)
-            self._deliver(code + VOTES if votes_only else code)
+            self._deliver(text)
             return
         if not self.reachable:
             self._came_back()

@@ -207,7 +207,8 @@ class Hub:
 
     # --- change notices (called from any thread) ---
 
-    def notify(self, code: str, votes_only: bool = False) -> None:
+    def notify(self, code: str, votes_only: bool = False, projects: frozenset[int] | None = None) -> None:
+        """The broker's listener: every view of this workshop is redrawn, whatever changed."""
         if self._loop is None or self._loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # loop shutting down

@@ -3,6 +3,7 @@ each view's builder gives (app/services/views.py)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
@@ -46,15 +47,18 @@ class LiveRenderer:
                 return dict.fromkeys(keys)
             memo: dict[Any, Any] = {}
             drawn: dict[tuple[str, str, str], str | None] = {}
-            for key in keys:
-                # "facilitator:moderator": the console as that role may use it (app/routes/live.py).
-                view, _, role = key[1].partition(":")
-                actor = Actor(Role(role)) if role else None
-                drawn[key] = render_text(self.templates, TEMPLATE[view], key[2],
-                                         **view_context(session, workshop=workshop, view=view, lang=key[2],
-                                                        base=self.base_by_code.get(code, ""), memo=memo,
-                                                        kept=self.kept, grid_kept=self.grid_kept,
-                                                        actor=actor))
+            # Work a view asks for in the background (a big workshop's duplicate hints) starts
+            # once every view is drawn: sooner, it would share the interpreter with the drawing.
+            with self.kept.holding_refreshes() if self.kept is not None else contextlib.nullcontext():
+                for key in keys:
+                    # "facilitator:moderator": the console as that role may use it (app/routes/live.py).
+                    view, _, role = key[1].partition(":")
+                    actor = Actor(Role(role)) if role else None
+                    drawn[key] = render_text(self.templates, TEMPLATE[view], key[2],
+                                             **view_context(session, workshop=workshop, view=view, lang=key[2],
+                                                            base=self.base_by_code.get(code, ""), memo=memo,
+                                                            kept=self.kept, grid_kept=self.grid_kept,
+                                                            actor=actor))
             return drawn
 
 

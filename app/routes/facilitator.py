@@ -186,7 +186,7 @@ def save_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
                        values=dict(form), status_code=422, actor=facilitator)
     projects.update_project(session, workshop=workshop, actor=facilitator, project_id=project_id,
                             project_in=project_in)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return _editor(request, session, workshop, lang, project_id, message="saved", actor=facilitator)
 
 
@@ -194,7 +194,7 @@ def save_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
 def hide_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
                  facilitator: FacilitatorPage) -> Response:
     projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return _editor(request, session, workshop, language(request, workshop), project_id, message="hidden",
                    actor=facilitator)
 
@@ -203,7 +203,7 @@ def hide_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
 def restore_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
                     facilitator: FacilitatorPage) -> Response:
     projects.restore_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return _editor(request, session, workshop, language(request, workshop), project_id, message="restored",
                    actor=facilitator)
 
@@ -217,7 +217,7 @@ def merge_project(request: Request, project_id: int, workshop: WorkshopDep, sess
         raise Invalid("Choose the project to merge into.") from None
     target = projects.merge_projects(session, workshop=workshop, actor=facilitator, project_id=project_id,
                                      into_id=into)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id, target.id])
     return _editor(request, session, workshop, language(request, workshop), target.id, message="merged",
                    actor=facilitator)
 
@@ -330,7 +330,7 @@ def toggle_premoderation(request: Request, workshop: WorkshopDep, session: Sessi
 def approve_project(request: Request, project_id: int, workshop: WorkshopDep, session: SessionDep,
                     form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     projects.approve_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     lang = language(request, workshop)
     if form.get("back") == "editor":
         return _editor(request, session, workshop, lang, project_id, message="approved", actor=facilitator)
@@ -342,7 +342,7 @@ def reject_project(request: Request, project_id: int, workshop: WorkshopDep, ses
                    facilitator: FacilitatorPage) -> Response:
     """Reject a proposal from the queue: it is hidden (and can be shown again)."""
     projects.hide_project(session, workshop=workshop, actor=facilitator, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
@@ -351,7 +351,7 @@ def approve_edit(request: Request, project_id: int, workshop: WorkshopDep, sessi
                  facilitator: FacilitatorPage) -> Response:
     """Approve a proposer's change to a shown proposal: the new text replaces the old everywhere."""
     projects.approve_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
@@ -360,7 +360,7 @@ def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, sessio
                 facilitator: FacilitatorPage) -> Response:
     """Reject a proposer's change: the proposal keeps the text shown now."""
     projects.reject_edit(session, workshop=workshop, actor=facilitator, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 
 
@@ -379,7 +379,7 @@ def pin_project(request: Request, project_id: int, workshop: WorkshopDep, sessio
                 form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     pinned = form.get("pinned") == "on"
     projects.set_pinned(session, workshop=workshop, actor=facilitator, project_id=project_id, pinned=pinned)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     lang = language(request, workshop)
     if form.get("back") == "editor":
         return _editor(request, session, workshop, lang, project_id, message="pinned" if pinned else "unpinned",

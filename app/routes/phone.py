@@ -163,13 +163,13 @@ def join_from_phone(request: Request, workshop: WorkshopDep, session: SessionDep
     except Conflict as exc:  # full, or too many typed agencies: the form again, with what was typed
         return _join_page(request, session, workshop, lang, status_code=409, values=dict(form),
                           errors={"form": i18n.translate_error(exc.template, exc.params, lang)})
-    notify(request, place.code)
+    notify(request, place.code, projects=())  # a join changes no project (the kept list stays)
     response = RedirectResponse(f"/w/{place.code}", status_code=303)
     set_key_cookie(request, response, role="participant", code=place.code, key=token)
     if place.parent_id is not None:
         # The same phone votes in the plenary at the event's code: its token is known there too.
         event = groups.event_of(session, place)
-        notify(request, event.code)
+        notify(request, event.code, projects=())
         set_key_cookie(request, response, role="participant", code=event.code, key=token)
     return with_device_cookie(request, response)
 
@@ -206,7 +206,7 @@ def propose_from_phone(request: Request, workshop: WorkshopDep, session: Session
                     selected=_selected(form), errors={"form": i18n.translate_error(exc.template, exc.params, lang)},
                     request_id=form.get("client_request_id") or uuid.uuid4().hex, **common)
     if created:
-        notify(request, workshop.code)
+        notify(request, workshop.code, projects=[project.id])
     return page(request, "partials/_propose_form.html", lang, values={}, selected={}, errors={},
                 sent=project, request_id=uuid.uuid4().hex, **common)
 
@@ -273,6 +273,6 @@ def save_my_proposal(request: Request, project_id: int, workshop: WorkshopDep, s
                                                        for k, ids in _selected(form).items()})
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
                                       project_in=project_in)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project.id])
     context = phone_context(session, memo, workshop, actor, lang)
     return no_store(page(request, "partials/_my_proposal_saved.html", lang, saved=project, **context))

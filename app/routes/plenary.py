@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.deps import FacilitatorPage, SessionDep, WorkshopDep, api_door, notify
 from app.errors import Invalid
 from app.forms import FormDep
-from app.models import Workshop
+from app.models import Project, Workshop
 from app.pages import language
 from app.services.views import view_context
 from app.web import page
@@ -26,9 +26,9 @@ router = APIRouter(tags=["groups"])
 API = "/api/v1/workshops/{code}"
 
 
-def _tell(request: Request, event: Workshop, promoted: list[object]) -> None:
-    if promoted:
-        notify(request, event.code)
+def _tell(request: Request, event: Workshop, promoted: list[Project]) -> None:
+    if promoted:  # the plenary projects made (or already there): only theirs are read again
+        notify(request, event.code, projects=[p.id for p in promoted])
 
 
 @router.post(f"{API}/plenary", status_code=status.HTTP_201_CREATED, response_model=PromotedPublic)

@@ -36,7 +36,7 @@ def create_project(request: Request, response: Response, project_in: ProjectCrea
     project, created = projects.create_project(session, workshop=workshop, actor=actor, project_in=project_in,
                                                ceilings=ceilings)
     if created:
-        notify(request, workshop.code)
+        notify(request, workshop.code, projects=[project.id])
     else:
         response.status_code = status.HTTP_200_OK
     return projects.public(session, project)
@@ -50,7 +50,7 @@ def update_project(request: Request, project_id: int, project_in: ProjectUpdate,
     the answer shows the text still shown."""
     project = projects.update_project(session, workshop=workshop, actor=actor, project_id=project_id,
                                       project_in=project_in)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project.id])
     return projects.public(session, project)
 
 
@@ -60,7 +60,7 @@ def merge_project(request: Request, project_id: int, merge_in: MergeIn, workshop
     """Merge this project into another (facilitator); answers with the surviving project."""
     target = projects.merge_projects(session, workshop=workshop, actor=actor, project_id=project_id,
                                      into_id=merge_in.into)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id, target.id])
     return projects.public(session, target)
 
 
@@ -69,7 +69,7 @@ def hide_project(request: Request, project_id: int, workshop: WorkshopDep, sessi
                  actor: Annotated[Actor, api_door(Action.hide_project)]) -> Response:
     """Hide a project (facilitator): kept for the export, its dots returned to their owners."""
     projects.hide_project(session, workshop=workshop, actor=actor, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project_id])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -78,7 +78,7 @@ def restore_project(request: Request, project_id: int, workshop: WorkshopDep, se
                     actor: Annotated[Actor, api_door(Action.restore_project)]) -> ProjectPublic:
     """Show a hidden project again (facilitator)."""
     project = projects.restore_project(session, workshop=workshop, actor=actor, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project.id])
     return projects.public(session, project)
 
 
@@ -88,7 +88,7 @@ def approve_project(request: Request, project_id: int, workshop: WorkshopDep, se
     """Approve a proposal waiting for moderation, or its proposer's change waiting under
     pre-moderation: it shows on the screen and phones (facilitator)."""
     project = projects.approve_project(session, workshop=workshop, actor=actor, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project.id])
     return projects.public(session, project)
 
 
@@ -98,7 +98,7 @@ def reject_edit(request: Request, project_id: int, workshop: WorkshopDep, sessio
     """Reject the proposer's change waiting for approval (facilitator): the shown text stays.
     (Approving it is /approve.)"""
     project = projects.reject_edit(session, workshop=workshop, actor=actor, project_id=project_id)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project.id])
     return projects.public(session, project)
 
 
@@ -108,5 +108,5 @@ def pin_project(request: Request, project_id: int, pin_in: PinIn, workshop: Work
     """Pin a project to the top of the phones' lists and the screen's wall, or unpin it (facilitator)."""
     project = projects.set_pinned(session, workshop=workshop, actor=actor, project_id=project_id,
                                    pinned=pin_in.pinned)
-    notify(request, workshop.code)
+    notify(request, workshop.code, projects=[project.id])
     return projects.public(session, project)

@@ -171,7 +171,7 @@ def join_workshop(request: Request, join_in: ParticipantJoin, workshop: Workshop
     limit_join(request, session, workshop)
     place = groups.joining(session, workshop=workshop, group_id=join_in.group_id)
     participant, token = participants.join(session, workshop=place, join_in=join_in, ceilings=ceilings)
-    notify(request, place.code)
+    notify(request, place.code, projects=())  # a join changes no project (the kept list stays)
     if place.parent_id is not None:  # the event's console counts its groups' participants
-        notify(request, groups.event_of(session, place).code)
+        notify(request, groups.event_of(session, place).code, projects=())
     return ParticipantJoined(participant_id=participant.id, participant_token=token)

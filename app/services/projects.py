@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
+import copy
+import dataclasses
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-import dataclasses
+from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
 from typing import Any, TypeVar, overload
 
 from sqlalchemy import delete, false, func, or_, true, update
@@ -45,7 +48,8 @@ class Tags:
 
     def __init__(self, session: Session, project_ids: Iterable[int] = (), *, workshop: Workshop | None = None) -> None:
         """The tags of these projects, or (a workshop) of all its projects: then selected by a
-        join, not a list of thousands of ids for the database to parse."""
+        join, not a list of thousands of ids for the database to parse; or (both) of those of
+        these projects that the workshop holds."""
         ids = list(project_ids)
         self.strategies: dict[int, list[int]] = defaultdict(list)
         self.reform_areas: dict[int, list[int]] = defaultdict(list)
@@ -55,10 +59,10 @@ class Tags:
         # links, and building an object for each was most of the time of its ranking.
         strategy_links = select(ProjectStrategy.project_id, ProjectStrategy.strategy_id)
         area_links = select(ProjectReformArea.project_id, ProjectReformArea.reform_area_id)
-        if workshop is None:
+        if ids:
             strategy_links = strategy_links.where(col(ProjectStrategy.project_id).in_(ids))
             area_links = area_links.where(col(ProjectReformArea.project_id).in_(ids))
-        else:
+        if workshop is not None:
             strategy_links = strategy_links.join(Project, col(Project.id) == ProjectStrategy.project_id).where(
                 Project.workshop_id == workshop.id)
             area_links = area_links.join(Project, col(Project.id) == ProjectReformArea.project_id).where(
@@ -70,6 +74,16 @@ class Tags:
         for project_id, reform_area_id in connection.execute(
                 area_links.order_by(col(ProjectReformArea.reform_area_id))).all():
             self.reform_areas[project_id].append(reform_area_id)
+
+    def patched(self, changed: Collection[int], fresh: Tags) -> Tags:
+        """These tags with the changed projects' replaced by `fresh` (theirs read again); this
+        object is left as it is (a redraw may be reading it)."""
+        out = copy.copy(self)
+        out.strategies = defaultdict(list, {p: ids for p, ids in self.strategies.items() if p not in changed})
+        out.reform_areas = defaultdict(list, {p: ids for p, ids in self.reform_areas.items() if p not in changed})
+        out.strategies.update(fresh.strategies)
+        out.reform_areas.update(fresh.reform_areas)
+        return out
 
 
 def to_public(project: Project, tags: Tags, group_id: int | None = None) -> ProjectPublic:
@@ -111,11 +125,23 @@ def list_rows(session: Session, *, workshop: Workshop, include_removed: bool = F
 def visible_rows(session: Session, *, workshop: Workshop,
                  kept: Memo | None = None) -> tuple[list[ProjectRow], Tags]:
     """The visible projects (`list_rows`) and their tags; with `kept` (a projects-only Memo),
-    read once until the projects change: a vote does not change them."""
+    read once until the projects change: a vote does not change them, and a change that names
+    its projects (an edit, a new proposal, a hide...) reads only theirs again."""
     def read() -> tuple[list[ProjectRow], Tags]:
         return list_rows(session, workshop=workshop), Tags(session, workshop=workshop)
 
-    return read() if kept is None else kept.get(workshop.code, ("visible projects", workshop.id), read)
+    def patch(before: tuple[list[ProjectRow], Tags], changed: frozenset[int]) -> tuple[list[ProjectRow], Tags]:
+        if not changed:
+            return before
+        rows, tags = before
+        fresh = _rows(session, _listed(_row_select(), workshop, False, False, None)
+                      .where(col(Project.id).in_(sorted(changed))))
+        patched = [row for row in rows if row.id not in changed]  # a new list: `rows` may be read meanwhile
+        for row in fresh:  # back in place (hidden, merged away or deleted ones stay out)
+            bisect.insort(patched, row, key=_proposal_order)
+        return patched, tags.patched(changed, Tags(session, changed, workshop=workshop))
+
+    return read() if kept is None else kept.get(workshop.code, ("visible projects", workshop.id), read, patch)
 
 
 def list_removed_rows(session: Session, *, workshop: Workshop) -> list[ProjectRow]:
@@ -131,8 +157,14 @@ def _row_select() -> Any:
 
 def _rows(session: Session, query: Any) -> list[ProjectRow]:
     # Core, on the session's connection (same transaction): no ORM loading step for each row.
+    # In proposal order (as _proposal_order sorts them).
     result = session.connection().execute(query.order_by(col(Project.created_at), col(Project.id)))
     return [ProjectRow(*row) for row in result.all()]  # all(): one fetch, not one call per row
+
+
+def _proposal_order(row: ProjectRow) -> tuple[datetime, int]:
+    """Where a row goes in a list read by _rows (the same order, for one put back in place)."""
+    return row.created_at, row.id
 
 
 Q = TypeVar("Q", bound=Any)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -49,17 +50,45 @@ def phone_version(workshop: Workshop, outcome: results.Outcome, kept: Memo | Non
     if not shared_list:  # a phone's own order (while proposing, its list is reordered in place: app.js)
         parts.append(f"shuffle {workshop.shuffle_projects}")
 
-        def listed() -> str:  # the projects' part: the same until they change (kept across votes)
-            return _digest(_listed(s) for s in sorted(outcome.standings, key=lambda s: s.project.id))
+        def listed() -> ListDigest:  # the projects' part: the same until they change (kept across votes)
+            return ListDigest.of(outcome.standings)
+
+        def patch(before: ListDigest, changed: frozenset[int]) -> ListDigest:
+            return before.patched(outcome.standings, changed)
 
         round_id = outcome.round.id if outcome.round is not None else None
-        parts.append(listed() if kept is None else kept.get(workshop.code, ("phone list", round_id), listed))
+        digest = listed() if kept is None else kept.get(workshop.code, ("phone list", round_id), listed, patch)
+        parts.append(f"{digest.total:032x}")
     return _digest(parts)
 
 
-def _listed(s: results.Standing) -> str:
+@dataclass(frozen=True)
+class ListDigest:
+    """What the phones' list shows, as one number: the sum of a hash of each project's line
+    (what a phone shows of it), so that a change naming its projects swaps only their lines'."""
+
+    total: int
+    by_project: dict[int, int]
+
+    @classmethod
+    def of(cls, standings: Iterable[results.Standing]) -> ListDigest:
+        return cls._summed({s.project.id: _line_hash(s) for s in standings})
+
+    def patched(self, standings: Iterable[results.Standing], changed: frozenset[int]) -> ListDigest:
+        """The digest of `standings`, where only the `changed` projects differ from this one's."""
+        by_project = {p: h for p, h in self.by_project.items() if p not in changed}
+        by_project.update((s.project.id, _line_hash(s)) for s in standings if s.project.id in changed)
+        return self._summed(by_project)
+
+    @classmethod
+    def _summed(cls, by_project: dict[int, int]) -> ListDigest:
+        return cls(sum(by_project.values()) % 2**128, by_project)
+
+
+def _line_hash(s: results.Standing) -> int:
     p = s.project
-    return f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}|{p.pinned}"
+    line = f"{p.id}|{p.title}|{p.description}|{p.agency}|{s.strategy_ids}|{s.reform_area_ids}|{p.pinned}"
+    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest())
 
 
 def _digest(lines: Iterable[str]) -> str:

@@ -143,7 +143,7 @@ def test_the_broker_carries_revokes_apart_from_changes() -> None:
     broker = LocalBroker()
     changes: list[str] = []
     revokes: list[int] = []
-    broker.subscribe(lambda code, votes_only: changes.append(code))
+    broker.subscribe(lambda code, votes_only, projects: changes.append(code))
     broker.subscribe_revokes(revokes.append)
     broker.publish("MDES26")
     broker.publish_revoke(7)

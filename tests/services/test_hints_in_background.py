@@ -6,6 +6,7 @@ is done the views are redrawn and show exactly what a full recomputation gives."
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -123,3 +124,20 @@ def test_background_work_that_fails_asks_for_no_redraw_and_can_be_tried_again() 
     kept.refresh("ABC", "hints", lambda: ["new"], version=kept.version("ABC"))
     kept.settle()
     assert redraws == ["ABC"] and kept.peek("ABC", "hints") == (True, ["new"])
+
+
+def test_the_work_a_redraw_asks_for_starts_once_its_views_are_drawn() -> None:
+    """Threads share one interpreter lock: hints computed while the views are still being drawn
+    would slow the redraw that the room waits for."""
+    memo = Memo(Versions(), projects_only=True)
+    started = threading.Event()
+
+    def hints() -> str:
+        started.set()
+        return "the new hints"
+
+    with memo.holding_refreshes():  # as the hub's renderer draws a workshop's views
+        memo.refresh("ABC", "duplicate hints", hints, version=0)
+        assert not started.wait(0.2)
+    memo.settle()
+    assert started.is_set() and memo.peek("ABC", "duplicate hints") == (True, "the new hints")
