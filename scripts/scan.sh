@@ -3,7 +3,7 @@
 # API with the facilitator's and a participant's keys) and sqlmap (the join form, the proposal
 # form, the search, the API's JSON bodies). Only 127.0.0.1, every tool bounded in time.
 #
-#   bash scripts/scan.sh            # about 15 minutes; reports in scan-reports/
+#   bash scripts/scan.sh            # about 25 minutes; reports in scan-reports/
 #   SCAN_WAPITI_SECONDS=120 SCAN_SQLMAP_SECONDS=30 bash scripts/scan.sh   # a quick pass
 #
 # The scanners live in their own venv (.scan-venv), never among the app's dependencies.
@@ -16,8 +16,8 @@ cd "$ROOT"
 APP_PY="$ROOT/.venv/bin/python"
 SCAN_VENV="${SCAN_VENV:-$ROOT/.scan-venv}"
 REPORTS="$ROOT/scan-reports"
-WAPITI_SECONDS="${SCAN_WAPITI_SECONDS:-480}"       # the whole wapiti run (crawl and attacks)
-WAPITI_MODULE_SECONDS="${SCAN_WAPITI_MODULE_SECONDS:-60}"  # each attack module
+WAPITI_SECONDS="${SCAN_WAPITI_SECONDS:-900}"       # the whole wapiti run (crawl and attacks)
+WAPITI_MODULE_SECONDS="${SCAN_WAPITI_MODULE_SECONDS:-150}"  # each attack module
 SQLMAP_SECONDS="${SCAN_SQLMAP_SECONDS:-90}"        # each sqlmap target
 WAPITI_VERSION=3.2.3
 SQLMAP_VERSION=1.10.10
@@ -81,11 +81,11 @@ def call(method, path, body=None, key=None, form=False):
 out = {}
 for name, phase in (("A", "propose"), ("B", "vote")):
     made = call("POST", "/api/v1/workshops", {"title": f"Scan workshop {name}", "language": "en",
-                                                "agencies": ["Department of Highways", "Royal Irrigation"]})
+                                                "agencies": ["Highways", "Irrigation"]})
     code, fkey = made["code"], made["facilitator_key"]
     call("PUT", f"/api/v1/workshops/{code}/phase", {"phase": "propose"}, fkey)
     joined = call("POST", f"/api/v1/workshops/{code}/participants", {"name": "Api Person"})
-    call("POST", f"/w/{code}/join", {"name": "Phone Person", "agency": "Department of Highways"}, form=True)
+    call("POST", f"/w/{code}/join", {"name": "Phone Person", "agency": "Highways"}, form=True)
     strategy = call("GET", f"/api/v1/workshops/{code}")["strategies"][0]["id"]
     projects = [call("POST", f"/api/v1/workshops/{code}/projects",
                      {"title": title, "description": "Scan fixture", "strategy_ids": [strategy],
@@ -105,10 +105,25 @@ source "$WORK/keys.sh"
 echo "== workshops $CODE_A (propose) and $CODE_B (vote)"
 
 # The API's description with the workshop's code and a real project id filled in as defaults,
-# so wapiti's requests reach a workshop instead of stopping at 404.
+# so wapiti's requests reach a workshop instead of stopping at 404; optional fields typed as
+# what they are (wapiti fills "X or null" with {}, which tests nothing); and the pages' own
+# forms, which htmx posts (hx-post) and wapiti's crawler, running no script, would not see.
 curl -fs "$BASE/openapi.json" | "$APP_PY" -c '
 import json, sys
-spec, code, project = json.load(sys.stdin), sys.argv[1], int(sys.argv[2])
+spec, code, project, strategy = json.load(sys.stdin), sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+def plain(schema):
+    """{"anyOf": [X, {"type": "null"}]} as X, all the way down."""
+    if isinstance(schema, list):
+        return [plain(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    if len(options) == 1 and len(schema["anyOf"]) == 2:
+        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **options[0]}
+    return {k: plain(v) for k, v in schema.items()}
+
+spec = plain(spec)
 for operations in spec["paths"].values():
     for operation in operations.values():
         for parameter in operation.get("parameters", []):
@@ -116,7 +131,27 @@ for operations in spec["paths"].values():
                 parameter["schema"]["default"] = code
             elif parameter["name"] in ("project_id", "into"):
                 parameter["schema"]["default"] = project
-json.dump(spec, sys.stdout)' "$CODE_A" "$PROJECT_A" >"$WORK/openapi.json"
+
+def form(**fields):
+    schema = {"type": "object", "properties": {
+        name: {"type": "integer" if isinstance(value, int) else "string", "default": value}
+        for name, value in fields.items()}}
+    return {"post": {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": schema}}},
+                     "responses": {"200": {"description": "the page"}}}}
+
+page = f"/w/{code}"
+spec["paths"].update({
+    f"{page}/join": form(name="ScanPerson", agency="Highways"),
+    f"{page}/proposals": form(title="Bridge-Moo-5", description="Two-lanes", agency="Highways",
+                              strategy_ids=strategy, client_request_id="scan-form"),
+    f"{page}/facilitate/projects/{project}": form(title="Road-repair-Moo-3", description="Resurface",
+                                                  agency="Highways", strategy_ids=strategy),
+    f"{page}/facilitate/settings": form(title="Scan-workshop-A", description="Scan", dots_per_participant=5,
+                                        max_dots_per_project=3),
+    f"{page}/facilitate/links": form(name="Co-facilitator", role="co_facilitator"),
+    f"{page}/facilitate/timer": form(action="start", minutes=5),
+})
+json.dump(spec, sys.stdout)' "$CODE_A" "$PROJECT_A" "$STRATEGY_A" >"$WORK/openapi.json"
 
 # ---- wapiti: crawl from the console and the phone page, plus every API route; the facilitator's
 # key as bearer and cookie, the participant's cookie beside it. Routes that would end the
@@ -154,16 +189,16 @@ run_sqlmap() {  # name, then sqlmap arguments
   set -e
 }
 PHONE_A="rk_p_$CODE_A=$COOKIE_A"
-run_sqlmap join-form -u "$BASE/w/$CODE_A/join" --data "name=Scan%20Person&agency=Department%20of%20Highways"
+run_sqlmap join-form -u "$BASE/w/$CODE_A/join" --data "name=Scan%20Person&agency=Highways"
 run_sqlmap proposal-form -u "$BASE/w/$CODE_A/proposals" --cookie "$PHONE_A" \
-  --data "title=Bridge%20in%20Moo%205&description=Two%20lanes&agency=Department%20of%20Highways&strategy_ids=$STRATEGY_A&client_request_id=scan1"
+  --data "title=Bridge%20in%20Moo%205&description=Two%20lanes&agency=Highways&strategy_ids=$STRATEGY_A&client_request_id=scan1"
 run_sqlmap search -u "$BASE/w/$CODE_A/list?q=road&offset=0" --cookie "$PHONE_A"
 run_sqlmap join-code -u "$BASE/api/v1/workshops/${CODE_A}*" -p code
 run_sqlmap api-project-patch -u "$BASE/api/v1/workshops/$CODE_A/projects/$PROJECT_A" --method PATCH \
   -H "Authorization: Bearer $FKEY_A" -H "Content-Type: application/json" \
-  --data "{\"title\": \"Road repair in Moo 3\", \"description\": \"Resurface\", \"agency\": \"Department of Highways\"}"
+  --data "{\"title\": \"Road repair in Moo 3\", \"description\": \"Resurface\", \"agency\": \"Highways\"}"
 run_sqlmap api-join -u "$BASE/api/v1/workshops/$CODE_A/participants" \
-  -H "Content-Type: application/json" --data '{"name": "Scan Person", "agency": "Royal Irrigation"}'
+  -H "Content-Type: application/json" --data '{"name": "Scan Person", "agency": "Irrigation"}'
 run_sqlmap api-vote-put -u "$BASE/api/v1/workshops/$CODE_B/votes/${PROJECT_B}*" --method PUT \
   -H "Authorization: Bearer $TOKEN_B" -H "Content-Type: application/json" --data '{"dots": 1}'
 
