@@ -5,6 +5,7 @@
 #
 #   bash scripts/scan.sh            # about 25 minutes; reports in scan-reports/
 #   SCAN_WAPITI_SECONDS=160 SCAN_SQLMAP_SECONDS=30 bash scripts/scan.sh   # a quick pass
+#   SCAN_TOOLS=sqlmap bash scripts/scan.sh   # sqlmap alone (wapiti's last report is kept)
 #
 # The scanners live in their own venv (.scan-venv), never among the app's dependencies.
 # Exit status: 0 when no finding of high severity remains, 1 when one does, 2 when the scan
@@ -18,7 +19,8 @@ SCAN_VENV="${SCAN_VENV:-$ROOT/.scan-venv}"
 REPORTS="$ROOT/scan-reports"
 WAPITI_SECONDS="${SCAN_WAPITI_SECONDS:-900}"       # wapiti's attacks, shared among its modules
 WAPITI_CRAWL_SECONDS="${SCAN_WAPITI_CRAWL_SECONDS:-120}"  # its crawl
-SQLMAP_SECONDS="${SCAN_SQLMAP_SECONDS:-90}"        # each sqlmap target
+SQLMAP_SECONDS="${SCAN_SQLMAP_SECONDS:-120}"       # each sqlmap target
+TOOLS="${SCAN_TOOLS:-wapiti sqlmap}"               # SCAN_TOOLS=sqlmap runs sqlmap alone
 WAPITI_VERSION=3.2.3
 SQLMAP_VERSION=1.10.10
 
@@ -37,7 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rm -rf "$REPORTS" && mkdir -p "$REPORTS/wapiti" "$REPORTS/sqlmap"
+for tool in $TOOLS; do rm -rf "${REPORTS:?}/$tool" && mkdir -p "$REPORTS/$tool"; done
 PORT="$("$APP_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
 
@@ -96,7 +98,7 @@ for name, phase in (("A", "propose"), ("B", "vote")):
     cookie = next(c.value for c in jar if c.name == f"rk_p_{code}")
     out.update({f"CODE_{name}": code, f"FKEY_{name}": fkey, f"SKEY_{name}": made["screen_key"],
                 f"TOKEN_{name}": joined["participant_token"], f"COOKIE_{name}": cookie,
-                f"PROJECT_{name}": projects[0], f"STRATEGY_{name}": strategy})
+                f"PROJECT_{name}": projects[0], f"OTHER_PROJECT_{name}": projects[1], f"STRATEGY_{name}": strategy})
 with open(f"{work}/keys.sh", "w") as keys:
     keys.writelines(f"{k}={shlex.quote(str(v))}\n" for k, v in out.items())
 PY
@@ -161,6 +163,7 @@ json.dump(spec, sys.stdout)' "$CODE_A" "$PROJECT_A" "$STRATEGY_A" >"$WORK/openap
 # htaccess (an Apache file; there is none).
 MODULES="sql,xss,permanentxss,exec,file,crlf,redirect,ssrf,csrf,http_headers,cookieflags,csp,methods,xxe,upload,backup"
 MODULE_SECONDS=$((WAPITI_SECONDS / $(tr ',' '\n' <<<"$MODULES" | wc -l)))
+if [[ " $TOOLS " == *" wapiti "* ]]; then
 echo "== wapiti $WAPITI_VERSION, at most ${WAPITI_CRAWL_SECONDS}s crawling and ${MODULE_SECONDS}s per attack module"
 set +e
 timeout --kill-after=30 "$((WAPITI_CRAWL_SECONDS + WAPITI_SECONDS + 600))" "$SCAN_VENV/bin/wapiti" \
@@ -179,33 +182,37 @@ timeout --kill-after=30 "$((WAPITI_CRAWL_SECONDS + WAPITI_SECONDS + 600))" "$SCA
   -f json -o "$REPORTS/wapiti/report.json" -v 1 >"$REPORTS/wapiti/wapiti.log" 2>&1
 echo "   wapiti exit $?"
 set -e
+fi
 
 # ---- sqlmap: each parameterised endpoint on its own, bounded; '*' marks an injection point.
+# It edits the other project of A: wapiti may have hidden the first one (DELETE is in its list).
 # The payloads are SQLite's, the database this server runs on (MySQL's or Oracle's cannot work).
 run_sqlmap() {  # name, then sqlmap arguments
   local name="$1"; shift
   echo "== sqlmap: $name"
   set +e
   timeout --kill-after=10 "$SQLMAP_SECONDS" "$SCAN_VENV/bin/sqlmap" --batch --disable-coloring --dbms SQLite \
-    --level 3 --risk 2 --technique BEUST --time-sec 2 --timeout 10 --retries 1 --threads 2 \
+    --level 3 --risk 2 --technique BEUST --ignore-code 401 --time-sec 2 --timeout 10 --retries 1 --threads 2 \
     --flush-session --output-dir "$REPORTS/sqlmap/$name" -H "Origin: $BASE" "$@" \
     >"$REPORTS/sqlmap/$name.log" 2>&1
   echo "   sqlmap exit $?"
   set -e
 }
+if [[ " $TOOLS " == *" sqlmap "* ]]; then
 PHONE_A="rk_p_$CODE_A=$COOKIE_A"
 run_sqlmap join-form -u "$BASE/w/$CODE_A/join" --data "name=Scan%20Person&agency=Highways"
 run_sqlmap proposal-form -u "$BASE/w/$CODE_A/proposals" --cookie "$PHONE_A" \
   --data "title=Bridge%20in%20Moo%205&description=Two%20lanes&agency=Highways&strategy_ids=$STRATEGY_A&client_request_id=scan1"
 run_sqlmap search -u "$BASE/w/$CODE_A/list?q=road&offset=0" --cookie "$PHONE_A"
 run_sqlmap join-code -u "$BASE/api/v1/workshops/${CODE_A}*" -p code
-run_sqlmap api-project-patch -u "$BASE/api/v1/workshops/$CODE_A/projects/$PROJECT_A" --method PATCH \
+run_sqlmap api-project-patch -u "$BASE/api/v1/workshops/$CODE_A/projects/$OTHER_PROJECT_A" --method PATCH \
   -H "Authorization: Bearer $FKEY_A" -H "Content-Type: application/json" \
   --data "{\"title\": \"Road repair in Moo 3\", \"description\": \"Resurface\", \"agency\": \"Highways\"}"
 run_sqlmap api-join -u "$BASE/api/v1/workshops/$CODE_A/participants" \
   -H "Content-Type: application/json" --data '{"name": "Scan Person", "agency": "Irrigation"}'
 run_sqlmap api-vote-put -u "$BASE/api/v1/workshops/$CODE_B/votes/${PROJECT_B}*" --method PUT \
   -H "Authorization: Bearer $TOKEN_B" -H "Content-Type: application/json" --data '{"dots": 1}'
+fi
 
 # ---- the summary: every wapiti finding by category and level, every sqlmap injection.
 "$APP_PY" - "$REPORTS" <<'PY' | tee "$REPORTS/summary.txt"
@@ -221,6 +228,9 @@ if wapiti.exists():
     print(f"wapiti {info.get('version', '')}: {info.get('crawled_pages_nbr', '?')} pages crawled")
     for section in ("vulnerabilities", "anomalies", "additionals"):
         for category, findings in report.get(section, {}).items():
+            if section == "additionals" and findings:  # information only: how many, not each
+                print(f"  {section:<15} {'info':<8} {category}: {len(findings)} URLs")
+                continue
             for finding in findings:
                 level = finding.get("level", 0)
                 high += section == "vulnerabilities" and level >= 3
@@ -229,7 +239,7 @@ if wapiti.exists():
                 print(f"  {section:<15} {levels.get(level, level):<8} {category}: {where}{param}")
     if not any(report.get(s) and any(report[s].values()) for s in ("vulnerabilities", "anomalies", "additionals")):
         print("  no findings")
-else:
+elif (reports / "wapiti" / "wapiti.log").exists():
     print("wapiti: no report (see scan-reports/wapiti/wapiti.log)")
     high += 1
 for log in sorted((reports / "sqlmap").glob("*.log")):
@@ -241,7 +251,7 @@ for log in sorted((reports / "sqlmap").glob("*.log")):
     elif "do not appear to be injectable" in text:
         print(f"sqlmap {log.stem}: no injection found")
     else:
-        tail = [line for line in text.splitlines() if line.startswith("[")][-1:]
+        tail = [line for line in text.splitlines() if "[CRITICAL]" in line or line.startswith("[")][-1:]
         print(f"sqlmap {log.stem}: stopped before the end ({tail[0][:120] if tail else 'no output'})")
 print(f"high-severity findings: {high}")
 sys.exit(1 if high else 0)
