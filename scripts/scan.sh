@@ -244,12 +244,15 @@ elif (reports / "wapiti" / "wapiti.log").exists():
     high += 1
 for log in sorted((reports / "sqlmap").glob("*.log")):
     text = log.read_text(errors="replace")
-    injectable = re.findall(r"parameter '([^']+)' (?:is|appears to be) '?([^'\n]+)'? injectable", text)
-    if injectable or "sqlmap identified the following injection point" in text:
+    # "appears to be ... injectable" is a guess that sqlmap's own false-positive check may drop;
+    # only the injection points it identifies in the end count.
+    guesses = re.findall(r"parameter '([^']+)' appears to be '([^']+)' injectable", text)
+    if "sqlmap identified the following injection point" in text:
         high += 1
-        print(f"sqlmap {log.stem}: INJECTABLE {injectable}")
+        print(f"sqlmap {log.stem}: INJECTABLE {guesses}")
     elif "do not appear to be injectable" in text:
-        print(f"sqlmap {log.stem}: no injection found")
+        dropped = f" ({len(guesses)} guess(es) dropped by sqlmap as false positives: {guesses})" if guesses else ""
+        print(f"sqlmap {log.stem}: no injection found{dropped}")
     else:
         tail = [line for line in text.splitlines() if "[CRITICAL]" in line or line.startswith("[")][-1:]
         print(f"sqlmap {log.stem}: stopped before the end ({tail[0][:120] if tail else 'no output'})")
