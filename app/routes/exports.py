@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.responses import Response
 
 from app.deps import CeilingsDep, FacilitatorPage, SessionDep, SettingsDep, WorkshopDep, api_door, limit_create
+from app.errors import NotFound
 from app.models import Workshop
 from app.models.workshop import WorkshopCreated
 from app.pages import created_answer, file_response, language
@@ -64,7 +65,9 @@ def import_workshop(request: Request, session: SessionDep, settings: SettingsDep
 @router.get("/w/{code}/facilitate/export.{fmt}", include_in_schema=False)
 def download_from_console(request: Request, fmt: str, workshop: WorkshopDep, session: SessionDep,
                           _facilitator: FacilitatorPage, round_number: RoundQuery = None) -> Response:
-    chosen = FORMATS.get(fmt) or FORMATS[registry.DEFAULT]
+    chosen = FORMATS.get(fmt)
+    if chosen is None:  # export.csv~ is no file of ours (a scanner took it for a backup copy)
+        raise NotFound("No export in the format {fmt}; choose one of {names}.", fmt=fmt, names=", ".join(FORMATS))
     lang = language(request, workshop)
     return file_response(request, workshop, chosen.name, chosen.language(lang), FILES[chosen.name], page_lang=lang,
                          round_number=_round(session, workshop, chosen, round_number))
