@@ -3,6 +3,7 @@ each view's builder gives (app/services/views.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
@@ -10,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.errors import NotFound
-from app.services import workshops
+from app.services import group_grid, workshops
 from app.services.access import Actor, Role
 from app.services.views import view_context
 from app.versions import Memo
@@ -39,12 +40,14 @@ class LiveRenderer:
 
     def render_many(self, code: str, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str | None]:
         """Every asked view of one workshop from one session and one ranking (one flush)."""
+        # A group's version before the first read: its standing is kept for the grid as of it.
+        memo: dict[Any, Any] = {"grid version": None if self.grid_kept is None or group_grid.event_code(code) == code
+                                else self.grid_kept.version(code)}
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 workshop = workshops.get_workshop(session, code=code)
             except NotFound:
                 return dict.fromkeys(keys)
-            memo: dict[Any, Any] = {}
             drawn: dict[tuple[str, str, str], str | None] = {}
             for key in keys:
                 # "facilitator:moderator": the console as that role may use it (app/routes/live.py).
@@ -56,6 +59,11 @@ class LiveRenderer:
                                                         kept=self.kept, grid_kept=self.grid_kept,
                                                         actor=actor))
             return drawn
+
+    def steps(self, code: str) -> list[Callable[[], object]]:
+        """Work before drawing `code`'s views that the hub may run a piece at a time: an event's
+        grid's group standings (app/services/group_grid.py)."""
+        return [] if self.grid_kept is None else group_grid.grid_steps(self.engine, code, self.grid_kept)
 
 
 def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:

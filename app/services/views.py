@@ -82,6 +82,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if ("counts", view == "facilitator") not in memo:
         memo[("counts", view == "facilitator")] = participation.counts(session, workshop,
                                                                        by_agency=view == "facilitator")
+    if grid_kept is not None and memo.get("grid version") is not None:  # a group, ranked: for its event's grid
+        group_grid.keep_standing(grid_kept, group=workshop, outcome=outcome,
+                                 counted=memo[("counts", view == "facilitator")], version=memo.pop("grid version"))
     if ("labels", lang) not in memo:
         memo[("labels", lang)] = framework_labels(session, workshop, lang)
     show = workshops.tallies_visible(workshop, to_facilitator=view == "facilitator")
