@@ -348,17 +348,21 @@ class Hub:
         return rendered
 
     async def _prepare(self, code: str) -> None:
-        """The renderer's work before a redraw, one step at a time on the loop with waiting
-        requests let in between (an event's grid ranks each changed group: 40 of them in one go
-        held every tap's answer for 140 ms). In a thread, the redraw does it itself."""
+        """The renderer's work before a redraw, one step at a time, with waiting requests let in
+        between on the loop (an event's grid ranks each changed group: 40 of them in one go held
+        every tap's answer for 140 ms)."""
         steps = getattr(self.renderer, "steps", None)
-        if steps is None or not self.render_on_loop:
+        if steps is None:
             return
+        assert self._loop is not None
         try:
             for step in steps(code):
-                step()
-                await asyncio.sleep(0)
-        except Exception:  # the redraw does what is left, and reports its own failure
+                if self.render_on_loop:
+                    step()
+                    await asyncio.sleep(0)
+                else:
+                    await self._loop.run_in_executor(self._pool, step)
+        except Exception:  # the redraw still draws, from what is kept
             log.exception("Preparing the live views of %s failed", code)
 
     def _send_view(self, key: ViewKey, message: dict[str, str]) -> None:

@@ -34,6 +34,7 @@ class LiveRenderer:
         # Values kept per whole version of a workshop (votes too; app/versions.py): each group's
         # standing on its event's grid is ranked again only when that group changed.
         self.grid_kept: Memo | None = None
+        self._settled: set[str] = set()  # events whose grid steps the hub has just run
 
     def __call__(self, code: str, view: str, lang: str) -> str | None:
         return self.render_many(code, [(code, view, lang)])[(code, view, lang)]
@@ -42,7 +43,8 @@ class LiveRenderer:
         """Every asked view of one workshop from one session and one ranking (one flush)."""
         # A group's version before the first read: its standing is kept for the grid as of it.
         memo: dict[Any, Any] = {"grid version": None if self.grid_kept is None or group_grid.event_code(code) == code
-                                else self.grid_kept.version(code)}
+                                else self.grid_kept.version(code), "grid settled": code in self._settled}
+        self._settled.discard(code)
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 workshop = workshops.get_workshop(session, code=code)
@@ -63,7 +65,10 @@ class LiveRenderer:
     def steps(self, code: str) -> list[Callable[[], object]]:
         """Work before drawing `code`'s views that the hub may run a piece at a time: an event's
         grid's group standings (app/services/group_grid.py)."""
-        return [] if self.grid_kept is None else group_grid.grid_steps(self.engine, code, self.grid_kept)
+        if self.grid_kept is None:
+            return []
+        self._settled.add(code)  # the next redraw of `code` follows these steps
+        return group_grid.grid_steps(self.engine, code, self.grid_kept)
 
 
 def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -146,17 +146,22 @@ def grid_steps(engine: Engine, code: str, kept: Memo) -> list[Callable[[], objec
     return [rank(group_code) for group_code in stale]
 
 
-def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None) -> list[Tile]:
+def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None,
+          settled: bool = False) -> list[Tile]:
     """Every group of the event, in number order. With `kept` (the hub's memo), each group's
     ranking is computed once per version of that group: a vote in one group redraws the grid
-    without ranking the other 39 again."""
+    without ranking the other 39 again. `settled`: grid_steps have just ranked every group
+    that had changed, in this pass of the hub; a group that changed again since shows the
+    standing they kept, and its change has marked the event for the next pass (which ranks it)."""
     made = []
     counted = groups.counts(session, event=event)
     for group in groups.list_groups(session, event=event):
         def compute(group: Workshop = group) -> Standing:
             return _standing(session, group)
 
-        standing = compute() if kept is None else kept.get(group.code, GRID_STANDING, compute)
+        seen = kept.peek(group.code, GRID_STANDING) if kept is not None and settled else None
+        standing = (compute() if kept is None else cast(Standing, seen[1]) if seen is not None
+                    else kept.get(group.code, GRID_STANDING, compute))
         people, proposals = counted.get(group.id or 0, (0, 0))
         made.append(Tile(group=group, timer=timer.state(group, now=lambda: now), participants=people,
                          proposals=proposals, standing=standing,
@@ -165,12 +170,12 @@ def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None
 
 
 def context(session: Session, *, workshop: Workshop, body: str, now: datetime,
-            kept: Memo | None = None) -> dict[str, Any]:
+            kept: Memo | None = None, settled: bool = False) -> dict[str, Any]:
     """What the screen's partials need beyond the workshop's own view: the tiles on the grid, and
     on a group's own screen its event (the group's name is the title; the event's stands above)."""
     values: dict[str, Any] = {}
     if body == "groups":
-        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept)
+        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept, settled=settled)
     if workshop.parent_id is not None:
         values["event"] = groups.event_of(session, workshop)
     return values
