@@ -423,7 +423,7 @@ class Hub:
                 if len(due) < len(keys):  # the phones' turn comes later: keep the change for them
                     self._dirty.add(code)
                     self._dirty_event.set()
-                if due:
+                if due and code in self._group_notice_at:  # an event whose groups changed
                     await self._prepare(code)
                 rendered = await self._render_code(code, due) if due else {}
                 for key in due:

@@ -65,10 +65,10 @@ class LiveRenderer:
     def steps(self, code: str) -> list[Callable[[], object]]:
         """Work before drawing `code`'s views that the hub may run a piece at a time: an event's
         grid's group standings (app/services/group_grid.py)."""
-        if self.grid_kept is None:
-            return []
-        self._settled.add(code)  # the next redraw of `code` follows these steps
-        return group_grid.grid_steps(self.engine, code, self.grid_kept)
+        made = [] if self.grid_kept is None else group_grid.grid_steps(self.engine, code, self.grid_kept)
+        if made:
+            self._settled.add(code)  # the next redraw of `code` follows these steps
+        return made
 
 
 def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:
