@@ -350,7 +350,7 @@ class Hub:
     async def _prepare(self, code: str) -> None:
         """The renderer's work before a redraw, one step at a time, with waiting requests let in
         between on the loop (an event's grid ranks each changed group: 40 of them in one go held
-        every tap's answer for 140 ms)."""
+        every tap's answer for about 120 ms)."""
         steps = getattr(self.renderer, "steps", None)
         if steps is None:
             return
