@@ -60,8 +60,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # until its workshop changes: every change notice, of this process or another, moves its version.
         versions = Versions()
         # The live views' project lists (rows and tags) are kept until the projects change: a
-        # vote re-reads only the tallies (a redraw of 3,000 projects, issue 13).
-        kept_projects = Memo(versions, size=64, projects_only=True)
+        # vote re-reads only the tallies (a redraw of 3,000 projects, issue 13). Room for a large
+        # event's groups, a few lists each: 64 values for 40 groups drawn in turn were all dropped
+        # before their group's next redraw (the least used goes first), and every redraw read its
+        # projects again.
+        kept_projects = Memo(versions, size=1024, projects_only=True)
         renderer = make_renderer(engine, app.state.templates, kept_projects)
         hub = Hub(renderer, interval=settings.broadcast_interval,
                   render_on_loop=on_loop,
@@ -100,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         renders.install_signal_handlers()
         app.state.hub, app.state.broker, app.state.publish = hub, broker, publish
         app.state.renders, app.state.memo = renders, Memo(versions)
-        renderer.grid_kept = app.state.memo
+        # Its own memo: each group's standing on the grid, kept apart from the files and
+        # results served to the public, which would push them out.
+        renderer.grid_kept = Memo(versions, size=1024)
         def publish_all(codes: set[str]) -> None:  # the ballot box's: votes and scores only
             for code in codes:
                 publish(code, votes_only=True)

@@ -137,12 +137,7 @@ class Memo:
                     value = compute()
                     with self._lock:
                         self.computed += 1
-                        kept = self._values.get(full)
-                        if kept is None or kept[0] <= version:
-                            self._values[full] = (version, value)
-                            self._values.move_to_end(full)
-                            while len(self._values) > self.size:
-                                self._values.popitem(last=False)
+                    self.put(code, key, value, version=version)
                 except Exception:  # no redraw asked: it would start the same failing work again
                     log.exception("Computing %s of %s in the background failed", key, code)
                     return
@@ -171,6 +166,18 @@ class Memo:
             self._held.asked = None
             for code, key, compute, version in asked:
                 self.refresh(code, key, compute, version=version)
+
+    def put(self, code: str, key: Hashable, value: object, *, version: int) -> None:
+        """Keep a value computed elsewhere as of `version` (read before whatever it was drawn
+        from), unless a newer one is kept already."""
+        full = (code, key)
+        with self._lock:
+            kept = self._values.get(full)
+            if kept is None or kept[0] <= version:
+                self._values[full] = (version, value)
+                self._values.move_to_end(full)
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
 
     def settle(self, timeout: float = 60.0) -> None:
         """Wait for the values being computed in the background (tests, the bench)."""

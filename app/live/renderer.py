@@ -4,6 +4,7 @@ each view's builder gives (app/services/views.py)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.templating import Jinja2Templates
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.errors import NotFound
-from app.services import workshops
+from app.services import group_grid, workshops
 from app.services.access import Actor, Role
 from app.services.views import view_context
 from app.versions import Memo
@@ -34,18 +35,22 @@ class LiveRenderer:
         # Values kept per whole version of a workshop (votes too; app/versions.py): each group's
         # standing on its event's grid is ranked again only when that group changed.
         self.grid_kept: Memo | None = None
+        self._settled: set[str] = set()  # events whose grid steps the hub has just run
 
     def __call__(self, code: str, view: str, lang: str) -> str | None:
         return self.render_many(code, [(code, view, lang)])[(code, view, lang)]
 
     def render_many(self, code: str, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], str | None]:
         """Every asked view of one workshop from one session and one ranking (one flush)."""
+        # A group's version before the first read: its standing is kept for the grid as of it.
+        memo: dict[Any, Any] = {"grid version": None if self.grid_kept is None or group_grid.event_code(code) == code
+                                else self.grid_kept.version(code), "grid settled": code in self._settled}
+        self._settled.discard(code)
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 workshop = workshops.get_workshop(session, code=code)
             except NotFound:
                 return dict.fromkeys(keys)
-            memo: dict[Any, Any] = {}
             drawn: dict[tuple[str, str, str], str | None] = {}
             # Work a view asks for in the background (a big workshop's duplicate hints) starts
             # once every view is drawn: sooner, it would share the interpreter with the drawing.
@@ -60,6 +65,14 @@ class LiveRenderer:
                                                             kept=self.kept, grid_kept=self.grid_kept,
                                                             actor=actor))
             return drawn
+
+    def steps(self, code: str) -> list[Callable[[], object]]:
+        """Work before drawing `code`'s views that the hub may run a piece at a time: an event's
+        grid's group standings (app/services/group_grid.py)."""
+        made = [] if self.grid_kept is None else group_grid.grid_steps(self.engine, code, self.grid_kept)
+        if made:
+            self._settled.add(code)  # the next redraw of `code` follows these steps
+        return made
 
 
 def make_renderer(engine: Engine, templates: Jinja2Templates, kept: Memo | None = None) -> LiveRenderer:

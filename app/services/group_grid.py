@@ -9,15 +9,19 @@ its counts. The leading project shows only while that group's tallies may be sho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.errors import NotFound
 from app.models import Project, Workshop
-from app.services import groups, methods, participation, projects, rounds, timer, workshops
+from app.services import groups, methods, participation, projects, results, rounds, timer, workshops
+from app.services.methods.base import Standing as Ranked
 from app.versions import Memo
 
 
@@ -77,6 +81,9 @@ class Tile:
     show_leader: bool  # see_tallies for the room, in this group
 
 
+GRID_STANDING = "grid-standing"  # the memo's key of a group's Standing
+
+
 def _standing(session: Session, group: Workshop) -> Standing:
     """The group's leader by its round's method (the method's own ranking, as results.compute
     ranks it, without the strategy and coverage tables the grid does not show) and its counts."""
@@ -87,7 +94,11 @@ def _standing(session: Session, group: Workshop) -> Standing:
     if in_scope is not None:
         candidates = [p for p in candidates if p.id in in_scope]
     standings = method.rank(session, round_=round_, projects=candidates, tags=projects.Tags(session, ()))
-    counted = participation.counts(session, group, by_agency=False)
+    return _standing_of(standings, method, participation.counts(session, group, by_agency=False))
+
+
+def _standing_of(standings: list[Ranked], method: methods.Method,
+                 counted: dict[str, Any]) -> Standing:
     voters, dots = counted["voter_count"], counted["dots_cast"]
     top = standings[0] if standings else None
     if top is None or not (top.dots or top.voters or top.scorers):
@@ -96,17 +107,61 @@ def _standing(session: Session, group: Workshop) -> Standing:
     return Standing(voters, dots, top.project.title, top.dots, top.score, tied, method.takes_dots)
 
 
-def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None) -> list[Tile]:
+def keep_standing(kept: Memo, *, group: Workshop, outcome: results.Outcome, counted: dict[str, Any],
+                  version: int) -> None:
+    """A group's redraw has ranked the group already: its standing is kept for the event's grid
+    (as of `version`, read before the redraw's first query), which then ranks it only if the
+    group changed since. 40 groups ranked again for every redraw of the grid cost about 120 ms of CPU."""
+    kept.put(group.code, GRID_STANDING, _standing_of(outcome.standings, outcome.method, counted), version=version)
+
+
+def _kept_current(kept: Memo, code: str) -> bool:
+    seen = kept.peek(code, GRID_STANDING)
+    return seen is not None and seen[0]
+
+
+def grid_steps(engine: Engine, code: str, kept: Memo) -> list[Callable[[], object]]:
+    """Before an event's grid is drawn: one step per group whose standing is not kept for its
+    current version, each ranking that group in a session of its own. The hub runs them one at a
+    time, letting waiting requests in between (app/live/hub.py); the grid then finds them kept."""
+    if event_code(code) != code:
+        return []
+    with Session(engine) as session:
+        try:
+            event = workshops.get_workshop(session, code=code)
+        except NotFound:
+            return []
+        if event.parent_id is not None or screen_body(session, event) != "groups":
+            return []
+        stale = [group.code for group in groups.list_groups(session, event=event)
+                 if not _kept_current(kept, group.code)]
+
+    def rank(group_code: str) -> Callable[[], object]:
+        def step() -> object:
+            with Session(engine, expire_on_commit=False) as session:  # read after the version, in get()
+                return kept.get(group_code, GRID_STANDING, lambda: _standing(
+                    session, workshops.get_workshop(session, code=group_code)))
+        return step
+
+    return [rank(group_code) for group_code in stale]
+
+
+def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None,
+          settled: bool = False) -> list[Tile]:
     """Every group of the event, in number order. With `kept` (the hub's memo), each group's
     ranking is computed once per version of that group: a vote in one group redraws the grid
-    without ranking the other 39 again."""
+    without ranking the other 39 again. `settled`: grid_steps have just ranked every group
+    that had changed, in this pass of the hub; a group that changed again since shows the
+    standing they kept, and its change has marked the event for the next pass (which ranks it)."""
     made = []
     counted = groups.counts(session, event=event)
     for group in groups.list_groups(session, event=event):
         def compute(group: Workshop = group) -> Standing:
             return _standing(session, group)
 
-        standing = compute() if kept is None else kept.get(group.code, "grid-standing", compute)
+        seen = kept.peek(group.code, GRID_STANDING) if kept is not None and settled else None
+        standing = (compute() if kept is None else cast(Standing, seen[1]) if seen is not None
+                    else kept.get(group.code, GRID_STANDING, compute))
         people, proposals = counted.get(group.id or 0, (0, 0))
         made.append(Tile(group=group, timer=timer.state(group, now=lambda: now), participants=people,
                          proposals=proposals, standing=standing,
@@ -115,12 +170,12 @@ def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None
 
 
 def context(session: Session, *, workshop: Workshop, body: str, now: datetime,
-            kept: Memo | None = None) -> dict[str, Any]:
+            kept: Memo | None = None, settled: bool = False) -> dict[str, Any]:
     """What the screen's partials need beyond the workshop's own view: the tiles on the grid, and
     on a group's own screen its event (the group's name is the title; the event's stands above)."""
     values: dict[str, Any] = {}
     if body == "groups":
-        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept)
+        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept, settled=settled)
     if workshop.parent_id is not None:
         values["event"] = groups.event_of(session, workshop)
     return values

@@ -111,6 +111,9 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if ("counts", view == "facilitator") not in memo:
         memo[("counts", view == "facilitator")] = participation.counts(session, workshop,
                                                                        by_agency=view == "facilitator")
+    if grid_kept is not None and memo.get("grid version") is not None:  # a group, ranked: for its event's grid
+        group_grid.keep_standing(grid_kept, group=workshop, outcome=outcome,
+                                 counted=memo[("counts", view == "facilitator")], version=memo.pop("grid version"))
     if ("labels", lang) not in memo:
         memo[("labels", lang)] = framework_labels(session, workshop, lang)
     show = workshops.tallies_visible(workshop, to_facilitator=view == "facilitator")
@@ -164,7 +167,8 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view in ("screen", "facilitator"):
         if "grid" not in memo:
             memo["grid"] = group_grid.context(session, workshop=workshop, body=values["screen_body"],
-                                              now=utcnow(), kept=grid_kept)
+                                              now=utcnow(), kept=grid_kept,
+                                                settled=memo.get("grid settled", False))
         values.update(memo["grid"])
         # A nested framework's per-strategy views show one level: the top, or the children of
         # the strategy the facilitator drilled into (rolled-up figures: results.py).
