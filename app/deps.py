@@ -72,12 +72,29 @@ def find_workshop(connection: HTTPConnection, session: Session, code: str) -> Wo
     """The workshop with this join code. Unknown codes are counted per client address: one
     that has guessed too many gets 429 for a while, for known codes too (or the answers would
     still tell a right guess from a wrong one). Right codes cost nothing, so a hall never does."""
+    return _counting_misses(connection, lambda: workshops.get_workshop(session, code=code))
+
+
+def find_kept_workshop(connection: HTTPConnection, code: str) -> Workshop:
+    """find_workshop for the websocket handshake, with no session of its own: the row is kept
+    until the workshop changes (every change, key renewals too, sends the notice that moves its
+    version), so a hall reconnecting after a restart reads it once, not once per phone."""
+    app = connection.app
+
+    def read() -> Workshop:
+        with Session(app.state.engine, expire_on_commit=False) as session:
+            return workshops.get_workshop(session, code=code)
+
+    return _counting_misses(connection, lambda: app.state.memo.get(workshops.normalise_code(code), "workshop", read))
+
+
+def _counting_misses(connection: HTTPConnection, lookup: Callable[[], Workshop]) -> Workshop:
     settings: Settings = connection.app.state.settings
     limiter = connection.app.state.rate_limiter
     per_minute = settings.rate_code_miss_per_address
     limiter.check("code-miss", client_address(connection), per_minute=per_minute)
     try:
-        return workshops.get_workshop(session, code=code)
+        return lookup()
     except NotFound:
         limiter.hit("code-miss", client_address(connection), per_minute=per_minute)
         raise

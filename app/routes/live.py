@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 
 from app import i18n
 from app.config import Settings
-from app.deps import base_url, client_address, cookie_name, find_workshop
+from app.deps import base_url, client_address, cookie_name, find_kept_workshop
 from app.errors import DomainError
 from app.pages import LANG_COOKIE
 from app.services import links, rules, workshops
 from app.security import same_origin
-from app.services.access import STAFF, Actor, Role, hash_key, identify
+from app.models import Workshop
+from app.services.access import STAFF, Actor, Role, hash_key, identify_many
 from app.services.rules import Action
 
 router = APIRouter()
@@ -44,26 +46,29 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
         # same check as every other cookie-authenticated request (app/security.py).
         await _deny(websocket, 403, "Cross-site websocket refused: open the page from this server.")
         return
-    with Session(app.state.engine, expire_on_commit=False) as session:
-        try:
-            workshop = find_workshop(websocket, session, code)
-            # A hall behind one NAT address reconnects all at once after a Wi-Fi drop: allow
-            # each address more handshakes the more participants the workshop has.
-            # Kept until the workshop changes (a join moves its version): after a restart the
-            # whole hall reconnects at once, and counting the room for each handshake was a
-            # fifth of a handshake's time (4,000 phones, `ruamkit bench --scenario restart`).
-            room = app.state.memo.get(workshop.code, "room size",
-                                      lambda: workshops.room_size(session, workshop=workshop))
-            if settings.rate_ws_connect_per_address:
-                app.state.rate_limiter.hit("ws-connect", f"{client_address(websocket)} {workshop.code}",
-                                           per_minute=settings.rate_ws_connect_per_address + 2 * room)
-        except DomainError as exc:
-            await _deny(websocket, exc.status_code, exc.detail, retry_after=exc.params.get("seconds"))
-            return
-        keys = [key] if key else [websocket.cookies.get(cookie_name(r, workshop.code)) for r in
-                                  ("facilitator", "screen", "participant")]
-        held = [(k, a) for k in keys if k and (a := identify(session, workshop=workshop, key=k))]
-        workshop_code, workshop_language = workshop.code, workshop.language
+    memo = app.state.memo
+    try:
+        workshop = find_kept_workshop(websocket, code)
+        # A hall behind one NAT address reconnects all at once after a Wi-Fi drop: allow
+        # each address more handshakes the more participants the workshop has.
+        # Kept until the workshop changes (a join moves its version): after a restart the
+        # whole hall reconnects at once, and counting the room for each handshake was a
+        # fifth of a handshake's time (4,000 phones, `ruamkit bench --scenario restart`).
+        room = memo.get(workshop.code, "room size", lambda: _room_size(app.state.engine, workshop))
+        if settings.rate_ws_connect_per_address:
+            app.state.rate_limiter.hit("ws-connect", f"{client_address(websocket)} {workshop.code}",
+                                       per_minute=settings.rate_ws_connect_per_address + 2 * room)
+    except DomainError as exc:
+        await _deny(websocket, exc.status_code, exc.detail, retry_after=exc.params.get("seconds"))
+        return
+    keys = [key] if key else [websocket.cookies.get(cookie_name(r, workshop.code)) for r in
+                              ("facilitator", "screen", "participant")]
+    # Who is asking is read for every handshake (a revoked link is refused at once); the
+    # session connects only for a participant's or a link's key, and reads ids, not rows.
+    with Session(app.state.engine) as session:
+        actors = identify_many(session, workshop=workshop, keys=keys, load=False)
+    held = [(k, a) for k, a in zip(keys, actors, strict=True) if k and a]
+    workshop_code, workshop_language = workshop.code, workshop.language
     if not held:
         await _deny(websocket, 401, "A valid key for this workshop is required (cookie or ?key=).")
         return
@@ -105,6 +110,11 @@ async def workshop_updates(websocket: WebSocket, code: str, view: str | None = N
         await websocket.close(code=1003, reason="This websocket takes text frames only.")
     finally:
         sockets.give_back(caps)
+
+
+def _room_size(engine: Engine, workshop: Workshop) -> int:
+    with Session(engine) as session:
+        return workshops.room_size(session, workshop=workshop)
 
 
 async def _deny(websocket: WebSocket, status: int, detail: str, *, retry_after: object = None) -> None:
