@@ -140,6 +140,39 @@ def filtered(standings: Sequence[Any], chosen: Filter, index: Callable[[], dict[
     return search(kept, chosen.query, index(), key=lambda s: s.project.id) if chosen.query.strip() else kept
 
 
-def agencies_of(standings: Sequence[Any]) -> list[str]:
-    """Every agency named on a project (proposer or co-proposer), for the console's filter."""
-    return sorted({name for s in standings for name in s.project.agencies})
+@dataclass(frozen=True)
+class AgencyList:
+    """Every agency named on a project (proposer or co-proposer), for the console's filter,
+    with how many projects name each: a change naming its projects (an edit, a new proposal)
+    swaps only their names, not all 3,000 projects' (issue 13)."""
+
+    names: list[str]
+    by_project: dict[int, tuple[str, ...]]
+    projects_naming: dict[str, int]
+
+    @classmethod
+    def of(cls, standings: Iterable[Any]) -> AgencyList:
+        return cls._counted({s.project.id: tuple(s.project.agencies) for s in standings})
+
+    def patched(self, standings: Iterable[Any], changed: frozenset[int]) -> AgencyList:
+        """The list for `standings`, where only the `changed` projects differ from this one's
+        (a changed project missing from them was hidden or merged away)."""
+        by_project = dict(self.by_project)
+        naming = dict(self.projects_naming)
+        for project_id in changed:
+            for name in by_project.pop(project_id, ()):
+                naming[name] -= 1
+        for s in standings:
+            if s.project.id in changed:
+                by_project[s.project.id] = names = tuple(s.project.agencies)
+                for name in names:
+                    naming[name] = naming.get(name, 0) + 1
+        return AgencyList(sorted(name for name, n in naming.items() if n > 0), by_project, naming)
+
+    @classmethod
+    def _counted(cls, by_project: dict[int, tuple[str, ...]]) -> AgencyList:
+        naming: dict[str, int] = {}
+        for names in by_project.values():
+            for name in names:
+                naming[name] = naming.get(name, 0) + 1
+        return cls(sorted(naming), by_project, naming)

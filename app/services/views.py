@@ -95,6 +95,21 @@ def _digest(lines: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
+def _console_agencies(workshop: Workshop, outcome: results.Outcome, kept: Memo | None) -> list[str]:
+    """The console filter's agencies: kept until the projects change, then patched when the
+    change named its projects (an edit is not a reason to go through all 3,000 again)."""
+    def listed() -> project_search.AgencyList:
+        return project_search.AgencyList.of(outcome.standings)
+
+    def patch(before: project_search.AgencyList, changed: frozenset[int]) -> project_search.AgencyList:
+        return before.patched(outcome.standings, changed)
+
+    if kept is None:
+        return listed().names
+    round_id = outcome.round.id if outcome.round is not None else None
+    return kept.get(workshop.code, ("project agencies", round_id), listed, patch).names
+
+
 def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
                  base: str = "", memo: dict[Any, Any] | None = None, kept: Memo | None = None,
                  grid_kept: Memo | None = None, actor: Actor | None = None) -> dict[str, Any]:
@@ -141,10 +156,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["console_filter"] = project_search.Filter()
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
         values["console_size"] = project_search.CONSOLE_PAGE
-        values["project_agencies"] = (project_search.agencies_of(outcome.standings) if kept is None else
-                                      kept.get(workshop.code, ("project agencies", outcome.round.id if outcome.round
-                                                               else None),
-                                               lambda: project_search.agencies_of(outcome.standings)))
+        values["project_agencies"] = _console_agencies(workshop, outcome, kept)
         # Large events: the Groups card's live list, on an event's console that shows the card
         # (one that may add groups, or an event that has them; the page draws the card by this).
         if workshop.parent_id is None:

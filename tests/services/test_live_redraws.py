@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -17,6 +18,7 @@ from app.models import Phase
 from app.models.project import ProjectUpdate
 from app.models.workshop import WorkshopSettingsUpdate
 from app.services import projects, voting, workshops
+from app.services.project_search import AgencyList
 from app.services.access import Actor, Role
 from app.versions import Memo, Versions
 from app.web import make_templates
@@ -87,3 +89,35 @@ def test_every_redraw_shows_the_latest_change_as_a_fresh_draw_does(engine: Engin
         shop = workshops.get_workshop(session, code=code)
         workshops.set_phase(session, workshop=shop, actor=FACILITATOR, phase=Phase.results)
     assert change_then_redraw()["phone"] != hidden["phone"]
+
+
+def test_the_consoles_agency_filter_follows_an_edit_without_listing_every_project_again(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = make_templates()
+    versions = Versions()
+    kept = Memo(versions, projects_only=True)
+    hub = LiveRenderer(engine, templates, kept)
+    with Session(engine, expire_on_commit=False) as session:
+        workshop = make_workshop(session, phase="vote")
+        road = make_project(session, workshop, "ถนนเชื่อมหมู่บ้าน", agency="กรมทางหลวงชนบท")
+        make_project(session, workshop, "ระบบประปาหมู่บ้าน", agency="การประปาส่วนภูมิภาค")
+        code = workshop.code
+
+    def agencies_offered() -> list[str]:
+        console = drawn(hub, code)["facilitator"]
+        assert console == drawn(LiveRenderer(engine, templates), code)["facilitator"]  # as a fresh draw's
+        listed = console.split('<select name="agency">', 1)[1].split("</select>", 1)[0]
+        return re.findall(r"<option>([^<]+)</option>", listed)
+
+    assert agencies_offered() == ["กรมทางหลวงชนบท", "การประปาส่วนภูมิภาค"]
+    with Session(engine, expire_on_commit=False) as session:  # the road passes to the province
+        shop = workshops.get_workshop(session, code=code)
+        projects.update_project(session, workshop=shop, actor=FACILITATOR, project_id=road.id,
+                                project_in=ProjectUpdate(agency="องค์การบริหารส่วนจังหวัดขอนแก่น"))
+    versions.changed(code, projects=[road.id])  # the edit's notice names its project
+    listed_from_every_project: list[int] = []
+    every_project = AgencyList.of.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(AgencyList, "of", classmethod(
+        lambda cls, standings: listed_from_every_project.append(1) or every_project(cls, standings)))
+    assert agencies_offered() == ["การประปาส่วนภูมิภาค", "องค์การบริหารส่วนจังหวัดขอนแก่น"]
+    assert len(listed_from_every_project) == 1  # the fresh draw's only: the hub's list was patched
