@@ -59,6 +59,15 @@ def migrate_or_refuse(settings: Settings, migrate: bool) -> None:
             engine.dispose()
 
 
+def serving(settings: Settings) -> Settings:
+    """The settings a server process runs with: what is not set takes the server's defaults
+    (the collector tuned, a short GIL switch interval, the search warmed up). `ruamkit bench`
+    measures the views with the same (bench/views.py)."""
+    defaults = {"gc_freeze": True, "switch_interval": 0.0005, "warm_search": True}
+    return settings.model_copy(update={name: value for name, value in defaults.items()
+                                       if getattr(settings, name) is None})
+
+
 def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -68,15 +77,10 @@ def run_server(settings: Settings, host: str, port: int, workers: int) -> None:
     # made no difference beyond noise at 2,000 phones (kept: it costs nothing and the bare
     # fan-out's worst stalls were collections); the shorter GIL switch interval let ~25 % more
     # votes through under a vote storm.
-    if settings.gc_freeze is None:
-        settings = settings.model_copy(update={"gc_freeze": True})
-        os.environ["RUAMKIT_GC_FREEZE"] = "true"
-    if settings.switch_interval is None:
-        settings = settings.model_copy(update={"switch_interval": 0.0005})
-        os.environ["RUAMKIT_SWITCH_INTERVAL"] = "0.0005"
-    if settings.warm_search is None:
-        settings = settings.model_copy(update={"warm_search": True})
-        os.environ["RUAMKIT_WARM_SEARCH"] = "true"
+    settings = serving(settings)
+    os.environ["RUAMKIT_GC_FREEZE"] = str(settings.gc_freeze).lower()
+    os.environ["RUAMKIT_SWITCH_INTERVAL"] = str(settings.switch_interval)
+    os.environ["RUAMKIT_WARM_SEARCH"] = str(settings.warm_search).lower()
     # Per-message deflate: off unless RUAMKIT_WS_PER_MESSAGE_DEFLATE=true. Measured at 2,000 phones
     # and 50 votes/s: on, the server used 68 % of a core instead of 55 %, 294 MB instead of 206 MB
     # (about 44 KB more per phone), and p95 vote-to-screen was 241 ms instead of 200 ms.

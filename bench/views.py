@@ -17,6 +17,7 @@ import gzip
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -182,6 +183,8 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
     from app import db
     from app.config import Settings
     from app.live.renderer import LiveRenderer
+    from app.cli import serving
+    from app.main import tune_gc
     from app.render_worker import DRAWERS
     from app.routes.phone import phone_context
     from app.services import workshops
@@ -195,7 +198,8 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
     with tempfile.TemporaryDirectory(prefix="ruamkit-bench-views-") as workdir:
         url = f"sqlite:///{Path(workdir) / 'views.db'}"
         db.upgrade(url)
-        engine = db.make_engine(Settings(database_url=url))
+        settings = Settings(database_url=url)
+        engine = db.make_engine(settings)
         templates = make_templates()
         try:
             with Session(engine, expire_on_commit=False) as session:
@@ -225,6 +229,15 @@ def main(projects: int, participants: int, seed: int = 1, repeat: int = 5, pdf: 
             after_edit = after(edit_a_title)
 
             hub = LiveRenderer(engine, templates, kept)
+            # The interpreter as `ruamkit serve` sets it (app/cli.py, serving): the collector
+            # tuned (with Python's defaults a full collection of the 3,000 projects' objects fell
+            # into one draw or another: the same view took 26 ms in one run and 52 in the next)
+            # and the GIL's switch interval, which a background thread's start waits on.
+            served = serving(settings)
+            if served.gc_freeze:
+                tune_gc(served.gc_threshold0)
+            if served.switch_interval:
+                sys.setswitchinterval(served.switch_interval)
 
             def live(view: str) -> str:  # what the hub does after a change: a new session, a new ranking
                 return hub(code, view, "th") or ""
