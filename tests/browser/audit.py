@@ -171,3 +171,18 @@ def pick_agency(page: Page, agency: str) -> None:
         return
     labels = [label.strip() for label in field.locator("option").all_inner_texts()]
     field.select_option(label=agency if agency in labels else next(label for label in labels[1:] if label))
+
+
+def voting_phone(base: str, new_context: Any, **fields: Any) -> tuple[Made, Page]:
+    """A workshop made over the API (its client closed by the caller: made.api), a 360 px phone
+    joined while proposing, then voting opened and seen on the phone, its socket live."""
+    from playwright.sync_api import expect
+
+    made = make_workshop(base, **fields)
+    made.phase("propose")
+    phone = new_page(new_context, made.created["join_url"], **PHONE)
+    join(phone)
+    made.phase("vote")
+    expect(phone.locator(f"#plus-{made.project_ids[0]}")).to_be_enabled(timeout=TIMEOUT_MS)
+    wait_live(phone)
+    return made, phone

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.browser.audit import PHONE, TIMEOUT_MS, join, make_workshop, new_page, wait_live
+from tests.browser.audit import TIMEOUT_MS, voting_phone
 
 pytestmark = pytest.mark.browser
 
@@ -21,16 +21,10 @@ pytestmark = pytest.mark.browser
 def test_three_quick_taps_while_the_first_is_on_its_way_give_three_dots(
         live_server: str, new_context: Any, request: pytest.FixtureRequest) -> None:
     expect.set_options(timeout=TIMEOUT_MS)
-    made = make_workshop(live_server, dots_per_participant=10, max_dots_per_project=5)
+    made, phone = voting_phone(live_server, new_context, dots_per_participant=10, max_dots_per_project=5)
     request.addfinalizer(made.api.close)
-    made.phase("propose")
-    phone = new_page(new_context, made.created["join_url"], **PHONE)
-    join(phone)
-    made.phase("vote")
     first = made.project_ids[0]
     plus = phone.locator(f"#plus-{first}")
-    expect(plus).to_be_enabled()
-    wait_live(phone)
 
     held: list[Route] = []
     sent: list[str] = []
@@ -59,15 +53,9 @@ def test_three_quick_taps_while_the_first_is_on_its_way_give_three_dots(
 def test_a_quick_tap_on_minus_after_plus_takes_the_dot_back(
         live_server: str, new_context: Any, request: pytest.FixtureRequest) -> None:
     expect.set_options(timeout=TIMEOUT_MS)
-    made = make_workshop(live_server, dots_per_participant=10, max_dots_per_project=5)
+    made, phone = voting_phone(live_server, new_context, dots_per_participant=10, max_dots_per_project=5)
     request.addfinalizer(made.api.close)
-    made.phase("propose")
-    phone = new_page(new_context, made.created["join_url"], **PHONE)
-    join(phone)
-    made.phase("vote")
     first, second = made.project_ids[:2]
-    expect(phone.locator(f"#plus-{first}")).to_be_enabled()
-    wait_live(phone)
     phone.locator(f"#plus-{first}").click()
     expect(phone.locator(f"#vote-{first} output.my-dots")).to_have_text("1")
 
