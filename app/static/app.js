@@ -62,6 +62,22 @@
     }
   }
 
+  // A group added from another console reaches this one's live list (#groups-live) at once, but
+  // its links and QR code are this console's own (its key, its rights): fetch the Groups card
+  // and take its parts for the groups, leaving the add form as typed. Once per new group.
+  var groupsAskedFor = {};
+  function refreshGroupLinks() {
+    var block = document.getElementById("groups-links-block");
+    if (!block) return;
+    var missing = Array.prototype.filter.call(document.querySelectorAll("#groups-live .group-row[data-group-id]"), function (row) {
+      return !document.getElementById("group-links-" + row.dataset.groupId) && !groupsAskedFor[row.dataset.groupId];
+    });
+    if (!missing.length) return;
+    missing.forEach(function (row) { groupsAskedFor[row.dataset.groupId] = true; });
+    htmx.ajax("GET", block.dataset.card, { target: "#groups-links-block", swap: "outerHTML",
+                                           select: "#groups-links-block", selectOOB: "#groups-tools" });
+  }
+
   // A live message carries every part of its view; a page takes the parts it shows (by id).
   // A phone still drawing the previous phase gets the next phase's parts for a moment before
   // it redraws: dropping them there avoids htmx's "no target" errors.
@@ -176,6 +192,7 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     syncPhone();
     refreshConsoleTable();
+    refreshGroupLinks();
     applyFilters();
     animateBars();
     restoreDetails();
