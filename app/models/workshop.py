@@ -87,6 +87,8 @@ class Workshop(SQLModel, table=True):
     # The strategy the big screen has drilled into: its per-strategy views show that strategy's
     # children (None: the top level). No FK: a stale id just shows the top level (frameworks.drill).
     screen_drill_id: int | None = None
+    # The same for the second dimension: the reform area whose children the coverage map shows.
+    screen_area_drill_id: int | None = None
     # What the workshop calls its two dimensions ("Goals", "Pillars"); None: its preset's or the
     # usual name, in the reader's language (app/services/frameworks.dimension_label).
     strategies_label: str | None = Field(default=None, max_length=60)
@@ -336,11 +338,13 @@ class ScreenViewIn(BaseModel):
     view: ScreenView | None = None
     page: Annotated[int, PydField(strict=True, ge=1, le=1000)] | None = None
     drill: Annotated[int, PydField(strict=True, ge=1)] | None = None
+    area_drill: Annotated[int, PydField(strict=True, ge=1)] | None = None
 
     @model_validator(mode="after")
     def view_or_page(self) -> ScreenViewIn:
-        if self.view is None and not {"page", "drill"} & self.model_fields_set:
-            raise ValueError("Give 'view', 'page' (null: turn the pages), 'drill' (null: the top level), or more.")
+        if self.view is None and not {"page", "drill", "area_drill"} & self.model_fields_set:
+            raise ValueError("Give 'view', 'page' (null: turn the pages), 'drill' or 'area_drill' "
+                             "(null: the top level), or more.")
         return self
 
 
@@ -420,6 +424,7 @@ class WorkshopPublic(BaseModel):
     screen_view: str = "auto"
     screen_page: int | None = None  # the page the facilitator holds (None: the screen turns them)
     screen_drill: int | None = None  # the strategy the screen shows the children of (None: the top level)
+    screen_area_drill: int | None = None  # the reform area the coverage map shows the children of
     timer: TimerPublic | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     shuffle_projects: bool = False

@@ -274,11 +274,16 @@ def step_screen_page(request: Request, workshop: WorkshopDep, session: SessionDe
 def drill_screen(request: Request, workshop: WorkshopDep, session: SessionDep,
                  form: Annotated[FormData, FormDep], facilitator: FacilitatorPage) -> Response:
     """The console's drill buttons: show a strategy's children on the screen's per-strategy
-    views (strategy_id), or the top level (empty)."""
-    text = str(form.get("strategy_id", "")).strip()
-    if text and not text.isdigit():
+    views (strategy_id) or a reform area's on its coverage map (area_id), or the top level (empty)."""
+    areas = "area_id" in form
+    text = str(form.get("area_id" if areas else "strategy_id", "")).strip()
+    if text and not (text.isdigit() and len(text) <= 12):
+        if areas:
+            raise Invalid("Choose a reform area to drill into, or none for the top level.")
         raise Invalid("Choose a strategy to drill into, or none for the top level.")
-    workshops.set_screen_drill(session, workshop=workshop, actor=facilitator, strategy_id=int(text) if text else None)
+    entry = int(text) if text else None
+    workshops.set_screen_drill(session, workshop=workshop, actor=facilitator, strategy_id=entry, area_id=entry,
+                               areas=areas)
     notify(request, workshop.code)
     return console_live(request, session, workshop, language(request, workshop), actor=facilitator)
 

@@ -83,10 +83,12 @@ def set_screen_view(request: Request, view_in: ScreenViewIn, workshop: WorkshopD
                     actor: Annotated[Actor, api_door(Action.choose_screen_view)]) -> WorkshopPublic:
     """Choose what the big screen shows (facilitator or screen key; "auto" follows the phase)
     and, facilitator only, hold one of its pages (`page`; null: the screen turns them) or drill
-    its per-strategy views into a strategy (`drill`; null: the top level)."""
+    its per-strategy views into a strategy (`drill`; null: the top level) and its coverage map
+    into a reform area (`area_drill`)."""
     workshops.set_screen(session, workshop=workshop, actor=actor, view=view_in.view, page=view_in.page,
                          hold="page" in view_in.model_fields_set, drill=view_in.drill,
-                         drilling="drill" in view_in.model_fields_set)
+                         drilling="drill" in view_in.model_fields_set, area_drill=view_in.area_drill,
+                         area_drilling="area_drill" in view_in.model_fields_set)
     notify(request, workshop.code)
     return workshops.describe(session, workshop=workshop)
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
-from app.services import group_grid, moderation, participation, projects, results, scoring, timer
+from app.services import frameworks, group_grid, moderation, participation, projects, results, scoring, timer
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
@@ -42,7 +42,7 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
             body = memo["screen_body"] = group_grid.screen_body(session, workshop)
         values["screen_body"] = body
         if body == "wall":
-            values["wall_columns"] = wall_columns(outcome)
+            values["wall_columns"] = wall_columns(outcome, workshop.screen_drill_id)
         if body == "agencies":
             if ("counts", True) not in memo:
                 memo[("counts", True)] = participation.counts(session, workshop, by_agency=True)
@@ -60,16 +60,18 @@ def _project(standing: results.Standing) -> Any:
     return standing.project
 
 
-def wall_columns(outcome: results.Outcome) -> list[tuple[Any, list[results.Standing]]]:
-    """The proposals wall: one column per strategy (pinned first, then newest), and one for
+def wall_columns(outcome: results.Outcome, drill_id: int | None = None) -> list[tuple[Any, list[results.Standing]]]:
+    """The proposals wall: one column per strategy of the level the screen is drilled to (pinned
+    first, then newest; a column holds its sub-plans' projects too), and at the top level one for
     projects tagged with no strategy when there are any."""
+    level = frameworks.drill(outcome.strategies, drill_id)
     columns: list[tuple[Any, list[results.Standing]]] = [
         (strategy, projects.pinned_first(outcome.by_strategy.get(strategy.id, []), project=_project,
                                          newest_first=True))
-        for strategy in outcome.strategies
+        for strategy in level.level
     ]
     untagged = [s for s in outcome.standings if not s.strategy_ids]
-    if untagged:
+    if untagged and level.focus is None:
         columns.append((None, projects.pinned_first(untagged, project=_project, newest_first=True)))
     return columns
 

@@ -138,7 +138,7 @@ def wall_parts(columns: list[tuple[Any, list[Standing]]]) -> list[WallPart]:
 def coverage_table(values: dict[str, Any]) -> CoverageTable:
     level: frameworks.Drill = values["screen_drill"]
     strategies = [(s.id, s.code, values["strategy_names"][s.id]) for s in level.level]
-    areas = [(r.id, r.code, values["area_names"][r.id]) for r in frameworks.top_level(values["reform_areas"])]
+    areas = [(r.id, r.code, values["area_names"][r.id]) for r in values["screen_area_drill"].level]
     coverage = values["outcome"].coverage
     most = max((coverage.get((s[0], r[0]), (0, 0))[1] for s in strategies for r in areas), default=0)
     if len(strategies) > len(areas):

@@ -185,6 +185,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         # A nested framework's per-strategy views show one level: the top, or the children of
         # the strategy the facilitator drilled into (rolled-up figures: results.py).
         values["screen_drill"] = frameworks.drill(values["strategies"], workshop.screen_drill_id)
+        values["screen_area_drill"] = frameworks.drill(values["reform_areas"], workshop.screen_area_drill_id)
         values["paging"] = screen_pages.paging(values["screen_body"], values, held=workshop.screen_page,
                                                now_ms=values["server_now_ms"])
     return values

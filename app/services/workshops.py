@@ -278,6 +278,7 @@ def describe(session: Session, *, workshop: Workshop, language: str | None = Non
         screen_view=workshop.screen_view,
         screen_page=workshop.screen_page,
         screen_drill=workshop.screen_drill_id,
+        screen_area_drill=workshop.screen_area_drill_id,
         timer=timer_public(workshop),
         time_zone=workshop.time_zone,
         shuffle_projects=workshop.shuffle_projects,
@@ -355,36 +356,54 @@ def set_screen_page(session: Session, *, workshop: Workshop, actor: Actor, page:
     return workshop
 
 
-def set_screen_drill(session: Session, *, workshop: Workshop, actor: Actor, strategy_id: int | None) -> Workshop:
-    """Drill the big screen's per-strategy views into a strategy (they show its children, with
-    their rolled-up figures) or back to the top level (None). Its pages turn from the start."""
+def set_screen_drill(session: Session, *, workshop: Workshop, actor: Actor, strategy_id: int | None = None,
+                     area_id: int | None = None, areas: bool = False) -> Workshop:
+    """Drill the big screen into a strategy (its per-strategy views, the wall and the coverage
+    map show that strategy's children, with their rolled-up figures) or, with `areas`, into a
+    reform area (the coverage map shows its children); None: back to the top level. Its pages
+    turn from the start."""
     check(Action.drill_screen, actor, workshop)
-    if strategy_id is not None:
-        strategies = list_strategies(session, workshop=workshop)
-        if frameworks.drill(strategies, strategy_id).focus is None:
-            raise Invalid("Strategy {id} is not a strategy of this workshop with strategies under it.",
-                          id=strategy_id)
-    workshop.screen_drill_id = strategy_id
+    _check_drill(session, workshop, area_id if areas else strategy_id, areas)
+    if areas:
+        workshop.screen_area_drill_id = area_id
+    else:
+        workshop.screen_drill_id = strategy_id
     workshop.screen_page = None
     session.add(workshop)
     session.commit()
     return workshop
 
 
+def _check_drill(session: Session, workshop: Workshop, entry_id: int | None, areas: bool) -> None:
+    """A drill goes into an entry of this workshop's framework that has entries under it."""
+    if entry_id is None:
+        return
+    if areas:
+        if frameworks.drill(list_reform_areas(session, workshop=workshop), entry_id).focus is None:
+            raise Invalid("Reform area {id} is not a reform area of this workshop with areas under it.", id=entry_id)
+    elif frameworks.drill(list_strategies(session, workshop=workshop), entry_id).focus is None:
+        raise Invalid("Strategy {id} is not a strategy of this workshop with strategies under it.", id=entry_id)
+
+
 def set_screen(session: Session, *, workshop: Workshop, actor: Actor, view: str | None = None,
                page: int | None = None, hold: bool = False, drill: int | None = None,
-               drilling: bool = False) -> Workshop:
+               drilling: bool = False, area_drill: int | None = None, area_drilling: bool = False) -> Workshop:
     """The API's screen door: the view, the page held (hold=True: `page`, None to turn), the
-    strategy drilled into (drilling=True: `drill`, None for the top level), or several;
+    strategy drilled into (drilling=True: `drill`, None for the top level), the reform area
+    drilled into (area_drilling=True: `area_drill`), or several;
     everything is checked before anything changes."""
     if view is not None:
         check(Action.choose_screen_view, actor, workshop)
     if hold:
         check(Action.hold_screen_page, actor, workshop)
-    if drilling:
+    if drilling or area_drilling:
         check(Action.drill_screen, actor, workshop)
+        _check_drill(session, workshop, drill if drilling else None, False)
+        _check_drill(session, workshop, area_drill if area_drilling else None, True)
     if drilling:
         set_screen_drill(session, workshop=workshop, actor=actor, strategy_id=drill)
+    if area_drilling:
+        set_screen_drill(session, workshop=workshop, actor=actor, area_id=area_drill, areas=True)
     if view is not None:
         set_screen_view(session, workshop=workshop, actor=actor, view=view)
     if hold:

@@ -1,8 +1,9 @@
 """The facilitator drills the big screen into a nested framework from the console's Screen card:
 the per-strategy ranking shows the six strategies, then a click on a strategy shows its master
 plans with their rolled-up projects on the screen at once (1920x1080, nothing clipped), the
-coverage map follows, and "back up" returns to the top. Screenshot of the drilled screen:
-docs/screenshots/screen-drill-strategies.png."""
+coverage map follows, and "back up" returns to the top. The reform areas nest too: the coverage
+map drills into an area's sub-issues the same way. Screenshots of the drilled screen:
+docs/screenshots/screen-drill-strategies.png and screen-drill-areas.png."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ MASTER_PLANS = ["การเกษตร", "อุตสาหกรรมแ�
                 "โครงสร้างพื้นฐาน ระบบโลจิสติกส์ และดิจิทัล", "ผู้ประกอบการและวิสาหกิจขนาดกลางและขนาดย่อมยุคใหม่",
                 "เขตเศรษฐกิจพิเศษ"]
 SUB_PLANS = ["เกษตรอัตลักษณ์พื้นถิ่น", "เกษตรปลอดภัย", "เกษตรชีวภาพ", "เกษตรแปรรูป", "เกษตรอัจฉริยะ"]
+# Sub-issues under the first reform area (politics), as a ministry might split it.
+SUB_ISSUES = ["การมีส่วนร่วมของประชาชนในระบอบประชาธิปไตยอันมีพระมหากษัตริย์ทรงเป็นประมุข",
+              "การสร้างความรู้ความเข้าใจทางการเมือง", "การปฏิรูปพรรคการเมือง"]
 
 
 def framework() -> dict[str, Any]:
@@ -29,8 +33,9 @@ def framework() -> dict[str, Any]:
     strategies[1]["children"] = [{"code": f"S2.{n}", "name": name} for n, name in enumerate(MASTER_PLANS, 1)]
     strategies[1]["children"][0]["children"] = [{"code": f"S2.1.{n}", "name": name}
                                                 for n, name in enumerate(SUB_PLANS, 1)]
-    return {"strategies": strategies,
-            "reform_areas": [{"code": e.code, "name": e.name_th} for e in TH_NATIONAL_2018.reform_areas]}
+    areas: list[dict[str, Any]] = [{"code": e.code, "name": e.name_th} for e in TH_NATIONAL_2018.reform_areas]
+    areas[0]["children"] = [{"code": f"{areas[0]['code']}.{n}", "name": name} for n, name in enumerate(SUB_ISSUES, 1)]
+    return {"strategies": strategies, "reform_areas": areas}
 
 
 def test_the_console_drills_the_screen_into_a_strategy_and_back(
@@ -89,5 +94,19 @@ def test_the_console_drills_the_screen_into_a_strategy_and_back(
     console.locator(".drill-button", has_text="▲").click()
     expect(screen.locator(".screen-page:visible table.coverage thead th").nth(1)).to_have_text("S2.1")
     console.locator(".drill-button", has_text="▲").click()
+    expect(screen.locator(".screen-page:visible .drill-trail")).to_have_count(0)
+
+    # The coverage map drills into a reform area's sub-issues from the same card, and back up.
+    first = workshop["reform_areas"][0]
+    console.locator(".area-drill", has_text=first["code"]).click()
+    expect(screen.locator(".screen-page:visible .drill-trail")).to_have_attribute("data-area-drill", str(first["id"]))
+    table = screen.locator(".screen-page:visible table.coverage")
+    for n in range(1, len(SUB_ISSUES) + 1):
+        expect(table).to_contain_text(f"{first['code']}.{n}")
+    expect(table.locator("tbody tr")).to_have_count(6)  # six strategies down, three sub-issues across
+    screen.wait_for_timeout(600)
+    assert screen.evaluate(FITS) == []
+    screen.screenshot(path=str(DOCS_SHOTS / "screen-drill-areas.png"), caret="initial")
+    console.locator(".area-drill", has_text="▲").click()
     expect(screen.locator(".screen-page:visible .drill-trail")).to_have_count(0)
     assert problems == [], problems
