@@ -200,7 +200,7 @@ def bench(
     groups: Annotated[int, typer.Option(
         min=0, max=200, help="A large event: this many breakout groups of --projects projects each; phones join "
                              "their group by its code and tap its projects, every group's screen and the event's "
-                             "grid of all groups are watched (no baseline).")] = 0,
+                             "grid of all groups are watched; the baseline fans out as many rooms and a grid.")] = 0,
 ) -> None:
     """Rehearse a venue: real servers, N phones on websockets, R taps/s; prints one JSON line last."""
     if scenario not in ("storm", "restart"):

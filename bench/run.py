@@ -409,17 +409,21 @@ async def setup_api_path(opts: Options, servers: list[procs.ServerProcess], budg
 
 
 def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: dict[str, int], deflate: bool) -> Target:
+    """The bare baseline (bench/baseline.py) for the same job: one room, or with opts.groups that
+    many rooms at once and their grid, watched as ruamkit's groups are (setup_group_path)."""
     port = procs.free_port()
     argv = procs.python_argv("-m", "bench.baseline", "--port", str(port), "--interval", str(opts.interval),
                              "--phone-interval", str(opts.phone_interval),
                              "--projects", str(opts.projects), "--phone-bytes", str(sizes["phone"]),
                              "--screen-bytes", str(sizes["screen"]), "--tap-bytes", str(sizes["tap"]),
+                             "--groups", str(opts.groups), "--grid-bytes", str(sizes.get("grid", 0)),
                              *(["--deflate"] if deflate else []))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(procs.ROOT), os.environ.get("PYTHONPATH")]))}
     server = procs.ServerProcess("baseline", argv, port=port, env=env, cores=cores,
                                  log_path=workdir / "baseline.log", cwd=workdir)
     server.wait_ready("/tallies")
-    project_ids = list(range(1, opts.projects + 1))
+    count = opts.groups
+    project_ids = list(range(1, opts.projects * max(1, count) + 1))
     host = f"127.0.0.1:{port}"
     devices = [Phone(host=host, code="BENCH", cookie=f"rk_p_BENCH=bench-{i}") for i in range(opts.clients)]
 
@@ -438,6 +442,14 @@ def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: 
         return {int(k): v for k, v in answer.items()}
 
     ws = f"ws://{host}/ws"
+    if count:  # the grid, then every room's screen; participant i in room i % count, as ruamkit's
+        return Target(name="baseline", servers=[server], project_ids=project_ids,
+                      screens=[Viewer(f"{ws}?view=grid"), *(Viewer(f"{ws}?view=screen&group={g}") for g in range(count))],
+                      phones=[Viewer(f"{ws}?view=phone&group={i % count}", d.websocket_headers())
+                              for i, d in enumerate(devices)],
+                      tap=tap, worker_of=lambda i: 0, final_tallies=final_tallies,
+                      group_of=lambda i: i % count, project_groups=[(p - 1) // opts.projects for p in project_ids],
+                      screen_groups=[-1, *range(count)])
     return Target(name="baseline", servers=[server], project_ids=project_ids,
                   screens=[Viewer(f"{ws}?view=screen")],
                   phones=[Viewer(f"{ws}?view=phone", d.websocket_headers()) for d in devices],
@@ -466,7 +478,7 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
     phones = [Watcher(k, record=(i % step == 0), group=group_of(i) if group_of else None)
               for i in range(opts.clients)]
     parsed_phone: dict[bytes, tuple[tuple[int, ...], bytes | None]] = {}
-    sizes: dict[str, list[int]] = {"phone": [], "screen": [], "tap": []}
+    sizes: dict[str, list[int]] = {"phone": [], "screen": [], "grid": [], "tap": []}
     ids = target.project_ids
     pools = [HttpPool("127.0.0.1", s.port, max_connections=256) for s in target.servers]
     redraws: dict[str, Any] = {"sent": 0, "failed": 0, "in_flight": set()}
@@ -503,8 +515,8 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
             loop.create_task(redraw(who))
 
     def screen_message(client: WsClient, data: bytes, now: float) -> None:
-        sizes["screen"].append(len(data))
         index, watcher = client.tag  # type: ignore[misc]
+        sizes["grid" if watcher.by_group else "screen"].append(len(data))
         watcher.saw(measure.grid_totals(data, group_count) if watcher.by_group else measure.screen_total(data), now)
         screen_rows[index] = measure.screen_rows(data)
 
@@ -692,6 +704,7 @@ async def drive(opts: Options, target: Target, sampler: procs.Sampler, browsers:
         "deflate": compressed,
         "phone_message_bytes": int(statistics.median(sizes["phone"])) if sizes["phone"] else None,
         "screen_message_bytes": int(statistics.median(sizes["screen"])) if sizes["screen"] else None,
+        "grid_message_bytes": int(statistics.median(sizes["grid"])) if sizes["grid"] else None,
         "tap_answer_bytes": int(statistics.median(sizes["tap"])) if sizes["tap"] else None,
         "server_cpu_pct": round(100 * (cpu_after - cpu_before) / window, 1),
         "loadgen_cpu_pct": round(100 * loadgen_cpu / window, 1),
@@ -800,13 +813,10 @@ async def main_async(opts: Options) -> dict[str, Any]:
         if opts.groups:
             log(f"ruamkit, {opts.groups} groups: p95 grid {result['p95_grid_ms']} ms, worst group screen's p95 "
                 f"{result['p95_group_screen_ms_worst']} ms")
-        if opts.baseline and opts.groups:
-            log("baseline: skipped with --groups (the bare fan-out baseline is one room)")
-            result.update({"baseline_p95_ms": None, "ratio_p95": None})
-        elif opts.baseline:
+        if opts.baseline:
             deflate = str(opts.server_env.get("RUAMKIT_WS_PER_MESSAGE_DEFLATE", "")).lower() in ("1", "true", "yes")
             sizes = {"phone": result["phone_message_bytes"] or 600, "screen": result["screen_message_bytes"] or 6000,
-                     "tap": result["tap_answer_bytes"] or 100}
+                     "tap": result["tap_answer_bytes"] or 100, "grid": result["grid_message_bytes"] or 0}
             target = start_baseline(opts, workdir, server_cores, sizes, deflate)
             log(f"baseline: ready on port {target.servers[0].port}; connecting websockets")
             try:
@@ -824,6 +834,17 @@ async def main_async(opts: Options) -> dict[str, Any]:
                 "ratio_p95": _ratio(result["p95_screen_ms"], base["p95_screen_ms"]),
                 "ratio_p95_phone": _ratio(result["p95_phone_ms"], base["p95_phone_ms"]),
             })
+            if opts.groups:  # the same rooms at once: group screens against its rooms, grid against its grid
+                result.update({
+                    "baseline_p95_grid_ms": base["p95_grid_ms"],
+                    "baseline_p95_group_screen_ms_worst": base["p95_group_screen_ms_worst"],
+                    "ratio_p95_grid": _ratio(result["p95_grid_ms"], base["p95_grid_ms"]),
+                    "ratio_p95_group_screens": _ratio(result["p95_group_screen_ms_worst"],
+                                                      base["p95_group_screen_ms_worst"]),
+                })
+                log(f"baseline, {opts.groups} rooms: p95 grid {base['p95_grid_ms']} ms, worst room screen's p95 "
+                    f"{base['p95_group_screen_ms_worst']} ms; ratios: grid {result['ratio_p95_grid']}, "
+                    f"group screens {result['ratio_p95_group_screens']}, all screens {result['ratio_p95']}")
         else:
             result.update({"baseline_p95_ms": None, "ratio_p95": None})
     finally:

@@ -45,3 +45,19 @@ def test_a_small_bench_run_acknowledges_every_tap_and_the_screen_matches_the_dat
     if path == "phone":  # every phone drew its ballot when voting opened, and taps got small answers
         assert result["ballots_drawn_seconds"] is not None
         assert result["tap_answer_bytes"] < 4000
+
+
+def test_a_small_bench_run_with_groups_measures_the_group_screens_and_the_grid_against_as_many_bare_rooms() -> None:
+    result = bench("--groups", "3", "--clients", "60", "--rate", "20", "--seconds", "3", "--projects", "4")
+
+    assert result["groups"] == 3 and result["votes_acked"] == result["votes_sent"] == 60
+    assert result["final_tallies_match"] and result["db_matches_acks"] and result["phones_final_match"] == 1.0
+    assert result["screen_delivery"] == 1.0
+    # The bare rooms took the same taps, and their screens and grid showed them all.
+    assert result["baseline_votes_acked"] == 60 and result["baseline_screen_delivery"] == 1.0
+    for field in ("p95_grid_ms", "p95_group_screen_ms_worst", "baseline_p95_grid_ms",
+                  "baseline_p95_group_screen_ms_worst"):
+        assert result[field] is not None, field
+    assert result["ratio_p95_grid"] == round(result["p95_grid_ms"] / result["baseline_p95_grid_ms"], 2)
+    assert result["ratio_p95_group_screens"] == round(
+        result["p95_group_screen_ms_worst"] / result["baseline_p95_group_screen_ms_worst"], 2)
