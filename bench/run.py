@@ -408,7 +408,8 @@ async def setup_api_path(opts: Options, servers: list[procs.ServerProcess], budg
 # --- the bare baseline ---
 
 
-def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: dict[str, int], deflate: bool) -> Target:
+def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: dict[str, int],
+                   deflate: bool) -> Target:
     """The bare baseline (bench/baseline.py) for the same job: one room, or with opts.groups that
     many rooms at once and their grid, watched as ruamkit's groups are (setup_group_path)."""
     port = procs.free_port()
@@ -444,7 +445,8 @@ def start_baseline(opts: Options, workdir: Path, cores: set[int] | None, sizes: 
     ws = f"ws://{host}/ws"
     if count:  # the grid, then every room's screen; participant i in room i % count, as ruamkit's
         return Target(name="baseline", servers=[server], project_ids=project_ids,
-                      screens=[Viewer(f"{ws}?view=grid"), *(Viewer(f"{ws}?view=screen&group={g}") for g in range(count))],
+                      screens=[Viewer(f"{ws}?view=grid"),
+                               *(Viewer(f"{ws}?view=screen&group={g}") for g in range(count))],
                       phones=[Viewer(f"{ws}?view=phone&group={i % count}", d.websocket_headers())
                               for i, d in enumerate(devices)],
                       tap=tap, worker_of=lambda i: 0, final_tallies=final_tallies,
