@@ -25,10 +25,7 @@ from app.services.methods.base import Standing as Ranked
 from app.versions import Memo
 
 
-def event_code(code: str) -> str:
-    """The event's code for a group's code (MDES26-3 -> MDES26); a workshop's own code as it is.
-    A workshop's code has no dash (workshops._code_or_refuse), so this needs no database."""
-    return code.partition("-")[0]
+event_code = workshops.event_code  # its home is with the codes' rules; the grid's callers ask here
 
 
 def changed_codes(code: str) -> tuple[str, ...]:

@@ -75,10 +75,13 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
     took_part = methods.of(round_.mode).took_part(round_.id).subquery()
     voters = select(took_part.c.participant_id).distinct()
     member = workshops.members(workshop)  # an event's: its groups' people too (the plenary is everyone's)
-    participant_count = session.exec(select(func.count()).select_from(Participant).where(member)).one()
-    voter_count = session.exec(select(func.count()).select_from(voters.subquery())).one()
-    dots_cast = session.exec(select(func.coalesce(func.sum(Vote.dots), 0))
-                             .where(Vote.workshop_id == workshop.id, Vote.round_id == round_.id)).one()
+    # The three numbers in one statement: a group's redraw, 40 groups at once, paid each query's
+    # own cost (compiling, executing, reading) three times over.
+    participant_count, voter_count, dots_cast = session.exec(select(
+        select(func.count()).select_from(Participant).where(member).scalar_subquery(),
+        select(func.count()).select_from(voters.subquery()).scalar_subquery(),
+        select(func.coalesce(func.sum(Vote.dots), 0))
+        .where(Vote.workshop_id == workshop.id, Vote.round_id == round_.id).scalar_subquery())).one()
     values: dict[str, Any] = {
         "participant_count": int(participant_count),
         "voter_count": int(voter_count),

@@ -14,7 +14,7 @@ from app.models.vote import CoverageCell, RankedProject, Results
 from app.services import frameworks, lineage, methods, rounds
 from app.services import projects as projects_service
 from app.services.methods.base import Standing
-from app.services.workshops import list_reform_areas, list_strategies
+from app.services.workshops import framework
 from app.versions import Memo
 
 
@@ -77,8 +77,7 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
     for i, s in enumerate(standings):
         s.rank_shared = (i > 0 and standings[i - 1].rank == s.rank) or (
             i + 1 < len(standings) and standings[i + 1].rank == s.rank)
-    strategies = list_strategies(session, workshop=workshop)
-    reform_areas = list_reform_areas(session, workshop=workshop)
+    strategies, reform_areas = framework(session, workshop=workshop, kept=kept)
     outcome = Outcome(workshop=workshop, standings=standings, strategies=strategies, reform_areas=reform_areas,
                       round=round_, criteria=rounds.criteria(round_))
     outcome.by_strategy = {s.id: [] for s in strategies}

@@ -21,9 +21,10 @@ from app.versions import Memo
 VIEWS = ("screen", "facilitator", "phone")
 
 
-def framework_labels(session: Session, workshop: Workshop, lang: str) -> dict[str, Any]:
-    strategies = workshops.list_strategies(session, workshop=workshop)
-    areas = workshops.list_reform_areas(session, workshop=workshop)
+def framework_labels(session: Session, workshop: Workshop, lang: str, kept: Memo | None = None) -> dict[str, Any]:
+    """The framework's entries and their names and codes by id; with `kept` (the hub's
+    projects-only Memo), kept with the framework (workshops.framework)."""
+    strategies, areas = workshops.framework(session, workshop=workshop, kept=kept)
     return {
         "strategies": strategies,
         "reform_areas": areas,
@@ -130,7 +131,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         group_grid.keep_standing(grid_kept, group=workshop, outcome=outcome,
                                  counted=memo[("counts", view == "facilitator")], version=memo.pop("grid version"))
     if ("labels", lang) not in memo:
-        memo[("labels", lang)] = framework_labels(session, workshop, lang)
+        memo[("labels", lang)] = framework_labels(session, workshop, lang, kept)
     show = workshops.tallies_visible(workshop, to_facilitator=view == "facilitator")
     values: dict[str, Any] = {
         "workshop": workshop,

@@ -30,6 +30,7 @@ from app.models.workshop import (
 from app.services import action_log, frameworks, presets, rounds, timer
 from app.services.access import Actor, Role, hash_key, new_key, screen_key_for
 from app.services.rules import Action, allows, check
+from app.versions import Memo
 
 # No 0/O, 1/I/L: a code read off a projector is typed without guessing.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -219,6 +220,25 @@ def rotate_keys(session: Session, *, workshop: Workshop) -> tuple[str, str]:
         session.add(group)
     session.commit()
     return facilitator_key, screen_key
+
+
+def event_code(code: str) -> str:
+    """The event's code for a group's code (MDES26-3 -> MDES26); a workshop's own code as it is.
+    A workshop's code has no dash (_code_or_refuse), so this needs no database."""
+    return code.partition("-")[0]
+
+
+def framework(session: Session, *, workshop: Workshop,
+              kept: Memo | None = None) -> tuple[list[Strategy], list[ReformArea]]:
+    """The workshop's strategies and reform areas (a group's are its event's: framework_of).
+    With `kept` (a projects-only Memo), read once until its event's projects change (any change
+    to the event or its groups but votes): each group's redraw read them twice, 40 groups at once."""
+    def read() -> tuple[list[Strategy], list[ReformArea]]:
+        return list_strategies(session, workshop=workshop), list_reform_areas(session, workshop=workshop)
+
+    if kept is None:
+        return read()
+    return kept.get(event_code(workshop.code), ("framework", framework_of(workshop)), read)
 
 
 def list_strategies(session: Session, *, workshop: Workshop) -> list[Strategy]:
