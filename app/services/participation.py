@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Integer, bindparam, func
 from sqlmodel import Session, col, select
 
 from app.models import Agency, Participant, Vote, Workshop
@@ -72,16 +72,9 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
     same rows with the invited flag and status), not_voted (Waiting, up to NOT_VOTED_SHOWN) and
     not_voted_count."""
     round_ = rounds.current_round(session, workshop=workshop)
-    took_part = methods.of(round_.mode).took_part(round_.id).subquery()
-    voters = select(took_part.c.participant_id).distinct()
-    member = workshops.members(workshop)  # an event's: its groups' people too (the plenary is everyone's)
-    # The three numbers in one statement: a group's redraw, 40 groups at once, paid each query's
-    # own cost (compiling, executing, reading) three times over.
-    participant_count, voter_count, dots_cast = session.exec(select(
-        select(func.count()).select_from(Participant).where(member).scalar_subquery(),
-        select(func.count()).select_from(voters.subquery()).scalar_subquery(),
-        select(func.coalesce(func.sum(Vote.dots), 0))
-        .where(Vote.workshop_id == workshop.id, Vote.round_id == round_.id).scalar_subquery())).one()
+    participant_count, voter_count, dots_cast = session.connection().execute(
+        _numbers(round_.mode, group=workshop.parent_id is not None),
+        {"workshop_id": workshop.id, "round_id": round_.id}).one()
     values: dict[str, Any] = {
         "participant_count": int(participant_count),
         "voter_count": int(voter_count),
@@ -90,6 +83,8 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
         "agency_rows": [],
     }
     if by_agency:
+        voters = _voters(methods.of(round_.mode).took_part(round_.id))
+        member = workshops.members(workshop)  # an event's: its groups' people too (the plenary is everyone's)
         agency = func.coalesce(Participant.agency, "")
         joined = session.exec(select(agency, func.count(), func.min(Participant.id))
                               .where(member).group_by(agency)).all()
@@ -109,6 +104,32 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
             not_voted_count=int(participant_count) - int(voter_count),
         )
     return values
+
+
+def _voters(took_part: Any) -> Any:
+    """The distinct participants in a method's took_part."""
+    return select(took_part.subquery().c.participant_id).distinct()
+
+
+_NUMBERS: dict[tuple[str, bool], Any] = {}
+
+
+def _numbers(mode: str, *, group: bool) -> Any:
+    """participant_count, voter_count and dots_cast in one statement, built once per voting
+    method and kind of workshop (group or not), with the workshop's and round's ids bound at
+    each use: a group's redraw (40 groups, several a second) paid more for building and
+    compiling three statements than SQLite took to run them."""
+    made = _NUMBERS.get((mode, group))
+    if made is None:
+        workshop_id, round_id = bindparam("workshop_id", type_=Integer), bindparam("round_id", type_=Integer)
+        voters = _voters(methods.of(mode).took_part(round_id))
+        made = _NUMBERS[(mode, group)] = select(
+            select(func.count()).select_from(Participant).where(workshops.members_of(workshop_id, group=group))
+            .scalar_subquery(),
+            select(func.count()).select_from(voters.subquery()).scalar_subquery(),
+            select(func.coalesce(func.sum(Vote.dots), 0))
+            .where(Vote.workshop_id == workshop_id, Vote.round_id == round_id).scalar_subquery())
+    return made
 
 
 def _roster(invited: list[Agency], language: str, joined: list[tuple[str, int, int, int]]) -> list[AgencyRow]:

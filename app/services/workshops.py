@@ -259,9 +259,14 @@ def list_agencies(session: Session, *, workshop: Workshop) -> list[Agency]:
 def members(workshop: Workshop) -> ColumnElement[bool]:
     """Who takes part in this workshop: its own participants, and for an event its groups' as
     well (they all vote in the plenary). A group's are its own."""
-    if workshop.parent_id is not None:
-        return col(Participant.workshop_id) == workshop.id
-    event = select(Workshop.id).where((col(Workshop.id) == workshop.id) | (col(Workshop.parent_id) == workshop.id))
+    return members_of(workshop.id, group=workshop.parent_id is not None)
+
+
+def members_of(workshop_id: int | ColumnElement[int] | None, *, group: bool) -> ColumnElement[bool]:
+    """members() by the workshop's id, which may be a bound parameter (a statement built once)."""
+    if group:
+        return col(Participant.workshop_id) == workshop_id
+    event = select(Workshop.id).where((col(Workshop.id) == workshop_id) | (col(Workshop.parent_id) == workshop_id))
     return col(Participant.workshop_id).in_(event.scalar_subquery())
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sqlalchemy import ColumnElement
 from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel import Session
 
@@ -83,7 +84,8 @@ class Method:
         """A project's bar on the big screen, 0 to 1000; `most_dots`: the ranking's highest."""
         raise NotImplementedError
 
-    def took_part(self, round_id: int) -> SelectOfScalar[int]:
+    def took_part(self, round_id: int | ColumnElement[int]) -> SelectOfScalar[int]:
         """The ids of the participants who have voted in a round of this method (a dot, a score:
-        whatever the method counts), possibly repeated: the "voted" of every participation count."""
+        whatever the method counts), possibly repeated: the "voted" of every participation count.
+        `round_id` may be a bound parameter (a statement built once: participation.counts)."""
         raise NotImplementedError

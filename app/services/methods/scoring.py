@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import ColumnElement
 from sqlmodel.sql.expression import SelectOfScalar
 from sqlmodel import Session, col, select
 
@@ -118,7 +119,7 @@ class Scoring(Method):
     def bar(self, standing: Standing, most_dots: int) -> int:
         return int((standing.score or 0) * 200)  # a score of 5 fills the bar
 
-    def took_part(self, round_id: int) -> SelectOfScalar[int]:
+    def took_part(self, round_id: int | ColumnElement[int]) -> SelectOfScalar[int]:
         return select(Score.participant_id).where(Score.round_id == round_id)
 
 
