@@ -86,7 +86,7 @@ def _standing(session: Session, group: Workshop) -> Standing:
     ranks it, without the strategy and coverage tables the grid does not show) and its counts."""
     round_ = rounds.current_round(session, workshop=group)
     method = methods.of(round_.mode)
-    candidates = projects.list_projects(session, workshop=group)
+    candidates = projects.list_rows(session, workshop=group)  # plain rows: the grid ranks a group per step
     in_scope = rounds.scope(session, round_=round_)
     if in_scope is not None:
         candidates = [p for p in candidates if p.id in in_scope]
@@ -130,8 +130,8 @@ def grid_steps(engine: Engine, code: str, kept: Memo) -> list[Callable[[], objec
             return []
         if event.parent_id is not None or screen_body(session, event) != "groups":
             return []
-        stale = [group.code for group in groups.list_groups(session, event=event)
-                 if not _kept_current(kept, group.code)]
+        stale = [group_code for group_code in groups.group_codes(session, event=event)
+                 if not _kept_current(kept, group_code)]
 
     def rank(group_code: str) -> Callable[[], object]:
         def step() -> object:

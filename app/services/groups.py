@@ -52,6 +52,11 @@ def group_ids(session: Session, *, event: Workshop) -> list[int]:
                              .order_by(col(Workshop.group_number))))
 
 
+def group_codes(session: Session, *, event: Workshop) -> list[str]:
+    return list(session.exec(select(Workshop.code).where(Workshop.parent_id == event.id)
+                             .order_by(col(Workshop.group_number))))
+
+
 def has_groups(session: Session, *, event: Workshop) -> bool:
     return session.exec(select(func.count()).select_from(Workshop).where(Workshop.parent_id == event.id)).one() > 0
 

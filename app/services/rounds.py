@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
+from sqlalchemy import Integer, bindparam, func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models import Project, Round, RoundProject, Workshop
+from app.models import Project, Round, RoundProject, Workshop, core_table
 from app.models.round import Criterion, RoundPublic, RoundScope
 from app.models.vote import Results
 from app.services.access import Actor
@@ -40,6 +42,17 @@ def current_round(session: Session, *, workshop: Workshop) -> Round:
         round_ = ensure_first_round(session, workshop=workshop)
         session.commit()
     return round_
+
+
+ROUND = core_table(Round)
+# Built once: every live view shows how many rounds there are (each group's redraw, 40 at once).
+_COUNT = core_select(func.count()).select_from(ROUND).where(
+    ROUND.c.workshop_id == bindparam("workshop_id", type_=Integer))
+
+
+def count(session: Session, *, workshop: Workshop) -> int:
+    """How many rounds the workshop has had (the current one included)."""
+    return int(session.connection().execute(_COUNT, {"workshop_id": workshop.id}).scalar_one())
 
 
 def list_rounds(session: Session, *, workshop: Workshop) -> list[Round]:

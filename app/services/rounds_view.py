@@ -47,7 +47,7 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         "criteria": outcome.criteria,
     }
     if "round_count" not in memo:
-        memo["round_count"] = len(rounds.list_rounds(session, workshop=workshop))
+        memo["round_count"] = rounds.count(session, workshop=workshop)
     values["round_count"] = memo["round_count"]
     if view == "facilitator":
         values["round_summaries"] = summaries(session, workshop=workshop, current=outcome)
