@@ -25,11 +25,25 @@ class Outcome:
     strategies: list[Strategy]
     reform_areas: list[ReformArea]
     by_strategy: dict[int, list[Standing]] = field(default_factory=dict)
-    coverage: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     round: Round | None = None
     criteria: list[Criterion] = field(default_factory=list)
     # Plenary projects of a large event: where each came from (app/services/lineage.py).
     lineage: dict[int, list[PlenarySource]] = field(default_factory=dict)
+    # What `coverage` is drawn from (compute() counts them): projects and dots per tagged pair.
+    projects_in: Counter[tuple[int, int]] = field(default_factory=Counter, repr=False)
+    dots_in: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)
+    _coverage: dict[tuple[int, int], tuple[int, int]] | None = field(default=None, repr=False)
+
+    @property
+    def coverage(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(strategy id, reform area id) -> (projects, dots) for every cell of the framework's
+        matrix; drawn when first asked: a framework of hundreds of cells made it a tenth of
+        every group screen's redraw, which never shows it."""
+        if self._coverage is None:
+            projects_in, dots_in = self.projects_in, self.dots_in
+            self._coverage = {(s.id, r.id): (projects_in[(s.id, r.id)], dots_in.get((s.id, r.id), 0))
+                              for s in self.strategies for r in self.reform_areas}
+        return self._coverage
 
     @property
     def method(self) -> methods.Method:
@@ -101,10 +115,8 @@ def compute(session: Session, *, workshop: Workshop, round_id: int | None = None
             if standing.dots:
                 for pair in pairs:
                     dots_in[pair] += standing.dots
-    projects_in = Counter(every_pair)
+    outcome.projects_in, outcome.dots_in = Counter(every_pair), dict(dots_in)
     outcome.lineage = lineage.event_lineage(session, event=workshop)
-    outcome.coverage = {(s.id, r.id): (projects_in[(s.id, r.id)], dots_in[(s.id, r.id)])
-                        for s in strategies for r in reform_areas}
     return outcome
 
 
