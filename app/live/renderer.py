@@ -69,7 +69,8 @@ class LiveRenderer:
     def steps(self, code: str) -> list[Callable[[], object]]:
         """Work before drawing `code`'s views that the hub may run a piece at a time: an event's
         grid's group standings (app/services/group_grid.py)."""
-        made = [] if self.grid_kept is None else group_grid.grid_steps(self.engine, code, self.grid_kept)
+        made = ([] if self.grid_kept is None
+                else group_grid.grid_steps(self.engine, code, self.grid_kept, self.kept))
         if made:
             self._settled.add(code)  # the next redraw of `code` follows these steps
         return made

@@ -81,12 +81,13 @@ class Tile:
 GRID_STANDING = "grid-standing"  # the memo's key of a group's Standing
 
 
-def _standing(session: Session, group: Workshop) -> Standing:
+def _standing(session: Session, group: Workshop, projects_kept: Memo | None = None) -> Standing:
     """The group's leader by its round's method (the method's own ranking, as results.compute
-    ranks it, without the strategy and coverage tables the grid does not show) and its counts."""
+    ranks it, without the strategy and coverage tables the grid does not show) and its counts.
+    `projects_kept`: the hub's projects-only Memo, which keeps the group's visible projects."""
     round_ = rounds.current_round(session, workshop=group)
     method = methods.of(round_.mode)
-    candidates = projects.list_rows(session, workshop=group)  # plain rows: the grid ranks a group per step
+    candidates = projects.visible_rows(session, workshop=group, kept=projects_kept)[0]
     in_scope = rounds.scope(session, round_=round_)
     if in_scope is not None:
         candidates = [p for p in candidates if p.id in in_scope]
@@ -117,7 +118,8 @@ def _kept_current(kept: Memo, code: str) -> bool:
     return seen is not None and seen[0]
 
 
-def grid_steps(engine: Engine, code: str, kept: Memo) -> list[Callable[[], object]]:
+def grid_steps(engine: Engine, code: str, kept: Memo,
+               projects_kept: Memo | None = None) -> list[Callable[[], object]]:
     """Before an event's grid is drawn: one step per group whose standing is not kept for its
     current version, each ranking that group in a session of its own. The hub runs them one at a
     time, letting waiting requests in between (app/live/hub.py); the grid then finds them kept."""
@@ -137,14 +139,14 @@ def grid_steps(engine: Engine, code: str, kept: Memo) -> list[Callable[[], objec
         def step() -> object:
             with Session(engine, expire_on_commit=False) as session:  # read after the version, in get()
                 return kept.get(group_code, GRID_STANDING, lambda: _standing(
-                    session, workshops.get_workshop(session, code=group_code)))
+                    session, workshops.get_workshop(session, code=group_code), projects_kept))
         return step
 
     return [rank(group_code) for group_code in stale]
 
 
 def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None = None,
-          settled: bool = False) -> list[Tile]:
+          settled: bool = False, projects_kept: Memo | None = None) -> list[Tile]:
     """Every group of the event, in number order. With `kept` (the hub's memo), each group's
     ranking is computed once per version of that group: a vote in one group redraws the grid
     without ranking the other 39 again. `settled`: grid_steps have just ranked every group
@@ -154,7 +156,7 @@ def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None
     counted = groups.counts(session, event=event)
     for group in groups.list_groups(session, event=event):
         def compute(group: Workshop = group) -> Standing:
-            return _standing(session, group)
+            return _standing(session, group, projects_kept)
 
         seen = kept.peek(group.code, GRID_STANDING) if kept is not None and settled else None
         standing = (compute() if kept is None else cast(Standing, seen[1]) if seen is not None
@@ -167,12 +169,13 @@ def tiles(session: Session, *, event: Workshop, now: datetime, kept: Memo | None
 
 
 def context(session: Session, *, workshop: Workshop, body: str, now: datetime,
-            kept: Memo | None = None, settled: bool = False) -> dict[str, Any]:
+            kept: Memo | None = None, settled: bool = False, projects_kept: Memo | None = None) -> dict[str, Any]:
     """What the screen's partials need beyond the workshop's own view: the tiles on the grid, and
     on a group's own screen its event (the group's name is the title; the event's stands above)."""
     values: dict[str, Any] = {}
     if body == "groups":
-        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept, settled=settled)
+        values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept, settled=settled,
+                                      projects_kept=projects_kept)
     if workshop.parent_id is not None:
         values["event"] = groups.event_of(session, workshop)
     return values

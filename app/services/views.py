@@ -181,7 +181,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         if "grid" not in memo:
             memo["grid"] = group_grid.context(session, workshop=workshop, body=values["screen_body"],
                                               now=utcnow(), kept=grid_kept,
-                                                settled=memo.get("grid settled", False))
+                                              settled=memo.get("grid settled", False), projects_kept=kept)
         values.update(memo["grid"])
         # A nested framework's per-strategy views show one level: the top, or the children of
         # the strategy the facilitator drilled into (rolled-up figures: results.py).
