@@ -177,5 +177,5 @@ def context(session: Session, *, workshop: Workshop, body: str, now: datetime,
         values["group_tiles"] = tiles(session, event=workshop, now=now, kept=kept, settled=settled,
                                       projects_kept=projects_kept)
     if workshop.parent_id is not None:
-        values["event"] = groups.event_of(session, workshop)
+        values["event"] = groups.event_of(session, workshop, projects_kept)
     return values

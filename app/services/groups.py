@@ -22,6 +22,7 @@ from app.models import FacilitatorLink, LinkRole, Participant, Phase, Project, S
 from app.services import action_log, links, rounds, rules, workshops
 from app.services.access import Actor, hash_key, new_key, screen_key_for
 from app.services.rules import Action
+from app.versions import Memo
 
 MAX_GROUPS = 200  # a national event has 20 to 60 tables; more is a mistake, not an event
 
@@ -33,13 +34,20 @@ class NewGroup:
     screen_key: str
 
 
-def event_of(session: Session, workshop: Workshop) -> Workshop:
-    """The event's workshop: this one, or the workshop this group belongs to."""
+def event_of(session: Session, workshop: Workshop, kept: Memo | None = None) -> Workshop:
+    """The event's workshop: this one, or the workshop this group belongs to. With `kept` (the
+    hub's projects-only Memo), a group's redraw takes the event's row as read until the event
+    changes (any change to it moves that version), not read again for each of 40 groups' redraws."""
     if workshop.parent_id is None:
         return workshop
-    event = session.get(Workshop, workshop.parent_id)
-    assert event is not None
-    return event
+    parent_id = workshop.parent_id
+
+    def read() -> Workshop:
+        event = session.get(Workshop, parent_id)
+        assert event is not None
+        return event
+
+    return read() if kept is None else kept.get(workshops.event_code(workshop.code), ("event", parent_id), read)
 
 
 def list_groups(session: Session, *, event: Workshop) -> list[Workshop]:
@@ -246,12 +254,12 @@ def find_participants(session: Session, *, event: Workshop, query: str) -> list[
     return [Seat(p, places[p.workshop_id]) for p in found]
 
 
-def plenary_vote_open(session: Session, *, workshop: Workshop) -> Workshop | None:
+def plenary_vote_open(session: Session, *, workshop: Workshop, kept: Memo | None = None) -> Workshop | None:
     """For a group: its event, while the plenary is voting on projects of its own (the group's
-    phones then point to it); else None."""
+    phones then point to it); else None. `kept`: as event_of's."""
     if workshop.parent_id is None:
         return None
-    event = event_of(session, workshop)
+    event = event_of(session, workshop, kept)
     if event.phase != Phase.vote:
         return None
     plenary = session.exec(select(func.count()).select_from(Project).where(

@@ -145,8 +145,8 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     }
     if view == "phone":
         # A group's phones point to the plenary while it votes (app/services/groups.py).
-        values["plenary_vote"] = groups.plenary_vote_open(session, workshop=workshop)
-        values["event"] = groups.event_of(session, workshop) if workshop.parent_id is not None else None
+        values["plenary_vote"] = groups.plenary_vote_open(session, workshop=workshop, kept=kept)
+        values["event"] = groups.event_of(session, workshop, kept) if workshop.parent_id is not None else None
         values["version"] = phone_version(workshop, outcome, kept, values["plenary_vote"])
     if view == "facilitator":
         values["can"] = rules.permitted(actor or Actor(Role.facilitator))

@@ -73,3 +73,39 @@ def test_the_grid_takes_the_groups_standings_from_their_own_redraws_and_ranks_th
     # after the steps, like a connecting screen's first one, ranks what is not current.
     assert 'data-count="voters">3<' in tile(grid_screen(), south.code)
     assert grid.computed == 3
+
+
+def test_a_groups_redraws_keep_their_events_row_and_framework_only_until_the_event_changes(engine: Engine) -> None:
+    """Each group's redraw takes its event's row and framework from the hub's kept values
+    (40 groups at once read them again for every redraw); a change to the event, which moves
+    the event's version, is shown by the groups' next redraw, and a vote in a group is not."""
+    versions, broker = Versions(), LocalBroker()
+    broker.subscribe(versions.changed)
+    kept = Memo(versions, projects_only=True)
+    renderer = LiveRenderer(engine, make_templates(), kept)
+    with Session(engine, expire_on_commit=False) as session:
+        event = make_workshop(session, title="สมัชชาดิจิทัล")
+        north = groups.add_groups(session, event=event, actor=FACILITATOR, names=["ภาคเหนือ"])[0].group
+        weir = make_project(session, north, "ฝายชะลอน้ำดอยสุเทพ")
+        workshops.set_phase(session, workshop=north, actor=FACILITATOR, phase=Phase.vote)
+        voter = make_participant(session, north)
+
+    def draw() -> str:
+        screen = renderer(north.code, "screen", "th")
+        assert screen is not None
+        return screen
+
+    assert "สมัชชาดิจิทัล" in draw()
+    read = kept.computed
+    with Session(engine, expire_on_commit=False) as session:
+        voting.add_dots(session, workshop=workshops.get_workshop(session, code=north.code), participant=voter,
+                        project_id=weir.id or 0, delta=1)
+    for code in group_grid.changed_codes(north.code):
+        broker.publish(code, True)  # a vote: the event's row and framework stay kept
+    draw()
+    assert kept.computed == read
+    with Session(engine, expire_on_commit=False) as session:
+        workshops.update_settings(session, workshop=workshops.get_workshop(session, code=event.code),
+                                  actor=FACILITATOR, settings_in=WorkshopSettingsUpdate(title="สมัชชาใหม่"))
+    broker.publish(event.code)  # as the route announces the change
+    assert "สมัชชาใหม่" in draw() and "สมัชชาดิจิทัล" not in draw()
