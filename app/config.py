@@ -26,9 +26,9 @@ class Settings(BaseSettings):
     # phone's own taps are answered at once; the big screen and console follow broadcast_interval.
     phone_interval: float = 0.5
     # Seconds between redraws of a breakout group's views, and of its event's views while its
-    # groups are changing (the grid): 40 groups each redrawn ten times a second would be 40
-    # rooms' worth of drawing (app/live/hub.py).
-    groups_interval: float = 1.0
+    # groups are changing (the grid), for a machine too small to draw 40 groups as often as one
+    # room (app/live/hub.py). 0: as any room's (broadcast_interval; the phones, phone_interval).
+    groups_interval: float = 0.0
     # Seconds between checks for phase timers that reached zero and move to the next phase.
     timer_check_interval: float = 0.5
     max_body_bytes: int = 1_000_000

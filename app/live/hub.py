@@ -160,7 +160,8 @@ class Hub:
         self.view_intervals: dict[str, float] = dict(view_intervals or {})
         # Breakout groups (codes EVENT-n): every view of a group, and every view of its event
         # while its groups change (the event's grid of all groups), is drawn at most every
-        # groups_interval: 40 groups at ten redraws a second each were 40 rooms' drawing.
+        # groups_interval when set (0: like any room's), for a machine too small to draw 40
+        # groups as often as one room.
         self.groups_interval = groups_interval
         self._group_notice_at: dict[str, float] = {}  # event code -> loop time of its groups' last change
         self._sent_at: dict[ViewKey, float] = {}
