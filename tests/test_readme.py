@@ -109,3 +109,4 @@ def test_every_mention_of_sqlites_synchronous_setting_is_the_default_the_code_ha
 def test_the_phone_and_screen_cadences_are_documented_with_their_defaults() -> None:
     assert f"| `RUAMKIT_BROADCAST_INTERVAL` | `{DEFAULTS.broadcast_interval}` |" in README
     assert f"| `RUAMKIT_PHONE_INTERVAL` | `{DEFAULTS.phone_interval}` |" in README
+    assert f"| `RUAMKIT_GROUPS_INTERVAL` | `{DEFAULTS.groups_interval}` |" in README
