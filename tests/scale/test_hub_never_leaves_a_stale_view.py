@@ -71,3 +71,43 @@ def test_a_redraw_that_failed_is_tried_again() -> None:
         await hub.stop()
 
     run(scene())
+
+
+def test_one_change_draws_the_screen_once_and_the_phones_at_their_turn_and_one_noticed_while_drawing_again() -> None:
+    """A workshop whose phones are not yet due stays dirty for them only: its screen is not
+    drawn again at every pass until then (40 groups: five screens drawn for each tap). A change
+    noticed while a view is being drawn is drawn at the next pass."""
+    async def scene() -> None:
+        state = {"text": "1 dot"}
+        drawn: list[str] = []
+        during: list[str] = []
+
+        def render(code: str, view: str, lang: str) -> str:
+            drawn.append(view)
+            if during and view == "screen":
+                state["text"] = during.pop()
+                hub.notify("ABCDE")  # a tap committed while the screen is drawn
+            return state["text"]
+
+        hub = Hub(render, interval=0.02, view_intervals={"phone": 0.2})  # drawn in a thread, as on PostgreSQL
+        await hub.start()
+        screen, phone = FakePhone(), FakePhone()
+        await hub.connect(screen, ("ABCDE", "screen", "th"))  # type: ignore[arg-type]
+        await hub.connect(phone, ("ABCDE", "phone", "th"))  # type: ignore[arg-type]
+        hub.notify("ABCDE")  # a first change: both views drawn, the phones' turn starts
+        await asyncio.sleep(0.05)
+        drawn.clear()
+        state["text"] = "2 dots"
+        hub.notify("ABCDE")  # the screen is due at once, the phones within 0.2 s
+        await asyncio.sleep(0.4)  # ten passes and more, the phones' turn among them
+        assert drawn.count("screen") == 1 and drawn.count("phone") == 1
+        assert screen.received[-1] == phone.received[-1] == "2 dots"
+
+        during.append("3 dots")
+        state["text"] = "2 dots, again"
+        hub.notify("ABCDE")
+        await asyncio.sleep(0.5)
+        assert screen.received[-1] == phone.received[-1] == "3 dots"
+        await hub.stop()
+
+    run(scene())
