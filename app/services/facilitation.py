@@ -20,8 +20,13 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         "timer": timer.state(workshop, now=lambda: now),
         "server_now_ms": int(now.timestamp() * 1000),
     }
-    if view in ("phone", "screen", "facilitator"):
-        values["newest_first"] = projects.pinned_first(outcome.standings, project=_project, newest_first=True)
+    # The newest proposals first: the phones' list, and the big screen's "newest" view (which the
+    # console counts the pages of). Sorted once per redraw, and only for a view that shows it:
+    # 3,000 projects take a millisecond or two.
+    if view == "phone" or (view in ("screen", "facilitator") and _screen_body(session, workshop, memo) == "newest"):
+        if "newest_first" not in memo:
+            memo["newest_first"] = projects.pinned_first(outcome.standings, project=_project, newest_first=True)
+        values["newest_first"] = memo["newest_first"]
     if view == "phone":
         values["ballot_order"] = projects.pinned_first(outcome.standings, project=_project)
         values["projects_version"] = _projects_version(session, workshop, outcome, memo)
@@ -37,10 +42,7 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         values["pending_tags"] = projects.Tags(session, [*(p.id for p in pending), *(p.id for p in edits)])
         values["pending_agencies"] = moderation.pending_agencies(session, workshop=workshop)
     if view in ("screen", "facilitator"):  # the console counts the screen's pages too
-        body = memo.get("screen_body")
-        if body is None:
-            body = memo["screen_body"] = group_grid.screen_body(session, workshop)
-        values["screen_body"] = body
+        body = values["screen_body"] = _screen_body(session, workshop, memo)
         if body == "wall":
             values["wall_columns"] = wall_columns(outcome, workshop.screen_drill_id)
         if body == "agencies":
@@ -54,6 +56,14 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         if body == "matrix":
             values["matrix"] = matrix(session, workshop)
     return values
+
+
+def _screen_body(session: Session, workshop: Workshop, memo: dict[Any, Any]) -> str:
+    """What the big screen shows (once per redraw)."""
+    body = memo.get("screen_body")
+    if body is None:
+        body = memo["screen_body"] = group_grid.screen_body(session, workshop)
+    return str(body)
 
 
 def _project(standing: results.Standing) -> Any:

@@ -21,9 +21,11 @@ from app.versions import Memo
 VIEWS = ("screen", "facilitator", "phone")
 
 
-def framework_labels(session: Session, workshop: Workshop, lang: str) -> dict[str, Any]:
-    strategies = workshops.list_strategies(session, workshop=workshop)
-    areas = workshops.list_reform_areas(session, workshop=workshop)
+def framework_labels(session: Session, workshop: Workshop, lang: str,
+                     outcome: results.Outcome | None = None) -> dict[str, Any]:
+    """`outcome`: a ranking of this workshop, whose framework is read already (a redraw's)."""
+    strategies = outcome.strategies if outcome is not None else workshops.list_strategies(session, workshop=workshop)
+    areas = outcome.reform_areas if outcome is not None else workshops.list_reform_areas(session, workshop=workshop)
     return {
         "strategies": strategies,
         "reform_areas": areas,
@@ -130,7 +132,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         group_grid.keep_standing(grid_kept, group=workshop, outcome=outcome,
                                  counted=memo[("counts", view == "facilitator")], version=memo.pop("grid version"))
     if ("labels", lang) not in memo:
-        memo[("labels", lang)] = framework_labels(session, workshop, lang)
+        memo[("labels", lang)] = framework_labels(session, workshop, lang, outcome)
     show = workshops.tallies_visible(workshop, to_facilitator=view == "facilitator")
     values: dict[str, Any] = {
         "workshop": workshop,

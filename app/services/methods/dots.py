@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func
@@ -78,8 +79,9 @@ class DotVoting(Method):
         totals = tallies(session, workshop_id=round_.workshop_id, round_id=round_.id)
         none = (0, 0)
         # `projects` come in proposal order and the sort is stable: by dots, then voters, is enough.
-        counted = sorted(((totals.get(p.id, none), p) for p in projects),
-                         key=lambda item: (-item[0][0], -item[0][1]))
+        # Most dots first, then most voters: (dots, voters) descending. A reversed sort keeps
+        # equal keys in their order (stable), as sorting by (-dots, -voters) would.
+        counted = sorted([(totals.get(p.id, none), p) for p in projects], key=itemgetter(0), reverse=True)
         ranks = competition_ranks([total for total, _p in counted])
         strategies, areas = tags.strategies, tags.reform_areas
         # Positional (rank, project, dots, voters, strategy_ids, reform_area_ids): a third
