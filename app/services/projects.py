@@ -79,8 +79,10 @@ class Tags:
         """These tags with the changed projects' replaced by `fresh` (theirs read again); this
         object is left as it is (a redraw may be reading it)."""
         out = copy.copy(self)
-        out.strategies = defaultdict(list, {p: ids for p, ids in self.strategies.items() if p not in changed})
-        out.reform_areas = defaultdict(list, {p: ids for p, ids in self.reform_areas.items() if p not in changed})
+        out.strategies, out.reform_areas = defaultdict(list, self.strategies), defaultdict(list, self.reform_areas)
+        for project_id in changed:  # copied whole (in C), then the few changed ones taken out
+            out.strategies.pop(project_id, None)
+            out.reform_areas.pop(project_id, None)
         out.strategies.update(fresh.strategies)
         out.reform_areas.update(fresh.reform_areas)
         return out

@@ -78,7 +78,9 @@ class ListDigest:
 
     def patched(self, standings: Iterable[results.Standing], changed: frozenset[int]) -> ListDigest:
         """The digest of `standings`, where only the `changed` projects differ from this one's."""
-        by_project = {p: h for p, h in self.by_project.items() if p not in changed}
+        by_project = dict(self.by_project)  # copied whole (in C), then the few changed ones taken out
+        for project_id in changed:
+            by_project.pop(project_id, None)
         by_project.update((s.project.id, _line_hash(s)) for s in standings if s.project.id in changed)
         return self._summed(by_project)
 
