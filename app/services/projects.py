@@ -146,10 +146,15 @@ def visible_rows(session: Session, *, workshop: Workshop,
     return read() if kept is None else kept.get(workshop.code, ("visible projects", workshop.id), read, patch)
 
 
-def list_removed_rows(session: Session, *, workshop: Workshop) -> list[ProjectRow]:
-    """Hidden and merged-away projects, in proposal order (the console's "removed" list)."""
-    removed = or_(col(Project.hidden) == true(), col(Project.merged_into_id).is_not(None))
-    return _rows(session, _row_select().where(Project.workshop_id == workshop.id, removed))
+def list_removed_rows(session: Session, *, workshop: Workshop, kept: Memo | None = None) -> list[ProjectRow]:
+    """Hidden and merged-away projects, in proposal order (the console's "removed" list); with
+    `kept` (a projects-only Memo), read again only when the projects change (a vote does not
+    hide or merge any: reading a big workshop's projects to find none took a millisecond)."""
+    def read() -> list[ProjectRow]:
+        removed = or_(col(Project.hidden) == true(), col(Project.merged_into_id).is_not(None))
+        return _rows(session, _row_select().where(Project.workshop_id == workshop.id, removed))
+
+    return read() if kept is None else kept.get(workshop.code, ("removed projects", workshop.id), read)
 
 
 def _row_select() -> Any:

@@ -155,7 +155,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["can"] = rules.permitted(actor or Actor(Role.facilitator))
         if values["can"][Action.read_action_log]:
             values["action_log"] = action_log.page(session, workshop=workshop)
-        values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
+        values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop, kept=kept)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
