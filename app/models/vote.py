@@ -44,7 +44,7 @@ class RoundProject(SQLModel, table=True):
 
 class Vote(SQLModel, table=True):
     # A round's tallies and its voters, read on every redraw, each from its index alone
-    # (migration 0009; they serve lookups by round too).
+    # (migration 0010; they serve lookups by round too).
     __table_args__ = (Index("ix_vote_round_tally", "round_id", "project_id", "workshop_id", "dots"),
                       Index("ix_vote_round_voter", "round_id", "participant_id", "dots"))
     participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
