@@ -11,10 +11,12 @@ from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
 from app.services import frameworks, group_grid, moderation, participation, projects, results, scoring, timer
+from app.versions import Memo
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
-            memo: dict[Any, Any]) -> dict[str, Any]:
+            memo: dict[Any, Any], kept: Memo | None = None) -> dict[str, Any]:
+    """`kept`: the hub's projects-only Memo (app/versions.py), for the moderation queues."""
     now = utcnow()
     values: dict[str, Any] = {
         "timer": timer.state(workshop, now=lambda: now),
@@ -29,15 +31,15 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         values["newest_first"] = memo["newest_first"]
     if view == "phone":
         values["ballot_order"] = projects.pinned_first(outcome.standings, project=_project)
-        values["projects_version"] = _projects_version(session, workshop, outcome, memo)
+        values["projects_version"] = _projects_version(session, workshop, outcome, memo, kept)
     if view == "facilitator":
         pending = memo.get("pending")
         if pending is None:
-            pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
+            pending = memo["pending"] = projects.list_pending(session, workshop=workshop, kept=kept)
         values["pending"] = pending
         edits = memo.get("pending_edits")
         if edits is None:
-            edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop)
+            edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop, kept=kept)
         values["pending_edits"] = [(p, p.pending_draft) for p in edits]
         values["pending_tags"] = projects.Tags(session, [*(p.id for p in pending), *(p.id for p in edits)])
         values["pending_agencies"] = moderation.pending_agencies(session, workshop=workshop)
@@ -122,19 +124,19 @@ def _spread(points: list[dict[str, Any]], gap: float = 56.0) -> None:
 
 
 def _projects_version(session: Session, workshop: Workshop, outcome: results.Outcome,
-                      memo: dict[Any, Any]) -> str:
+                      memo: dict[Any, Any], kept: Memo | None = None) -> str:
     """Changes whenever any proposal is approved, edited, pinned, hidden or merged: a phone then
     fetches its own "My proposals" again (the list of its proposals is personal, this is not)."""
     if workshop.phase != Phase.propose:
         return ""
     pending = memo.get("pending")
     if pending is None:
-        pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
+        pending = memo["pending"] = projects.list_pending(session, workshop=workshop, kept=kept)
     parts = [f"{s.project.id}|{s.project.title}|{s.project.description}|{s.project.agency}|{s.project.pinned}|"
              f"{s.strategy_ids}|{s.reform_area_ids}" for s in sorted(outcome.standings, key=lambda s: s.project.id)]
     parts += [f"p{p.id}|{p.title}|{p.description}|{p.agency}" for p in pending]
     edits = memo.get("pending_edits")
     if edits is None:
-        edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop)
+        edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop, kept=kept)
     parts += [f"e{p.id}|{p.pending_since}" for p in edits]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

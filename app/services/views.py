@@ -174,7 +174,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)
-    values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo, kept=kept))
     values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo,
                                       kept=kept))
     if view == "phone":  # what every phone gets alike: the first page of each list (a phone pages on)
