@@ -8,8 +8,8 @@ follow Thai custom: Buddhist-era years.
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import cache
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,9 +86,17 @@ def format_when(value: datetime, language: str, time_zone: str | None = None) ->
     """
     local = _local(value, time_zone)
     if language == "th":
-        day_month = format_datetime(local, "d MMM", locale="th")
-        return f"{day_month} {local.year + BUDDHIST_ERA_OFFSET} {local:%H:%M} น."
-    return format_datetime(local, "d MMM yyyy HH:mm", locale="en")
+        return f"{_day(local.date(), language)} {local.year + BUDDHIST_ERA_OFFSET} {local:%H:%M} น."
+    return f"{_day(local.date(), language)} {local:%H:%M}"
+
+
+@lru_cache(maxsize=4096)
+def _day(day: date, language: str) -> str:
+    """The day as format_when shows it (Thai: "26 พ.ย."; English: "26 Nov 2026"): Babel takes
+    15 µs a date, and the console's live redraw shows 50 of them (a few days) each time."""
+    if language == "th":
+        return format_datetime(day, "d MMM", locale="th")
+    return format_datetime(day, "d MMM yyyy", locale="en")
 
 
 def translate_error(template: str, params: dict[str, object], language: str) -> str:

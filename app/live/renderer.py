@@ -46,24 +46,25 @@ class LiveRenderer:
         memo: dict[Any, Any] = {"grid version": None if self.grid_kept is None or group_grid.event_code(code) == code
                                 else self.grid_kept.version(code), "grid settled": code in self._settled}
         self._settled.discard(code)
-        with Session(self.engine, expire_on_commit=False) as session:
+        # Work a view asks for in the background (a big workshop's duplicate hints) starts once
+        # every view is drawn and the session closed: sooner, it would share the interpreter
+        # with the drawing.
+        with (self.kept.holding_refreshes() if self.kept is not None else contextlib.nullcontext(),
+              Session(self.engine, expire_on_commit=False) as session):
             try:
                 workshop = workshops.get_workshop(session, code=code)
             except NotFound:
                 return dict.fromkeys(keys)
             drawn: dict[tuple[str, str, str], str | None] = {}
-            # Work a view asks for in the background (a big workshop's duplicate hints) starts
-            # once every view is drawn: sooner, it would share the interpreter with the drawing.
-            with self.kept.holding_refreshes() if self.kept is not None else contextlib.nullcontext():
-                for key in keys:
-                    # "facilitator:moderator": the console as that role may use it (app/routes/live.py).
-                    view, _, role = key[1].partition(":")
-                    actor = Actor(Role(role)) if role else None
-                    drawn[key] = render_text(self.templates, TEMPLATE[view], key[2],
-                                             **view_context(session, workshop=workshop, view=view, lang=key[2],
-                                                            base=self.base_by_code.get(code, ""), memo=memo,
-                                                            kept=self.kept, grid_kept=self.grid_kept,
-                                                            actor=actor))
+            for key in keys:
+                # "facilitator:moderator": the console as that role may use it (app/routes/live.py).
+                view, _, role = key[1].partition(":")
+                actor = Actor(Role(role)) if role else None
+                drawn[key] = render_text(self.templates, TEMPLATE[view], key[2],
+                                         **view_context(session, workshop=workshop, view=view, lang=key[2],
+                                                        base=self.base_by_code.get(code, ""), memo=memo,
+                                                        kept=self.kept, grid_kept=self.grid_kept,
+                                                        actor=actor))
             return drawn
 
     def steps(self, code: str) -> list[Callable[[], object]]:

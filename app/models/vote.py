@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AliasChoices, BaseModel, ConfigDict
 from pydantic import Field as PydField
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from app.models.workshop import utcnow
@@ -42,9 +43,13 @@ class RoundProject(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
+    # A round's tallies and its voters, read on every redraw, each from its index alone
+    # (migration 0010; they serve lookups by round too).
+    __table_args__ = (Index("ix_vote_round_tally", "round_id", "project_id", "workshop_id", "dots"),
+                      Index("ix_vote_round_voter", "round_id", "participant_id", "dots"))
     participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
     project_id: int = Field(foreign_key="project.id", primary_key=True, index=True, ondelete="CASCADE")
-    round_id: int = Field(foreign_key="round.id", primary_key=True, index=True, ondelete="CASCADE")
+    round_id: int = Field(foreign_key="round.id", primary_key=True, ondelete="CASCADE")
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     dots: int = 0
 

@@ -11,36 +11,40 @@ from sqlmodel import Session
 
 from app.models import Phase, Workshop, utcnow
 from app.services import frameworks, group_grid, moderation, participation, projects, results, scoring, timer
+from app.versions import Memo
 
 
 def context(session: Session, *, workshop: Workshop, view: str, outcome: results.Outcome,
-            memo: dict[Any, Any]) -> dict[str, Any]:
+            memo: dict[Any, Any], kept: Memo | None = None) -> dict[str, Any]:
+    """`kept`: the hub's projects-only Memo (app/versions.py), for the moderation queues."""
     now = utcnow()
     values: dict[str, Any] = {
         "timer": timer.state(workshop, now=lambda: now),
         "server_now_ms": int(now.timestamp() * 1000),
     }
-    if view in ("phone", "screen", "facilitator"):
-        values["newest_first"] = projects.pinned_first(outcome.standings, project=_project, newest_first=True)
+    # The newest proposals first: the phones' list, and the big screen's "newest" view (which the
+    # console counts the pages of). Sorted once per redraw, and only for a view that shows it:
+    # 3,000 projects take a millisecond or two.
+    if view == "phone" or (view in ("screen", "facilitator") and _screen_body(session, workshop, memo) == "newest"):
+        if "newest_first" not in memo:
+            memo["newest_first"] = projects.pinned_first(outcome.standings, project=_project, newest_first=True)
+        values["newest_first"] = memo["newest_first"]
     if view == "phone":
         values["ballot_order"] = projects.pinned_first(outcome.standings, project=_project)
-        values["projects_version"] = _projects_version(session, workshop, outcome, memo)
+        values["projects_version"] = _projects_version(session, workshop, outcome, memo, kept)
     if view == "facilitator":
         pending = memo.get("pending")
         if pending is None:
-            pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
+            pending = memo["pending"] = projects.list_pending(session, workshop=workshop, kept=kept)
         values["pending"] = pending
         edits = memo.get("pending_edits")
         if edits is None:
-            edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop)
+            edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop, kept=kept)
         values["pending_edits"] = [(p, p.pending_draft) for p in edits]
         values["pending_tags"] = projects.Tags(session, [*(p.id for p in pending), *(p.id for p in edits)])
         values["pending_agencies"] = moderation.pending_agencies(session, workshop=workshop)
     if view in ("screen", "facilitator"):  # the console counts the screen's pages too
-        body = memo.get("screen_body")
-        if body is None:
-            body = memo["screen_body"] = group_grid.screen_body(session, workshop)
-        values["screen_body"] = body
+        body = values["screen_body"] = _screen_body(session, workshop, memo)
         if body == "wall":
             values["wall_columns"] = wall_columns(outcome, workshop.screen_drill_id)
         if body == "agencies":
@@ -54,6 +58,14 @@ def context(session: Session, *, workshop: Workshop, view: str, outcome: results
         if body == "matrix":
             values["matrix"] = matrix(session, workshop)
     return values
+
+
+def _screen_body(session: Session, workshop: Workshop, memo: dict[Any, Any]) -> str:
+    """What the big screen shows (once per redraw)."""
+    body = memo.get("screen_body")
+    if body is None:
+        body = memo["screen_body"] = group_grid.screen_body(session, workshop)
+    return str(body)
 
 
 def _project(standing: results.Standing) -> Any:
@@ -112,19 +124,19 @@ def _spread(points: list[dict[str, Any]], gap: float = 56.0) -> None:
 
 
 def _projects_version(session: Session, workshop: Workshop, outcome: results.Outcome,
-                      memo: dict[Any, Any]) -> str:
+                      memo: dict[Any, Any], kept: Memo | None = None) -> str:
     """Changes whenever any proposal is approved, edited, pinned, hidden or merged: a phone then
     fetches its own "My proposals" again (the list of its proposals is personal, this is not)."""
     if workshop.phase != Phase.propose:
         return ""
     pending = memo.get("pending")
     if pending is None:
-        pending = memo["pending"] = projects.list_pending(session, workshop=workshop)
+        pending = memo["pending"] = projects.list_pending(session, workshop=workshop, kept=kept)
     parts = [f"{s.project.id}|{s.project.title}|{s.project.description}|{s.project.agency}|{s.project.pinned}|"
              f"{s.strategy_ids}|{s.reform_area_ids}" for s in sorted(outcome.standings, key=lambda s: s.project.id)]
     parts += [f"p{p.id}|{p.title}|{p.description}|{p.agency}" for p in pending]
     edits = memo.get("pending_edits")
     if edits is None:
-        edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop)
+        edits = memo["pending_edits"] = projects.list_pending_edits(session, workshop=workshop, kept=kept)
     parts += [f"e{p.id}|{p.pending_since}" for p in edits]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]

@@ -72,7 +72,10 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
     same rows with the invited flag and status), not_voted (Waiting, up to NOT_VOTED_SHOWN) and
     not_voted_count."""
     round_ = rounds.current_round(session, workshop=workshop)
-    participant_count, voter_count, dots_cast = session.connection().execute(
+    # Core rows on the session's connection (same transaction), no ORM step: these queries run
+    # on every redraw of a big workshop's views and of each of 40 groups'.
+    connection = session.connection()
+    participant_count, voter_count, dots_cast = connection.execute(
         _numbers(round_.mode, group=workshop.parent_id is not None),
         {"workshop_id": workshop.id, "round_id": round_.id}).one()
     values: dict[str, Any] = {
@@ -86,11 +89,11 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
         voters = _voters(methods.of(round_.mode).took_part(round_.id))
         member = workshops.members(workshop)  # an event's: its groups' people too (the plenary is everyone's)
         agency = func.coalesce(Participant.agency, "")
-        joined = session.exec(select(agency, func.count(), func.min(Participant.id))
-                              .where(member).group_by(agency)).all()
-        voted = dict(session.exec(select(agency, func.count())
-                                  .where(member, col(Participant.id).in_(voters))
-                                  .group_by(agency)).all())
+        joined = connection.execute(select(agency, func.count(), func.min(Participant.id))
+                                    .where(member).group_by(agency)).all()
+        voted = {name: n for name, n in connection.execute(select(agency, func.count())
+                                                           .where(member, col(Participant.id).in_(voters))
+                                                           .group_by(agency))}
         roster = _roster(workshops.list_agencies(session, workshop=workshop), workshop.language,
                          [(a, int(n), int(voted.get(a, 0)), first) for a, n, first in joined])
         waiting = select(Participant.name, Participant.agency).where(
@@ -98,7 +101,7 @@ def counts(session: Session, workshop: Workshop, *, by_agency: bool = True) -> d
         values.update(
             agency_roster=roster,
             agency_rows=[(r.name or "", r.joined, r.voted) for r in roster],
-            not_voted=[Waiting(name, agency or "") for name, agency in session.exec(
+            not_voted=[Waiting(name, agency or "") for name, agency in connection.execute(
                 waiting.order_by(col(Participant.agency), col(Participant.name), col(Participant.id))
                 .limit(NOT_VOTED_SHOWN))],
             not_voted_count=int(participant_count) - int(voter_count),

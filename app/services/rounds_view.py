@@ -69,8 +69,8 @@ def _took_part(session: Session, round_ids: list[int]) -> dict[int, int]:
     either = union(*(select(model.round_id.label("round_id"),  # type: ignore[attr-defined]
                             model.participant_id.label("participant_id"))  # type: ignore[attr-defined]
                      .where(col(model.round_id).in_(round_ids)) for model in (Vote, Score))).subquery()
-    rows = session.exec(select(either.c.round_id, func.count(distinct(either.c.participant_id)))
-                        .group_by(either.c.round_id))
+    rows = session.connection().execute(select(either.c.round_id, func.count(distinct(either.c.participant_id)))
+                                        .group_by(either.c.round_id))  # Core rows: no ORM step
     return {int(rid): int(n) for rid, n in rows}
 
 

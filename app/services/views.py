@@ -77,7 +77,9 @@ class ListDigest:
 
     def patched(self, standings: Iterable[results.Standing], changed: frozenset[int]) -> ListDigest:
         """The digest of `standings`, where only the `changed` projects differ from this one's."""
-        by_project = {p: h for p, h in self.by_project.items() if p not in changed}
+        by_project = dict(self.by_project)  # copied whole (in C), then the few changed ones taken out
+        for project_id in changed:
+            by_project.pop(project_id, None)
         by_project.update((s.project.id, _line_hash(s)) for s in standings if s.project.id in changed)
         return self._summed(by_project)
 
@@ -152,7 +154,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
         values["can"] = rules.permitted(actor or Actor(Role.facilitator))
         if values["can"][Action.read_action_log]:
             values["action_log"] = action_log.page(session, workshop=workshop)
-        values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop)
+        values["removed_projects"] = projects.list_removed_rows(session, workshop=workshop, kept=kept)
         # The projects table shows a page; the console's filter fetches others (routes/facilitator.py).
         values["console_filter"] = project_search.Filter()
         values["console_page"] = project_search.page(outcome.standings, 0, project_search.CONSOLE_PAGE)
@@ -171,7 +173,7 @@ def view_context(session: Session, *, workshop: Workshop, view: str, lang: str,
     if view == "screen" and workshop.phase == Phase.propose:
         values["newest"] = sorted(outcome.standings, key=lambda s: (s.project.created_at, s.project.id),
                                   reverse=True)
-    values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo))
+    values.update(facilitation.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo, kept=kept))
     values.update(rounds_view.context(session, workshop=workshop, view=view, outcome=outcome, memo=memo,
                                       kept=kept))
     if view == "phone":  # what every phone gets alike: the first page of each list (a phone pages on)
