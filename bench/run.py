@@ -849,8 +849,11 @@ async def main_async(opts: Options) -> dict[str, Any]:
                     f"group screens {result['ratio_p95_group_screens']}, all screens {result['ratio_p95']}")
         else:
             result.update({"baseline_p95_ms": None, "ratio_p95": None})
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    except BaseException:
+        # The servers' and the browser phones' logs say why a run failed: keep them.
+        log(f"the run failed; its logs are kept in {workdir}")
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)
     return result
 
 
