@@ -73,6 +73,8 @@ def test_the_console_drills_the_screen_into_a_strategy_and_back(
 
     console.locator(".drill-button", has_text="S2").click()
     expect(screen.locator(".screen-page:visible .drill-trail")).to_have_attribute("data-drill", str(s["S2"]))
+    # A drill starts the pages turning again from the first: hold it, or a slow run reads page 2.
+    api("PUT", f"/workshops/{code}/screen-view", key, page=1)
     expect(bands.first).to_have_text("S2.1")
     screen.wait_for_timeout(600)  # the page fades in
     assert screen.evaluate(FITS) == []
