@@ -87,8 +87,9 @@ def test_the_console_drills_the_screen_into_a_strategy_and_back(
 
     # One level further, then the coverage map at that level; back up twice to the top.
     console.locator(".drill-button", has_text="S2.1").click()
+    api("PUT", f"/workshops/{code}/screen-view", key, page=1)
     expect(bands.first).to_have_text("S2.1.1")
-    api("PUT", f"/workshops/{code}/screen-view", key, view="coverage")
+    api("PUT", f"/workshops/{code}/screen-view", key, view="coverage", page=1)
     expect(screen.locator("#screen-live")).to_have_attribute("data-view", "coverage")
     expect(screen.locator(".screen-page:visible table.coverage thead th").nth(1)).to_have_text("S2.1.1")
     screen.wait_for_timeout(600)
